@@ -1,0 +1,181 @@
+#include "acc_driver.h"
+
+#include <string.h>
+
+#include "fw_job.h"
+#include "hal.h"
+
+static uint32_t rd(const acc_dev_t *dev, uint32_t reg) { return hal_read32(dev->regs + reg); }
+static void wr(const acc_dev_t *dev, uint32_t reg, uint32_t v) { hal_write32(dev->regs + reg, v); }
+
+int acc_open(acc_dev_t *dev, uint32_t ring_pa, uint32_t ring_bytes) {
+  memset(dev, 0, sizeof *dev);
+  dev->regs = ACC_MAP_ACC_REGS_BASE;
+  if (rd(dev, ACC_REG_ID) != ACC_DEVICE_ID || (rd(dev, ACC_REG_VERSION) >> 16) != (ACC_DEVICE_VERSION >> 16))
+    return FW_ERR_NO_DEVICE;
+  dev->ring_pa = ring_pa;
+  dev->entries = ring_bytes / ACC_DESC_BYTES;
+  if (dev->entries > 65536u) dev->entries = 65536u;
+  if (dev->entries < 2u || ring_pa % ACC_DESC_BYTES) return FW_ERR_NO_MEMORY;
+  dev->ring = (acc_desc_t *)hal_phys_to_virt(ring_pa);
+  dev->act_words = rd(dev, ACC_REG_HW_ACT_WORDS);
+  dev->wgt_words = rd(dev, ACC_REG_HW_WGT_WORDS);
+  dev->max_k = rd(dev, ACC_REG_HW_MAX_K);
+  dev->tile_x = (rd(dev, ACC_REG_HW_TILE) >> 8) & 0xFFu;
+  dev->tile_y = rd(dev, ACC_REG_HW_TILE) & 0xFFu;
+
+  wr(dev, ACC_REG_CTRL, ACC_CTRL_QUEUE_RESET);
+  wr(dev, ACC_REG_QUEUE_BASE, ring_pa);
+  wr(dev, ACC_REG_QUEUE_SIZE, dev->entries);
+  wr(dev, ACC_REG_IRQ_STATUS, ACC_IRQ_STATUS_DONE | ACC_IRQ_STATUS_ERROR);
+  wr(dev, ACC_REG_IRQ_ENABLE, ACC_IRQ_ENABLE_DONE | ACC_IRQ_ENABLE_ERROR);
+  wr(dev, ACC_REG_CTRL, ACC_CTRL_ENABLE);
+  return FW_OK;
+}
+
+uint32_t acc_sync(acc_dev_t *dev) {
+  /* A stopped queue ignores the doorbell: report the stop instead of waiting forever. */
+  if (dev->stopped) return dev->last_error.code;
+  if (dev->pending) {
+    wr(dev, ACC_REG_QUEUE_TAIL, dev->tail);
+    dev->pending = 0;
+  }
+  for (;;) {
+    hal_wait_irq();
+    const uint32_t irq = rd(dev, ACC_REG_IRQ_STATUS);
+    wr(dev, ACC_REG_IRQ_STATUS, irq); /* acknowledge */
+    if (irq & ACC_IRQ_STATUS_ERROR) {
+      dev->last_error.code = rd(dev, ACC_REG_ERR_CODE);
+      dev->last_error.desc = rd(dev, ACC_REG_ERR_DESC);
+      dev->last_error.info = rd(dev, ACC_REG_ERR_INFO);
+      dev->last_error.irq_status = irq;
+      dev->stopped = 1;
+      return dev->last_error.code;
+    }
+    if (irq & ACC_IRQ_STATUS_DONE) return ACC_ERR_NONE;
+  }
+}
+
+void acc_recover(acc_dev_t *dev) {
+  wr(dev, ACC_REG_CTRL, ACC_CTRL_ENABLE | ACC_CTRL_QUEUE_RESET);
+  dev->tail = 0;
+  dev->pending = 0;
+  dev->stopped = 0;
+}
+
+/* The next free slot, zeroed. A full ring is drained first (the hardware then retires
+ * everything, so all slots are free again). */
+static acc_desc_t *next_slot(acc_dev_t *dev) {
+  if (dev->pending + 1 >= dev->entries) {
+    /* An error here surfaces again at the caller's acc_sync: the queue stays stopped. */
+    (void)acc_sync(dev);
+  }
+  acc_desc_t *d = &dev->ring[dev->tail];
+  memset(d, 0, sizeof *d);
+  return d;
+}
+
+static void commit(acc_dev_t *dev) {
+  dev->tail = (dev->tail + 1) % dev->entries;
+  dev->pending++;
+  dev->submitted++;
+}
+
+void acc_raw(acc_dev_t *dev, const acc_desc_t *src) {
+  acc_desc_t *d = next_slot(dev);
+  *d = *src;
+  commit(dev);
+}
+
+static void transfer(acc_dev_t *dev, uint32_t op, uint32_t buf, uint32_t buf_addr, uint32_t buf_stride, uint32_t dram_pa,
+                     uint32_t dram_stride, uint32_t rows, uint32_t cols) {
+  acc_desc_t *d = next_slot(dev);
+  d->load.header = op;
+  d->load.dram_addr = dram_pa;
+  d->load.dram_stride = dram_stride;
+  d->load.rows = rows;
+  d->load.cols = cols;
+  d->load.buf = buf;
+  d->load.buf_addr = buf_addr;
+  d->load.buf_stride = buf_stride;
+  commit(dev);
+}
+
+void acc_load(acc_dev_t *dev, uint32_t buf, uint32_t buf_addr, uint32_t buf_stride, uint32_t dram_pa, uint32_t dram_stride,
+              uint32_t rows, uint32_t cols) {
+  transfer(dev, ACC_OP_LOAD, buf, buf_addr, buf_stride, dram_pa, dram_stride, rows, cols);
+}
+
+void acc_store(acc_dev_t *dev, uint32_t buf, uint32_t buf_addr, uint32_t buf_stride, uint32_t dram_pa, uint32_t dram_stride,
+               uint32_t rows, uint32_t cols) {
+  transfer(dev, ACC_OP_STORE, buf, buf_addr, buf_stride, dram_pa, dram_stride, rows, cols);
+}
+
+void acc_matmul(acc_dev_t *dev, uint32_t flags, uint32_t m, uint32_t k, uint32_t n, uint32_t a_buf, uint32_t a_addr,
+                uint32_t a_stride, uint32_t b_buf, uint32_t b_addr, uint32_t b_stride, uint32_t c_buf, uint32_t c_addr,
+                uint32_t c_stride) {
+  acc_desc_t *d = next_slot(dev);
+  d->matmul.header = ACC_OP_MATMUL | flags;
+  d->matmul.m = m;
+  d->matmul.k = k;
+  d->matmul.n = n;
+  d->matmul.a_buf = a_buf;
+  d->matmul.a_addr = a_addr;
+  d->matmul.a_stride = a_stride;
+  d->matmul.b_buf = b_buf;
+  d->matmul.b_addr = b_addr;
+  d->matmul.b_stride = b_stride;
+  d->matmul.c_buf = c_buf;
+  d->matmul.c_addr = c_addr;
+  d->matmul.c_stride = c_stride;
+  commit(dev);
+}
+
+void acc_fence(acc_dev_t *dev) {
+  acc_desc_t *d = next_slot(dev);
+  d->w[0] = ACC_OP_FENCE;
+  commit(dev);
+}
+
+static uint32_t min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
+static uint32_t round_up(uint32_t x, uint32_t q) { return (x + q - 1) / q * q; }
+
+uint32_t acc_gemm(acc_dev_t *dev, const acc_gemm_t *g) {
+  const uint32_t m = g->m, k = g->k, n = g->n;
+  if (!m || !k || !n) return FW_ERR_BAD_JOB;
+  if (k > dev->max_k) return FW_ERR_UNSUPPORTED;
+  const uint32_t q = dev->tile_x; /* tiles are multiples of the hardware tile */
+  const uint32_t cap = g->max_tile ? g->max_tile : 128u;
+
+  /* Weight buffer: two B slots of k x nt. Activation buffer: two A slots of mt x k and two C
+   * slots of mt x nt. Largest tiles (multiples of the hardware tile, at most cap) that fit. */
+  uint32_t nt = min_u32(round_up(n, q), round_up(cap, q));
+  while (nt > q && 2ull * k * nt > dev->wgt_words) nt -= q;
+  if (2ull * k * nt > dev->wgt_words) return FW_ERR_NO_MEMORY;
+  uint32_t mt = min_u32(round_up(m, q), round_up(cap, q));
+  while (mt > q && 2ull * mt * (k + nt) > dev->act_words) mt -= q;
+  if (2ull * mt * (k + nt) > dev->act_words) return FW_ERR_NO_MEMORY;
+
+  const uint32_t b_slot = k * nt;         /* words per B slot (weight buffer) */
+  const uint32_t a_slot = mt * k;         /* words per A slot (activation buffer) */
+  const uint32_t c_base = 2 * a_slot;     /* C slots follow the A slots */
+  const uint32_t c_slot = mt * nt;
+  const uint32_t m_tiles = (m + mt - 1) / mt;
+  uint32_t step = 0;
+
+  for (uint32_t j0 = 0, jt = 0; j0 < n; j0 += nt, ++jt) {
+    const uint32_t nc = min_u32(nt, n - j0);
+    const uint32_t bs = (jt % 2) * b_slot;
+    acc_load(dev, ACC_BUF_WGT, bs, nc, g->b_pa + 4u * j0, 4u * n, k, nc);
+    for (uint32_t i0 = 0, it = 0; i0 < m; i0 += mt, ++it, ++step) {
+      const uint32_t mr = min_u32(mt, m - i0);
+      /* A tiles alternate slots; a single A tile stays resident across all column tiles. */
+      const uint32_t as = (m_tiles == 1 ? 0 : (step % 2)) * a_slot;
+      if (m_tiles > 1 || jt == 0) acc_load(dev, ACC_BUF_ACT, as, k, g->a_pa + 4u * i0 * k, 4u * k, mr, k);
+      const uint32_t cs = c_base + (step % 2) * c_slot;
+      acc_matmul(dev, g->flags, mr, k, nc, ACC_BUF_ACT, as, k, ACC_BUF_WGT, bs, nc, ACC_BUF_ACT, cs, nc);
+      acc_store(dev, ACC_BUF_ACT, cs, nc, g->c_pa + 4u * (i0 * n + j0), 4u * n, mr, nc);
+    }
+  }
+  return acc_sync(dev) == ACC_ERR_NONE ? FW_OK : FW_ERR_ACCEL;
+}

@@ -1,0 +1,64 @@
+// On-chip SRAM buffers. The activation and weight buffers are word-addressed scratchpads that the
+// firmware manages: `words` 20-bit words, each held in a 32-bit container in the address window.
+// Transfers over a port take ceil(bits / port bandwidth) cycles plus the access latency; energy is
+// charged per 64-element block accessed (figure x sqrt(size in MB), REFERENCE §1.2) and leakage
+// per MB for the whole active time. The mask buffer holds one bit per activation and weight word
+// (AccelTran's zero-free format); it is not addressable, every data access also accesses it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "clock.hpp"
+#include "hw_config.hpp"
+#include "memory_target.hpp"
+#include "stats.hpp"
+#include "timeline.hpp"
+
+namespace acc {
+
+class MaskBuffer {
+ public:
+  explicit MaskBuffer(const HwConfig& cfg) : mb_(cfg.mask_buffer_mb) {}
+  void note_access(uint64_t mask_bits) { blocks_ += (mask_bits + 63) / 64; bits_ += mask_bits; }
+  void collect_stats(Stats& s, const StatsContext& ctx) const;
+
+ private:
+  double mb_;
+  uint64_t blocks_ = 0, bits_ = 0;
+};
+
+class Buffer : public MemoryTarget {
+ public:
+  // kind: "activation" or "weight" (names the energy-table row and the statistics).
+  Buffer(sc_core::sc_module_name name, const std::string& kind, double size_mb, const HwConfig& cfg, const Clock& clock,
+         MaskBuffer& mask);
+
+  uint64_t words() const { return words_; }
+  int32_t* word_ptr() { return reinterpret_cast<int32_t*>(data()); }
+
+  // Accesses made through DMI (the PE cluster reads operands and writes results directly);
+  // counted for energy exactly like transactions.
+  void note_direct_access(bool write, uint64_t words, uint64_t nonzero);
+
+  void collect_stats(Stats& s, const StatsContext& ctx) const;
+
+ protected:
+  uint64_t schedule(bool write, uint64_t start, uint64_t bits, uint64_t words, uint64_t nonzero) override;
+  sc_core::sc_time dmi_latency() const override;
+
+ private:
+  void count(bool write, uint64_t words, uint64_t nonzero);
+
+  std::string kind_;
+  double mb_;
+  uint64_t words_;
+  uint64_t bits_per_s_;
+  uint64_t latency_;
+  std::vector<Timeline> ports_;
+  MaskBuffer& mask_;
+  uint64_t words_read_ = 0, words_written_ = 0, nonzero_read_ = 0, nonzero_written_ = 0, blocks_ = 0;
+  uint64_t transfers_ = 0;
+};
+
+}  // namespace acc

@@ -1,0 +1,50 @@
+// Cycle <-> SystemC time conversion for one clock domain.
+//
+// Accelerator timing is computed in integer cycles (700 MHz has no exact picosecond period), and
+// converted to sc_time only to synchronise with the kernel. The conversion rounds to the nearest
+// picosecond, and to_cycles() inverts it exactly for any time produced by to_time().
+#pragma once
+
+#include <systemc>
+
+#include <cstdint>
+
+namespace acc {
+
+class Clock {
+ public:
+  explicit Clock(double freq_hz = 700e6) : hz_(static_cast<uint64_t>(freq_hz + 0.5)) {}
+
+  uint64_t hz() const { return hz_; }
+  double period_ns() const { return 1e9 / static_cast<double>(hz_); }
+
+  sc_core::sc_time to_time(uint64_t cycles) const {
+    const unsigned __int128 ps = (static_cast<unsigned __int128>(cycles) * kPsPerSecond + hz_ / 2) / hz_;
+    return sc_core::sc_time::from_value(static_cast<sc_dt::uint64>(ps) * ps_to_value());
+  }
+
+  uint64_t to_cycles(const sc_core::sc_time& t) const {
+    const unsigned __int128 ps = t.value() / ps_to_value();
+    return static_cast<uint64_t>((ps * hz_ + kPsPerSecond / 2) / kPsPerSecond);
+  }
+
+  // Cycles needed to cover t, rounding up (for latencies given in ns).
+  uint64_t ceil_cycles_ns(double ns) const {
+    const double c = ns * 1e-9 * static_cast<double>(hz_);
+    const auto whole = static_cast<uint64_t>(c);
+    return (c - static_cast<double>(whole) > 1e-9) ? whole + 1 : whole;
+  }
+
+  uint64_t now() const { return to_cycles(sc_core::sc_time_stamp()); }
+
+ private:
+  static constexpr uint64_t kPsPerSecond = 1000000000000ull;
+  // The kernel's time resolution must be 1 ps or finer (SystemC's default is 1 ps).
+  static sc_dt::uint64 ps_to_value() {
+    static const sc_dt::uint64 v = sc_core::sc_time(1, sc_core::SC_PS).value();
+    return v;
+  }
+  uint64_t hz_;
+};
+
+}  // namespace acc

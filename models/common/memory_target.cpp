@@ -1,0 +1,110 @@
+#include "memory_target.hpp"
+
+#include <sys/mman.h>
+
+#include <cstring>
+#include <new>
+
+#include "tlm_util.hpp"
+
+namespace acc {
+
+MemoryTarget::MemoryTarget(sc_core::sc_module_name name, uint64_t size_bytes, const Clock& clock)
+    : sc_module(name), socket("socket"), clock_(clock), size_(size_bytes) {
+  // Lazily backed, zero-filled pages: a 2 GiB DRAM costs only what the job touches.
+  void* p = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  mem_ = static_cast<uint8_t*>(p);
+  socket.register_b_transport(this, &MemoryTarget::b_transport);
+  socket.register_transport_dbg(this, &MemoryTarget::transport_dbg);
+  socket.register_get_direct_mem_ptr(this, &MemoryTarget::get_direct_mem_ptr);
+}
+
+MemoryTarget::~MemoryTarget() { munmap(mem_, size_); }
+
+bool MemoryTarget::check(tlm::tlm_generic_payload& t) const {
+  const uint64_t a = t.get_address(), n = t.get_data_length();
+  if (t.get_command() == tlm::TLM_IGNORE_COMMAND) {
+    t.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
+    return false;
+  }
+  if (a >= size_ || n > size_ - a) {
+    t.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return false;
+  }
+  if (t.get_streaming_width() < n) {
+    t.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
+    return false;
+  }
+  return true;
+}
+
+static void copy_with_byte_enables(tlm::tlm_generic_payload& t, uint8_t* mem) {
+  uint8_t* d = t.get_data_ptr();
+  const unsigned n = t.get_data_length();
+  const uint8_t* be = t.get_byte_enable_ptr();
+  const unsigned be_len = t.get_byte_enable_length();
+  const bool write = t.is_write();
+  if (!be) {
+    if (write)
+      std::memcpy(mem, d, n);
+    else
+      std::memcpy(d, mem, n);
+    return;
+  }
+  for (unsigned i = 0; i < n; ++i) {
+    if (be[i % be_len] != TLM_BYTE_ENABLED) continue;
+    if (write)
+      mem[i] = d[i];
+    else
+      d[i] = mem[i];
+  }
+}
+
+void MemoryTarget::b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay) {
+  if (!check(t)) return;
+  uint8_t* mem = mem_ + t.get_address();
+  const bool write = t.is_write();
+  uint64_t bits = uint64_t{t.get_data_length()} * 8, words = 0, nonzero = 0;
+  ZeroFreeExt* zf = nullptr;
+  t.get_extension(zf);
+  if (zf && t.get_data_length() % 4 == 0) {
+    words = t.get_data_length() / 4;
+    nonzero = count_nonzero_words(reinterpret_cast<const int32_t*>(write ? t.get_data_ptr() : mem), words);
+    bits = zero_free_bits(words, nonzero);
+    zf->words = words;
+    zf->nonzero = nonzero;
+    zf->modelled_bits = bits;
+  }
+  copy_with_byte_enables(t, mem);
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  const uint64_t start = clock_.to_cycles(now + delay);
+  const uint64_t done = schedule(write, start, bits, words, nonzero);
+  delay = clock_.to_time(done) - now;
+  t.set_dmi_allowed(true);
+  t.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+unsigned int MemoryTarget::transport_dbg(tlm::tlm_generic_payload& t) {
+  const uint64_t a = t.get_address();
+  if (t.get_command() == tlm::TLM_IGNORE_COMMAND || a >= size_) return 0;
+  const unsigned n = static_cast<unsigned>(std::min<uint64_t>(t.get_data_length(), size_ - a));
+  if (t.is_write())
+    std::memcpy(mem_ + a, t.get_data_ptr(), n);
+  else
+    std::memcpy(t.get_data_ptr(), mem_ + a, n);
+  t.set_response_status(tlm::TLM_OK_RESPONSE);
+  return n;
+}
+
+bool MemoryTarget::get_direct_mem_ptr(tlm::tlm_generic_payload&, tlm::tlm_dmi& dmi) {
+  dmi.allow_read_write();
+  dmi.set_dmi_ptr(mem_);
+  dmi.set_start_address(0);
+  dmi.set_end_address(size_ - 1);
+  dmi.set_read_latency(dmi_latency());
+  dmi.set_write_latency(dmi_latency());
+  return true;
+}
+
+}  // namespace acc

@@ -1,0 +1,45 @@
+// Base of the memory-like targets (DRAM, on-chip buffers): byte storage, b_transport with
+// TLM error responses, debug transport and DMI. Derived models supply the timing of a
+// transaction through schedule() and count what they need for energy.
+#pragma once
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_target_socket.h>
+
+#include <cstdint>
+
+#include "clock.hpp"
+
+namespace acc {
+
+class MemoryTarget : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_target_socket<MemoryTarget> socket;
+
+  MemoryTarget(sc_core::sc_module_name name, uint64_t size_bytes, const Clock& clock);
+  ~MemoryTarget() override;
+
+  uint8_t* data() { return mem_; }
+  uint64_t size() const { return size_; }
+
+ protected:
+  // Reserves the resource for a transfer of `bits` that may start at `start`; returns the cycle
+  // its data is complete. `words`/`nonzero` describe zero-free tensor transfers (else 0).
+  virtual uint64_t schedule(bool write, uint64_t start, uint64_t bits, uint64_t words, uint64_t nonzero) = 0;
+  // Latency the DMI user should add per access.
+  virtual sc_core::sc_time dmi_latency() const { return sc_core::SC_ZERO_TIME; }
+
+  const Clock& clock_;
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay);
+  unsigned int transport_dbg(tlm::tlm_generic_payload& t);
+  bool get_direct_mem_ptr(tlm::tlm_generic_payload& t, tlm::tlm_dmi& dmi);
+  bool check(tlm::tlm_generic_payload& t) const;
+
+  uint8_t* mem_ = nullptr;
+  uint64_t size_;
+};
+
+}  // namespace acc

@@ -1,0 +1,52 @@
+#include "register_bank.hpp"
+
+namespace acc {
+
+RegisterBank::RegisterBank(const HwConfig& cfg, uint32_t window_bytes) : slots_(window_bytes / 4) {
+  for (size_t i = 0; i < regmap::kNumRegisters; ++i) {
+    const auto& def = regmap::kRegisters[i];
+    Slot& s = slots_.at(def.offset / 4);
+    s.def = &def;
+    s.reset = def.reset_config ? cfg.register_value(def.reset_config) : def.reset;
+  }
+  reset();
+}
+
+void RegisterBank::reset() {
+  for (auto& s : slots_) s.value = s.reset;
+}
+
+bool RegisterBank::read(uint32_t offset, uint32_t& value) const {
+  if (offset % 4 || offset / 4 >= slots_.size()) return false;
+  const Slot& s = slots_[offset / 4];
+  if (!s.def) return false;
+  if (s.def->access == regmap::Access::WO) {
+    value = 0;
+  } else {
+    value = s.read_hook ? s.read_hook() : s.value;
+  }
+  return true;
+}
+
+bool RegisterBank::write(uint32_t offset, uint32_t value) {
+  if (offset % 4 || offset / 4 >= slots_.size()) return false;
+  Slot& s = slots_[offset / 4];
+  if (!s.def) return false;
+  const uint32_t before = s.value;
+  switch (s.def->access) {
+    case regmap::Access::RO:
+      return true;  // ignored, as the table documents
+    case regmap::Access::RW:
+      s.value = value & s.def->write_mask;
+      break;
+    case regmap::Access::W1C:
+      s.value = before & ~(value & s.def->write_mask);
+      break;
+    case regmap::Access::WO:
+      break;
+  }
+  if (s.write_hook) s.write_hook(offset, before, value);
+  return true;
+}
+
+}  // namespace acc

@@ -1,0 +1,55 @@
+// Small TLM-2.0 helpers shared by the targets: access checks that answer with the right error
+// response (never an assert), and the payload extensions the accelerator's initiators attach.
+#pragma once
+
+#include <tlm>
+
+#include <cstdint>
+
+namespace acc {
+
+// Checks a register access: a 32-bit aligned single-word read or write with all bytes enabled.
+// Sets the error response and returns false otherwise.
+inline bool check_word_access(tlm::tlm_generic_payload& t) {
+  if (t.get_command() == tlm::TLM_IGNORE_COMMAND) {
+    t.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
+    return false;
+  }
+  if (t.get_data_length() != 4 || t.get_streaming_width() < 4) {
+    t.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
+    return false;
+  }
+  if (t.get_byte_enable_ptr()) {
+    t.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
+    return false;
+  }
+  if (t.get_address() % 4) {
+    t.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return false;
+  }
+  return true;
+}
+
+// Attached by the DMA to DRAM and buffer transfers of tensor data. The data travel as 32-bit
+// containers of 20-bit words; the target charges the zero-free size the hardware moves:
+// 20 bits per non-zero word plus one mask bit per word (REFERENCE §1.3). The target fills in
+// what it charged.
+struct ZeroFreeExt : tlm::tlm_extension<ZeroFreeExt> {
+  uint64_t words = 0;           // out: words transferred
+  uint64_t nonzero = 0;         // out: non-zero words among them
+  uint64_t modelled_bits = 0;   // out: bits charged
+  tlm::tlm_extension_base* clone() const override { return new ZeroFreeExt(*this); }
+  void copy_from(const tlm::tlm_extension_base& e) override { *this = static_cast<const ZeroFreeExt&>(e); }
+};
+
+// Bits the zero-free format moves for `words` words of which `nonzero` are non-zero.
+inline uint64_t zero_free_bits(uint64_t words, uint64_t nonzero) { return nonzero * 20 + words; }
+
+// Non-zero 20-bit words among `n` containers.
+inline uint64_t count_nonzero_words(const int32_t* p, uint64_t n) {
+  uint64_t nz = 0;
+  for (uint64_t i = 0; i < n; ++i) nz += (static_cast<uint32_t>(p[i]) & 0xFFFFFu) != 0;
+  return nz;
+}
+
+}  // namespace acc

@@ -1,0 +1,468 @@
+#include "control_block.hpp"
+
+#include <cstring>
+
+#include "command.hpp"
+#include "regmap.hpp"
+#include "tlm_util.hpp"
+
+namespace acc {
+
+namespace {
+constexpr uint32_t kRegWindow = ACC_MAP_ACC_REGS_SIZE;
+
+uint32_t lo(uint64_t v) { return static_cast<uint32_t>(v); }
+uint32_t hi(uint64_t v) { return static_cast<uint32_t>(v >> 32); }
+uint32_t clip32(uint64_t v) { return v > 0xFFFFFFFFull ? 0xFFFFFFFFu : static_cast<uint32_t>(v); }
+}  // namespace
+
+ControlBlock::ControlBlock(sc_core::sc_module_name name, const HwConfig& cfg, const Clock& clock)
+    : sc_module(name),
+      regs("regs"),
+      fetch("fetch"),
+      dma("dma"),
+      pe("pe"),
+      irq("irq"),
+      cfg_(cfg),
+      clock_(clock),
+      bank_(cfg, kRegWindow),
+      window_(cfg.queue_window) {
+  regs.register_b_transport(this, &ControlBlock::reg_b_transport);
+  regs.register_transport_dbg(this, &ControlBlock::reg_transport_dbg);
+
+  bank_.on_write(ACC_REG_QUEUE_TAIL, [this](uint32_t, uint32_t, uint32_t) { doorbell_ev_.notify(sc_core::SC_ZERO_TIME); });
+  bank_.on_write(ACC_REG_CTRL, [this](uint32_t, uint32_t, uint32_t written) {
+    if (written & ACC_CTRL_QUEUE_RESET) {
+      if (busy_)
+        reset_pending_ = true;  // applied when in-flight work has drained
+      else
+        apply_queue_reset();
+    }
+    doorbell_ev_.notify(sc_core::SC_ZERO_TIME);  // ENABLE may have been set with work waiting
+  });
+  auto irq_changed = [this](uint32_t, uint32_t, uint32_t) { irq_ev_.notify(sc_core::SC_ZERO_TIME); };
+  bank_.on_write(ACC_REG_IRQ_ENABLE, irq_changed);
+  bank_.on_write(ACC_REG_IRQ_STATUS, irq_changed);
+
+  bank_.on_read(ACC_REG_QUEUE_HEAD, [this] { return retired_by(read_cycle_); });
+  bank_.on_read(ACC_REG_PERF_CYCLES_LO, [this] { return lo(active_cycles_); });
+  bank_.on_read(ACC_REG_PERF_CYCLES_HI, [this] { return hi(active_cycles_); });
+  bank_.on_read(ACC_REG_PERF_DESC_DONE, [this] { return lo(desc_done_); });
+  bank_.on_read(ACC_REG_PERF_TILE_OPS_LO, [this] { return lo(tile_ops_); });
+  bank_.on_read(ACC_REG_PERF_TILE_OPS_HI, [this] { return hi(tile_ops_); });
+  bank_.on_read(ACC_REG_PERF_MACS_LO, [this] { return lo(macs_); });
+  bank_.on_read(ACC_REG_PERF_MACS_HI, [this] { return hi(macs_); });
+  bank_.on_read(ACC_REG_PERF_EFF_MACS_LO, [this] { return lo(eff_macs_); });
+  bank_.on_read(ACC_REG_PERF_EFF_MACS_HI, [this] { return hi(eff_macs_); });
+  bank_.on_read(ACC_REG_PERF_DRAM_RD_LO, [this] { return lo(dram_rd_bits_ / 8); });
+  bank_.on_read(ACC_REG_PERF_DRAM_RD_HI, [this] { return hi(dram_rd_bits_ / 8); });
+  bank_.on_read(ACC_REG_PERF_DRAM_WR_LO, [this] { return lo(dram_wr_bits_ / 8); });
+  bank_.on_read(ACC_REG_PERF_DRAM_WR_HI, [this] { return hi(dram_wr_bits_ / 8); });
+  bank_.on_read(ACC_REG_PERF_STALL_DEP, [this] { return lo(stall_dep_); });
+  bank_.on_read(ACC_REG_PERF_STALL_FETCH, [this] { return lo(stall_fetch_); });
+  bank_.on_read(ACC_REG_PERF_STALL_WINDOW, [this] { return lo(stall_window_); });
+
+  SC_HAS_PROCESS(ControlBlock);
+  SC_THREAD(engine);
+  SC_METHOD(irq_method);
+  sensitive << irq_ev_;
+  dont_initialize();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Registers
+
+void ControlBlock::reg_b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay) {
+  if (!check_word_access(t)) return;
+  const uint32_t offset = static_cast<uint32_t>(t.get_address());
+  uint32_t v = 0;
+  bool ok;
+  read_cycle_ = clock_.to_cycles(sc_core::sc_time_stamp() + delay);
+  if (t.is_read()) {
+    ok = bank_.read(offset, v);
+    if (ok) std::memcpy(t.get_data_ptr(), &v, 4);
+  } else {
+    std::memcpy(&v, t.get_data_ptr(), 4);
+    ok = bank_.write(offset, v);
+  }
+  t.set_response_status(ok ? tlm::TLM_OK_RESPONSE : tlm::TLM_ADDRESS_ERROR_RESPONSE);
+}
+
+unsigned int ControlBlock::reg_transport_dbg(tlm::tlm_generic_payload& t) {
+  // Debug reads have no side effects; debug writes are refused (they would run callbacks).
+  if (!t.is_read() || t.get_data_length() != 4 || t.get_address() % 4) return 0;
+  uint32_t v = 0;
+  read_cycle_ = clock_.now();
+  if (!bank_.read(static_cast<uint32_t>(t.get_address()), v)) return 0;
+  std::memcpy(t.get_data_ptr(), &v, 4);
+  return 4;
+}
+
+void ControlBlock::irq_method() {
+  irq.write((bank_.get(ACC_REG_IRQ_STATUS) & bank_.get(ACC_REG_IRQ_ENABLE)) != 0);
+}
+
+uint32_t ControlBlock::retired_by(uint64_t cycle) const {
+  if (!busy_ || ring_size_ == 0) return bank_.get(ACC_REG_QUEUE_HEAD);
+  const auto n = static_cast<uint64_t>(std::upper_bound(retire_.begin(), retire_.end(), cycle) - retire_.begin());
+  return static_cast<uint32_t>((period_head_ + n) % ring_size_);
+}
+
+void ControlBlock::apply_queue_reset() {
+  reset_pending_ = false;
+  error_ = false;
+  next_ = 0;
+  fetched_.clear();
+  bank_.set(ACC_REG_QUEUE_HEAD, 0);
+  bank_.set(ACC_REG_QUEUE_TAIL, 0);
+  bank_.set(ACC_REG_STATUS, 0);
+  bank_.set(ACC_REG_ERR_CODE, 0);
+  bank_.set(ACC_REG_ERR_DESC, 0);
+  bank_.set(ACC_REG_ERR_INFO, 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation
+
+namespace {
+
+struct Checker {
+  const HwConfig& cfg;
+  uint32_t info = 0;
+
+  uint32_t fail(uint32_t code, uint64_t detail) {
+    info = clip32(detail);
+    return code;
+  }
+  uint64_t buffer_words(uint32_t buf) const { return buf == ACC_BUF_ACT ? cfg.act_buffer_words() : cfg.weight_buffer_words(); }
+
+  // A buffer operand of rows x cols words: its buffer id, stride and extent.
+  uint32_t buffer(uint32_t buf, uint64_t addr, uint64_t rows, uint64_t cols, uint64_t stride) {
+    if (buf != ACC_BUF_ACT && buf != ACC_BUF_WGT) return fail(ACC_ERR_BAD_BUFFER, buf);
+    if (rows > 1 && stride < cols) return fail(ACC_ERR_BAD_SHAPE, stride);
+    const uint64_t last = addr + (rows - 1) * stride + cols - 1;
+    if (last >= buffer_words(buf)) return fail(ACC_ERR_BUFFER_OVERFLOW, last);
+    return ACC_ERR_NONE;
+  }
+  uint32_t dram(uint64_t addr, uint64_t rows, uint64_t cols, uint64_t stride) {
+    if (addr % 4 || stride % 4) return fail(ACC_ERR_DRAM_RANGE, addr);
+    if (rows > 1 && stride < 4 * cols) return fail(ACC_ERR_BAD_SHAPE, stride);
+    const uint64_t base = ACC_MAP_DRAM_BASE, end = base + cfg.dram_bytes();
+    const uint64_t last = addr + (rows - 1) * stride + 4 * cols;  // one past
+    if (addr < base || last > end) return fail(ACC_ERR_DRAM_RANGE, addr < base || addr >= end ? addr : last);
+    return ACC_ERR_NONE;
+  }
+};
+
+}  // namespace
+
+uint32_t ControlBlock::validate(const acc_desc_t& d, uint32_t& info) const {
+  Checker c{cfg_};
+  const uint32_t op = d.w[0] & ACC_DESC_OPCODE_MASK, flags = d.w[0] & ~ACC_DESC_OPCODE_MASK;
+  uint32_t err = ACC_ERR_NONE;
+  switch (op) {
+    case ACC_OP_NOP:
+    case ACC_OP_FENCE:
+      if (flags) err = c.fail(ACC_ERR_BAD_FLAGS, d.w[0]);
+      break;
+    case ACC_OP_LOAD:
+    case ACC_OP_STORE: {
+      const auto& x = d.load;
+      if (flags) {
+        err = c.fail(ACC_ERR_BAD_FLAGS, d.w[0]);
+      } else if (!x.rows || !x.cols) {
+        err = c.fail(ACC_ERR_BAD_SHAPE, x.rows ? x.cols : x.rows);
+      } else if ((err = c.buffer(x.buf, x.buf_addr, x.rows, x.cols, x.buf_stride)) == ACC_ERR_NONE) {
+        err = c.dram(x.dram_addr, x.rows, x.cols, x.dram_stride);
+      }
+      break;
+    }
+    case ACC_OP_MATMUL: {
+      const auto& x = d.matmul;
+      const bool tb = x.header & ACC_MATMUL_TRANSPOSE_B;
+      if (flags & ~ACC_MATMUL_VALID_FLAGS) {
+        err = c.fail(ACC_ERR_BAD_FLAGS, d.w[0]);
+      } else if (!x.m || !x.k || !x.n) {
+        err = c.fail(ACC_ERR_BAD_SHAPE, !x.m ? x.m : !x.k ? x.k : x.n);
+      } else if (x.k > cfg_.max_k) {
+        err = c.fail(ACC_ERR_BAD_SHAPE, x.k);
+      } else if ((err = c.buffer(x.a_buf, x.a_addr, x.m, x.k, x.a_stride)) == ACC_ERR_NONE &&
+                 (err = c.buffer(x.b_buf, x.b_addr, tb ? x.n : x.k, tb ? x.k : x.n, x.b_stride)) == ACC_ERR_NONE &&
+                 (err = c.buffer(x.c_buf, x.c_addr, x.m, x.n, x.c_stride)) == ACC_ERR_NONE) {
+        const Operands o = operands(d);
+        if (regions_overlap(o.write, o.reads[0]) || regions_overlap(o.write, o.reads[1]))
+          err = c.fail(ACC_ERR_OPERAND_OVERLAP, x.c_addr);
+      }
+      break;
+    }
+    default:
+      err = c.fail(ACC_ERR_BAD_OPCODE, d.w[0]);
+  }
+  info = c.info;
+  return err;
+}
+
+ControlBlock::Operands ControlBlock::operands(const acc_desc_t& d) const {
+  auto space = [](uint32_t buf) { return buf == ACC_BUF_ACT ? Space::Act : Space::Wgt; };
+  Operands o;
+  switch (d.w[0] & ACC_DESC_OPCODE_MASK) {
+    case ACC_OP_LOAD:
+    case ACC_OP_STORE: {
+      const auto& x = d.load;
+      const Region buf{space(x.buf), x.buf_addr, x.rows, x.cols, x.buf_stride};
+      const Region dram{Space::Dram, x.dram_addr, x.rows, 4ull * x.cols, x.dram_stride};
+      const bool load = (d.w[0] & ACC_DESC_OPCODE_MASK) == ACC_OP_LOAD;
+      o.reads[0] = load ? dram : buf;
+      o.write = load ? buf : dram;
+      break;
+    }
+    case ACC_OP_MATMUL: {
+      const auto& x = d.matmul;
+      const bool tb = x.header & ACC_MATMUL_TRANSPOSE_B;
+      o.reads[0] = {space(x.a_buf), x.a_addr, x.m, x.k, x.a_stride};
+      o.reads[1] = {space(x.b_buf), x.b_addr, tb ? x.n : x.k, tb ? x.k : x.n, x.b_stride};
+      o.write = {space(x.c_buf), x.c_addr, x.m, x.n, x.c_stride};
+      break;
+    }
+    default:
+      break;
+  }
+  return o;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Engine
+
+bool ControlBlock::has_work() const {
+  return (bank_.get(ACC_REG_CTRL) & ACC_CTRL_ENABLE) && !error_ && !reset_pending_ && next_ != bank_.get(ACC_REG_QUEUE_TAIL);
+}
+
+void ControlBlock::set_local(uint64_t cycle) {
+  const sc_core::sc_time t = clock_.to_time(cycle), now = sc_core::sc_time_stamp();
+  qk_.set(t > now ? t - now : sc_core::SC_ZERO_TIME);
+  if (qk_.need_sync()) qk_.sync();
+}
+
+void ControlBlock::stop_on_error(uint32_t code, uint32_t desc_index, uint32_t info, uint64_t at) {
+  error_ = true;
+  ++errors_;
+  bank_.set(ACC_REG_ERR_CODE, code);
+  bank_.set(ACC_REG_ERR_DESC, desc_index);
+  bank_.set(ACC_REG_ERR_INFO, info);
+  last_retire_ = std::max(last_retire_, at);
+}
+
+bool ControlBlock::fetch_batch(uint64_t now) {
+  const uint32_t tail = bank_.get(ACC_REG_QUEUE_TAIL);
+  // A burst never wraps around the end of the ring.
+  const uint32_t first = next_;
+  uint32_t n = 0;
+  for (uint32_t i = first; n < cfg_.fetch_batch && i != tail && i < ring_size_; ++i) ++n;
+  if (n == 0) {
+    stop_on_error(ACC_ERR_QUEUE_CONFIG, first, tail, now);
+    return false;
+  }
+  // Double-buffered prefetch: a burst starts once the issue stage works on the previous one.
+  const uint64_t earliest = std::max({now, doorbell_cycle_, last_fetch_done_, batch_consumed_at_});
+  std::vector<acc_desc_t> buf(n);
+  tlm::tlm_generic_payload t;
+  const uint64_t addr = uint64_t{ring_base_} + uint64_t{first} * ACC_DESC_BYTES;
+  t.set_command(tlm::TLM_READ_COMMAND);
+  t.set_address(addr);
+  t.set_data_ptr(reinterpret_cast<unsigned char*>(buf.data()));
+  t.set_data_length(n * ACC_DESC_BYTES);
+  t.set_streaming_width(n * ACC_DESC_BYTES);
+  t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  const sc_core::sc_time t_now = sc_core::sc_time_stamp();
+  sc_core::sc_time delay = clock_.to_time(earliest) - t_now;
+  fetch->b_transport(t, delay);
+  if (!t.is_response_ok()) {
+    stop_on_error(ACC_ERR_FETCH, first, clip32(addr), earliest);
+    return false;
+  }
+  ++fetch_bursts_;
+  last_fetch_done_ = clock_.to_cycles(t_now + delay);
+  for (uint32_t i = 0; i < n; ++i) fetched_.push_back({buf[i], last_fetch_done_, i == 0});
+  return true;
+}
+
+uint64_t ControlBlock::dispatch(tlm_utils::simple_initiator_socket<ControlBlock>& socket, const acc_desc_t& d, uint64_t issue,
+                                uint32_t& error, uint32_t& info) {
+  DispatchExt ext;
+  ext.tau = static_cast<int32_t>(bank_.get(ACC_REG_DYNATRAN_TAU));
+  acc_desc_t copy = d;
+  tlm::tlm_generic_payload t;
+  t.set_command(tlm::TLM_WRITE_COMMAND);
+  t.set_address(0);
+  t.set_data_ptr(reinterpret_cast<unsigned char*>(&copy));
+  t.set_data_length(sizeof copy);
+  t.set_streaming_width(sizeof copy);
+  t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  t.set_extension(&ext);
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  sc_core::sc_time delay = clock_.to_time(issue) - now;
+  socket->b_transport(t, delay);
+  t.clear_extension(&ext);
+  tile_ops_ += ext.tile_ops;
+  macs_ += ext.dense_macs;
+  eff_macs_ += ext.effectual_macs;
+  dram_rd_bits_ += ext.dram_read_bits;
+  dram_wr_bits_ += ext.dram_write_bits;
+  if (!t.is_response_ok()) {
+    error = ext.error ? ext.error : ACC_ERR_BUS;
+    info = ext.info;
+    return issue;
+  }
+  return clock_.to_cycles(now + delay);
+}
+
+bool ControlBlock::process_one(uint64_t now) {
+  if (fetched_.empty()) {
+    if (!fetch_batch(now)) return false;
+  }
+  const Fetched f = fetched_.front();
+  fetched_.pop_front();
+  const uint32_t index = next_;
+  const uint64_t seq = seq_;
+  const uint32_t op = f.desc.w[0] & ACC_DESC_OPCODE_MASK;
+
+  // Decode: one descriptor per cycle, once it has arrived.
+  uint64_t t = std::max(last_issue_ + 1, now);
+  if (f.ready > t) stall_fetch_ += f.ready - t, t = f.ready;
+  if (f.first) batch_consumed_at_ = t;
+  uint32_t info = 0;
+  const uint32_t err = validate(f.desc, info);
+  if (err != ACC_ERR_NONE) {
+    stop_on_error(err, index, info, t);
+    return false;
+  }
+
+  // Issue: a free window slot, no hazard with older in-flight descriptors, FENCE waits for all.
+  const uint32_t window = cfg_.queue_window;
+  if (seq >= window && retire_[seq - window] > t) stall_window_ += retire_[seq - window] - t, t = retire_[seq - window];
+  uint64_t ready = t;
+  const Operands ops = operands(f.desc);
+  if (op == ACC_OP_FENCE) {
+    ready = std::max(ready, last_retire_);
+  } else {
+    const uint64_t oldest = seq > window ? seq - window : 0;
+    for (uint64_t s = oldest; s < seq; ++s) {
+      const Slot& w = window_[s % window];
+      if (w.done <= ready) continue;
+      bool conflict = false;
+      for (const Region& r : ops.reads) conflict = conflict || regions_overlap(r, w.ops.write);
+      for (const Region& r : w.ops.reads) conflict = conflict || regions_overlap(ops.write, r);
+      conflict = conflict || regions_overlap(ops.write, w.ops.write);
+      if (conflict) ready = w.done;
+    }
+  }
+  stall_dep_ += ready - t;
+  t = ready;
+
+  uint64_t done = t + 1;
+  uint32_t exec_err = ACC_ERR_NONE, exec_info = 0;
+  if (op == ACC_OP_LOAD || op == ACC_OP_STORE)
+    done = dispatch(dma, f.desc, t, exec_err, exec_info);
+  else if (op == ACC_OP_MATMUL)
+    done = dispatch(pe, f.desc, t, exec_err, exec_info);
+  if (exec_err != ACC_ERR_NONE) {
+    stop_on_error(exec_err, index, exec_info, t);
+    return false;
+  }
+
+  window_[seq % window] = {ops, done};
+  last_retire_ = std::max(last_retire_, done);
+  retire_.push_back(last_retire_);
+  last_issue_ = t;
+  ++by_opcode_[op];
+  ++seq_;
+  next_ = (next_ + 1) % ring_size_;
+  set_local(t);
+  return true;
+}
+
+void ControlBlock::engine() {
+  for (;;) {
+    while (!has_work()) sc_core::wait(doorbell_ev_);
+
+    // A busy period begins.
+    const uint64_t start = clock_.now();
+    busy_ = true;
+    ++busy_periods_;
+    bank_.set(ACC_REG_STATUS, ACC_STATUS_BUSY);
+    ring_base_ = bank_.get(ACC_REG_QUEUE_BASE);
+    ring_size_ = bank_.get(ACC_REG_QUEUE_SIZE);
+    period_start_ = start;
+    period_head_ = next_;
+    doorbell_cycle_ = start;
+    last_issue_ = start;
+    last_retire_ = start;
+    last_fetch_done_ = start;
+    batch_consumed_at_ = start;
+    seq_ = 0;
+    retire_.clear();
+    fetched_.clear();
+    qk_.reset();
+
+    const uint32_t tail = bank_.get(ACC_REG_QUEUE_TAIL);
+    const uint64_t ring_end = uint64_t{ring_base_} + uint64_t{ring_size_} * ACC_DESC_BYTES;
+    if (ring_size_ < 2 || ring_size_ > 65536 || ring_base_ % ACC_DESC_BYTES || ring_base_ < ACC_MAP_DRAM_BASE ||
+        ring_end > ACC_MAP_DRAM_BASE + cfg_.dram_bytes()) {
+      stop_on_error(ACC_ERR_QUEUE_CONFIG, next_, ring_size_ < 2 || ring_size_ > 65536 ? ring_size_ : ring_base_, start);
+    } else if (tail >= ring_size_ || next_ >= ring_size_) {
+      stop_on_error(ACC_ERR_QUEUE_CONFIG, next_, tail, start);
+    }
+
+    // Issue everything up to TAIL; a doorbell while work is in flight extends the period.
+    while (!error_) {
+      while (has_work() && process_one(clock_.now())) {
+      }
+      if (error_ || reset_pending_) break;
+      qk_.sync();
+      const uint64_t now = clock_.now();
+      if (now >= last_retire_ && !has_work()) break;
+      if (now < last_retire_) {
+        sc_core::wait(clock_.to_time(last_retire_) - sc_core::sc_time_stamp(), doorbell_ev_);
+        doorbell_cycle_ = clock_.now();
+      }
+      const uint32_t new_tail = bank_.get(ACC_REG_QUEUE_TAIL);
+      if (new_tail >= ring_size_) stop_on_error(ACC_ERR_QUEUE_CONFIG, next_, new_tail, clock_.now());
+    }
+
+    // Drain what is in flight, then report.
+    qk_.sync();
+    if (clock_.now() < last_retire_) sc_core::wait(clock_.to_time(last_retire_) - sc_core::sc_time_stamp());
+    const uint64_t end = last_retire_;
+    active_cycles_ += end - period_start_;
+    desc_done_ += seq_;
+    bank_.set(ACC_REG_QUEUE_HEAD, next_);
+    busy_ = false;
+    uint32_t irq_bits;
+    if (error_) {
+      bank_.set(ACC_REG_STATUS, ACC_STATUS_ERROR);
+      irq_bits = ACC_IRQ_STATUS_ERROR;
+    } else {
+      bank_.set(ACC_REG_STATUS, 0);
+      irq_bits = ACC_IRQ_STATUS_DONE;
+    }
+    bank_.set(ACC_REG_IRQ_STATUS, bank_.get(ACC_REG_IRQ_STATUS) | irq_bits);
+    irq_ev_.notify(sc_core::SC_ZERO_TIME);
+    if (reset_pending_) apply_queue_reset();
+  }
+}
+
+void ControlBlock::collect_stats(Stats& s, const StatsContext&) const {
+  s.put("control.active_cycles", active_cycles_, "cycles", "Cycles from a doorbell until the queue drained, summed");
+  s.put("control.busy_periods", busy_periods_, "periods", "Doorbell-to-drain periods");
+  s.put("control.descriptors", desc_done_, "descriptors", "Descriptors issued and retired");
+  for (size_t i = 0; i < regmap::kNumOpcodes; ++i)
+    s.put(std::string("control.descriptors_by_op.") + regmap::kOpcodes[i].name, by_opcode_[regmap::kOpcodes[i].code],
+          "descriptors", "Descriptors of this opcode");
+  s.put("control.fetch_bursts", fetch_bursts_, "transactions", "Descriptor fetch bursts from DRAM");
+  s.put("control.stall_dependency_cycles", stall_dep_, "cycles", "Issue waited for an older conflicting descriptor");
+  s.put("control.stall_fetch_cycles", stall_fetch_, "cycles", "Issue waited for a descriptor to arrive from DRAM");
+  s.put("control.stall_window_cycles", stall_window_, "cycles", "Issue waited for a free in-flight slot");
+  s.put("control.errors", errors_, "stops", "Queue stops on an error");
+}
+
+}  // namespace acc

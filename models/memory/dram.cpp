@@ -1,0 +1,45 @@
+#include "dram.hpp"
+
+#include <cmath>
+
+#include "energy.hpp"
+
+namespace acc {
+
+Dram::Dram(sc_core::sc_module_name name, const HwConfig& cfg, const Clock& clock)
+    : MemoryTarget(name, cfg.dram_bytes(), clock),
+      bw_bits_per_s_(static_cast<uint64_t>(std::llround(cfg.main_memory.bandwidth_gbps * 8e9))),
+      latency_(clock.ceil_cycles_ns(cfg.main_memory.latency_ns)) {}
+
+uint64_t Dram::transfer_cycles(uint64_t bits) const {
+  const unsigned __int128 num = static_cast<unsigned __int128>(bits) * clock_.hz();
+  return static_cast<uint64_t>((num + bw_bits_per_s_ - 1) / bw_bits_per_s_);
+}
+
+uint64_t Dram::schedule(bool write, uint64_t start, uint64_t bits, uint64_t words, uint64_t nonzero) {
+  // The access latency precedes the data; other bursts may use the channel meanwhile.
+  const uint64_t dur = transfer_cycles(bits);
+  const uint64_t s = channel_.reserve(start + latency_, dur);
+  channel_.forget_before(clock_.now());
+  (write ? writes_ : reads_)++;
+  (write ? write_bits_ : read_bits_) += bits;
+  blocks_ += (bits + 1279) / 1280;  // a 64-element block is 64 x 20 bits
+  words_ += words;
+  nonzero_ += nonzero;
+  return s + dur;
+}
+
+void Dram::collect_stats(Stats& s, const StatsContext& ctx) const {
+  s.put("dram.reads", reads_, "transactions", "Read bursts served by main memory");
+  s.put("dram.writes", writes_, "transactions", "Write bursts served by main memory");
+  s.put("dram.read_bytes", (read_bits_ + 7) / 8, "bytes", "Bytes read, at the modelled (zero-free, 20-bit) size");
+  s.put("dram.write_bytes", (write_bits_ + 7) / 8, "bytes", "Bytes written, at the modelled (zero-free, 20-bit) size");
+  s.put("dram.blocks", blocks_, "blocks", "64-element (1280-bit) blocks transferred; each costs the block energy");
+  s.put("dram.busy_cycles", channel_.busy_cycles(), "cycles", "Cycles the data channel was transferring");
+  s.put("dram.tensor_words", words_, "words", "Tensor words moved (zero-free transfers)");
+  s.put("dram.tensor_nonzero_words", nonzero_, "words", "Non-zero tensor words among them");
+  const double nj = static_cast<double>(blocks_) * ctx.energy.dram_nj_per_block(ctx.cfg);
+  s.put_real("energy.dram.dynamic_nj", nj, "nJ", "Main memory access energy (blocks x energy per block)");
+}
+
+}  // namespace acc

@@ -1,0 +1,44 @@
+#include "lane_scheduler.hpp"
+
+#include <limits>
+
+namespace acc {
+
+LaneScheduler::LaneScheduler(unsigned pes, unsigned lanes_per_pe)
+    : pes_(pes), lanes_(lanes_per_pe), leaves_(1), free_(uint64_t{pes} * lanes_per_pe, 0), pe_free_(pes, 0) {
+  while (leaves_ < pes_) leaves_ *= 2;
+  tree_.assign(2 * leaves_, 0);
+  for (unsigned i = 0; i < leaves_; ++i) tree_[leaves_ + i] = i < pes_ ? i : pes_;  // pes_ = sentinel "none"
+  for (unsigned i = leaves_ - 1; i >= 1; --i) {
+    const unsigned a = tree_[2 * i], b = tree_[2 * i + 1];
+    tree_[i] = (b != pes_ && (a == pes_ || pe_free_[b] < pe_free_[a])) ? b : a;
+  }
+}
+
+uint64_t LaneScheduler::run_on(unsigned pe, uint64_t earliest, uint64_t cycles, unsigned& lane) {
+  uint64_t* lanes = &free_[uint64_t{pe} * lanes_];
+  unsigned best = 0;
+  for (unsigned l = 1; l < lanes_; ++l)
+    if (lanes[l] < lanes[best]) best = l;
+  const uint64_t start = lanes[best] > earliest ? lanes[best] : earliest;
+  lanes[best] = start + cycles;
+  lane = best;
+  return start + cycles;
+}
+
+uint64_t LaneScheduler::pe_min(unsigned pe) const {
+  const uint64_t* lanes = &free_[uint64_t{pe} * lanes_];
+  uint64_t m = std::numeric_limits<uint64_t>::max();
+  for (unsigned l = 0; l < lanes_; ++l) m = lanes[l] < m ? lanes[l] : m;
+  return m;
+}
+
+void LaneScheduler::refresh(unsigned pe) {
+  pe_free_[pe] = pe_min(pe);
+  for (unsigned i = (leaves_ + pe) / 2; i >= 1; i /= 2) {
+    const unsigned a = tree_[2 * i], b = tree_[2 * i + 1];
+    tree_[i] = (b != pes_ && (a == pes_ || pe_free_[b] < pe_free_[a])) ? b : a;
+  }
+}
+
+}  // namespace acc

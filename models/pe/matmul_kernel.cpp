@@ -1,0 +1,99 @@
+#include "matmul_kernel.hpp"
+
+#include <cblas.h>
+
+#include <cmath>
+
+#include "fixed_point.hpp"
+
+namespace acc {
+
+namespace {
+inline bool nz(int32_t v) { return (static_cast<uint32_t>(v) & 0xFFFFFu) != 0; }
+}  // namespace
+
+MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const MatrixRef& c, const MatmulShape& s, bool prune,
+                            int32_t tau) {
+  thread_local std::vector<double> ad, bd, cd;
+  const uint64_t m = s.m, k = s.k, n = s.n;
+  ad.resize(m * k);
+  bd.resize(k * n);
+  cd.resize(m * n);
+  MatmulOutcome out;
+  for (uint64_t i = 0; i < m; ++i) {
+    const int32_t* row = a.base + i * a.stride;
+    double* dst = &ad[i * k];
+    for (uint64_t p = 0; p < k; ++p) {
+      dst[p] = row[p];
+      out.a_nonzero += nz(row[p]);
+    }
+  }
+  if (s.transpose_b) {
+    for (uint64_t j = 0; j < n; ++j) {
+      const int32_t* row = b.base + j * b.stride;
+      for (uint64_t p = 0; p < k; ++p) {
+        bd[p * n + j] = row[p];
+        out.b_nonzero += nz(row[p]);
+      }
+    }
+  } else {
+    for (uint64_t p = 0; p < k; ++p) {
+      const int32_t* row = b.base + p * b.stride;
+      double* dst = &bd[p * n];
+      for (uint64_t j = 0; j < n; ++j) {
+        dst[j] = row[j];
+        out.b_nonzero += nz(row[j]);
+      }
+    }
+  }
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0,
+              ad.data(), static_cast<int>(k), bd.data(), static_cast<int>(n), 0.0, cd.data(), static_cast<int>(n));
+  for (uint64_t i = 0; i < m; ++i) {
+    int32_t* row = c.base + i * c.stride;
+    const double* src = &cd[i * n];
+    for (uint64_t j = 0; j < n; ++j) {
+      const int64_t wide = fx::round_shift(static_cast<int64_t>(src[j]), fx::kFracBits);
+      out.saturated += fx::saturates(wide);
+      int32_t v = fx::saturate(wide);
+      if (prune) {
+        const int32_t kept = fx::dynatran(v, tau);
+        out.pruned += (v != 0 && kept == 0);
+        v = kept;
+      }
+      row[j] = v;
+      out.out_nonzero += v != 0;
+    }
+  }
+  return out;
+}
+
+SparsityProfile sparsity_profile(const MatrixRef& a, const MatrixRef& b, const MatmulShape& s, uint32_t tile_rows,
+                                 uint32_t tile_cols) {
+  SparsityProfile p;
+  p.k = s.k;
+  p.row_blocks = (s.m + tile_rows - 1) / tile_rows;
+  p.col_blocks = (s.n + tile_cols - 1) / tile_cols;
+  p.a_col_nnz.assign(uint64_t{p.row_blocks} * s.k, 0);
+  p.b_row_nnz.assign(uint64_t{s.k} * p.col_blocks, 0);
+  for (uint64_t i = 0; i < s.m; ++i) {
+    const int32_t* row = a.base + i * a.stride;
+    uint32_t* acc = &p.a_col_nnz[(i / tile_rows) * s.k];
+    for (uint64_t q = 0; q < s.k; ++q) acc[q] += nz(row[q]);
+  }
+  if (s.transpose_b) {
+    for (uint64_t j = 0; j < s.n; ++j) {
+      const int32_t* row = b.base + j * b.stride;
+      const uint64_t cb = j / tile_cols;
+      for (uint64_t q = 0; q < s.k; ++q) p.b_row_nnz[q * p.col_blocks + cb] += nz(row[q]);
+    }
+  } else {
+    for (uint64_t q = 0; q < s.k; ++q) {
+      const int32_t* row = b.base + q * b.stride;
+      uint32_t* acc = &p.b_row_nnz[q * p.col_blocks];
+      for (uint64_t j = 0; j < s.n; ++j) acc[j / tile_cols] += nz(row[j]);
+    }
+  }
+  return p;
+}
+
+}  // namespace acc

@@ -1,0 +1,48 @@
+// The values of a MATMUL and the sparsity profile its timing needs. Plain C++ (no SystemC), so
+// tests can drive it directly.
+//
+// Values: A and B are Q4.16 words; C = narrow(sum_p A[i][p] * B[p][j]) with the sum held exactly
+// (wide accumulator) and narrowed once (fx::narrow_product_sum). The exact sum is computed with a
+// double-precision GEMM of the raw integers: every product is below 2^38 and, with K <= 2^14, every
+// partial sum below 2^52, so each is an exactly representable integer (REFERENCE §9).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace acc {
+
+struct MatrixRef {
+  int32_t* base;
+  uint64_t stride;  // words between rows
+};
+
+struct MatmulShape {
+  uint32_t m, k, n;
+  bool transpose_b;  // B stored n x k
+};
+
+struct MatmulOutcome {
+  uint64_t saturated = 0;    // outputs clipped to the Q4.16 range
+  uint64_t pruned = 0;       // non-zero outputs DynaTran set to zero
+  uint64_t out_nonzero = 0;  // non-zero outputs written
+  uint64_t a_nonzero = 0, b_nonzero = 0;
+};
+
+// Non-zero counts the timing model needs:
+//   a_col_nnz[rb * k + p]   non-zeros of A column p within row block rb (rows rb*R .. rb*R+R-1)
+//   b_row_nnz[p * nb + cb]  non-zeros of B row p within column block cb (cols cb*C .. cb*C+C-1)
+// so the effectual multiplies of tile (rb, cb, kb) are sum over p in kb of a_col_nnz * b_row_nnz.
+struct SparsityProfile {
+  uint32_t row_blocks = 0, col_blocks = 0, k = 0;
+  std::vector<uint32_t> a_col_nnz, b_row_nnz;
+};
+
+// Computes C (and DynaTran at the output when prune is set). A, B and C must not overlap.
+MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const MatrixRef& c, const MatmulShape& s, bool prune,
+                            int32_t tau);
+
+SparsityProfile sparsity_profile(const MatrixRef& a, const MatrixRef& b, const MatmulShape& s, uint32_t tile_rows,
+                                 uint32_t tile_cols);
+
+}  // namespace acc

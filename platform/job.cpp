@@ -1,0 +1,55 @@
+#include "job.hpp"
+
+#include <cstring>
+#include <stdexcept>
+
+#include "fixed_point.hpp"
+
+namespace acc {
+
+DramLayout::DramLayout(const Soc& soc)
+    : next_(uint64_t{FW_JOB_PA} + 4096 + kScratchBytes), end_(uint64_t{ACC_MAP_DRAM_BASE} + soc.cfg().dram_bytes()) {}
+
+uint32_t DramLayout::alloc(uint64_t bytes, const std::string& what) {
+  const uint64_t pa = next_;
+  if (bytes > end_ - pa)
+    throw std::runtime_error("DRAM too small for " + what + ": needs " + std::to_string((pa + bytes - ACC_MAP_DRAM_BASE) >> 20) +
+                             " MiB (raise main_memory.size_mb)");
+  next_ = (pa + bytes + 4095) & ~uint64_t{4095};
+  return static_cast<uint32_t>(pa);
+}
+
+std::vector<int32_t> random_words(Rng& rng, uint64_t n, double scale, double zeros) {
+  std::vector<int32_t> w(n);
+  for (auto& v : w) {
+    const double u = rng.uniform();  // drawn always, so sparsity does not shift the stream
+    const double x = (2.0 * rng.uniform() - 1.0) * scale;
+    v = u < zeros ? 0 : fx::from_double(x);
+  }
+  return w;
+}
+
+void write_words(Soc& soc, uint32_t pa, const std::vector<int32_t>& w) {
+  std::memcpy(soc.dram_ptr(pa, w.size() * 4), w.data(), w.size() * 4);
+}
+
+std::vector<int32_t> read_words(Soc& soc, uint32_t pa, uint64_t n) {
+  std::vector<int32_t> w(n);
+  std::memcpy(w.data(), soc.dram_ptr(pa, n * 4), n * 4);
+  return w;
+}
+
+std::string fw_status_name(uint32_t status) {
+  switch (status) {
+    case FW_OK: return "ok";
+    case FW_ERR_ACCEL: return "accelerator error";
+    case FW_ERR_NO_DEVICE: return "no device";
+    case FW_ERR_NO_MEMORY: return "does not fit the buffers or scratch memory";
+    case FW_ERR_BAD_JOB: return "bad job";
+    case FW_ERR_UNSUPPORTED: return "unsupported dimension";
+    case FW_RUNNING: return "still running";
+    default: return "status " + std::to_string(status);
+  }
+}
+
+}  // namespace acc

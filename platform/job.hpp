@@ -1,0 +1,68 @@
+// A job: what the platform loads into DRAM before the firmware runs, and how it checks and
+// reports the outcome afterwards. The firmware side of each job is in firmware/apps.
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "fw_job.h"
+#include "soc.hpp"
+#include "stats.hpp"
+
+namespace acc {
+
+struct JobResult {
+  bool ok = false;
+  std::string message;  // one line for the summary
+};
+
+class Job {
+ public:
+  virtual ~Job() = default;
+  virtual std::string describe() const = 0;
+  virtual void load(Soc& soc) = 0;
+  virtual JobResult check(Soc& soc, Stats& stats) = 0;
+};
+
+// DRAM layout of every job: the fw_job_t at FW_JOB_PA, the firmware's scratch area (descriptor
+// ring), then tensors, each 4 KiB aligned.
+class DramLayout {
+ public:
+  static constexpr uint32_t kScratchBytes = 4096 * 64;  // a ring of 4096 descriptors
+  explicit DramLayout(const Soc& soc);
+  uint32_t scratch_pa() const { return FW_JOB_PA + 4096; }
+  // Reserves `bytes` for a tensor; throws std::runtime_error naming `what` if DRAM is too small.
+  uint32_t alloc(uint64_t bytes, const std::string& what);
+
+ private:
+  uint64_t next_, end_;
+};
+
+// Deterministic synthetic data (the same on every host and standard library).
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) : s_(seed) {}
+  uint64_t next() {  // splitmix64
+    uint64_t z = (s_ += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }  // [0, 1)
+
+ private:
+  uint64_t s_;
+};
+
+// n Q4.16 words uniform in [-scale, scale), each zero with probability `zeros`.
+std::vector<int32_t> random_words(Rng& rng, uint64_t n, double scale, double zeros = 0.0);
+
+void write_words(Soc& soc, uint32_t pa, const std::vector<int32_t>& w);
+std::vector<int32_t> read_words(Soc& soc, uint32_t pa, uint64_t n);
+
+// Status word of the firmware, as text.
+std::string fw_status_name(uint32_t status);
+
+}  // namespace acc

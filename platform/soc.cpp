@@ -1,0 +1,93 @@
+#include "soc.hpp"
+
+#include <stdexcept>
+
+#include "acceltran_regs.h"
+#include "native_cpu.hpp"
+
+extern "C" int fw_main(void);
+
+namespace acc {
+
+Soc::Soc(sc_core::sc_module_name name, const HwConfig& cfg, const SocOptions& opt)
+    : sc_module(name),
+      cfg_(cfg),
+      acc_clock_(cfg.clock_hz()),
+      energy_(EnergyTable::load(cfg_)),
+      bus_("bus", acc_clock_, cfg_.bus_latency_cycles),
+      dram_("dram", cfg_, acc_clock_),
+      mask_(cfg_),
+      act_("act_buffer", "activation", cfg_.activation_buffer_mb, cfg_, acc_clock_, mask_),
+      wgt_("wgt_buffer", "weight", cfg_.weight_buffer_mb, cfg_, acc_clock_, mask_),
+      console_("console", opt.console),
+      control_("control", cfg_, acc_clock_),
+      dma_("dma", cfg_, acc_clock_),
+      pe_("pe", cfg_, acc_clock_),
+      irq_("irq") {
+  // Energy figures must exist for this configuration (fails early, naming the missing entry).
+  (void)energy_.dram_nj_per_block(cfg_);
+  (void)energy_.softmax(cfg_);
+  (void)energy_.layernorm(cfg_);
+
+  if (opt.cpu == "native") {
+    cpu_ = std::make_unique<NativeCpu>("cpu", cfg_.cpu_clock_mhz * 1e6, opt.native_entry ? opt.native_entry : &fw_main);
+  } else {
+    throw std::invalid_argument("unknown CPU backend '" + opt.cpu + "' (native)");
+  }
+
+  // Address map, in the order targets bind to bus_.targets_out.
+  bus_.map("ACC_REGS", ACC_MAP_ACC_REGS_BASE, ACC_MAP_ACC_REGS_SIZE);
+  bus_.targets_out.bind(control_.regs);
+  bus_.map("CONSOLE", ACC_MAP_CONSOLE_BASE, ACC_MAP_CONSOLE_SIZE);
+  bus_.targets_out.bind(console_.socket);
+  bus_.map("ACT_BUF", ACC_MAP_ACT_BUF_BASE, act_.size());
+  bus_.targets_out.bind(act_.socket);
+  bus_.map("WGT_BUF", ACC_MAP_WGT_BUF_BASE, wgt_.size());
+  bus_.targets_out.bind(wgt_.socket);
+  bus_.map("DRAM", ACC_MAP_DRAM_BASE, dram_.size());
+  bus_.targets_out.bind(dram_.socket);
+
+  cpu_->socket.bind(bus_.targets_in);
+  control_.fetch.bind(bus_.targets_in);
+  dma_.bus.bind(bus_.targets_in);
+  pe_.bus.bind(bus_.targets_in);
+  control_.dma.bind(dma_.cmd);
+  control_.pe.bind(pe_.cmd);
+  control_.irq.bind(irq_);
+  cpu_->irq.bind(irq_);
+
+  pe_.set_access_hook(ACC_BUF_ACT, [this](bool w, uint64_t n, uint64_t nz) { act_.note_direct_access(w, n, nz); });
+  pe_.set_access_hook(ACC_BUF_WGT, [this](bool w, uint64_t n, uint64_t nz) { wgt_.note_direct_access(w, n, nz); });
+}
+
+uint8_t* Soc::dram_ptr(uint64_t pa, uint64_t len) {
+  if (pa < ACC_MAP_DRAM_BASE || pa - ACC_MAP_DRAM_BASE > dram_.size() || len > dram_.size() - (pa - ACC_MAP_DRAM_BASE))
+    throw std::out_of_range("DRAM access outside populated DRAM");
+  return dram_.data() + (pa - ACC_MAP_DRAM_BASE);
+}
+
+void Soc::collect_stats(Stats& s) const {
+  const StatsContext ctx{cfg_, energy_, control_.active_cycles()};
+  control_.collect_stats(s, ctx);
+  pe_.collect_stats(s, ctx);
+  dma_.collect_stats(s, ctx);
+  dram_.collect_stats(s, ctx);
+  act_.collect_stats(s, ctx);
+  wgt_.collect_stats(s, ctx);
+  mask_.collect_stats(s, ctx);
+  cpu_->collect_stats(s, ctx);
+  s.put("bus.transactions", bus_.transactions(), "transactions", "Transactions through the interconnect");
+
+  double total_nj = 0;
+  for (const auto& e : s.entries())
+    if (e.key.rfind("energy.", 0) == 0) total_nj += e.value;
+  s.put_real("energy.total_nj", total_nj, "nJ", "Sum of every module's dynamic and leakage energy");
+  double area = 0;
+  for (const auto& [module, um2] : area_breakdown_um2(cfg_, energy_)) {
+    s.put_real("area." + module + "_mm2", um2 * 1e-6, "mm2", "Area of the module (all instances)");
+    area += um2;
+  }
+  s.put_real("area.total_mm2", area * 1e-6, "mm2", "Accelerator area: sum of the module areas");
+}
+
+}  // namespace acc

@@ -1,0 +1,75 @@
+// The SoC: instantiates every model for a configuration, binds the sockets and maps the
+// address space (platform/regmap.yaml's address map, the one the firmware header uses).
+//
+//   host CPU ──► bus ──► control registers, console, activation buffer, weight buffer, DRAM
+//   control ──► bus (descriptor fetch);  control ──► DMA ──► bus;  control ──► PE cluster ──► bus (DMI)
+//   control.irq ──► host CPU
+#pragma once
+
+#include <systemc>
+
+#include <iosfwd>
+#include <memory>
+#include <string>
+
+#include "buffer.hpp"
+#include "bus.hpp"
+#include "clock.hpp"
+#include "console.hpp"
+#include "control_block.hpp"
+#include "dma.hpp"
+#include "dram.hpp"
+#include "energy.hpp"
+#include "host_cpu.hpp"
+#include "hw_config.hpp"
+#include "pe_cluster.hpp"
+#include "stats.hpp"
+
+namespace acc {
+
+struct SocOptions {
+  std::string cpu = "native";           // native | riscv
+  std::ostream* console = nullptr;      // where the firmware's output goes (null: kept only)
+  int (*native_entry)(void) = nullptr;  // firmware entry for the native CPU (null: fw_main)
+};
+
+class Soc : public sc_core::sc_module {
+ public:
+  Soc(sc_core::sc_module_name name, const HwConfig& cfg, const SocOptions& opt = {});
+
+  const HwConfig& cfg() const { return cfg_; }
+  const Clock& clock() const { return acc_clock_; }
+
+  // Host-side view of DRAM by physical address (loading tensors, reading results). Throws
+  // std::out_of_range if [pa, pa+len) is not populated DRAM.
+  uint8_t* dram_ptr(uint64_t pa, uint64_t len);
+  template <typename T>
+  T* dram_as(uint64_t pa, uint64_t count = 1) {
+    return reinterpret_cast<T*>(dram_ptr(pa, count * sizeof(T)));
+  }
+
+  // Statistics of every model, energy totals and area.
+  void collect_stats(Stats& s) const;
+
+  HostCpu& cpu() { return *cpu_; }
+  ControlBlock& control() { return control_; }
+  Console& console() { return console_; }
+  const EnergyTable& energy() const { return energy_; }
+
+ private:
+  const HwConfig cfg_;
+  Clock acc_clock_;
+  EnergyTable energy_;
+  Bus bus_;
+  Dram dram_;
+  MaskBuffer mask_;
+  Buffer act_, wgt_;
+  Console console_;
+  ControlBlock control_;
+  Dma dma_;
+  PeCluster pe_;
+  std::unique_ptr<HostCpu> cpu_;
+  sc_core::sc_signal<bool> irq_;
+};
+
+}  // namespace acc

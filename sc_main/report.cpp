@@ -1,0 +1,111 @@
+#include "report.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <ostream>
+#include <vector>
+
+namespace acc {
+
+std::string stats_to_json(const Stats& s, const HwConfig& cfg) {
+  nlohmann::ordered_json root;
+  for (const auto& e : s.entries()) {
+    nlohmann::ordered_json::json_pointer ptr("/" + [&] {
+      std::string p = e.key;
+      std::replace(p.begin(), p.end(), '.', '/');
+      return p;
+    }());
+    if (e.integer)
+      root[ptr] = static_cast<uint64_t>(e.value);
+    else
+      root[ptr] = e.value;
+  }
+  nlohmann::ordered_json c;
+  c["name"] = cfg.name;
+  c["clock_mhz"] = cfg.clock_mhz;
+  c["pe"] = cfg.pe;
+  c["lanes_per_pe"] = cfg.lanes_per_pe;
+  c["mac_per_lane"] = cfg.mac_per_lane;
+  c["main_memory"] = cfg.main_memory.type;
+  root["config"] = c;
+  return root.dump(2) + "\n";
+}
+
+namespace {
+// v with an SI prefix: 1.23 kB, 45.6 uJ.
+std::string human(double v, const char* unit) {
+  static const char* prefixes[] = {"p", "n", "u", "m", "", "k", "M", "G", "T"};
+  int i = 4;
+  while (v != 0 && std::abs(v) < 1.0 && i > 0) v *= 1000.0, --i;
+  while (std::abs(v) >= 1000.0 && i < 8) v /= 1000.0, ++i;
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.3g %s%s", v, prefixes[i], unit);
+  return buf;
+}
+std::string seconds(double s) {
+  char buf[64];
+  if (s < 1e-6)
+    std::snprintf(buf, sizeof buf, "%.3g ns", s * 1e9);
+  else if (s < 1e-3)
+    std::snprintf(buf, sizeof buf, "%.3g us", s * 1e6);
+  else if (s < 1)
+    std::snprintf(buf, sizeof buf, "%.3g ms", s * 1e3);
+  else
+    std::snprintf(buf, sizeof buf, "%.3g s", s);
+  return buf;
+}
+}  // namespace
+
+void print_summary(std::ostream& out, const Stats& s, const HwConfig& cfg) {
+  const double cycles = s.get("control.active_cycles");
+  const double secs = cycles / cfg.clock_hz();
+  char line[256];
+  auto row = [&](const char* name, const std::string& value) { out << "  " << name << std::string(18 - std::string(name).size(), ' ') << value << "\n"; };
+
+  std::snprintf(line, sizeof line, "%.0f (%s at %g MHz)", cycles, seconds(secs).c_str(), cfg.clock_mhz);
+  row("cycles", line);
+  const double dense = s.get("pe.dense_macs"), eff = s.get("pe.effectual_macs");
+  std::snprintf(line, sizeof line, "%s dense, %s effectual (%.1f %% skipped)", human(dense, "").c_str(), human(eff, "").c_str(),
+                dense > 0 ? 100.0 * (1.0 - eff / dense) : 0.0);
+  row("MACs", line);
+  std::snprintf(line, sizeof line, "%.2f %% of %llu multipliers (lanes busy %.2f %%)", 100.0 * s.get("pe.mac_utilisation"),
+                static_cast<unsigned long long>(cfg.total_multipliers()), 100.0 * s.get("pe.lane_utilisation"));
+  row("MAC utilisation", line);
+  const double rd = s.get("dram.read_bytes"), wr = s.get("dram.write_bytes");
+  std::snprintf(line, sizeof line, "%s read, %s written (%.1f %% of peak bandwidth)", human(rd, "B").c_str(), human(wr, "B").c_str(),
+                secs > 0 ? 100.0 * (rd + wr) / (cfg.main_memory.bandwidth_gbps * 1e9 * secs) : 0.0);
+  row("DRAM traffic", line);
+
+  // Energy by module, largest first.
+  std::vector<std::pair<std::string, double>> modules;
+  for (const auto& e : s.entries()) {
+    if (e.key.rfind("energy.", 0) != 0 || e.key == "energy.total_nj") continue;
+    const std::string rest = e.key.substr(7);
+    const std::string module = rest.substr(0, rest.find('.'));
+    auto it = std::find_if(modules.begin(), modules.end(), [&](const auto& m) { return m.first == module; });
+    if (it == modules.end())
+      modules.emplace_back(module, e.value);
+    else
+      it->second += e.value;
+  }
+  std::sort(modules.begin(), modules.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  const double total_nj = s.get("energy.total_nj");
+  std::snprintf(line, sizeof line, "%s (%s average power)", human(total_nj * 1e-9, "J").c_str(),
+                human(secs > 0 ? total_nj * 1e-9 / secs : 0.0, "W").c_str());
+  row("energy", line);
+  for (const auto& [module, nj] : modules) {
+    std::snprintf(line, sizeof line, "%-18s %10s  %5.1f %%", module.c_str(), human(nj * 1e-9, "J").c_str(),
+                  total_nj > 0 ? 100.0 * nj / total_nj : 0.0);
+    row("", line);
+  }
+  std::snprintf(line, sizeof line, "%.3f mm2", s.get("area.total_mm2"));
+  row("area", line);
+  const double wall = s.get("sim.wall_seconds");
+  std::snprintf(line, sizeof line, "%.3f s wall, %s simulated cycles per second", wall, human(wall > 0 ? cycles / wall : 0, "").c_str());
+  row("simulator", line);
+}
+
+}  // namespace acc

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian packages acceltran-vp builds and tests with, if any is missing.
+# Idempotent: does nothing (and needs no network) when everything is present.
+set -euo pipefail
+
+packages=(
+  cmake ninja-build g++ pkg-config ccache
+  libsystemc-dev              # SystemC 2.3.4 + TLM-2.0 (built as C++17)
+  libboost-program-options-dev
+  libgtest-dev                # GoogleTest (we link GTest::gtest, never gtest_main)
+  libyaml-cpp-dev             # hardware presets, register map source
+  nlohmann-json3-dev          # statistics JSON, model-dict JSON
+  libopenblas-dev             # exact fixed-point GEMM through dgemm (REFERENCE §9)
+  libunicorn-dev              # RISC-V instruction-set simulator (host CPU backend)
+  gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf   # firmware cross-compiler + C library
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  [[ "$p" == \#* ]] && continue
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=()
+  if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
