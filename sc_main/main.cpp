@@ -60,7 +60,8 @@ int run(int argc, char** argv) {
       ("stats-out", po::value<std::string>(), "write the statistics JSON to FILE")
       ("cpu", po::value<std::string>()->default_value("native"), "host CPU backend: native")
       ("quiet,q", "do not echo the firmware's console output")
-      ("print-config", "print the resolved hardware configuration and exit");
+      ("print-config", "print the resolved hardware configuration and exit")
+      ("stats-doc", "after the run, print every statistic as a markdown row (key, unit, meaning)");
   po::options_description job("Job");
   job.add_options()
       ("job", po::value<std::string>()->default_value("matmul"), "matmul | fault")
@@ -168,6 +169,8 @@ int run(int argc, char** argv) {
     if (!out) throw UsageError("cannot write --stats-out '" + path + "'");
     out << acc::stats_to_json(stats, cfg);
   }
+  if (vm.count("stats-doc"))
+    for (const auto& e : stats.entries()) std::cout << "| `" << e.key << "` | " << e.unit << " | " << e.meaning << " |\n";
   return result.ok ? 0 : kExitJobFailed;
 }
 

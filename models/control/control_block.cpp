@@ -149,7 +149,7 @@ struct Checker {
     if (rows > 1 && stride < 4 * cols) return fail(ACC_ERR_BAD_SHAPE, stride);
     const uint64_t base = ACC_MAP_DRAM_BASE, end = base + cfg.dram_bytes();
     const uint64_t last = addr + (rows - 1) * stride + 4 * cols;  // one past
-    if (addr < base || last > end) return fail(ACC_ERR_DRAM_RANGE, addr < base || addr >= end ? addr : last);
+    if (addr < base || last > end) return fail(ACC_ERR_DRAM_RANGE, addr);
     return ACC_ERR_NONE;
   }
 };

@@ -1,0 +1,28 @@
+# Every statistic a run emits is documented in docs/statistics.md with the same unit.
+#   cmake -DCMD=acceltran-vp "-DARGS=arg|arg|..." -DDOC=docs/statistics.md -P stats_documented.cmake
+# Numeric path components (layer or head indices) are written N in the doc.
+cmake_minimum_required(VERSION 3.22)
+string(REPLACE "|" ";" args "${ARGS}")
+execute_process(COMMAND ${CMD} ${args} --quiet --stats-doc RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "run failed (${rc}):\n${out}${err}")
+endif()
+file(READ ${DOC} doc)
+string(REPLACE "\n" ";" lines "${out}")
+set(missing "")
+foreach(line ${lines})
+  if(line MATCHES "^\\| `([^`]+)` \\| ([^|]*) \\|")
+    set(key "${CMAKE_MATCH_1}")
+    set(unit "${CMAKE_MATCH_2}")
+    string(REGEX REPLACE "\\.[0-9]+\\." ".N." key "${key}")
+    string(REGEX REPLACE "\\.[0-9]+$" ".N" key "${key}")
+    string(FIND "${doc}" "| `${key}` | ${unit} |" at)
+    if(at EQUAL -1)
+      string(APPEND missing "  ${key} (${unit})\n")
+    endif()
+  endif()
+endforeach()
+if(missing)
+  message(FATAL_ERROR "statistics missing from ${DOC} (or with another unit):\n${missing}"
+                      "Rows to add: run the simulator with --stats-doc.")
+endif()

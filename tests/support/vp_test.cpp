@@ -1,0 +1,32 @@
+#include "vp_test.hpp"
+
+#include <systemc>
+
+namespace acc::test {
+
+void require_fresh_kernel() {
+  ASSERT_EQ(sc_core::sc_get_status(), sc_core::SC_ELABORATION)
+      << "one SystemC simulation per process: run this test alone (ctest does; or use --gtest_filter)";
+}
+
+RunOutcome run_job(Job& job, const HwConfig& cfg, const SocOptions& opt) {
+  RunOutcome out;
+  require_fresh_kernel();
+  if (::testing::Test::HasFatalFailure()) return out;
+  Soc soc("soc", cfg, opt);
+  job.load(soc);
+  sc_core::sc_start();
+  out.finished = soc.cpu().finished();
+  out.fault = soc.cpu().fault();
+  if (out.finished) out.result = job.check(soc, out.stats);
+  soc.collect_stats(out.stats);
+  out.console = soc.console().text();
+  return out;
+}
+
+double stat(const Stats& s, const std::string& key) {
+  EXPECT_TRUE(s.has(key)) << "no statistic " << key;
+  return s.get(key);
+}
+
+}  // namespace acc::test

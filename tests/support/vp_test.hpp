@@ -1,0 +1,34 @@
+// Helpers for tests that build the platform and run firmware on it.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "hw_config.hpp"
+#include "job.hpp"
+#include "soc.hpp"
+#include "stats.hpp"
+
+namespace acc::test {
+
+// Fails the test unless this process has not simulated yet (SystemC elaborates once per
+// process: run one such test per process, as ctest does).
+void require_fresh_kernel();
+
+struct RunOutcome {
+  JobResult result;
+  Stats stats;
+  std::string console;
+  bool finished = false;
+  std::string fault;
+};
+
+// Builds the SoC for `cfg`, loads `job`, simulates until the firmware returns, checks the job and
+// collects the statistics.
+RunOutcome run_job(Job& job, const HwConfig& cfg, const SocOptions& opt = {});
+
+// Value of a statistic that must exist.
+double stat(const Stats& s, const std::string& key);
+
+}  // namespace acc::test

@@ -1,0 +1,119 @@
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <unistd.h>
+
+#include "hw_config.hpp"
+
+using namespace acc;
+
+namespace {
+std::string error_of(const std::string& hw, const std::vector<std::string>& ov = {}) {
+  try {
+    load_hw_config(hw, ov);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+std::string temp_yaml(const std::string& text) {
+  char name[] = "/tmp/acc_cfg_XXXXXX.yaml";
+  const int fd = mkstemps(name, 5);
+  std::ofstream(name) << text;
+  if (fd >= 0) close(fd);
+  return name;
+}
+}  // namespace
+
+TEST(Config, EdgePresetMatchesTheReference) {
+  const HwConfig c = load_hw_config("edge");
+  EXPECT_EQ(c.pe, 64u);
+  EXPECT_EQ(c.lanes_per_pe, 16u);
+  EXPECT_EQ(c.mac_per_lane, 16u);
+  EXPECT_EQ(c.softmax_per_pe, 4u);
+  EXPECT_EQ(c.total_multipliers(), 16384u);
+  EXPECT_EQ(c.tile_x, 16u);
+  EXPECT_DOUBLE_EQ(c.clock_mhz, 700);
+  EXPECT_EQ(c.main_memory.type, "lpddr3");
+  EXPECT_DOUBLE_EQ(c.main_memory.bandwidth_gbps, 25.6);
+  EXPECT_EQ(c.compute_dispatch_batch, 8u);
+  // 4 MB of 20-bit words.
+  EXPECT_EQ(c.act_buffer_words(), 4ull * 1048576 * 8 / 20);
+  // 25.6 GB/s at 700 MHz with 8 bits per byte.
+  EXPECT_NEAR(c.dram_bits_per_cycle(), 25.6e9 * 8 / 700e6, 1e-9);
+}
+
+TEST(Config, ServerPresetMatchesTheReference) {
+  const HwConfig c = load_hw_config("server");
+  EXPECT_EQ(c.pe, 512u);
+  EXPECT_EQ(c.lanes_per_pe, 32u);
+  EXPECT_EQ(c.softmax_per_pe, 32u);
+  EXPECT_EQ(c.total_multipliers(), 262144u);
+  EXPECT_EQ(c.main_memory.type, "rram");
+  EXPECT_DOUBLE_EQ(c.main_memory.bandwidth_gbps, 256);
+  EXPECT_EQ(c.compute_dispatch_batch, 128u);
+  EXPECT_DOUBLE_EQ(c.activation_buffer_mb, 32);
+  EXPECT_DOUBLE_EQ(c.weight_buffer_mb, 64);
+  EXPECT_DOUBLE_EQ(c.mask_buffer_mb, 8);
+}
+
+TEST(Config, OverridesApplyInOrder) {
+  const HwConfig c = load_hw_config("edge", {"pe=128", "main_memory.type=rram", "pe=32", "tile.tile_x=8", "tile.tile_y=8"});
+  EXPECT_EQ(c.pe, 32u);
+  EXPECT_EQ(c.main_memory.type, "rram");
+  EXPECT_EQ(c.tile_x, 8u);
+}
+
+TEST(Config, UnknownKeysAreNamedWithASuggestion) {
+  EXPECT_EQ(error_of("edge", {"pes=3"}), "-p: unknown configuration key 'pes' (did you mean 'pe'?)");
+  EXPECT_NE(error_of("edge", {"tile_x=3"}).find("did you mean 'tile.tile_x'"), std::string::npos);
+  EXPECT_NE(error_of("edge", {"nonsense_key=1"}).find("unknown configuration key 'nonsense_key'"), std::string::npos);
+  const std::string f = temp_yaml("inherit: edge\nlanes_per_pex: 3\n");
+  EXPECT_NE(error_of(f).find("unknown configuration key 'lanes_per_pex'"), std::string::npos);
+  std::remove(f.c_str());
+}
+
+TEST(Config, BadValuesNameTheKey) {
+  EXPECT_EQ(error_of("edge", {"pe=abc"}), "configuration key 'pe': 'abc' is not an unsigned integer");
+  EXPECT_EQ(error_of("edge", {"pe=0"}), "configuration key 'pe': 0 is outside 1..65536");
+  EXPECT_NE(error_of("edge", {"main_memory.type=sram"}).find("'main_memory.type': 'sram' is not one of"), std::string::npos);
+  EXPECT_NE(error_of("edge", {"loop_unrolling=b_i_k_j"}).find("k innermost"), std::string::npos);
+  EXPECT_NE(error_of("edge", {"loop_unrolling=b_i_j"}).find("not a permutation"), std::string::npos);
+  EXPECT_NE(error_of("edge", {"pe"}).find("expected key=value"), std::string::npos);
+}
+
+TEST(Config, FilesInheritFromPresetsAndMustBeComplete) {
+  const std::string ok = temp_yaml("inherit: server\npe: 256\nmain_memory:\n  bandwidth_gbps: 128\n");
+  const HwConfig c = load_hw_config(ok);
+  EXPECT_EQ(c.pe, 256u);
+  EXPECT_EQ(c.lanes_per_pe, 32u);
+  EXPECT_DOUBLE_EQ(c.main_memory.bandwidth_gbps, 128);
+  const std::string partial = temp_yaml("pe: 16\n");
+  EXPECT_NE(error_of(partial).find("missing configuration keys: clock_mhz"), std::string::npos);
+  const std::string broken = temp_yaml("pe: [1, 2\n");
+  EXPECT_NE(error_of(broken).find("malformed YAML"), std::string::npos);
+  EXPECT_NE(error_of("/nonexistent/hw.yaml").find("cannot open"), std::string::npos);
+  for (const auto& f : {ok, partial, broken}) std::remove(f.c_str());
+}
+
+TEST(Config, CrossKeyChecks) {
+  EXPECT_NE(error_of("edge", {"mask_buffer_size=0.25"}).find("cannot hold one mask bit"), std::string::npos);
+  EXPECT_NE(error_of("edge", {"tile.tile_x=8"}).find("must be equal"), std::string::npos);
+}
+
+TEST(Config, RegisterValuesComeFromTheConfiguration) {
+  const HwConfig c = load_hw_config("server");
+  EXPECT_EQ(c.register_value("pe"), 512u);
+  EXPECT_EQ(c.register_value("tile_code"), (1u << 16) | (16u << 8) | 16u);
+  EXPECT_EQ(c.register_value("act_buffer_words"), c.act_buffer_words());
+  EXPECT_THROW(c.register_value("nope"), ConfigError);
+}
+
+TEST(Config, DumpRoundTrips) {
+  const HwConfig c = load_hw_config("edge", {"pe=96"});
+  const std::string f = temp_yaml(dump_config(c));
+  const HwConfig d = load_hw_config(f);
+  EXPECT_EQ(dump_config(c), dump_config(d));
+  std::remove(f.c_str());
+}

@@ -1,0 +1,102 @@
+#include <gtest/gtest.h>
+
+#include "fixed_point.hpp"
+#include "matmul_kernel.hpp"
+#include "reference.hpp"
+
+using namespace acc;
+
+namespace {
+std::vector<int32_t> random_q(uint64_t n, uint64_t seed, int32_t range, double zeros = 0) {
+  std::vector<int32_t> v(n);
+  for (auto& x : v) {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    const bool zero = static_cast<double>((seed >> 40) % 1000) < zeros * 1000;
+    x = zero ? 0 : static_cast<int32_t>((seed >> 20) % (2 * range + 1)) - range;
+  }
+  return v;
+}
+}  // namespace
+
+TEST(MatmulKernel, BitExactAgainstTheReferenceForRaggedShapes) {
+  for (auto [m, k, n] : {std::tuple{1u, 1u, 1u}, {17u, 33u, 5u}, {64u, 200u, 48u}, {3u, 1000u, 7u}}) {
+    const auto a = random_q(uint64_t{m} * k, m * 7 + k, fx::kOne);
+    const auto b = random_q(uint64_t{k} * n, n * 13 + k, fx::kOne);
+    std::vector<int32_t> c(uint64_t{m} * n, 0x7777);
+    matmul_values({const_cast<int32_t*>(a.data()), k}, {const_cast<int32_t*>(b.data()), n}, {c.data(), n}, {m, k, n, false}, false, 0);
+    EXPECT_EQ(c, ref::matmul(a, b, m, k, n)) << m << "x" << k << "x" << n;
+  }
+}
+
+TEST(MatmulKernel, FullRangeOperandsAtMaximumDepthStayExact) {
+  // |a|,|b| up to 2^19 and K = 16384: partial sums up to 2^52, still exact in a double.
+  const uint32_t m = 2, k = 16384, n = 3;
+  std::vector<int32_t> a(uint64_t{m} * k, fx::kMin), b(uint64_t{k} * n, fx::kMin);
+  for (uint64_t i = 0; i < b.size(); i += 3) b[i] = fx::kMax;
+  std::vector<int32_t> c(uint64_t{m} * n);
+  const auto out = matmul_values({a.data(), k}, {b.data(), n}, {c.data(), n}, {m, k, n, false}, false, 0);
+  EXPECT_EQ(c, ref::matmul(a, b, m, k, n));
+  EXPECT_EQ(out.saturated, uint64_t{m} * n);
+}
+
+TEST(MatmulKernel, TransposedBAndStridesMatchTheReference) {
+  const uint32_t m = 20, k = 40, n = 24, lda = 50, ldb = 45, ldc = 30;
+  auto a = random_q(uint64_t{m} * lda, 1, fx::kOne / 2);
+  auto bt = random_q(uint64_t{n} * ldb, 2, fx::kOne / 2);
+  std::vector<int32_t> c(uint64_t{m} * ldc, 0);
+  matmul_values({a.data(), lda}, {bt.data(), ldb}, {c.data(), ldc}, {m, k, n, true}, false, 0);
+  std::vector<int32_t> ad(uint64_t{m} * k), bd(uint64_t{n} * k);
+  for (uint32_t i = 0; i < m; ++i)
+    for (uint32_t p = 0; p < k; ++p) ad[i * k + p] = a[i * lda + p];
+  for (uint32_t j = 0; j < n; ++j)
+    for (uint32_t p = 0; p < k; ++p) bd[j * k + p] = bt[j * ldb + p];
+  const auto r = ref::matmul(ad, bd, m, k, n, true);
+  for (uint32_t i = 0; i < m; ++i)
+    for (uint32_t j = 0; j < n; ++j) ASSERT_EQ(c[i * ldc + j], r[i * n + j]) << i << "," << j;
+}
+
+TEST(MatmulKernel, DynatranAtTheOutputMatchesTheReferenceAndCounts) {
+  const uint32_t m = 32, k = 64, n = 32;
+  const auto a = random_q(uint64_t{m} * k, 5, fx::kOne / 4), b = random_q(uint64_t{k} * n, 6, fx::kOne / 4);
+  std::vector<int32_t> c(uint64_t{m} * n), dense(uint64_t{m} * n);
+  const int32_t tau = fx::from_double(0.05);
+  const auto out = matmul_values({const_cast<int32_t*>(a.data()), k}, {const_cast<int32_t*>(b.data()), n}, {c.data(), n},
+                                 {m, k, n, false}, true, tau);
+  EXPECT_EQ(c, ref::matmul(a, b, m, k, n, false, true, tau));
+  matmul_values({const_cast<int32_t*>(a.data()), k}, {const_cast<int32_t*>(b.data()), n}, {dense.data(), n}, {m, k, n, false}, false, 0);
+  uint64_t pruned = 0, nonzero = 0;
+  for (size_t i = 0; i < c.size(); ++i) {
+    pruned += dense[i] != 0 && c[i] == 0;
+    nonzero += c[i] != 0;
+  }
+  EXPECT_GT(pruned, 0u);
+  EXPECT_EQ(out.pruned, pruned);
+  EXPECT_EQ(out.out_nonzero, nonzero);
+}
+
+TEST(MatmulKernel, SparsityProfileGivesTheEffectualPairs) {
+  const uint32_t m = 40, k = 50, n = 35, R = 16, C = 16;
+  auto a = random_q(uint64_t{m} * k, 8, 1000, 0.4), b = random_q(uint64_t{k} * n, 9, 1000, 0.3);
+  const auto p = sparsity_profile({a.data(), k}, {b.data(), n}, {m, k, n, false}, R, C);
+  ASSERT_EQ(p.row_blocks, 3u);
+  ASSERT_EQ(p.col_blocks, 3u);
+  // Effectual multiplies of every (row block, col block, p) counted directly.
+  uint64_t total = 0, direct = 0;
+  for (uint32_t rb = 0; rb < p.row_blocks; ++rb)
+    for (uint32_t cb = 0; cb < p.col_blocks; ++cb)
+      for (uint32_t q = 0; q < k; ++q) {
+        total += uint64_t{p.a_col_nnz[rb * k + q]} * p.b_row_nnz[q * p.col_blocks + cb];
+        for (uint32_t i = rb * R; i < std::min(m, rb * R + R); ++i)
+          for (uint32_t j = cb * C; j < std::min(n, cb * C + C); ++j) direct += a[i * k + q] != 0 && b[q * n + j] != 0;
+      }
+  EXPECT_EQ(total, direct);
+  // REFERENCE §8: sum over p of nnz(X[:,p]) * nnz(W[p,:]).
+  uint64_t formula = 0;
+  for (uint32_t q = 0; q < k; ++q) {
+    uint64_t col = 0, row = 0;
+    for (uint32_t i = 0; i < m; ++i) col += a[i * k + q] != 0;
+    for (uint32_t j = 0; j < n; ++j) row += b[q * n + j] != 0;
+    formula += col * row;
+  }
+  EXPECT_EQ(total, formula);
+}

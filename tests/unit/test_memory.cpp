@@ -1,0 +1,105 @@
+// DRAM and buffer timing, zero-free transfer sizes and energy counts, through TLM.
+#include <gtest/gtest.h>
+
+#include "buffer.hpp"
+#include "dram.hpp"
+#include "energy.hpp"
+#include "tlm_probe.hpp"
+#include "tlm_util.hpp"
+#include "vp_test.hpp"
+
+using namespace acc;
+using acc::test::Probe;
+
+TEST(Dram, TransferCyclesUseEightBitsPerByte) {
+  const HwConfig edge = load_hw_config("edge", {"main_memory.size_mb=1"});
+  Clock clock(700e6);
+  Dram d("dram", edge, clock);
+  // 25.6 GB/s at 700 MHz = 2048/7 bits per cycle.
+  EXPECT_EQ(d.transfer_cycles(2048), 7u);
+  EXPECT_EQ(d.transfer_cycles(2049), 8u);
+  EXPECT_EQ(d.transfer_cycles(5376), 19u);  // a dense 16x16 tile: 256 x 20 bits + 256 mask bits
+  EXPECT_EQ(d.latency_cycles(), 32u);       // 45 ns
+}
+
+TEST(Dram, ZeroFreeTransfersChargeNonZeroWordsAndMaskBits) {
+  test::require_fresh_kernel();
+  const HwConfig cfg = load_hw_config("edge", {"main_memory.size_mb=1"});
+  Clock clock(700e6);
+  Dram dram("dram", cfg, clock);
+  Probe probe("probe");
+  probe.socket.bind(dram.socket);
+  probe.body = [&](Probe& p) {
+    std::vector<int32_t> words(256, 0);
+    for (int i = 0; i < 64; ++i) words[i * 4] = i + 1;  // 64 of 256 non-zero
+    ZeroFreeExt zf;
+    sc_core::sc_time t1 = sc_core::SC_ZERO_TIME;
+    ASSERT_EQ(p.access(tlm::TLM_WRITE_COMMAND, 0, words.data(), 1024, &t1, nullptr, &zf), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(zf.words, 256u);
+    EXPECT_EQ(zf.nonzero, 64u);
+    EXPECT_EQ(zf.modelled_bits, 64u * 20 + 256);
+    // latency 32 + ceil(1536 * 7 / 2048) = 32 + 6
+    EXPECT_EQ(clock.to_cycles(t1), 38u);
+    // A second burst queues on the channel behind the first (its latency overlaps).
+    sc_core::sc_time t2 = sc_core::SC_ZERO_TIME;
+    std::vector<int32_t> back(256);
+    ASSERT_EQ(p.access(tlm::TLM_READ_COMMAND, 0, back.data(), 1024, &t2, nullptr, &zf), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(back, words);
+    EXPECT_EQ(clock.to_cycles(t2), 44u);
+    // A plain (non-tensor) transfer is charged at 8 bits per byte.
+    sc_core::sc_time t3 = clock.to_time(1000);
+    ASSERT_EQ(p.access(tlm::TLM_READ_COMMAND, 0, back.data(), 64, &t3), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(clock.to_cycles(t3), 1000u + 32 + 2);  // 512 bits -> ceil(1.75)
+    uint32_t v;
+    EXPECT_EQ(p.access(tlm::TLM_READ_COMMAND, dram.size() - 2, &v, 4), tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    EXPECT_EQ(p.access(tlm::TLM_IGNORE_COMMAND, 0, &v, 4), tlm::TLM_COMMAND_ERROR_RESPONSE);
+    unsigned char be[4] = {TLM_BYTE_ENABLED, TLM_BYTE_DISABLED, TLM_BYTE_DISABLED, TLM_BYTE_ENABLED};
+    v = 0xAABBCCDD;
+    ASSERT_EQ(p.access(tlm::TLM_WRITE_COMMAND, 2048, &v, 4, nullptr, be), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(*reinterpret_cast<uint32_t*>(dram.data() + 2048), 0xAA0000DDu);
+  };
+  sc_core::sc_start();
+  ASSERT_TRUE(probe.done);
+  Stats s;
+  const EnergyTable t = EnergyTable::load(cfg);
+  dram.collect_stats(s, {cfg, t, 0});
+  EXPECT_EQ(s.get("dram.write_bytes"), (1536 + 32 + 7) / 8);  // incl. the 4-byte write
+  EXPECT_EQ(s.get("dram.blocks"), 2 + 2 + 1 + 1);             // ceil(1536/1280) = 2 twice, then 1 per small transfer
+  EXPECT_DOUBLE_EQ(s.get("energy.dram.dynamic_nj"), 6 * 13.438);
+}
+
+TEST(Buffer, PortsWorkInParallelAndAddTheAccessLatency) {
+  test::require_fresh_kernel();
+  const HwConfig cfg = load_hw_config("edge");
+  Clock clock(700e6);
+  MaskBuffer mask(cfg);
+  Buffer buf("act", "activation", 4, cfg, clock, mask);
+  EXPECT_EQ(buf.words(), 4ull * 1048576 * 8 / 20);
+  Probe probe("probe");
+  probe.socket.bind(buf.socket);
+  probe.body = [&](Probe& p) {
+    std::vector<int32_t> w(1024, 1);
+    ZeroFreeExt zf;
+    // 1024 x 21 bits over a 370 GB/s port (4228.57 bits/cycle): 6 cycles, + 1 latency.
+    sc_core::sc_time a = sc_core::SC_ZERO_TIME, b = sc_core::SC_ZERO_TIME, c = sc_core::SC_ZERO_TIME;
+    p.access(tlm::TLM_WRITE_COMMAND, 0, w.data(), 4096, &a, nullptr, &zf);
+    p.access(tlm::TLM_WRITE_COMMAND, 4096, w.data(), 4096, &b, nullptr, &zf);
+    p.access(tlm::TLM_WRITE_COMMAND, 8192, w.data(), 4096, &c, nullptr, &zf);
+    EXPECT_EQ(clock.to_cycles(a), 7u);
+    EXPECT_EQ(clock.to_cycles(b), 7u);   // second port
+    EXPECT_EQ(clock.to_cycles(c), 13u);  // both ports busy until 6
+    uint32_t v;
+    EXPECT_EQ(p.access(tlm::TLM_READ_COMMAND, buf.size(), &v, 4), tlm::TLM_ADDRESS_ERROR_RESPONSE);
+  };
+  sc_core::sc_start();
+  ASSERT_TRUE(probe.done);
+  Stats s;
+  const EnergyTable t = EnergyTable::load(cfg);
+  buf.collect_stats(s, {cfg, t, 700});  // 1 us active
+  mask.collect_stats(s, {cfg, t, 700});
+  EXPECT_EQ(s.get("buffers.activation.words_written"), 3072);
+  EXPECT_EQ(s.get("buffers.activation.blocks"), 48);
+  EXPECT_NEAR(s.get("energy.activation_buffer.dynamic_nj"), 48 * 0.079275 * 2.0, 1e-9);  // sqrt(4 MB) = 2
+  EXPECT_NEAR(s.get("energy.activation_buffer.leakage_nj"), 247.92 * 4 * 1e-3 * 1e-6 * 1e9, 1e-6);
+  EXPECT_EQ(s.get("buffers.mask.blocks"), 48);
+}

@@ -1,0 +1,101 @@
+// The control block's descriptor validation: every error code the hardware can raise at decode.
+#include <gtest/gtest.h>
+
+#include "control_block.hpp"
+#include "vp_test.hpp"
+
+using namespace acc;
+
+namespace {
+
+class Validate : public ::testing::Test {
+ protected:
+  HwConfig cfg = load_hw_config("edge");
+  Clock clock{700e6};
+  ControlBlock cb{"control", cfg, clock};
+  uint32_t info = 0;
+
+  uint32_t check(const acc_desc_t& d) { return cb.validate(d, info); }
+
+  static acc_desc_t load(uint32_t buf, uint32_t buf_addr, uint32_t rows, uint32_t cols, uint32_t dram) {
+    acc_desc_t d{};
+    d.load = {ACC_OP_LOAD, dram, 4 * cols, rows, cols, buf, buf_addr, cols, {}};
+    return d;
+  }
+  static acc_desc_t matmul(uint32_t m, uint32_t k, uint32_t n) {
+    acc_desc_t d{};
+    // A at 0, C after A in the activation buffer; B at 0 in the weight buffer.
+    d.matmul = {ACC_OP_MATMUL, m, k, n, ACC_BUF_ACT, 0, k, ACC_BUF_WGT, 0, n, ACC_BUF_ACT, m * k, n};
+    return d;
+  }
+};
+
+}  // namespace
+
+TEST_F(Validate, WellFormedDescriptorsPass) {
+  EXPECT_EQ(check(load(ACC_BUF_ACT, 0, 16, 16, ACC_MAP_DRAM_BASE)), ACC_ERR_NONE);
+  EXPECT_EQ(check(matmul(16, 16, 16)), ACC_ERR_NONE);
+  acc_desc_t fence{};
+  fence.w[0] = ACC_OP_FENCE;
+  EXPECT_EQ(check(fence), ACC_ERR_NONE);
+  acc_desc_t nop{};
+  EXPECT_EQ(check(nop), ACC_ERR_NONE);
+}
+
+TEST_F(Validate, UnknownOpcode) {
+  acc_desc_t d{};
+  d.w[0] = 0x7E;
+  EXPECT_EQ(check(d), ACC_ERR_BAD_OPCODE);
+  EXPECT_EQ(info, 0x7Eu);
+}
+
+TEST_F(Validate, UndefinedFlags) {
+  acc_desc_t d = matmul(16, 16, 16);
+  d.w[0] |= 1u << 20;
+  EXPECT_EQ(check(d), ACC_ERR_BAD_FLAGS);
+  acc_desc_t l = load(ACC_BUF_ACT, 0, 1, 1, ACC_MAP_DRAM_BASE);
+  l.w[0] |= ACC_MATMUL_TRANSPOSE_B;  // a MATMUL flag is not a LOAD flag
+  EXPECT_EQ(check(l), ACC_ERR_BAD_FLAGS);
+}
+
+TEST_F(Validate, BadShapes) {
+  EXPECT_EQ(check(load(ACC_BUF_ACT, 0, 0, 16, ACC_MAP_DRAM_BASE)), ACC_ERR_BAD_SHAPE);
+  EXPECT_EQ(check(matmul(16, 0, 16)), ACC_ERR_BAD_SHAPE);
+  EXPECT_EQ(check(matmul(16, cfg.max_k + 1, 16)), ACC_ERR_BAD_SHAPE);
+  EXPECT_EQ(info, cfg.max_k + 1);
+  acc_desc_t d = load(ACC_BUF_ACT, 0, 4, 16, ACC_MAP_DRAM_BASE);
+  d.load.buf_stride = 8;  // rows would overlap each other
+  EXPECT_EQ(check(d), ACC_ERR_BAD_SHAPE);
+}
+
+TEST_F(Validate, UnknownBuffer) {
+  EXPECT_EQ(check(load(7, 0, 1, 1, ACC_MAP_DRAM_BASE)), ACC_ERR_BAD_BUFFER);
+  EXPECT_EQ(info, 7u);
+}
+
+TEST_F(Validate, TilesThatOverflowABuffer) {
+  const uint32_t words = static_cast<uint32_t>(cfg.act_buffer_words());
+  EXPECT_EQ(check(load(ACC_BUF_ACT, words - 256, 16, 16, ACC_MAP_DRAM_BASE)), ACC_ERR_NONE);
+  EXPECT_EQ(check(load(ACC_BUF_ACT, words - 255, 16, 16, ACC_MAP_DRAM_BASE)), ACC_ERR_BUFFER_OVERFLOW);
+  EXPECT_EQ(info, words);  // the first word past the end
+  acc_desc_t d = matmul(16, 16, 16);
+  d.matmul.b_addr = static_cast<uint32_t>(cfg.weight_buffer_words()) - 100;
+  EXPECT_EQ(check(d), ACC_ERR_BUFFER_OVERFLOW);
+}
+
+TEST_F(Validate, DramOutsidePopulatedMemoryOrMisaligned) {
+  EXPECT_EQ(check(load(ACC_BUF_ACT, 0, 1, 16, 0x10000000)), ACC_ERR_DRAM_RANGE);  // the register window
+  const uint32_t end = static_cast<uint32_t>(ACC_MAP_DRAM_BASE + cfg.dram_bytes());
+  EXPECT_EQ(check(load(ACC_BUF_ACT, 0, 1, 16, end - 64)), ACC_ERR_NONE);
+  EXPECT_EQ(check(load(ACC_BUF_ACT, 0, 1, 16, end - 60)), ACC_ERR_DRAM_RANGE);
+  EXPECT_EQ(check(load(ACC_BUF_ACT, 0, 1, 16, ACC_MAP_DRAM_BASE + 2)), ACC_ERR_DRAM_RANGE);
+}
+
+TEST_F(Validate, OutputOverlappingAnInput) {
+  acc_desc_t d = matmul(16, 16, 16);
+  d.matmul.c_addr = 200;  // inside A (words 0..255)
+  EXPECT_EQ(check(d), ACC_ERR_OPERAND_OVERLAP);
+  d.matmul.c_buf = ACC_BUF_WGT;
+  d.matmul.c_addr = 255;  // inside B
+  EXPECT_EQ(check(d), ACC_ERR_OPERAND_OVERLAP);
+}
