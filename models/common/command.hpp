@@ -25,4 +25,17 @@ struct DispatchExt : tlm::tlm_extension<DispatchExt> {
   void copy_from(const tlm::tlm_extension_base& e) override { *this = static_cast<const DispatchExt&>(e); }
 };
 
+// A dispatch is a 64-byte write. Anything else on a command port gets an error response.
+inline bool check_dispatch(tlm::tlm_generic_payload& t, unsigned descriptor_bytes) {
+  if (!t.is_write() || t.get_data_length() != descriptor_bytes || t.get_byte_enable_ptr()) {
+    t.set_response_status(t.get_command() == tlm::TLM_IGNORE_COMMAND || !t.is_write() ? tlm::TLM_COMMAND_ERROR_RESPONSE
+                                                                                      : tlm::TLM_BURST_ERROR_RESPONSE);
+    return false;
+  }
+  return true;
+}
+
+// Command ports hold no memory: debug transport transfers nothing.
+inline unsigned int no_debug(tlm::tlm_generic_payload&) { return 0; }
+
 }  // namespace acc

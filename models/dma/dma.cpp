@@ -13,11 +13,13 @@ namespace acc {
 Dma::Dma(sc_core::sc_module_name name, const HwConfig& cfg, const Clock& clock)
     : sc_module(name), cmd("cmd"), bus("bus"), cfg_(cfg), clock_(clock) {
   cmd.register_b_transport(this, &Dma::b_transport);
+  cmd.register_transport_dbg(this, &Dma::transport_dbg);
 }
 
-bool Dma::burst(bool write, uint64_t addr, int32_t* data, uint64_t words, uint64_t earliest, uint64_t& done, uint64_t& bits) {
+unsigned int Dma::transport_dbg(tlm::tlm_generic_payload& t) { return no_debug(t); }
+
+bool Dma::burst(bool write, uint64_t addr, int32_t* data, uint64_t words, uint64_t earliest, uint64_t& done, ZeroFreeExt& zf) {
   tlm::tlm_generic_payload t;
-  ZeroFreeExt zf;
   t.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
   t.set_address(addr);
   t.set_data_ptr(reinterpret_cast<unsigned char*>(data));
@@ -31,19 +33,25 @@ bool Dma::burst(bool write, uint64_t addr, int32_t* data, uint64_t words, uint64
   t.clear_extension(&zf);
   if (!t.is_response_ok()) return false;
   done = clock_.to_cycles(now + delay);
-  bits = zf.modelled_bits;
   ++bursts_;
   return true;
 }
 
 void Dma::b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay) {
+  if (!check_dispatch(t, sizeof(acc_desc_t))) return;
   DispatchExt local;
   DispatchExt* ext = nullptr;
   t.get_extension(ext);
   if (!ext) ext = &local;
   acc_desc_t d;
   std::memcpy(&d, t.get_data_ptr(), sizeof d);
-  const bool store = (d.w[0] & ACC_DESC_OPCODE_MASK) == ACC_OP_STORE;
+  const uint32_t op = d.w[0] & ACC_DESC_OPCODE_MASK;
+  if (op != ACC_OP_LOAD && op != ACC_OP_STORE) {
+    ext->error = ACC_ERR_BAD_OPCODE, ext->info = d.w[0];
+    t.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
+    return;
+  }
+  const bool store = op == ACC_OP_STORE;
   const auto& x = d.load;  // LOAD and STORE share the layout
 
   const sc_core::sc_time now = sc_core::sc_time_stamp();
@@ -67,22 +75,23 @@ void Dma::b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay) {
   for (uint64_t r = 0; r < x.rows; r += rows_per_burst) {
     const uint64_t dram = x.dram_addr + r * x.dram_stride;
     const uint64_t buf = buf_base + 4ull * r * x.buf_stride;
-    uint64_t src_done = 0, dst_done = 0, src_bits = 0, dst_bits = 0;
+    uint64_t src_done = 0, dst_done = 0;
+    ZeroFreeExt src_info, dst_info;
     const uint64_t src = store ? buf : dram, dst = store ? dram : buf;
-    if (!burst(false, src, staging_.data(), words, start, src_done, src_bits)) {
+    if (!burst(false, src, staging_.data(), words, start, src_done, src_info)) {
       ext->error = ACC_ERR_BUS, ext->info = static_cast<uint32_t>(src);
       t.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
       return;
     }
     if (!store)  // a 32-bit DRAM container carries one 20-bit word
       for (uint64_t i = 0; i < words; ++i) staging_[i] = fx::wrap20(staging_[i]);
-    if (!burst(true, dst, staging_.data(), words, src_done, dst_done, dst_bits)) {
+    if (!burst(true, dst, staging_.data(), words, src_done, dst_done, dst_info)) {
       ext->error = ACC_ERR_BUS, ext->info = static_cast<uint32_t>(dst);
       t.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
       return;
     }
-    (store ? ext->dram_write_bits : ext->dram_read_bits) += store ? dst_bits : src_bits;
-    nonzero_ += count_nonzero_words(staging_.data(), words);
+    (store ? ext->dram_write_bits : ext->dram_read_bits) += (store ? dst_info : src_info).modelled_bits;
+    nonzero_ += src_info.nonzero;
     done = std::max(done, dst_done);
   }
   (store ? stores_ : loads_)++;

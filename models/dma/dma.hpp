@@ -16,6 +16,7 @@
 #include "clock.hpp"
 #include "hw_config.hpp"
 #include "stats.hpp"
+#include "tlm_util.hpp"
 
 namespace acc {
 
@@ -29,8 +30,9 @@ class Dma : public sc_core::sc_module {
 
  private:
   void b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay);
+  unsigned int transport_dbg(tlm::tlm_generic_payload& t);
   // One bus transaction starting no earlier than `earliest`; returns its completion cycle.
-  bool burst(bool write, uint64_t addr, int32_t* data, uint64_t words, uint64_t earliest, uint64_t& done, uint64_t& bits);
+  bool burst(bool write, uint64_t addr, int32_t* data, uint64_t words, uint64_t earliest, uint64_t& done, ZeroFreeExt& info);
 
   const HwConfig& cfg_;
   const Clock& clock_;

@@ -26,7 +26,10 @@ PeCluster::PeCluster(sc_core::sc_module_name name, const HwConfig& cfg, const Cl
       pe_busy_until_(cfg.pe, 0),
       lane_mark_(cfg.total_lanes(), UINT32_MAX) {
   cmd.register_b_transport(this, &PeCluster::b_transport);
+  cmd.register_transport_dbg(this, &PeCluster::transport_dbg);
 }
+
+unsigned int PeCluster::transport_dbg(tlm::tlm_generic_payload& t) { return no_debug(t); }
 
 PeCluster::BufferView& PeCluster::view(uint32_t buf) {
   BufferView& v = views_[buf];
@@ -54,6 +57,7 @@ uint64_t PeCluster::kstep_cycles(uint64_t effectual) const {
 }
 
 void PeCluster::b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay) {
+  if (!check_dispatch(t, sizeof(acc_desc_t))) return;
   acc_desc_t d;
   std::memcpy(&d, t.get_data_ptr(), sizeof d);
   DispatchExt local;

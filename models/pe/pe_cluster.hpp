@@ -50,6 +50,7 @@ class PeCluster : public sc_core::sc_module {
     uint64_t size = 0;
   };
   void b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay);
+  unsigned int transport_dbg(tlm::tlm_generic_payload& t);
   uint64_t matmul(const acc_desc_matmul_t& d, uint64_t issue, DispatchExt& ext);
   BufferView& view(uint32_t buf);
   void note(uint32_t buf, bool write, uint64_t words, uint64_t nonzero);
