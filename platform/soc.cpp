@@ -1,9 +1,11 @@
 #include "soc.hpp"
 
+#include <map>
 #include <stdexcept>
 
 #include "acceltran_regs.h"
 #include "native_cpu.hpp"
+#include "regmap.hpp"
 
 extern "C" int fw_main(void);
 
@@ -56,8 +58,8 @@ Soc::Soc(sc_core::sc_module_name name, const HwConfig& cfg, const SocOptions& op
   control_.irq.bind(irq_);
   cpu_->irq.bind(irq_);
 
-  pe_.set_access_hook(ACC_BUF_ACT, [this](bool w, uint64_t n, uint64_t nz) { act_.note_direct_access(w, n, nz); });
-  pe_.set_access_hook(ACC_BUF_WGT, [this](bool w, uint64_t n, uint64_t nz) { wgt_.note_direct_access(w, n, nz); });
+  pe_.set_access_hook(ACC_BUF_ACT, [this](bool w, uint64_t n, uint64_t nz, uint32_t tag) { act_.note_direct_access(w, n, nz, tag); });
+  pe_.set_access_hook(ACC_BUF_WGT, [this](bool w, uint64_t n, uint64_t nz, uint32_t tag) { wgt_.note_direct_access(w, n, nz, tag); });
 }
 
 uint8_t* Soc::dram_ptr(uint64_t pa, uint64_t len) {
@@ -77,6 +79,25 @@ void Soc::collect_stats(Stats& s) const {
   mask_.collect_stats(s, ctx);
   cpu_->collect_stats(s, ctx);
   s.put("bus.transactions", bus_.transactions(), "transactions", "Transactions through the interconnect");
+
+  // Dynamic energy by layer and by tensor class, through the descriptors' trace tags.
+  Attribution a;
+  pe_.attribute(ctx, a);
+  dma_.attribute(ctx, a);
+  dram_.attribute(ctx, a);
+  act_.attribute(ctx, a);
+  wgt_.attribute(ctx, a);
+  mask_.attribute(ctx, a);
+  std::map<uint32_t, double> by_class, by_layer;
+  for (const auto& [key, nj] : a.nj) {
+    by_class[(key >> ACC_TAG_CLASS_SHIFT) & ACC_TAG_CLASS_MAX] += nj;
+    by_layer[(key >> ACC_TAG_LAYER_SHIFT) & ACC_TAG_LAYER_MAX] += nj;
+  }
+  for (const auto& [cls, nj] : by_class)
+    s.put_real(std::string("by_class.") + regmap::tag_class_name(cls) + ".dynamic_nj", nj, "nJ", "Dynamic energy of the class (all modules)");
+  for (const auto& [layer, nj] : by_layer)
+    if (layer != ACC_TAG_LAYER_MAX)
+      s.put_real("layers." + std::to_string(layer) + ".dynamic_nj", nj, "nJ", "Dynamic energy of the layer (all modules)");
 
   double total_nj = 0;
   for (const auto& e : s.entries())

@@ -52,6 +52,7 @@ class Soc : public sc_core::sc_module {
   void collect_stats(Stats& s) const;
 
   HostCpu& cpu() { return *cpu_; }
+  PeCluster& pe() { return pe_; }
   ControlBlock& control() { return control_; }
   Console& console() { return console_; }
   const EnergyTable& energy() const { return energy_; }

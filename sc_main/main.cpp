@@ -18,6 +18,7 @@
 #include "bus.hpp"
 #include "fw_job.h"
 #include "hw_config.hpp"
+#include "jobs/bert_job.hpp"
 #include "jobs/fault_job.hpp"
 #include "jobs/matmul_job.hpp"
 #include "report.hpp"
@@ -64,17 +65,35 @@ int run(int argc, char** argv) {
       ("stats-doc", "after the run, print every statistic as a markdown row (key, unit, meaning)");
   po::options_description job("Job");
   job.add_options()
-      ("job", po::value<std::string>()->default_value("matmul"), "matmul | fault")
-      ("m", po::value<uint32_t>()->default_value(128), "matmul: rows of A and C")
-      ("k", po::value<uint32_t>()->default_value(512), "matmul: reduction length")
-      ("n", po::value<uint32_t>()->default_value(128), "matmul: columns of B and C")
-      ("seed", po::value<uint64_t>()->default_value(1), "seed of the synthetic data")
-      ("a-zeros", po::value<double>()->default_value(0.0), "matmul: fraction of A's values that are zero")
-      ("dynatran", "matmul: DynaTran pruning at the output with --tau")
-      ("tau", po::value<double>()->default_value(0.0), "DynaTran threshold (real value; |x| <= tau becomes 0)")
+      ("job", po::value<std::string>()->default_value("bert"), "bert | matmul | fault")
+      ("seed", po::value<uint64_t>()->default_value(1), "seed of the synthetic weights, inputs and matrices")
+      ("dynatran", "DynaTran pruning on (the default for bert)")
+      ("no-dynatran", "DynaTran pruning off")
+      ("tau", po::value<double>()->default_value(0.01), "DynaTran threshold (real value; |x| <= tau becomes 0)");
+  po::options_description bert("BERT (--job bert)");
+  bert.add_options()
+      ("model", po::value<std::string>()->default_value("bert-tiny"),
+       "bert-nano | bert-tiny | bert-mini | bert-small | bert-medium | bert-base | bert-large | MODEL.json (AccelTran model dict)")
+      ("layers", po::value<uint32_t>()->default_value(0), "run only the first N encoder layers (0: all)")
+      ("seq", po::value<uint32_t>()->default_value(128), "sequence length (padded)")
+      ("batch", po::value<uint32_t>(), "sequences per batch (default: the configuration's batch_size)")
+      ("valid-len", po::value<std::string>()->default_value(""), "valid tokens per sequence: N, or N1,N2,... (default: all)")
+      ("tokens", po::value<std::string>(), "token ids: a text file, one sequence per line")
+      ("embeddings", po::value<std::string>(), "encoder-input embeddings: a .npy file [batch, seq, hidden]")
+      ("weights", po::value<std::string>(), "a safetensors file with Hugging Face BERT tensor names (default: synthetic)")
+      ("topk", po::value<uint32_t>()->default_value(0), "top-k on the attention probabilities (0: off)")
+      ("topk-mode", po::value<std::string>()->default_value("strict"), "strict (> the k-th, AccelTran's code) | exact (k, lowest index first)")
+      ("no-pooler", "skip the pooler")
+      ("check", po::value<std::string>()->default_value("auto"), "compare the outputs with the reference model: auto | on | off");
+  po::options_description matmul("Matmul and fault (--job matmul | fault)");
+  matmul.add_options()
+      ("m", po::value<uint32_t>()->default_value(128), "rows of A and C")
+      ("k", po::value<uint32_t>()->default_value(512), "reduction length")
+      ("n", po::value<uint32_t>()->default_value(128), "columns of B and C")
+      ("a-zeros", po::value<double>()->default_value(0.0), "fraction of A's values that are zero")
       ("fault", po::value<std::string>()->default_value("opcode"), "fault: opcode | dram | overflow | shape");
   po::options_description all("acceltran-vp: SystemC/TLM-2.0 virtual platform of the AccelTran accelerator");
-  all.add(general).add(job);
+  all.add(general).add(job).add(bert).add(matmul);
 
   po::variables_map vm;
   try {
@@ -104,23 +123,48 @@ int run(int argc, char** argv) {
 
   std::unique_ptr<acc::Job> the_job;
   const std::string kind = vm["job"].as<std::string>();
+  if (vm.count("dynatran") && vm.count("no-dynatran")) throw UsageError("--dynatran and --no-dynatran contradict each other");
+  const bool dynatran = kind == "bert" ? !vm.count("no-dynatran") : vm.count("dynatran") > 0;
+  const double tau = vm["tau"].as<double>();
+  if (tau < 0 || tau >= 8) throw UsageError("--tau must be within 0..8 (Q4.16)");
   acc::MatmulSpec mm;
   mm.m = vm["m"].as<uint32_t>();
   mm.k = vm["k"].as<uint32_t>();
   mm.n = vm["n"].as<uint32_t>();
   mm.seed = vm["seed"].as<uint64_t>();
   mm.a_zeros = vm["a-zeros"].as<double>();
-  mm.prune = vm.count("dynatran") > 0;
-  mm.tau = vm["tau"].as<double>();
+  mm.prune = dynatran;
+  mm.tau = tau;
   if (!mm.m || !mm.k || !mm.n) throw UsageError("--m, --k and --n must be at least 1");
   if (mm.a_zeros < 0 || mm.a_zeros > 1) throw UsageError("--a-zeros must be within 0..1");
-  if (mm.tau < 0 || mm.tau >= 8) throw UsageError("--tau must be within 0..8 (Q4.16)");
-  if (kind == "matmul") {
+  if (kind == "bert") {
+    acc::BertSpec b;
+    b.model = vm["model"].as<std::string>();
+    b.layers = vm["layers"].as<uint32_t>();
+    b.seq = vm["seq"].as<uint32_t>();
+    b.batch = vm.count("batch") ? vm["batch"].as<uint32_t>() : cfg.batch_size;
+    b.valid_len = vm["valid-len"].as<std::string>();
+    if (vm.count("tokens")) b.tokens_file = vm["tokens"].as<std::string>();
+    if (vm.count("embeddings")) b.embeddings_file = vm["embeddings"].as<std::string>();
+    if (vm.count("weights")) b.weights_file = vm["weights"].as<std::string>();
+    b.seed = vm["seed"].as<uint64_t>();
+    b.dynatran = dynatran;
+    b.tau = tau;
+    b.topk = vm["topk"].as<uint32_t>();
+    const std::string mode = vm["topk-mode"].as<std::string>();
+    if (mode != "strict" && mode != "exact") throw UsageError("--topk-mode '" + mode + "': expected strict or exact");
+    b.topk_exact = mode == "exact";
+    b.pooler = !vm.count("no-pooler");
+    const std::string check = vm["check"].as<std::string>();
+    if (check != "auto" && check != "on" && check != "off") throw UsageError("--check '" + check + "': expected auto, on or off");
+    b.check = check == "on" ? acc::BertSpec::Check::On : check == "off" ? acc::BertSpec::Check::Off : acc::BertSpec::Check::Auto;
+    the_job = std::make_unique<acc::BertJob>(b);
+  } else if (kind == "matmul") {
     the_job = std::make_unique<acc::MatmulJob>(mm);
   } else if (kind == "fault") {
     the_job = std::make_unique<acc::FaultJob>(acc::parse_fault_kind(vm["fault"].as<std::string>()), mm);
   } else {
-    throw UsageError("--job '" + kind + "': expected matmul or fault");
+    throw UsageError("--job '" + kind + "': expected bert, matmul or fault");
   }
 
   acc::SocOptions opt;
@@ -135,7 +179,15 @@ int run(int argc, char** argv) {
   } catch (const acc::AddressMapError& e) {
     throw UsageError(e.what());
   }
-  the_job->load(*soc);
+  try {
+    the_job->load(*soc);
+  } catch (const acc::bert::ModelError& e) {
+    throw UsageError(e.what());
+  } catch (const acc::bert::WeightsError& e) {
+    throw UsageError(e.what());
+  } catch (const acc::bert::InputError& e) {
+    throw UsageError(e.what());
+  }
 
   std::cout << "acceltran-vp: " << the_job->describe() << " on " << cfg.name << " (" << cfg.pe << " PEs x " << cfg.lanes_per_pe
             << " lanes x " << cfg.mac_per_lane << " MACs at " << cfg.clock_mhz << " MHz, " << cfg.main_memory.type << "), "
@@ -160,6 +212,7 @@ int run(int argc, char** argv) {
   stats.put_real("sim.simulated_seconds", sc_core::sc_time_stamp().to_seconds(), "s", "Simulated time at the end");
   stats.put_real("sim.cycles_per_wall_second", wall > 0 ? stats.get("control.active_cycles") / wall : 0.0, "cycles/s",
                  "Simulated accelerator cycles per wall-clock second");
+  acc::add_performance_stats(stats, cfg);
 
   std::cout << "  result            " << result.message << "\n";
   acc::print_summary(std::cout, stats, cfg);

@@ -59,6 +59,18 @@ std::string seconds(double s) {
 }
 }  // namespace
 
+void add_performance_stats(Stats& s, const HwConfig& cfg) {
+  const double secs = s.get("control.active_cycles") / cfg.clock_hz();
+  const double nj = s.get("energy.total_nj");
+  s.put_real("perf.latency_s", secs, "s", "Accelerator active time of the job (the latency of the batch)");
+  s.put_real("perf.average_power_w", secs > 0 ? nj * 1e-9 / secs : 0.0, "W", "Total energy / active time");
+  const double seqs = s.get("job.bert.sequences");
+  if (seqs > 0) {
+    s.put_real("perf.throughput_seq_per_s", secs > 0 ? seqs / secs : 0.0, "sequences/s", "Sequences of the batch / latency");
+    s.put_real("perf.energy_per_sequence_nj", nj / seqs, "nJ", "Total energy / sequences");
+  }
+}
+
 void print_summary(std::ostream& out, const Stats& s, const HwConfig& cfg) {
   const double cycles = s.get("control.active_cycles");
   const double secs = cycles / cfg.clock_hz();

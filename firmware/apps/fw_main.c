@@ -6,6 +6,7 @@
 #include "hal.h"
 
 int fw_main(void);
+uint32_t run_bert(acc_dev_t *dev, fw_bert_args_t *a);
 
 static uint32_t run_matmul(acc_dev_t *dev, const fw_matmul_args_t *a) {
   if (a->prune) hal_write32(dev->regs + ACC_REG_DYNATRAN_TAU, a->tau);
@@ -85,6 +86,9 @@ int fw_main(void) {
         break;
       case FW_JOB_FAULT:
         status = run_fault(&dev, &job->args.fault);
+        break;
+      case FW_JOB_BERT:
+        status = run_bert(&dev, &job->args.bert);
         break;
       default:
         status = FW_ERR_BAD_JOB;

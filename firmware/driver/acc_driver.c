@@ -23,6 +23,8 @@ int acc_open(acc_dev_t *dev, uint32_t ring_pa, uint32_t ring_bytes) {
   dev->max_k = rd(dev, ACC_REG_HW_MAX_K);
   dev->tile_x = (rd(dev, ACC_REG_HW_TILE) >> 8) & 0xFFu;
   dev->tile_y = rd(dev, ACC_REG_HW_TILE) & 0xFFu;
+  dev->softmax_units = rd(dev, ACC_REG_HW_PE) * rd(dev, ACC_REG_HW_SOFTMAX);
+  dev->layernorm_units = rd(dev, ACC_REG_HW_PE) * rd(dev, ACC_REG_HW_LAYERNORM);
 
   wr(dev, ACC_REG_CTRL, ACC_CTRL_QUEUE_RESET);
   wr(dev, ACC_REG_QUEUE_BASE, ring_pa);
@@ -75,16 +77,19 @@ static acc_desc_t *next_slot(acc_dev_t *dev) {
   return d;
 }
 
-static void commit(acc_dev_t *dev) {
+static void commit_tagged(acc_dev_t *dev, uint32_t tag) {
+  dev->ring[dev->tail].w[ACC_DESC_WORDS - 1] = tag;
   dev->tail = (dev->tail + 1) % dev->entries;
   dev->pending++;
   dev->submitted++;
 }
 
+static void commit(acc_dev_t *dev) { commit_tagged(dev, dev->tag); }
+
 void acc_raw(acc_dev_t *dev, const acc_desc_t *src) {
   acc_desc_t *d = next_slot(dev);
   *d = *src;
-  commit(dev);
+  commit_tagged(dev, src->w[ACC_DESC_WORDS - 1]); /* as given, tag included */
 }
 
 static void transfer(acc_dev_t *dev, uint32_t op, uint32_t buf, uint32_t buf_addr, uint32_t buf_stride, uint32_t dram_pa,
@@ -111,23 +116,53 @@ void acc_store(acc_dev_t *dev, uint32_t buf, uint32_t buf_addr, uint32_t buf_str
   transfer(dev, ACC_OP_STORE, buf, buf_addr, buf_stride, dram_pa, dram_stride, rows, cols);
 }
 
-void acc_matmul(acc_dev_t *dev, uint32_t flags, uint32_t m, uint32_t k, uint32_t n, uint32_t a_buf, uint32_t a_addr,
-                uint32_t a_stride, uint32_t b_buf, uint32_t b_addr, uint32_t b_stride, uint32_t c_buf, uint32_t c_addr,
-                uint32_t c_stride) {
+void acc_matmul(acc_dev_t *dev, uint32_t flags, uint32_t m, uint32_t k, uint32_t n, acc_operand_t a, acc_operand_t b,
+                acc_operand_t c, acc_operand_t bias) {
   acc_desc_t *d = next_slot(dev);
-  d->matmul.header = ACC_OP_MATMUL | flags;
-  d->matmul.m = m;
-  d->matmul.k = k;
-  d->matmul.n = n;
-  d->matmul.a_buf = a_buf;
-  d->matmul.a_addr = a_addr;
-  d->matmul.a_stride = a_stride;
-  d->matmul.b_buf = b_buf;
-  d->matmul.b_addr = b_addr;
-  d->matmul.b_stride = b_stride;
-  d->matmul.c_buf = c_buf;
-  d->matmul.c_addr = c_addr;
-  d->matmul.c_stride = c_stride;
+  acc_desc_matmul_t *x = &d->matmul;
+  x->header = ACC_OP_MATMUL | flags;
+  x->m = m, x->k = k, x->n = n;
+  x->a_buf = a.buf, x->a_addr = a.addr, x->a_stride = a.stride;
+  x->b_buf = b.buf, x->b_addr = b.addr, x->b_stride = b.stride;
+  x->c_buf = c.buf, x->c_addr = c.addr, x->c_stride = c.stride;
+  x->bias_buf = bias.buf, x->bias_addr = bias.addr;
+  commit(dev);
+}
+
+void acc_softmax(acc_dev_t *dev, uint32_t flags, uint32_t rows, uint32_t cols, uint32_t valid_cols, acc_operand_t in,
+                 acc_operand_t out, uint32_t scale, uint32_t topk) {
+  acc_desc_t *d = next_slot(dev);
+  acc_desc_softmax_t *x = &d->softmax;
+  x->header = ACC_OP_SOFTMAX | flags;
+  x->rows = rows, x->cols = cols, x->valid_cols = valid_cols;
+  x->in_buf = in.buf, x->in_addr = in.addr, x->in_stride = in.stride;
+  x->out_buf = out.buf, x->out_addr = out.addr, x->out_stride = out.stride;
+  x->scale = scale, x->topk = topk;
+  commit(dev);
+}
+
+void acc_layernorm(acc_dev_t *dev, uint32_t rows, uint32_t cols, acc_operand_t in, acc_operand_t out, acc_operand_t gamma,
+                   acc_operand_t beta, uint32_t eps) {
+  acc_desc_t *d = next_slot(dev);
+  acc_desc_layernorm_t *x = &d->layernorm;
+  x->header = ACC_OP_LAYERNORM;
+  x->rows = rows, x->cols = cols;
+  x->in_buf = in.buf, x->in_addr = in.addr, x->in_stride = in.stride;
+  x->out_buf = out.buf, x->out_addr = out.addr, x->out_stride = out.stride;
+  x->gamma_buf = gamma.buf, x->gamma_addr = gamma.addr;
+  x->beta_buf = beta.buf, x->beta_addr = beta.addr;
+  x->eps = eps;
+  commit(dev);
+}
+
+void acc_add(acc_dev_t *dev, uint32_t rows, uint32_t cols, acc_operand_t a, acc_operand_t b, acc_operand_t c) {
+  acc_desc_t *d = next_slot(dev);
+  acc_desc_add_t *x = &d->add;
+  x->header = ACC_OP_ADD;
+  x->rows = rows, x->cols = cols;
+  x->a_buf = a.buf, x->a_addr = a.addr, x->a_stride = a.stride;
+  x->b_buf = b.buf, x->b_addr = b.addr, x->b_stride = b.stride;
+  x->c_buf = c.buf, x->c_addr = c.addr, x->c_stride = c.stride;
   commit(dev);
 }
 
@@ -173,7 +208,8 @@ uint32_t acc_gemm(acc_dev_t *dev, const acc_gemm_t *g) {
       const uint32_t as = (m_tiles == 1 ? 0 : (step % 2)) * a_slot;
       if (m_tiles > 1 || jt == 0) acc_load(dev, ACC_BUF_ACT, as, k, g->a_pa + 4u * i0 * k, 4u * k, mr, k);
       const uint32_t cs = c_base + (step % 2) * c_slot;
-      acc_matmul(dev, g->flags, mr, k, nc, ACC_BUF_ACT, as, k, ACC_BUF_WGT, bs, nc, ACC_BUF_ACT, cs, nc);
+      const acc_operand_t a = {ACC_BUF_ACT, as, k}, b = {ACC_BUF_WGT, bs, nc}, c = {ACC_BUF_ACT, cs, nc}, none = {0, 0, 0};
+      acc_matmul(dev, g->flags, mr, k, nc, a, b, c, none);
       acc_store(dev, ACC_BUF_ACT, cs, nc, g->c_pa + 4u * (i0 * n + j0), 4u * n, mr, nc);
     }
   }

@@ -34,6 +34,8 @@ typedef struct acc_dev {
   uint32_t act_words, wgt_words, max_k, tile_x, tile_y;
   acc_error_t last_error;
   uint32_t stopped;    /* the queue stopped on last_error; cleared by acc_recover */
+  uint32_t tag;        /* trace tag written into every descriptor built (acc_tag()) */
+  uint32_t softmax_units, layernorm_units;
 } acc_dev_t;
 
 /* Checks ID/VERSION, programs the ring (ring_bytes of DRAM at ring_pa), enables interrupts. */
@@ -51,10 +53,25 @@ void acc_load(acc_dev_t *dev, uint32_t buf, uint32_t buf_addr, uint32_t buf_stri
               uint32_t rows, uint32_t cols);
 void acc_store(acc_dev_t *dev, uint32_t buf, uint32_t buf_addr, uint32_t buf_stride, uint32_t dram_pa, uint32_t dram_stride,
                uint32_t rows, uint32_t cols);
-void acc_matmul(acc_dev_t *dev, uint32_t flags, uint32_t m, uint32_t k, uint32_t n, uint32_t a_buf, uint32_t a_addr,
-                uint32_t a_stride, uint32_t b_buf, uint32_t b_addr, uint32_t b_stride, uint32_t c_buf, uint32_t c_addr,
-                uint32_t c_stride);
+/* A buffer operand: buffer, word index of element [0][0], words between rows. */
+typedef struct acc_operand {
+  uint32_t buf, addr, stride;
+} acc_operand_t;
+
+/* C[m x n] = act(prune(A . B + bias)); flags: ACC_MATMUL_* (BIAS uses `bias`, 1 x n). */
+void acc_matmul(acc_dev_t *dev, uint32_t flags, uint32_t m, uint32_t k, uint32_t n, acc_operand_t a, acc_operand_t b,
+                acc_operand_t c, acc_operand_t bias);
+/* Row-wise softmax of rows x cols scores, columns >= valid_cols masked; flags: ACC_SOFTMAX_*. */
+void acc_softmax(acc_dev_t *dev, uint32_t flags, uint32_t rows, uint32_t cols, uint32_t valid_cols, acc_operand_t in,
+                 acc_operand_t out, uint32_t scale, uint32_t topk);
+/* Row-wise layer normalisation; gamma and beta are 1 x cols. */
+void acc_layernorm(acc_dev_t *dev, uint32_t rows, uint32_t cols, acc_operand_t in, acc_operand_t out, acc_operand_t gamma,
+                   acc_operand_t beta, uint32_t eps);
+/* C = A + B elementwise. */
+void acc_add(acc_dev_t *dev, uint32_t rows, uint32_t cols, acc_operand_t a, acc_operand_t b, acc_operand_t c);
 void acc_fence(acc_dev_t *dev);
+/* The trace tag of the descriptors built from now on (statistics only). */
+static inline void acc_set_tag(acc_dev_t *dev, uint32_t tag) { dev->tag = tag; }
 /* Writes a raw descriptor (for tests of the hardware's error checking). */
 void acc_raw(acc_dev_t *dev, const acc_desc_t *d);
 

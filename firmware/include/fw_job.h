@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "acceltran_regs.h"
+#include "fw_bert.h"
 
 #define FW_JOB_PA ACC_MAP_DRAM_BASE
 #define FW_JOB_MAGIC 0x424F4A41u /* 'AJOB' */
@@ -14,6 +15,7 @@
 enum fw_job_kind {
   FW_JOB_MATMUL = 1, /* C = A . B, DRAM to DRAM */
   FW_JOB_FAULT = 2,  /* submit one bad descriptor, report the error, recover, then run a matmul */
+  FW_JOB_BERT = 3,   /* a BERT encoder (fw_bert.h) */
 };
 
 enum fw_status {
@@ -59,6 +61,7 @@ typedef struct fw_job {
   union {
     fw_matmul_args_t matmul;
     fw_fault_args_t fault;
+    fw_bert_args_t bert;
     uint32_t raw[240];
   } args;
 } fw_job_t;

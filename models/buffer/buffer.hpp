@@ -6,6 +6,7 @@
 // (AccelTran's zero-free format); it is not addressable, every data access also accesses it.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -14,18 +15,26 @@
 #include "memory_target.hpp"
 #include "stats.hpp"
 #include "timeline.hpp"
+#include "tlm_util.hpp"
 
 namespace acc {
 
 class MaskBuffer {
  public:
   explicit MaskBuffer(const HwConfig& cfg) : mb_(cfg.mask_buffer_mb) {}
-  void note_access(uint64_t mask_bits) { blocks_ += (mask_bits + 63) / 64; bits_ += mask_bits; }
+  void note_access(uint64_t mask_bits, uint32_t tag) {
+    const uint64_t b = (mask_bits + 63) / 64;
+    blocks_ += b;
+    by_tag_[tag_key(tag)] += b;
+  }
   void collect_stats(Stats& s, const StatsContext& ctx) const;
+  void attribute(const StatsContext& ctx, Attribution& a) const;
 
  private:
+  double nj_per_block(const StatsContext& ctx) const;
   double mb_;
-  uint64_t blocks_ = 0, bits_ = 0;
+  uint64_t blocks_ = 0;
+  std::map<uint32_t, uint64_t> by_tag_;
 };
 
 class Buffer : public MemoryTarget {
@@ -39,16 +48,18 @@ class Buffer : public MemoryTarget {
 
   // Accesses made through DMI (the PE cluster reads operands and writes results directly);
   // counted for energy exactly like transactions.
-  void note_direct_access(bool write, uint64_t words, uint64_t nonzero);
+  void note_direct_access(bool write, uint64_t words, uint64_t nonzero, uint32_t tag);
 
   void collect_stats(Stats& s, const StatsContext& ctx) const;
+  void attribute(const StatsContext& ctx, Attribution& a) const;
 
  protected:
-  uint64_t schedule(bool write, uint64_t start, uint64_t bits, uint64_t words, uint64_t nonzero) override;
+  uint64_t schedule(bool write, uint64_t start, uint64_t bits, uint64_t words, uint64_t nonzero, uint32_t tag) override;
   sc_core::sc_time dmi_latency() const override;
 
  private:
-  void count(bool write, uint64_t words, uint64_t nonzero);
+  void count(bool write, uint64_t words, uint64_t nonzero, uint32_t tag);
+  double nj_per_block(const StatsContext& ctx) const;
 
   std::string kind_;
   double mb_;
@@ -59,6 +70,7 @@ class Buffer : public MemoryTarget {
   MaskBuffer& mask_;
   uint64_t words_read_ = 0, words_written_ = 0, nonzero_read_ = 0, nonzero_written_ = 0, blocks_ = 0;
   uint64_t transfers_ = 0;
+  std::map<uint32_t, uint64_t> blocks_by_tag_;
 };
 
 }  // namespace acc

@@ -151,6 +151,7 @@ const std::vector<Key>& keys() {
       UINT_KEY("vp.queue_window", queue_window, 1, 4096, "Descriptors in flight in the control block"),
       UINT_KEY("vp.fetch_batch", fetch_batch, 1, 4096, "Descriptors fetched per DRAM burst"),
       UINT_KEY("vp.max_k", max_k, 16, 16384, "Largest K of one MATMUL (the wide accumulator is exact up to 2^14 products)"),
+      UINT_KEY("vp.topk_parallelism", topk_parallelism, 1, 4096, "Comparators of the top-k (quick-select) engine of a softmax unit"),
       DOUBLE_KEY("vp.cpu_clock_mhz", cpu_clock_mhz, 1, 10000, "Host CPU clock (MHz)"),
   };
   return k;
@@ -264,6 +265,7 @@ uint32_t HwConfig::register_value(const std::string& key) const {
   if (key == "lanes_per_pe") return lanes_per_pe;
   if (key == "mac_per_lane") return mac_per_lane;
   if (key == "softmax_per_pe") return softmax_per_pe;
+  if (key == "layernorm_per_pe") return layernorm_per_pe;
   if (key == "tile_code") return (tile_b & 0xFF) << 16 | (tile_x & 0xFF) << 8 | (tile_y & 0xFF);
   if (key == "act_buffer_words") return static_cast<uint32_t>(act_buffer_words());
   if (key == "weight_buffer_words") return static_cast<uint32_t>(weight_buffer_words());

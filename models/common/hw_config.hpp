@@ -46,6 +46,7 @@ struct HwConfig {
   unsigned queue_window = 0;            // descriptors in flight
   unsigned fetch_batch = 0;             // descriptors fetched per DRAM burst
   unsigned max_k = 0;                   // accumulator limit of one MATMUL
+  unsigned topk_parallelism = 0;        // comparators of a softmax unit's top-k engine
   double cpu_clock_mhz = 0;             // host CPU clock
 
   // Derived quantities.

@@ -66,6 +66,7 @@ void MemoryTarget::b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& de
   uint8_t* mem = mem_ + t.get_address();
   const bool write = t.is_write();
   uint64_t bits = uint64_t{t.get_data_length()} * 8, words = 0, nonzero = 0;
+  uint32_t tag = 0;
   ZeroFreeExt* zf = nullptr;
   t.get_extension(zf);
   if (zf && t.get_data_length() % 4 == 0) {
@@ -75,11 +76,12 @@ void MemoryTarget::b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& de
     zf->words = words;
     zf->nonzero = nonzero;
     zf->modelled_bits = bits;
+    tag = zf->tag;
   }
   copy_with_byte_enables(t, mem);
   const sc_core::sc_time now = sc_core::sc_time_stamp();
   const uint64_t start = clock_.to_cycles(now + delay);
-  const uint64_t done = schedule(write, start, bits, words, nonzero);
+  const uint64_t done = schedule(write, start, bits, words, nonzero, tag);
   delay = clock_.to_time(done) - now;
   t.set_dmi_allowed(true);
   t.set_response_status(tlm::TLM_OK_RESPONSE);

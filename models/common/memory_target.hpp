@@ -26,7 +26,7 @@ class MemoryTarget : public sc_core::sc_module {
  protected:
   // Reserves the resource for a transfer of `bits` that may start at `start`; returns the cycle
   // its data is complete. `words`/`nonzero` describe zero-free tensor transfers (else 0).
-  virtual uint64_t schedule(bool write, uint64_t start, uint64_t bits, uint64_t words, uint64_t nonzero) = 0;
+  virtual uint64_t schedule(bool write, uint64_t start, uint64_t bits, uint64_t words, uint64_t nonzero, uint32_t tag) = 0;
   // Latency the DMI user should add per access.
   virtual sc_core::sc_time dmi_latency() const { return sc_core::SC_ZERO_TIME; }
 

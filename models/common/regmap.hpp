@@ -34,10 +34,13 @@ extern const NamedCode kOpcodes[];
 extern const size_t kNumOpcodes;
 extern const NamedCode kErrors[];
 extern const size_t kNumErrors;
+extern const NamedCode kTagClasses[];
+extern const size_t kNumTagClasses;
 
 // Name of an error code or opcode, "UNKNOWN" if the table has none.
 const char* error_name(uint32_t code);
 const char* opcode_name(uint32_t code);
+const char* tag_class_name(uint32_t code);
 const RegisterDef* find_register(uint32_t offset);
 
 }  // namespace acc::regmap

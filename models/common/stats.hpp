@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,13 @@ class Stats {
 
  private:
   std::vector<StatEntry> entries_;
+};
+
+// Dynamic energy attributed to (layer, tensor class) through the descriptors' trace tags, summed
+// over the models at the end of a run. Key: the tag's layer and class bits.
+struct Attribution {
+  std::map<uint32_t, double> nj;
+  void add(uint32_t key, double v) { nj[key] += v; }
 };
 
 // What a model needs to turn activity into energy at the end of a run.

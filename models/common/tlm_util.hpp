@@ -35,6 +35,7 @@ inline bool check_word_access(tlm::tlm_generic_payload& t) {
 // 20 bits per non-zero word plus one mask bit per word (REFERENCE §1.3). The target fills in
 // what it charged.
 struct ZeroFreeExt : tlm::tlm_extension<ZeroFreeExt> {
+  uint32_t tag = 0;             // in: trace tag of the descriptor (statistics only)
   uint64_t words = 0;           // out: words transferred
   uint64_t nonzero = 0;         // out: non-zero words among them
   uint64_t modelled_bits = 0;   // out: bits charged
@@ -44,6 +45,9 @@ struct ZeroFreeExt : tlm::tlm_extension<ZeroFreeExt> {
 
 // Bits the zero-free format moves for `words` words of which `nonzero` are non-zero.
 inline uint64_t zero_free_bits(uint64_t words, uint64_t nonzero) { return nonzero * 20 + words; }
+
+// The (layer, class) part of a trace tag: the key of per-tag statistics.
+inline uint32_t tag_key(uint32_t tag) { return tag & ((0xFFu << 5) | 0x1Fu); }
 
 // Non-zero 20-bit words among `n` containers.
 inline uint64_t count_nonzero_words(const int32_t* p, uint64_t n) {

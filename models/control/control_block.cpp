@@ -159,7 +159,14 @@ struct Checker {
 uint32_t ControlBlock::validate(const acc_desc_t& d, uint32_t& info) const {
   Checker c{cfg_};
   const uint32_t op = d.w[0] & ACC_DESC_OPCODE_MASK, flags = d.w[0] & ~ACC_DESC_OPCODE_MASK;
+  auto flags_ok = [&](uint32_t valid) { return (flags & ~valid) == 0; };
+  // An elementwise output may be exactly one of its inputs (in place), never partly overlap one.
+  auto in_place_ok = [](const Region& out, const Region& in) {
+    return !regions_overlap(out, in) ||
+           (out.space == in.space && out.base == in.base && out.rows == in.rows && out.cols == in.cols && out.stride == in.stride);
+  };
   uint32_t err = ACC_ERR_NONE;
+  const Operands o = operands(d);
   switch (op) {
     case ACC_OP_NOP:
     case ACC_OP_FENCE:
@@ -168,19 +175,20 @@ uint32_t ControlBlock::validate(const acc_desc_t& d, uint32_t& info) const {
     case ACC_OP_LOAD:
     case ACC_OP_STORE: {
       const auto& x = d.load;
+      const bool broadcast = op == ACC_OP_LOAD && x.dram_stride == 0;  // one DRAM row repeated
       if (flags) {
         err = c.fail(ACC_ERR_BAD_FLAGS, d.w[0]);
       } else if (!x.rows || !x.cols) {
         err = c.fail(ACC_ERR_BAD_SHAPE, x.rows ? x.cols : x.rows);
       } else if ((err = c.buffer(x.buf, x.buf_addr, x.rows, x.cols, x.buf_stride)) == ACC_ERR_NONE) {
-        err = c.dram(x.dram_addr, x.rows, x.cols, x.dram_stride);
+        err = c.dram(x.dram_addr, broadcast ? 1 : x.rows, x.cols, x.dram_stride);
       }
       break;
     }
     case ACC_OP_MATMUL: {
       const auto& x = d.matmul;
       const bool tb = x.header & ACC_MATMUL_TRANSPOSE_B;
-      if (flags & ~ACC_MATMUL_VALID_FLAGS) {
+      if (!flags_ok(ACC_MATMUL_VALID_FLAGS) || ((flags & ACC_MATMUL_GELU) && (flags & ACC_MATMUL_TANH))) {
         err = c.fail(ACC_ERR_BAD_FLAGS, d.w[0]);
       } else if (!x.m || !x.k || !x.n) {
         err = c.fail(ACC_ERR_BAD_SHAPE, !x.m ? x.m : !x.k ? x.k : x.n);
@@ -188,10 +196,52 @@ uint32_t ControlBlock::validate(const acc_desc_t& d, uint32_t& info) const {
         err = c.fail(ACC_ERR_BAD_SHAPE, x.k);
       } else if ((err = c.buffer(x.a_buf, x.a_addr, x.m, x.k, x.a_stride)) == ACC_ERR_NONE &&
                  (err = c.buffer(x.b_buf, x.b_addr, tb ? x.n : x.k, tb ? x.k : x.n, x.b_stride)) == ACC_ERR_NONE &&
-                 (err = c.buffer(x.c_buf, x.c_addr, x.m, x.n, x.c_stride)) == ACC_ERR_NONE) {
-        const Operands o = operands(d);
-        if (regions_overlap(o.write, o.reads[0]) || regions_overlap(o.write, o.reads[1]))
-          err = c.fail(ACC_ERR_OPERAND_OVERLAP, x.c_addr);
+                 (err = c.buffer(x.c_buf, x.c_addr, x.m, x.n, x.c_stride)) == ACC_ERR_NONE &&
+                 (!(flags & ACC_MATMUL_BIAS) || (err = c.buffer(x.bias_buf, x.bias_addr, 1, x.n, x.n)) == ACC_ERR_NONE)) {
+        for (const Region& r : o.reads)
+          if (regions_overlap(o.write, r)) err = c.fail(ACC_ERR_OPERAND_OVERLAP, x.c_addr);
+      }
+      break;
+    }
+    case ACC_OP_SOFTMAX: {
+      const auto& x = d.softmax;
+      if (!flags_ok(ACC_SOFTMAX_VALID_FLAGS)) {
+        err = c.fail(ACC_ERR_BAD_FLAGS, d.w[0]);
+      } else if (!x.rows || !x.cols) {
+        err = c.fail(ACC_ERR_BAD_SHAPE, x.rows ? x.cols : x.rows);
+      } else if (x.valid_cols == 0 || x.valid_cols > x.cols) {
+        err = c.fail(ACC_ERR_BAD_SHAPE, x.valid_cols);
+      } else if ((err = c.buffer(x.in_buf, x.in_addr, x.rows, x.cols, x.in_stride)) == ACC_ERR_NONE &&
+                 (err = c.buffer(x.out_buf, x.out_addr, x.rows, x.cols, x.out_stride)) == ACC_ERR_NONE) {
+        if (!in_place_ok(o.write, o.reads[0])) err = c.fail(ACC_ERR_OPERAND_OVERLAP, x.out_addr);
+      }
+      break;
+    }
+    case ACC_OP_LAYERNORM: {
+      const auto& x = d.layernorm;
+      if (flags) {
+        err = c.fail(ACC_ERR_BAD_FLAGS, d.w[0]);
+      } else if (!x.rows || !x.cols) {
+        err = c.fail(ACC_ERR_BAD_SHAPE, x.rows ? x.cols : x.rows);
+      } else if ((err = c.buffer(x.in_buf, x.in_addr, x.rows, x.cols, x.in_stride)) == ACC_ERR_NONE &&
+                 (err = c.buffer(x.out_buf, x.out_addr, x.rows, x.cols, x.out_stride)) == ACC_ERR_NONE &&
+                 (err = c.buffer(x.gamma_buf, x.gamma_addr, 1, x.cols, x.cols)) == ACC_ERR_NONE &&
+                 (err = c.buffer(x.beta_buf, x.beta_addr, 1, x.cols, x.cols)) == ACC_ERR_NONE) {
+        if (!in_place_ok(o.write, o.reads[0]) || regions_overlap(o.write, o.reads[1]) || regions_overlap(o.write, o.reads[2]))
+          err = c.fail(ACC_ERR_OPERAND_OVERLAP, x.out_addr);
+      }
+      break;
+    }
+    case ACC_OP_ADD: {
+      const auto& x = d.add;
+      if (flags) {
+        err = c.fail(ACC_ERR_BAD_FLAGS, d.w[0]);
+      } else if (!x.rows || !x.cols) {
+        err = c.fail(ACC_ERR_BAD_SHAPE, x.rows ? x.cols : x.rows);
+      } else if ((err = c.buffer(x.a_buf, x.a_addr, x.rows, x.cols, x.a_stride)) == ACC_ERR_NONE &&
+                 (err = c.buffer(x.b_buf, x.b_addr, x.rows, x.cols, x.b_stride)) == ACC_ERR_NONE &&
+                 (err = c.buffer(x.c_buf, x.c_addr, x.rows, x.cols, x.c_stride)) == ACC_ERR_NONE) {
+        if (!in_place_ok(o.write, o.reads[0]) || !in_place_ok(o.write, o.reads[1])) err = c.fail(ACC_ERR_OPERAND_OVERLAP, x.c_addr);
       }
       break;
     }
@@ -203,15 +253,17 @@ uint32_t ControlBlock::validate(const acc_desc_t& d, uint32_t& info) const {
 }
 
 ControlBlock::Operands ControlBlock::operands(const acc_desc_t& d) const {
-  auto space = [](uint32_t buf) { return buf == ACC_BUF_ACT ? Space::Act : Space::Wgt; };
+  auto space = [](uint32_t buf) { return buf == ACC_BUF_ACT ? Space::Act : buf == ACC_BUF_WGT ? Space::Wgt : Space::None; };
+  auto row = [&](uint32_t buf, uint32_t addr, uint32_t n) { return Region{space(buf), addr, 1, n, n}; };
   Operands o;
   switch (d.w[0] & ACC_DESC_OPCODE_MASK) {
     case ACC_OP_LOAD:
     case ACC_OP_STORE: {
       const auto& x = d.load;
       const Region buf{space(x.buf), x.buf_addr, x.rows, x.cols, x.buf_stride};
-      const Region dram{Space::Dram, x.dram_addr, x.rows, 4ull * x.cols, x.dram_stride};
       const bool load = (d.w[0] & ACC_DESC_OPCODE_MASK) == ACC_OP_LOAD;
+      const bool broadcast = load && x.dram_stride == 0;
+      const Region dram{Space::Dram, x.dram_addr, broadcast ? 1 : x.rows, 4ull * x.cols, broadcast ? 4ull * x.cols : x.dram_stride};
       o.reads[0] = load ? dram : buf;
       o.write = load ? buf : dram;
       break;
@@ -221,7 +273,29 @@ ControlBlock::Operands ControlBlock::operands(const acc_desc_t& d) const {
       const bool tb = x.header & ACC_MATMUL_TRANSPOSE_B;
       o.reads[0] = {space(x.a_buf), x.a_addr, x.m, x.k, x.a_stride};
       o.reads[1] = {space(x.b_buf), x.b_addr, tb ? x.n : x.k, tb ? x.k : x.n, x.b_stride};
+      if (x.header & ACC_MATMUL_BIAS) o.reads[2] = row(x.bias_buf, x.bias_addr, x.n);
       o.write = {space(x.c_buf), x.c_addr, x.m, x.n, x.c_stride};
+      break;
+    }
+    case ACC_OP_SOFTMAX: {
+      const auto& x = d.softmax;
+      o.reads[0] = {space(x.in_buf), x.in_addr, x.rows, x.cols, x.in_stride};
+      o.write = {space(x.out_buf), x.out_addr, x.rows, x.cols, x.out_stride};
+      break;
+    }
+    case ACC_OP_LAYERNORM: {
+      const auto& x = d.layernorm;
+      o.reads[0] = {space(x.in_buf), x.in_addr, x.rows, x.cols, x.in_stride};
+      o.reads[1] = row(x.gamma_buf, x.gamma_addr, x.cols);
+      o.reads[2] = row(x.beta_buf, x.beta_addr, x.cols);
+      o.write = {space(x.out_buf), x.out_addr, x.rows, x.cols, x.out_stride};
+      break;
+    }
+    case ACC_OP_ADD: {
+      const auto& x = d.add;
+      o.reads[0] = {space(x.a_buf), x.a_addr, x.rows, x.cols, x.a_stride};
+      o.reads[1] = {space(x.b_buf), x.b_addr, x.rows, x.cols, x.b_stride};
+      o.write = {space(x.c_buf), x.c_addr, x.rows, x.cols, x.c_stride};
       break;
     }
     default:
@@ -363,7 +437,7 @@ bool ControlBlock::process_one(uint64_t now) {
   uint32_t exec_err = ACC_ERR_NONE, exec_info = 0;
   if (op == ACC_OP_LOAD || op == ACC_OP_STORE)
     done = dispatch(dma, f.desc, t, exec_err, exec_info);
-  else if (op == ACC_OP_MATMUL)
+  else if (op == ACC_OP_MATMUL || op == ACC_OP_SOFTMAX || op == ACC_OP_LAYERNORM || op == ACC_OP_ADD)
     done = dispatch(pe, f.desc, t, exec_err, exec_info);
   if (exec_err != ACC_ERR_NONE) {
     stop_on_error(exec_err, index, exec_info, t);
@@ -371,6 +445,14 @@ bool ControlBlock::process_one(uint64_t now) {
   }
 
   window_[seq % window] = {ops, done};
+  const uint32_t tag = f.desc.w[ACC_DESC_WORDS - 1];
+  ClassTotals& ct = by_class_[(tag >> ACC_TAG_CLASS_SHIFT) & ACC_TAG_CLASS_MAX];
+  ++ct.descriptors;
+  ct.cycles += done - t;
+  LayerSpan& ls = by_layer_[(tag >> ACC_TAG_LAYER_SHIFT) & ACC_TAG_LAYER_MAX];
+  ls.first_issue = std::min(ls.first_issue, t);
+  ls.last_done = std::max(ls.last_done, done);
+  ++ls.descriptors;
   last_retire_ = std::max(last_retire_, done);
   retire_.push_back(last_retire_);
   last_issue_ = t;
@@ -463,6 +545,17 @@ void ControlBlock::collect_stats(Stats& s, const StatsContext&) const {
   s.put("control.stall_fetch_cycles", stall_fetch_, "cycles", "Issue waited for a descriptor to arrive from DRAM");
   s.put("control.stall_window_cycles", stall_window_, "cycles", "Issue waited for a free in-flight slot");
   s.put("control.errors", errors_, "stops", "Queue stops on an error");
+  for (const auto& [cls, t] : by_class_) {
+    const std::string b = std::string("by_class.") + regmap::tag_class_name(cls) + ".";
+    s.put(b + "descriptors", t.descriptors, "descriptors", "Descriptors of the class");
+    s.put(b + "cycles", t.cycles, "cycles", "Sum over its descriptors of issue-to-completion cycles (they overlap)");
+  }
+  for (const auto& [layer, l] : by_layer_) {
+    if (layer == ACC_TAG_LAYER_MAX) continue;  // not in a layer
+    const std::string b = "layers." + std::to_string(layer) + ".";
+    s.put(b + "cycles", l.last_done - l.first_issue, "cycles", "From the layer's first issue to its last completion");
+    s.put(b + "descriptors", l.descriptors, "descriptors", "Descriptors of the layer");
+  }
 }
 
 }  // namespace acc

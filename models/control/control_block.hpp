@@ -22,6 +22,7 @@
 
 #include <array>
 #include <deque>
+#include <map>
 #include <vector>
 
 #include "acceltran_regs.h"
@@ -54,7 +55,7 @@ class ControlBlock : public sc_core::sc_module {
 
  private:
   struct Operands {
-    std::array<Region, 2> reads;
+    std::array<Region, 3> reads;
     Region write;
   };
   struct Fetched {
@@ -109,6 +110,15 @@ class ControlBlock : public sc_core::sc_module {
   uint64_t dram_rd_bits_ = 0, dram_wr_bits_ = 0;
   uint64_t stall_dep_ = 0, stall_fetch_ = 0, stall_window_ = 0, fetch_bursts_ = 0, busy_periods_ = 0, errors_ = 0;
   std::array<uint64_t, 256> by_opcode_{};
+  // Per trace tag: descriptors and issue-to-completion cycles by class; span by layer.
+  struct ClassTotals {
+    uint64_t descriptors = 0, cycles = 0;
+  };
+  struct LayerSpan {
+    uint64_t first_issue = UINT64_MAX, last_done = 0, descriptors = 0;
+  };
+  std::map<uint32_t, ClassTotals> by_class_;
+  std::map<uint32_t, LayerSpan> by_layer_;
 };
 
 }  // namespace acc

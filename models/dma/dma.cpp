@@ -66,39 +66,47 @@ void Dma::b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay) {
   last_start_ = start;
 
   const uint64_t buf_base = (x.buf == ACC_BUF_ACT ? ACC_MAP_ACT_BUF_BASE : ACC_MAP_WGT_BUF_BASE) + 4ull * x.buf_addr;
+  const bool broadcast = !store && x.dram_stride == 0 && x.rows > 1;  // one DRAM row, read once, written to every row
   const bool contiguous = x.rows == 1 || (x.dram_stride == 4ull * x.cols && x.buf_stride == x.cols);
   const uint64_t rows_per_burst = contiguous ? x.rows : 1;
   const uint64_t words = rows_per_burst * x.cols;
   if (staging_.size() < words) staging_.resize(words);
 
-  uint64_t done = start;
+  const uint32_t tag = d.w[ACC_DESC_WORDS - 1];
+  auto fail = [&](uint64_t addr) {
+    ext->error = ACC_ERR_BUS, ext->info = static_cast<uint32_t>(addr);
+    t.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+  };
+  uint64_t done = start, src_done = start;
   for (uint64_t r = 0; r < x.rows; r += rows_per_burst) {
     const uint64_t dram = x.dram_addr + r * x.dram_stride;
     const uint64_t buf = buf_base + 4ull * r * x.buf_stride;
-    uint64_t src_done = 0, dst_done = 0;
-    ZeroFreeExt src_info, dst_info;
     const uint64_t src = store ? buf : dram, dst = store ? dram : buf;
-    if (!burst(false, src, staging_.data(), words, start, src_done, src_info)) {
-      ext->error = ACC_ERR_BUS, ext->info = static_cast<uint32_t>(src);
-      t.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
-      return;
+    ZeroFreeExt src_info, dst_info;
+    src_info.tag = dst_info.tag = tag;
+    if (!broadcast || r == 0) {
+      if (!burst(false, src, staging_.data(), words, start, src_done, src_info)) return fail(src);
+      if (!store)  // a 32-bit DRAM container carries one 20-bit word
+        for (uint64_t i = 0; i < words; ++i) staging_[i] = fx::wrap20(staging_[i]);
+      if (!store) ext->dram_read_bits += src_info.modelled_bits;
+      nonzero_ += src_info.nonzero;
     }
-    if (!store)  // a 32-bit DRAM container carries one 20-bit word
-      for (uint64_t i = 0; i < words; ++i) staging_[i] = fx::wrap20(staging_[i]);
-    if (!burst(true, dst, staging_.data(), words, src_done, dst_done, dst_info)) {
-      ext->error = ACC_ERR_BUS, ext->info = static_cast<uint32_t>(dst);
-      t.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
-      return;
-    }
-    (store ? ext->dram_write_bits : ext->dram_read_bits) += (store ? dst_info : src_info).modelled_bits;
-    nonzero_ += src_info.nonzero;
+    uint64_t dst_done = 0;
+    if (!burst(true, dst, staging_.data(), words, src_done, dst_done, dst_info)) return fail(dst);
+    if (store) ext->dram_write_bits += dst_info.modelled_bits;
     done = std::max(done, dst_done);
   }
   (store ? stores_ : loads_)++;
   words_ += uint64_t{x.rows} * x.cols;
   busy_ += done - start;
+  busy_by_tag_[tag_key(tag)] += done - start;
   delay = clock_.to_time(done) - now;
   t.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+void Dma::attribute(const StatsContext& ctx, Attribution& a) const {
+  const double per_cycle = EnergyTable::dynamic_nj(ctx.energy.module("dma"), 1, ctx.cfg);
+  for (const auto& [key, busy] : busy_by_tag_) a.add(key, static_cast<double>(busy) * per_cycle);
 }
 
 void Dma::collect_stats(Stats& s, const StatsContext& ctx) const {

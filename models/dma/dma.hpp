@@ -11,6 +11,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
+#include <map>
 #include <vector>
 
 #include "clock.hpp"
@@ -27,12 +28,14 @@ class Dma : public sc_core::sc_module {
 
   Dma(sc_core::sc_module_name name, const HwConfig& cfg, const Clock& clock);
   void collect_stats(Stats& s, const StatsContext& ctx) const;
+  void attribute(const StatsContext& ctx, Attribution& a) const;
 
  private:
   void b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay);
   unsigned int transport_dbg(tlm::tlm_generic_payload& t);
   // One bus transaction starting no earlier than `earliest`; returns its completion cycle.
   bool burst(bool write, uint64_t addr, int32_t* data, uint64_t words, uint64_t earliest, uint64_t& done, ZeroFreeExt& info);
+  std::map<uint32_t, uint64_t> busy_by_tag_;
 
   const HwConfig& cfg_;
   const Clock& clock_;

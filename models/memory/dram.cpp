@@ -3,6 +3,8 @@
 #include <cmath>
 
 #include "energy.hpp"
+#include "regmap.hpp"
+#include "tlm_util.hpp"
 
 namespace acc {
 
@@ -16,14 +18,18 @@ uint64_t Dram::transfer_cycles(uint64_t bits) const {
   return static_cast<uint64_t>((num + bw_bits_per_s_ - 1) / bw_bits_per_s_);
 }
 
-uint64_t Dram::schedule(bool write, uint64_t start, uint64_t bits, uint64_t words, uint64_t nonzero) {
+uint64_t Dram::schedule(bool write, uint64_t start, uint64_t bits, uint64_t words, uint64_t nonzero, uint32_t tag) {
   // The access latency precedes the data; other bursts may use the channel meanwhile.
   const uint64_t dur = transfer_cycles(bits);
   const uint64_t s = channel_.reserve(start + latency_, dur);
   channel_.forget_before(clock_.now());
   (write ? writes_ : reads_)++;
   (write ? write_bits_ : read_bits_) += bits;
-  blocks_ += (bits + 1279) / 1280;  // a 64-element block is 64 x 20 bits
+  const uint64_t blocks = (bits + 1279) / 1280;  // a 64-element block is 64 x 20 bits
+  blocks_ += blocks;
+  TagTraffic& tt = by_tag_[tag_key(tag)];
+  tt.bits += bits;
+  tt.blocks += blocks;
   words_ += words;
   nonzero_ += nonzero;
   return s + dur;
@@ -40,6 +46,16 @@ void Dram::collect_stats(Stats& s, const StatsContext& ctx) const {
   s.put("dram.tensor_nonzero_words", nonzero_, "words", "Non-zero tensor words among them");
   const double nj = static_cast<double>(blocks_) * ctx.energy.dram_nj_per_block(ctx.cfg);
   s.put_real("energy.dram.dynamic_nj", nj, "nJ", "Main memory access energy (blocks x energy per block)");
+  std::map<uint32_t, uint64_t> by_class;
+  for (const auto& [key, t] : by_tag_) by_class[key & 0x1F] += t.bits;
+  for (const auto& [cls, bits] : by_class)
+    s.put(std::string("by_class.") + regmap::tag_class_name(cls) + ".dram_bytes", (bits + 7) / 8, "bytes",
+          "DRAM traffic of the class (modelled size)");
+}
+
+void Dram::attribute(const StatsContext& ctx, Attribution& a) const {
+  const double per_block = ctx.energy.dram_nj_per_block(ctx.cfg);
+  for (const auto& [key, t] : by_tag_) a.add(key, static_cast<double>(t.blocks) * per_block);
 }
 
 }  // namespace acc

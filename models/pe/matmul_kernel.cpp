@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "fixed_point.hpp"
+#include "fx_math.hpp"
 
 namespace acc {
 
@@ -12,8 +13,8 @@ namespace {
 inline bool nz(int32_t v) { return (static_cast<uint32_t>(v) & 0xFFFFFu) != 0; }
 }  // namespace
 
-MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const MatrixRef& c, const MatmulShape& s, bool prune,
-                            int32_t tau) {
+MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const MatrixRef& c, const MatmulShape& s,
+                            const MatmulEpilogue& epi) {
   thread_local std::vector<double> ad, bd, cd;
   const uint64_t m = s.m, k = s.k, n = s.n;
   ad.resize(m * k);
@@ -52,14 +53,18 @@ MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const Matrix
     int32_t* row = c.base + i * c.stride;
     const double* src = &cd[i * n];
     for (uint64_t j = 0; j < n; ++j) {
-      const int64_t wide = fx::round_shift(static_cast<int64_t>(src[j]), fx::kFracBits);
+      int64_t acc = static_cast<int64_t>(src[j]);
+      if (epi.bias) acc += int64_t{epi.bias[j]} * fx::kOne;
+      const int64_t wide = fx::round_shift(acc, fx::kFracBits);
       out.saturated += fx::saturates(wide);
       int32_t v = fx::saturate(wide);
-      if (prune) {
-        const int32_t kept = fx::dynatran(v, tau);
+      if (epi.prune) {
+        const int32_t kept = fx::dynatran(v, epi.tau);
         out.pruned += (v != 0 && kept == 0);
         v = kept;
       }
+      if (epi.act == Activation::Gelu) v = fx::gelu(v);
+      if (epi.act == Activation::Tanh) v = fx::tanh_fx(v);
       row[j] = v;
       out.out_nonzero += v != 0;
     }

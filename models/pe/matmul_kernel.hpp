@@ -22,6 +22,17 @@ struct MatmulShape {
   bool transpose_b;  // B stored n x k
 };
 
+enum class Activation { None, Gelu, Tanh };
+
+// What happens to each output after the accumulation: bias (added inside the accumulator, as
+// bias << 16), one rounding, DynaTran, then the non-linearity.
+struct MatmulEpilogue {
+  const int32_t* bias = nullptr;  // 1 x n, or null
+  bool prune = false;
+  int32_t tau = 0;
+  Activation act = Activation::None;
+};
+
 struct MatmulOutcome {
   uint64_t saturated = 0;    // outputs clipped to the Q4.16 range
   uint64_t pruned = 0;       // non-zero outputs DynaTran set to zero
@@ -38,9 +49,9 @@ struct SparsityProfile {
   std::vector<uint32_t> a_col_nnz, b_row_nnz;
 };
 
-// Computes C (and DynaTran at the output when prune is set). A, B and C must not overlap.
-MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const MatrixRef& c, const MatmulShape& s, bool prune,
-                            int32_t tau);
+// Computes C. A, B and C must not overlap.
+MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const MatrixRef& c, const MatmulShape& s,
+                            const MatmulEpilogue& epi = {});
 
 SparsityProfile sparsity_profile(const MatrixRef& a, const MatrixRef& b, const MatmulShape& s, uint32_t tile_rows,
                                  uint32_t tile_cols);

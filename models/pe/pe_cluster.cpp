@@ -1,19 +1,38 @@
 #include "pe_cluster.hpp"
 
+#include <algorithm>
 #include <cstring>
 
-#include "command.hpp"
 #include "energy.hpp"
 #include "matmul_kernel.hpp"
+#include "regmap.hpp"
+#include "vector_kernels.hpp"
 
 namespace acc {
 
 namespace {
+
 unsigned ceil_log2(uint64_t x) {
   unsigned r = 0;
   while ((uint64_t{1} << r) < x) ++r;
   return r;
 }
+uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+
+uint32_t tag_class(uint32_t tag) { return (tag >> ACC_TAG_CLASS_SHIFT) & ACC_TAG_CLASS_MAX; }
+uint32_t tag_seq(uint32_t tag) { return (tag >> ACC_TAG_SEQ_SHIFT) & ACC_TAG_SEQ_MAX; }
+
+// The tensor classes DynaTran prunes (REFERENCE §2): their zeros make up the reported sparsity.
+bool pruned_class(uint32_t c) {
+  switch (c) {
+    case ACC_TAG_Q: case ACC_TAG_K: case ACC_TAG_V: case ACC_TAG_SCORES: case ACC_TAG_PROBS: case ACC_TAG_CONTEXT:
+    case ACC_TAG_ATTN_OUT: case ACC_TAG_FFN1: case ACC_TAG_FFN2: case ACC_TAG_POOLER:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 PeCluster::PeCluster(sc_core::sc_module_name name, const HwConfig& cfg, const Clock& clock)
@@ -22,9 +41,11 @@ PeCluster::PeCluster(sc_core::sc_module_name name, const HwConfig& cfg, const Cl
       bus("bus"),
       cfg_(cfg),
       clock_(clock),
-      lanes_(cfg.pe, cfg.lanes_per_pe),
-      pe_busy_until_(cfg.pe, 0),
-      lane_mark_(cfg.total_lanes(), UINT32_MAX) {
+      lanes_{LaneScheduler(cfg.pe, cfg.lanes_per_pe), std::vector<uint32_t>(cfg.total_lanes(), UINT32_MAX)},
+      softmax_units_{LaneScheduler(cfg.pe, cfg.softmax_per_pe), std::vector<uint32_t>(uint64_t{cfg.pe} * cfg.softmax_per_pe, UINT32_MAX)},
+      layernorm_units_{LaneScheduler(cfg.pe, cfg.layernorm_per_pe),
+                       std::vector<uint32_t>(uint64_t{cfg.pe} * cfg.layernorm_per_pe, UINT32_MAX)},
+      pe_busy_until_(cfg.pe, 0) {
   cmd.register_b_transport(this, &PeCluster::b_transport);
   cmd.register_transport_dbg(this, &PeCluster::transport_dbg);
 }
@@ -47,12 +68,12 @@ PeCluster::BufferView& PeCluster::view(uint32_t buf) {
   return v;
 }
 
-void PeCluster::note(uint32_t buf, bool write, uint64_t words, uint64_t nonzero) {
-  if (hooks_[buf]) hooks_[buf](write, words, nonzero);
+void PeCluster::note(uint32_t buf, bool write, uint64_t words, uint64_t nonzero, uint32_t tag) {
+  if (hooks_[buf]) hooks_[buf](write, words, nonzero, tag);
 }
 
 uint64_t PeCluster::kstep_cycles(uint64_t effectual) const {
-  const uint64_t c = (effectual + cfg_.mac_per_lane - 1) / cfg_.mac_per_lane;
+  const uint64_t c = ceil_div(effectual, cfg_.mac_per_lane);
   return c ? c : 1;  // an all-zero k-step still passes through the lane
 }
 
@@ -61,143 +82,379 @@ void PeCluster::b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay
   acc_desc_t d;
   std::memcpy(&d, t.get_data_ptr(), sizeof d);
   DispatchExt local;
-  DispatchExt* ext = &local;
+  DispatchExt* ext = nullptr;
   t.get_extension(ext);
   if (!ext) ext = &local;
   const sc_core::sc_time now = sc_core::sc_time_stamp();
   const uint64_t issue = clock_.to_cycles(now + delay);
-  uint64_t done = issue;
-  switch (d.w[0] & ACC_DESC_OPCODE_MASK) {
-    case ACC_OP_MATMUL:
-      done = matmul(d.matmul, issue, *ext);
-      break;
+  const uint32_t op = d.w[0] & ACC_DESC_OPCODE_MASK;
+  uint64_t done;
+  switch (op) {
+    case ACC_OP_MATMUL: done = matmul(d, issue, *ext); break;
+    case ACC_OP_SOFTMAX: done = softmax(d, issue, *ext); break;
+    case ACC_OP_LAYERNORM: done = layernorm(d, issue, *ext); break;
+    case ACC_OP_ADD: done = add(d, issue, *ext); break;
     default:
       ext->error = ACC_ERR_BAD_OPCODE, ext->info = d.w[0];
       t.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
       return;
   }
+  ++ops_[op];
+  ++tag_stats(d.w[ACC_DESC_WORDS - 1]).ops;
   delay = clock_.to_time(done) - now;
   t.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
-uint64_t PeCluster::matmul(const acc_desc_matmul_t& d, uint64_t issue, DispatchExt& ext) {
+uint64_t PeCluster::run_blocks(Pool& pool, uint64_t issue, uint64_t fill, uint64_t drain, size_t blocks, const BlockCosts& costs,
+                               TagStats& ts, uint64_t& tile_ops) {
+  std::vector<uint64_t> tiles;
+  uint64_t done_all = issue;
+  const unsigned per_pe = pool.sched.lanes_per_pe();
+  for (size_t b = 0; b < blocks; ++b) {
+    tiles.clear();
+    uint64_t tail = 0;
+    costs(b, tiles, tail);
+    if (tiles.empty()) continue;  // nothing to compute (e.g. a fully masked row block)
+    const unsigned pe = pool.sched.earliest_pe();
+    const uint32_t id = next_block_id_++;
+    uint64_t start = UINT64_MAX, end = 0;
+    unsigned units = 0;
+    for (uint64_t cyc : tiles) {
+      const uint64_t dispatch = issue + tile_ops++ / cfg_.compute_dispatch_batch;
+      unsigned unit = 0;
+      const uint64_t e = pool.sched.run_on(pe, dispatch + fill, cyc, unit);
+      start = std::min(start, e - cyc);
+      end = std::max(end, e);
+      uint32_t& mark = pool.mark[uint64_t{pe} * per_pe + unit];
+      if (mark != id) mark = id, ++units;
+      pool.busy += cyc;
+    }
+    pool.sched.refresh(pe);
+    // Partial results of the units meet in a reduction tree; then the block's tail and drain.
+    const uint64_t done = end + ceil_log2(units) + tail + drain;
+    const uint64_t overlap_from = std::max(start, std::min(done, pe_busy_until_[pe]));
+    pe_busy_ += done - overlap_from;
+    ts.pe_busy += done - overlap_from;
+    pe_busy_until_[pe] = std::max(pe_busy_until_[pe], done);
+    done_all = std::max(done_all, done);
+  }
+  return done_all;
+}
+
+void PeCluster::count_output(uint32_t tag, const int32_t* base, uint64_t stride, uint32_t rows, uint32_t cols, TagStats& ts) {
+  const uint32_t cls = tag_class(tag), seq = tag_seq(tag);
+  const bool known = validity_.seq_len > 0 && cls != ACC_TAG_POOLER;
+  const bool token_cols = cls == ACC_TAG_SCORES || cls == ACC_TAG_PROBS;
+  uint64_t zeros = 0, valid = 0, valid_zeros = 0;
+  for (uint32_t r = 0; r < rows; ++r) {
+    const int32_t* row = base + r * stride;
+    uint32_t row_valid_cols = cols;  // how many leading columns of this row are valid
+    if (known) {
+      uint32_t n = validity_.seq_len;
+      bool row_ok;
+      if (seq == ACC_TAG_SEQ_MAX) {  // rows are the tokens of the whole batch
+        const uint32_t s = r / validity_.seq_len;
+        n = s < validity_.valid_len.size() ? validity_.valid_len[s] : validity_.seq_len;
+        row_ok = r % validity_.seq_len < n;
+      } else {
+        n = seq < validity_.valid_len.size() ? validity_.valid_len[seq] : validity_.seq_len;
+        row_ok = r < n;
+      }
+      row_valid_cols = row_ok ? (token_cols ? std::min(n, cols) : cols) : 0;
+    }
+    uint32_t z = 0, zv = 0;
+    for (uint32_t c = 0; c < cols; ++c) {
+      const bool zero = row[c] == 0;
+      z += zero;
+      zv += zero && c < row_valid_cols;
+    }
+    zeros += z;
+    valid += row_valid_cols;
+    valid_zeros += zv;
+  }
+  ts.outputs += uint64_t{rows} * cols;
+  ts.zeros += zeros;
+  ts.valid_outputs += valid;
+  ts.valid_zeros += valid_zeros;
+  outputs_ += uint64_t{rows} * cols;
+  zero_outputs_ += zeros;
+}
+
+uint64_t PeCluster::matmul(const acc_desc_t& desc, uint64_t issue, DispatchExt& ext) {
+  const acc_desc_matmul_t& d = desc.matmul;
+  TagStats& ts = tag_stats(d.tag);
   const MatmulShape shape{d.m, d.k, d.n, (d.header & ACC_MATMUL_TRANSPOSE_B) != 0};
   const MatrixRef a{view(d.a_buf).words + d.a_addr, d.a_stride};
   const MatrixRef b{view(d.b_buf).words + d.b_addr, d.b_stride};
   const MatrixRef c{view(d.c_buf).words + d.c_addr, d.c_stride};
+  MatmulEpilogue epi;
+  if (d.header & ACC_MATMUL_BIAS) epi.bias = view(d.bias_buf).words + d.bias_addr;
+  epi.prune = (d.header & ACC_MATMUL_PRUNE_OUT) != 0;
+  epi.tau = ext.tau;
+  epi.act = (d.header & ACC_MATMUL_GELU) ? Activation::Gelu : (d.header & ACC_MATMUL_TANH) ? Activation::Tanh : Activation::None;
   const uint32_t R = cfg_.tile_b * cfg_.tile_x, C = cfg_.tile_y, D = cfg_.tile_y;
 
   const SparsityProfile prof = sparsity_profile(a, b, shape, R, C);
-  const MatmulOutcome out = matmul_values(a, b, c, shape, (d.header & ACC_MATMUL_PRUNE_OUT) != 0, ext.tau);
+  const MatmulOutcome out = matmul_values(a, b, c, shape, epi);
 
-  const uint32_t mt = prof.row_blocks, nt = prof.col_blocks, kt = (d.k + D - 1) / D;
-  const uint64_t fill = cfg_.buffer_latency_cycles + 1;   // operand read + pre-sparsity
-  const uint64_t drain = 1 + cfg_.buffer_latency_cycles;  // post-sparsity + result write
+  const uint32_t mt = prof.row_blocks, nt = prof.col_blocks, kt = static_cast<uint32_t>(ceil_div(d.k, D));
   const bool i_outer = cfg_.outer_loop_order().find('i') < cfg_.outer_loop_order().find('j');
-  uint64_t op_index = 0, cmd_done = issue;
-  const uint64_t eff_before = effectual_macs_;
-  for (uint32_t o = 0; o < mt * nt; ++o) {
-    const uint32_t i = i_outer ? o / nt : o % mt;
-    const uint32_t j = i_outer ? o % nt : o / mt;
-    const unsigned pe = lanes_.earliest_pe();
-    const uint32_t tile_id = static_cast<uint32_t>(output_tiles_++);
-    uint64_t tile_start = UINT64_MAX, tile_end = 0;
-    unsigned lanes_used = 0;
+  uint64_t eff_total = 0, lane_busy = 0, tile_ops = 0;
+  auto costs = [&](size_t o, std::vector<uint64_t>& tiles, uint64_t& tail) {
+    const uint32_t i = static_cast<uint32_t>(i_outer ? o / nt : o % mt);
+    const uint32_t j = static_cast<uint32_t>(i_outer ? o % nt : o / mt);
+    const uint32_t* an = &prof.a_col_nnz[uint64_t{i} * d.k];
     for (uint32_t kb = 0; kb < kt; ++kb) {
       uint64_t eff = 0;
       const uint32_t p_end = std::min<uint32_t>(d.k, (kb + 1) * D);
-      const uint32_t* an = &prof.a_col_nnz[uint64_t{i} * d.k];
       for (uint32_t p = kb * D; p < p_end; ++p) eff += uint64_t{an[p]} * prof.b_row_nnz[uint64_t{p} * nt + j];
       const uint64_t cyc = kstep_cycles(eff);
-      const uint64_t dispatch = issue + op_index++ / cfg_.compute_dispatch_batch;
-      unsigned lane = 0;
-      const uint64_t end = lanes_.run_on(pe, dispatch + fill, cyc, lane);
-      tile_start = std::min(tile_start, end - cyc);
-      tile_end = std::max(tile_end, end);
-      uint32_t& mark = lane_mark_[uint64_t{pe} * cfg_.lanes_per_pe + lane];
-      if (mark != tile_id) mark = tile_id, ++lanes_used;
-      lane_busy_ += cyc;
-      effectual_macs_ += eff;
+      tiles.push_back(cyc);
+      eff_total += eff;
+      lane_busy += cyc;
     }
-    lanes_.refresh(pe);
-    // Partial sums of the lanes meet in an adder tree, then post-sparsity and write-back.
-    const uint64_t done = tile_end + ceil_log2(lanes_used) + drain;
-    pe_busy_ += done - std::max(tile_start, std::min(done, pe_busy_until_[pe]));
-    pe_busy_until_[pe] = std::max(pe_busy_until_[pe], done);
-    cmd_done = std::max(cmd_done, done);
-  }
+    tail = epi.act != Activation::None ? 1 : 0;  // the non-linearity: one cycle per tile
+  };
+  const uint64_t fill = cfg_.buffer_latency_cycles + 1;   // operand read + pre-sparsity
+  const uint64_t drain = 1 + cfg_.buffer_latency_cycles;  // post-sparsity + result write
+  const uint64_t done = run_blocks(lanes_, issue, fill, drain, uint64_t{mt} * nt, costs, ts, tile_ops);
 
   // Buffer traffic: each k-step reads its A and B tiles; every output is written once.
-  note(d.a_buf, false, uint64_t{nt} * d.m * d.k, uint64_t{nt} * out.a_nonzero);
-  note(d.b_buf, false, uint64_t{mt} * d.k * d.n, uint64_t{mt} * out.b_nonzero);
-  note(d.c_buf, true, uint64_t{d.m} * d.n, out.out_nonzero);
+  note(d.a_buf, false, uint64_t{nt} * d.m * d.k, uint64_t{nt} * out.a_nonzero, d.tag);
+  note(d.b_buf, false, uint64_t{mt} * d.k * d.n, uint64_t{mt} * out.b_nonzero, d.tag);
+  note(d.c_buf, true, uint64_t{d.m} * d.n, out.out_nonzero, d.tag);
+  if (epi.bias) note(d.bias_buf, false, uint64_t{mt} * d.n, uint64_t{mt} * d.n, d.tag);
+  count_output(d.tag, c.base, c.stride, d.m, d.n, ts);
 
-  ext.tile_ops = op_index;
-  ext.dense_macs = uint64_t{d.m} * d.k * d.n;
-  ext.effectual_macs = effectual_macs_ - eff_before;
-  ++matmuls_;
-  tile_ops_ += op_index;
-  dense_macs_ += uint64_t{d.m} * d.k * d.n;
+  const uint64_t dense = uint64_t{d.m} * d.k * d.n;
+  ext.tile_ops = tile_ops;
+  ext.dense_macs = dense;
+  ext.effectual_macs = eff_total;
+  ts.lane_busy += lane_busy;
+  ts.tile_ops += tile_ops;
+  ts.dense_macs += dense;
+  ts.effectual_macs += eff_total;
+  ts.pruned += out.pruned;
+  tile_ops_ += tile_ops;
+  dense_macs_ += dense;
+  effectual_macs_ += eff_total;
   saturated_ += out.saturated;
   pruned_ += out.pruned;
-  outputs_ += uint64_t{d.m} * d.n;
-  zero_outputs_ += uint64_t{d.m} * d.n - out.out_nonzero;
-  matmul_cycles_ += cmd_done - issue;
-  return cmd_done;
+  matmul_cycles_ += done - issue;
+  return done;
+}
+
+uint64_t PeCluster::softmax(const acc_desc_t& desc, uint64_t issue, DispatchExt& ext) {
+  const acc_desc_softmax_t& d = desc.softmax;
+  TagStats& ts = tag_stats(d.tag);
+  const uint32_t R = cfg_.tile_b * cfg_.tile_x, C = cfg_.tile_y;
+  const MatrixRef in{view(d.in_buf).words + d.in_addr, d.in_stride};
+  const MatrixRef out{view(d.out_buf).words + d.out_addr, d.out_stride};
+  const SoftmaxSpec spec{d.rows, d.cols, d.valid_cols, static_cast<int32_t>(d.scale), d.topk,
+                         (d.header & ACC_SOFTMAX_TOPK_EXACT) != 0, (d.header & ACC_SOFTMAX_PRUNE_OUT) != 0, ext.tau, R, C,
+                         cfg_.topk_parallelism};
+  const SoftmaxOutcome o = softmax_rows(in, out, spec);
+  const uint32_t col_tiles = static_cast<uint32_t>(ceil_div(d.cols, C)), row_blocks = static_cast<uint32_t>(ceil_div(d.rows, R));
+  uint64_t busy = 0, tile_ops = 0, unmasked = 0;
+  auto costs = [&](size_t rb, std::vector<uint64_t>& tiles, uint64_t& tail) {
+    for (uint32_t t = 0; t < col_tiles; ++t) {
+      const uint32_t u = o.tile_unmasked[rb * col_tiles + t];
+      if (u == 0) continue;  // a fully masked tile costs no exponential
+      tiles.push_back(u);   // one exponential per cycle: ceil(tx * ty * (1 - s))
+      busy += u;
+      unmasked += u;
+    }
+    for (uint32_t r = static_cast<uint32_t>(rb) * R; r < std::min(d.rows, static_cast<uint32_t>(rb + 1) * R); ++r) tail += o.row_topk_cycles[r];
+  };
+  const uint64_t fill = cfg_.buffer_latency_cycles;
+  const uint64_t drain = 1 + cfg_.buffer_latency_cycles;  // post-sparsity + result write
+  const uint64_t done = run_blocks(softmax_units_, issue, fill, drain, row_blocks, costs, ts, tile_ops);
+
+  uint64_t topk_cycles = 0, topk_rows = 0;
+  for (uint32_t c : o.row_topk_cycles) topk_cycles += c, topk_rows += c > 0;
+  note(d.in_buf, false, unmasked, unmasked, d.tag);
+  note(d.out_buf, true, uint64_t{d.rows} * d.cols, unmasked - o.pruned - o.topk_dropped, d.tag);
+  count_output(d.tag, out.base, out.stride, d.rows, d.cols, ts);
+  ext.tile_ops = tile_ops;
+  ts.softmax_busy += busy;
+  ts.tile_ops += tile_ops;
+  ts.pruned += o.pruned;
+  ts.topk_dropped += o.topk_dropped;
+  tile_ops_ += tile_ops;
+  pruned_ += o.pruned;
+  topk_rows_ += topk_rows;
+  topk_cycles_ += topk_cycles;
+  topk_dropped_ += o.topk_dropped;
+  return done;
+}
+
+uint64_t PeCluster::layernorm(const acc_desc_t& desc, uint64_t issue, DispatchExt& ext) {
+  const acc_desc_layernorm_t& d = desc.layernorm;
+  TagStats& ts = tag_stats(d.tag);
+  const uint32_t R = cfg_.tile_b * cfg_.tile_x, C = cfg_.tile_y;
+  const MatrixRef in{view(d.in_buf).words + d.in_addr, d.in_stride};
+  const MatrixRef out{view(d.out_buf).words + d.out_addr, d.out_stride};
+  const int32_t* gamma = view(d.gamma_buf).words + d.gamma_addr;
+  const int32_t* beta = view(d.beta_buf).words + d.beta_addr;
+  const std::vector<uint32_t> zeros = layernorm_rows(in, out, gamma, beta, {d.rows, d.cols, d.eps, R, C});
+  const uint32_t col_tiles = static_cast<uint32_t>(ceil_div(d.cols, C)), row_blocks = static_cast<uint32_t>(ceil_div(d.rows, R));
+  uint64_t busy = 0, tile_ops = 0, nonzero_in = 0;
+  auto costs = [&](size_t rb, std::vector<uint64_t>& tiles, uint64_t&) {
+    const uint64_t r = std::min<uint64_t>(R, d.rows - rb * R);
+    for (uint32_t t = 0; t < col_tiles; ++t) {
+      const uint64_t c = std::min<uint64_t>(C, d.cols - uint64_t{t} * C);
+      const uint64_t nz = r * c - zeros[rb * col_tiles + t];
+      // ceil(tb * (tx + ty) * (1 - s)) with s the tile's zero fraction, at least one cycle.
+      const uint64_t cyc = std::max<uint64_t>(1, ceil_div((r + c) * nz, r * c));
+      tiles.push_back(cyc);
+      busy += cyc;
+      nonzero_in += nz;
+    }
+  };
+  const uint64_t done = run_blocks(layernorm_units_, issue, cfg_.buffer_latency_cycles, cfg_.buffer_latency_cycles, row_blocks, costs,
+                                   ts, tile_ops);
+  note(d.in_buf, false, uint64_t{d.rows} * d.cols, nonzero_in, d.tag);
+  note(d.gamma_buf, false, uint64_t{row_blocks} * d.cols, uint64_t{row_blocks} * d.cols, d.tag);
+  note(d.beta_buf, false, uint64_t{row_blocks} * d.cols, uint64_t{row_blocks} * d.cols, d.tag);
+  count_output(d.tag, out.base, out.stride, d.rows, d.cols, ts);
+  note(d.out_buf, true, uint64_t{d.rows} * d.cols, uint64_t{d.rows} * d.cols, d.tag);
+  ext.tile_ops = tile_ops;
+  ts.layernorm_busy += busy;
+  ts.tile_ops += tile_ops;
+  tile_ops_ += tile_ops;
+  return done;
+}
+
+uint64_t PeCluster::add(const acc_desc_t& desc, uint64_t issue, DispatchExt& ext) {
+  const acc_desc_add_t& d = desc.add;
+  TagStats& ts = tag_stats(d.tag);
+  const uint32_t R = cfg_.tile_b * cfg_.tile_x, C = cfg_.tile_y;
+  const MatrixRef a{view(d.a_buf).words + d.a_addr, d.a_stride};
+  const MatrixRef b{view(d.b_buf).words + d.b_addr, d.b_stride};
+  const MatrixRef c{view(d.c_buf).words + d.c_addr, d.c_stride};
+  const std::vector<uint32_t> active = add_tiles(a, b, c, d.rows, d.cols, R, C);
+  uint64_t busy = 0, tile_ops = 0, work = 0;
+  auto costs = [&](size_t t, std::vector<uint64_t>& tiles, uint64_t&) {
+    const uint64_t cyc = std::max<uint64_t>(1, ceil_div(active[t], cfg_.mac_per_lane));  // one add per multiplier slot
+    tiles.push_back(cyc);
+    busy += cyc;
+    work += active[t];
+  };
+  const uint64_t done = run_blocks(lanes_, issue, cfg_.buffer_latency_cycles, cfg_.buffer_latency_cycles, active.size(), costs, ts,
+                                   tile_ops);
+  note(d.a_buf, false, uint64_t{d.rows} * d.cols, work, d.tag);
+  note(d.b_buf, false, uint64_t{d.rows} * d.cols, work, d.tag);
+  count_output(d.tag, c.base, c.stride, d.rows, d.cols, ts);
+  note(d.c_buf, true, uint64_t{d.rows} * d.cols, work, d.tag);
+  ext.tile_ops = tile_ops;
+  ts.lane_busy += busy;
+  ts.tile_ops += tile_ops;
+  tile_ops_ += tile_ops;
+  return done;
+}
+
+void PeCluster::attribute(const StatsContext& ctx, Attribution& a) const {
+  const auto& cfg = ctx.cfg;
+  const auto lane = ctx.energy.mac_lane(cfg);
+  const double per_lane_cycle = EnergyTable::dynamic_nj(lane, 1, cfg) + EnergyTable::dynamic_nj(ctx.energy.module("fifo"), 1, cfg);
+  const double per_tile_op = EnergyTable::dynamic_nj(ctx.energy.module("pre_sparsity"), 1, cfg) +
+                             EnergyTable::dynamic_nj(ctx.energy.module("post_sparsity"), 1, cfg);
+  const double per_pe_cycle = EnergyTable::dynamic_nj(ctx.energy.module("dataflow"), 1, cfg);
+  const double per_softmax = EnergyTable::dynamic_nj(ctx.energy.softmax(cfg), 1, cfg);
+  const double per_ln = EnergyTable::dynamic_nj(ctx.energy.layernorm(cfg), 1, cfg);
+  for (const auto& [key, t] : by_tag_)
+    a.add(key, t.lane_busy * per_lane_cycle + t.tile_ops * per_tile_op + t.pe_busy * per_pe_cycle + t.softmax_busy * per_softmax +
+                   t.layernorm_busy * per_ln);
 }
 
 void PeCluster::collect_stats(Stats& s, const StatsContext& ctx) const {
   const auto& cfg = ctx.cfg;
-  s.put("pe.matmuls", matmuls_, "commands", "MATMUL descriptors executed");
-  s.put("pe.tile_ops", tile_ops_, "ops", "Tiled matmul ops (k-steps) executed on MAC lanes");
-  s.put("pe.lane_busy_cycles", lane_busy_, "lane-cycles", "Sum over lanes of cycles spent on tiled ops");
-  s.put("pe.pe_busy_cycles", pe_busy_, "PE-cycles", "Sum over PEs of cycles with at least one output tile in flight");
+  for (uint32_t op : {ACC_OP_MATMUL, ACC_OP_SOFTMAX, ACC_OP_LAYERNORM, ACC_OP_ADD})
+    s.put(std::string("pe.ops.") + regmap::opcode_name(op), ops_[op], "commands", "Compute descriptors of this opcode executed");
+  s.put("pe.tile_ops", tile_ops_, "ops", "Tiled ops dispatched to the units (matmul k-steps, softmax, layer-norm and add tiles)");
+  s.put("pe.lane_busy_cycles", lanes_.busy, "lane-cycles", "Sum over MAC lanes of cycles spent on tiled ops");
+  s.put("pe.softmax_busy_cycles", softmax_units_.busy, "unit-cycles", "Sum over softmax units of busy cycles");
+  s.put("pe.layernorm_busy_cycles", layernorm_units_.busy, "unit-cycles", "Sum over layer-norm units of busy cycles");
+  s.put("pe.pe_busy_cycles", pe_busy_, "PE-cycles", "Sum over PEs of cycles with at least one block in flight");
   s.put("pe.dense_macs", dense_macs_, "MACs", "Multiply-accumulates of the dense matmuls (m*k*n)");
   s.put("pe.effectual_macs", effectual_macs_, "MACs", "Multiplies whose operands were both non-zero (the work done)");
   s.put("pe.saturated_outputs", saturated_, "values", "Matmul outputs clipped to the Q4.16 range");
-  s.put("pe.pruned_outputs", pruned_, "values", "Non-zero matmul outputs DynaTran set to zero");
-  s.put("pe.outputs", outputs_, "values", "Matmul outputs written");
-  s.put("pe.zero_outputs", zero_outputs_, "values", "Matmul outputs that are zero (natural or pruned)");
+  s.put("pe.pruned_outputs", pruned_, "values", "Non-zero outputs DynaTran set to zero (matmuls and probabilities)");
+  s.put("pe.outputs", outputs_, "values", "Outputs written by compute ops");
+  s.put("pe.zero_outputs", zero_outputs_, "values", "Outputs that are zero (natural or pruned)");
   s.put("pe.matmul_cycles", matmul_cycles_, "cycles", "Sum over MATMULs of issue-to-completion cycles");
+  s.put("pe.topk_rows", topk_rows_, "rows", "Probability rows the top-k engine selected on");
+  s.put("pe.topk_cycles", topk_cycles_, "cycles", "Quick-select cycles of the top-k engines");
+  s.put("pe.topk_dropped", topk_dropped_, "values", "Non-zero probabilities top-k set to zero");
   const double active = static_cast<double>(ctx.active_cycles);
+  auto util = [&](double busy, double units) { return active > 0 ? busy / (units * active) : 0.0; };
   const double lanes = static_cast<double>(cfg.total_lanes());
-  s.put_real("pe.lane_utilisation", active > 0 ? static_cast<double>(lane_busy_) / (lanes * active) : 0.0, "fraction",
-             "Lane busy cycles / (lanes x active cycles)");
-  s.put_real("pe.mac_utilisation",
-             active > 0 ? static_cast<double>(effectual_macs_) / (static_cast<double>(cfg.total_multipliers()) * active) : 0.0,
-             "fraction", "Effectual MACs / (multipliers x active cycles)");
+  const double sm_units = double(cfg.pe) * cfg.softmax_per_pe, ln_units = double(cfg.pe) * cfg.layernorm_per_pe;
+  s.put_real("pe.lane_utilisation", util(double(lanes_.busy), lanes), "fraction", "Lane busy cycles / (lanes x active cycles)");
+  s.put_real("pe.mac_utilisation", util(double(effectual_macs_), double(cfg.total_multipliers())), "fraction",
+             "Effectual MACs / (multipliers x active cycles)");
+  s.put_real("pe.softmax_utilisation", util(double(softmax_units_.busy), sm_units), "fraction",
+             "Softmax busy cycles / (softmax units x active cycles)");
+  s.put_real("pe.layernorm_utilisation", util(double(layernorm_units_.busy), ln_units), "fraction",
+             "Layer-norm busy cycles / (layer-norm units x active cycles)");
 
-  const double lane_busy = static_cast<double>(lane_busy_), ops = static_cast<double>(tile_ops_);
+  // Per tensor class: work and sparsity (summed over layers).
+  std::map<uint32_t, TagStats> by_class;
+  for (const auto& [key, t] : by_tag_) {
+    TagStats& c = by_class[key & ACC_TAG_CLASS_MAX];
+    c.ops += t.ops, c.lane_busy += t.lane_busy, c.softmax_busy += t.softmax_busy, c.layernorm_busy += t.layernorm_busy;
+    c.dense_macs += t.dense_macs, c.effectual_macs += t.effectual_macs, c.outputs += t.outputs, c.zeros += t.zeros;
+    c.valid_outputs += t.valid_outputs, c.valid_zeros += t.valid_zeros, c.pruned += t.pruned, c.topk_dropped += t.topk_dropped;
+  }
+  uint64_t p_out = 0, p_zero = 0, p_vout = 0, p_vzero = 0;
+  for (const auto& [cls, t] : by_class) {
+    const std::string name = regmap::tag_class_name(cls);
+    const std::string b = "by_class." + name + ".";
+    s.put(b + "lane_busy_cycles", t.lane_busy, "lane-cycles", "MAC-lane cycles of the class");
+    s.put(b + "softmax_busy_cycles", t.softmax_busy, "unit-cycles", "Softmax-unit cycles of the class");
+    s.put(b + "layernorm_busy_cycles", t.layernorm_busy, "unit-cycles", "Layer-norm-unit cycles of the class");
+    s.put(b + "dense_macs", t.dense_macs, "MACs", "Dense MACs of the class");
+    s.put(b + "effectual_macs", t.effectual_macs, "MACs", "Effectual MACs of the class");
+    if (t.outputs == 0) continue;
+    const std::string sp = "sparsity." + name + ".";
+    s.put(sp + "elements", t.outputs, "values", "Output elements of the class");
+    s.put(sp + "zeros", t.zeros, "values", "Zero outputs of the class");
+    s.put(sp + "pruned", t.pruned + t.topk_dropped, "values", "Outputs set to zero by pruning (DynaTran, top-k)");
+    s.put_real(sp + "fraction", double(t.zeros) / double(t.outputs), "fraction", "Zeros / elements");
+    s.put(sp + "valid_elements", t.valid_outputs, "values", "Output elements of valid tokens only");
+    s.put_real(sp + "valid_fraction", t.valid_outputs ? double(t.valid_zeros) / double(t.valid_outputs) : 0.0, "fraction",
+               "Zeros / elements over valid tokens only");
+    if (pruned_class(cls)) p_out += t.outputs, p_zero += t.zeros, p_vout += t.valid_outputs, p_vzero += t.valid_zeros;
+  }
+  s.put_real("sparsity.pruned_tensors.fraction", p_out ? double(p_zero) / double(p_out) : 0.0, "fraction",
+             "Zeros / elements over every tensor DynaTran applies to (REFERENCE §2)");
+  s.put_real("sparsity.pruned_tensors.valid_fraction", p_vout ? double(p_vzero) / double(p_vout) : 0.0, "fraction",
+             "The same over valid tokens only");
+
+  const double lane_busy = static_cast<double>(lanes_.busy), ops = static_cast<double>(tile_ops_);
   const auto lane = ctx.energy.mac_lane(cfg);
   const auto& pre = ctx.energy.module("pre_sparsity");
   const auto& post = ctx.energy.module("post_sparsity");
   const auto& fifo = ctx.energy.module("fifo");
   const auto& flow = ctx.energy.module("dataflow");
-  s.put_real("energy.mac_lanes.dynamic_nj", EnergyTable::dynamic_nj(lane, lane_busy, cfg), "nJ", "MAC lanes, busy cycles");
-  s.put_real("energy.mac_lanes.leakage_nj", EnergyTable::leakage_nj(lane.leakage_mw * lanes, ctx.active_cycles, cfg), "nJ",
-             "MAC lanes, leakage");
-  s.put_real("energy.pre_sparsity.dynamic_nj", EnergyTable::dynamic_nj(pre, ops, cfg), "nJ", "Pre-sparsity, 1 cycle per tiled op");
-  s.put_real("energy.pre_sparsity.leakage_nj", EnergyTable::leakage_nj(pre.leakage_mw * lanes, ctx.active_cycles, cfg), "nJ",
-             "Pre-sparsity, leakage");
-  s.put_real("energy.post_sparsity.dynamic_nj", EnergyTable::dynamic_nj(post, ops, cfg), "nJ", "Post-sparsity, 1 cycle per tiled op");
-  s.put_real("energy.post_sparsity.leakage_nj", EnergyTable::leakage_nj(post.leakage_mw * lanes, ctx.active_cycles, cfg), "nJ",
-             "Post-sparsity, leakage");
-  s.put_real("energy.fifo.dynamic_nj", EnergyTable::dynamic_nj(fifo, lane_busy, cfg), "nJ", "Lane FIFOs, active with their lane");
-  s.put_real("energy.fifo.leakage_nj", EnergyTable::leakage_nj(fifo.leakage_mw * lanes, ctx.active_cycles, cfg), "nJ",
-             "Lane FIFOs, leakage");
-  s.put_real("energy.dataflow.dynamic_nj", EnergyTable::dynamic_nj(flow, static_cast<double>(pe_busy_), cfg), "nJ",
-             "PE dataflow control, busy PE-cycles");
-  s.put_real("energy.dataflow.leakage_nj", EnergyTable::leakage_nj(flow.leakage_mw * cfg.pe, ctx.active_cycles, cfg), "nJ",
-             "PE dataflow control, leakage");
-  // Softmax and layer-norm units are powered and leak even while no op uses them.
   const auto sm = ctx.energy.softmax(cfg);
   const auto ln = ctx.energy.layernorm(cfg);
-  s.put_real("energy.softmax.leakage_nj",
-             EnergyTable::leakage_nj(sm.leakage_mw * cfg.pe * cfg.softmax_per_pe, ctx.active_cycles, cfg), "nJ",
-             "Softmax units, leakage");
-  s.put_real("energy.layernorm.leakage_nj",
-             EnergyTable::leakage_nj(ln.leakage_mw * cfg.pe * cfg.layernorm_per_pe, ctx.active_cycles, cfg), "nJ",
-             "Layer-norm units, leakage");
+  auto leak = [&](double mw) { return EnergyTable::leakage_nj(mw, double(ctx.active_cycles), cfg); };
+  s.put_real("energy.mac_lanes.dynamic_nj", EnergyTable::dynamic_nj(lane, lane_busy, cfg), "nJ", "MAC lanes, busy cycles");
+  s.put_real("energy.mac_lanes.leakage_nj", leak(lane.leakage_mw * lanes), "nJ", "MAC lanes, leakage");
+  s.put_real("energy.pre_sparsity.dynamic_nj", EnergyTable::dynamic_nj(pre, ops, cfg), "nJ", "Pre-sparsity, 1 cycle per tiled op");
+  s.put_real("energy.pre_sparsity.leakage_nj", leak(pre.leakage_mw * lanes), "nJ", "Pre-sparsity, leakage");
+  s.put_real("energy.post_sparsity.dynamic_nj", EnergyTable::dynamic_nj(post, ops, cfg), "nJ", "Post-sparsity, 1 cycle per tiled op");
+  s.put_real("energy.post_sparsity.leakage_nj", leak(post.leakage_mw * lanes), "nJ", "Post-sparsity, leakage");
+  s.put_real("energy.fifo.dynamic_nj", EnergyTable::dynamic_nj(fifo, lane_busy, cfg), "nJ", "Lane FIFOs, active with their lane");
+  s.put_real("energy.fifo.leakage_nj", leak(fifo.leakage_mw * lanes), "nJ", "Lane FIFOs, leakage");
+  s.put_real("energy.dataflow.dynamic_nj", EnergyTable::dynamic_nj(flow, double(pe_busy_), cfg), "nJ", "PE dataflow control, busy PE-cycles");
+  s.put_real("energy.dataflow.leakage_nj", leak(flow.leakage_mw * cfg.pe), "nJ", "PE dataflow control, leakage");
+  s.put_real("energy.softmax.dynamic_nj", EnergyTable::dynamic_nj(sm, double(softmax_units_.busy), cfg), "nJ", "Softmax units, busy cycles");
+  s.put_real("energy.softmax.leakage_nj", leak(sm.leakage_mw * sm_units), "nJ", "Softmax units, leakage");
+  s.put_real("energy.layernorm.dynamic_nj", EnergyTable::dynamic_nj(ln, double(layernorm_units_.busy), cfg), "nJ",
+             "Layer-norm units, busy cycles");
+  s.put_real("energy.layernorm.leakage_nj", leak(ln.leakage_mw * ln_units), "nJ", "Layer-norm units, leakage");
 }
 
 }  // namespace acc

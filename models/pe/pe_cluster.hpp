@@ -1,13 +1,16 @@
-// The PE clusters: `pe` PEs, each with `lanes_per_pe` MAC lanes of `mac_per_lane` multipliers,
-// softmax and layer-norm units, and pre-/post-sparsity logic. Executes compute descriptors on
-// operands in the on-chip buffers (reached through DMI), computing every value, and times them
-// tile by tile from the measured sparsity of each tile (docs/timing-model.md):
+// The PE clusters: `pe` PEs, each with `lanes_per_pe` MAC lanes of `mac_per_lane` multipliers
+// (with the non-linearity), `softmax_per_pe` softmax units, `layernorm_per_pe` layer-norm units and
+// pre-/post-sparsity logic. Executes the compute descriptors (MATMUL, SOFTMAX, LAYERNORM, ADD) on
+// operands in the on-chip buffers (reached through DMI), computing every value, and times them tile
+// by tile from the measured sparsity of each tile (docs/timing-model.md):
 //
-//   * a MATMUL is cut into output tiles of (tile_b*tile_x) x tile_y, walked in the configured loop
-//     order; each output tile goes to the PE whose earliest lane frees first, and its k-steps
-//     (reductions of depth tile_y) to that PE's earliest-free lanes;
-//   * a k-step costs max(1, ceil(effectual multiplies / mac_per_lane)) lane cycles, where the
-//     effectual multiplies are the pairs whose operands are both non-zero (pre-sparsity);
+//   * an op is cut into blocks that each need one reduction: the output tiles of a MATMUL, the row
+//     blocks of a SOFTMAX or LAYERNORM, the tiles of an ADD;
+//   * a block goes to the PE whose earliest unit of the needed kind frees first; its tiles (the
+//     k-steps of a matmul, the column tiles of a row block) go to that PE's earliest-free units, and
+//     their partial results meet in a reduction tree;
+//   * a tile's cycles follow its data: effectual multiplies for the lanes, unmasked entries for the
+//     softmax units, non-zero inputs for the layer-norm units;
 //   * the dispatcher hands out compute_dispatch_batch tiled ops per cycle.
 #pragma once
 
@@ -17,6 +20,8 @@
 #include <tlm_utils/simple_target_socket.h>
 
 #include <functional>
+#include <map>
+#include <vector>
 
 #include "acceltran_regs.h"
 #include "clock.hpp"
@@ -27,46 +32,82 @@
 
 namespace acc {
 
+// Which elements of a tagged output belong to valid tokens (for sparsity over valid tokens only).
+// Instrumentation: the platform sets it from the job; the hardware's function does not use it.
+struct TokenValidity {
+  uint32_t seq_len = 0;             // 0: unknown, every element counts as valid
+  std::vector<uint32_t> valid_len;  // per sequence of the batch
+};
+
 class PeCluster : public sc_core::sc_module {
  public:
   tlm_utils::simple_target_socket<PeCluster> cmd;     // descriptors from the control block
   tlm_utils::simple_initiator_socket<PeCluster> bus;  // DMI to the buffers
 
-  // Reports accesses made through DMI to a buffer's energy accounting: write?, words, non-zero.
-  using AccessHook = std::function<void(bool, uint64_t, uint64_t)>;
+  // Reports accesses made through DMI to a buffer's energy accounting: write?, words, non-zero, tag.
+  using AccessHook = std::function<void(bool, uint64_t, uint64_t, uint32_t)>;
 
   PeCluster(sc_core::sc_module_name name, const HwConfig& cfg, const Clock& clock);
 
   void set_access_hook(uint32_t buf, AccessHook hook) { hooks_[buf] = std::move(hook); }
+  void set_token_validity(TokenValidity v) { validity_ = std::move(v); }
 
   // Cycles of a tiled matmul k-step with `effectual` effectual multiplies.
   uint64_t kstep_cycles(uint64_t effectual) const;
 
   void collect_stats(Stats& s, const StatsContext& ctx) const;
+  void attribute(const StatsContext& ctx, Attribution& a) const;
 
  private:
   struct BufferView {
     int32_t* words = nullptr;
     uint64_t size = 0;
   };
+  // A kind of unit (MAC lanes, softmax units, layer-norm units) and its timelines.
+  struct Pool {
+    LaneScheduler sched;
+    std::vector<uint32_t> mark;  // block id that last used each unit (distinct units per block)
+    uint64_t busy = 0;
+  };
+  // What one tag (layer, class) did, for the breakdowns.
+  struct TagStats {
+    uint64_t ops = 0, lane_busy = 0, softmax_busy = 0, layernorm_busy = 0, tile_ops = 0, pe_busy = 0;
+    uint64_t dense_macs = 0, effectual_macs = 0;
+    uint64_t outputs = 0, zeros = 0, valid_outputs = 0, valid_zeros = 0, pruned = 0, topk_dropped = 0;
+  };
+  // Cycles of the tiles of block `b`, and cycles after its reduction (top-k).
+  using BlockCosts = std::function<void(size_t b, std::vector<uint64_t>& tiles, uint64_t& tail)>;
+
   void b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay);
   unsigned int transport_dbg(tlm::tlm_generic_payload& t);
-  uint64_t matmul(const acc_desc_matmul_t& d, uint64_t issue, DispatchExt& ext);
+  uint64_t matmul(const acc_desc_t& d, uint64_t issue, DispatchExt& ext);
+  uint64_t softmax(const acc_desc_t& d, uint64_t issue, DispatchExt& ext);
+  uint64_t layernorm(const acc_desc_t& d, uint64_t issue, DispatchExt& ext);
+  uint64_t add(const acc_desc_t& d, uint64_t issue, DispatchExt& ext);
+
+  uint64_t run_blocks(Pool& pool, uint64_t issue, uint64_t fill, uint64_t drain, size_t blocks, const BlockCosts& costs,
+                      TagStats& ts, uint64_t& tile_ops);
+  void count_output(uint32_t tag, const int32_t* base, uint64_t stride, uint32_t rows, uint32_t cols, TagStats& ts);
   BufferView& view(uint32_t buf);
-  void note(uint32_t buf, bool write, uint64_t words, uint64_t nonzero);
+  void note(uint32_t buf, bool write, uint64_t words, uint64_t nonzero, uint32_t tag);
+  TagStats& tag_stats(uint32_t tag) { return by_tag_[tag & kTagKeyMask]; }
+
+  static constexpr uint32_t kTagKeyMask = (ACC_TAG_LAYER_MAX << ACC_TAG_LAYER_SHIFT) | ACC_TAG_CLASS_MAX;
 
   const HwConfig& cfg_;
   const Clock& clock_;
-  LaneScheduler lanes_;
+  Pool lanes_, softmax_units_, layernorm_units_;
   BufferView views_[2];
   AccessHook hooks_[2];
+  TokenValidity validity_;
   std::vector<uint64_t> pe_busy_until_;
-  std::vector<uint32_t> lane_mark_;  // output tile id that last used each lane (distinct-lane count)
+  uint32_t next_block_id_ = 0;
+  std::map<uint32_t, TagStats> by_tag_;
 
-  // Statistics.
-  uint64_t matmuls_ = 0, tile_ops_ = 0, lane_busy_ = 0, pe_busy_ = 0, output_tiles_ = 0;
-  uint64_t dense_macs_ = 0, effectual_macs_ = 0, saturated_ = 0, pruned_ = 0, outputs_ = 0, zero_outputs_ = 0;
-  uint64_t matmul_cycles_ = 0;
+  // Totals.
+  uint64_t ops_[256] = {};
+  uint64_t tile_ops_ = 0, pe_busy_ = 0, dense_macs_ = 0, effectual_macs_ = 0, saturated_ = 0, pruned_ = 0;
+  uint64_t outputs_ = 0, zero_outputs_ = 0, matmul_cycles_ = 0, topk_rows_ = 0, topk_cycles_ = 0, topk_dropped_ = 0;
 };
 
 }  // namespace acc

@@ -37,8 +37,12 @@ TEST_P(FaultTest, ErrorNamesTheDescriptorAndThePlatformRecovers) {
   EXPECT_TRUE(out.result.ok) << out.result.message;  // the recovery matmul
   EXPECT_EQ(stat(out.stats, "control.errors"), 1);
   EXPECT_NE(out.console.find("fault job: error"), std::string::npos);
-  if (kind == FW_FAULT_DRAM) EXPECT_EQ(f.err_info, 0xFFFFFFC0u);
-  if (kind == FW_FAULT_SHAPE) EXPECT_EQ(f.err_info, load_hw_config(c.preset).max_k + 1);
+  if (kind == FW_FAULT_DRAM) {
+    EXPECT_EQ(f.err_info, 0xFFFFFFC0u);
+  }
+  if (kind == FW_FAULT_SHAPE) {
+    EXPECT_EQ(f.err_info, load_hw_config(c.preset).max_k + 1);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Kinds, FaultTest,

@@ -32,7 +32,7 @@ TEST(CommandPorts, MalformedDispatchesAreRefused) {
     d.w[0] = ACC_OP_MATMUL;  // not a DMA opcode
     EXPECT_EQ(p.access(tlm::TLM_WRITE_COMMAND, 0, &d, sizeof d), tlm::TLM_COMMAND_ERROR_RESPONSE);
     // A LOAD whose bus transfer fails reports BUS with the address.
-    d.load = {ACC_OP_LOAD, 0x80000000u, 64, 1, 16, ACC_BUF_ACT, 0, 16, {}};
+    d.load = {ACC_OP_LOAD, 0x80000000u, 64, 1, 16, ACC_BUF_ACT, 0, 16, {}, 0};
     DispatchExt ext;
     tlm::tlm_generic_payload t;
     t.set_command(tlm::TLM_WRITE_COMMAND);

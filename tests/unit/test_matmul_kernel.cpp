@@ -23,7 +23,7 @@ TEST(MatmulKernel, BitExactAgainstTheReferenceForRaggedShapes) {
     const auto a = random_q(uint64_t{m} * k, m * 7 + k, fx::kOne);
     const auto b = random_q(uint64_t{k} * n, n * 13 + k, fx::kOne);
     std::vector<int32_t> c(uint64_t{m} * n, 0x7777);
-    matmul_values({const_cast<int32_t*>(a.data()), k}, {const_cast<int32_t*>(b.data()), n}, {c.data(), n}, {m, k, n, false}, false, 0);
+    matmul_values({const_cast<int32_t*>(a.data()), k}, {const_cast<int32_t*>(b.data()), n}, {c.data(), n}, {m, k, n, false});
     EXPECT_EQ(c, ref::matmul(a, b, m, k, n)) << m << "x" << k << "x" << n;
   }
 }
@@ -34,7 +34,7 @@ TEST(MatmulKernel, FullRangeOperandsAtMaximumDepthStayExact) {
   std::vector<int32_t> a(uint64_t{m} * k, fx::kMin), b(uint64_t{k} * n, fx::kMin);
   for (uint64_t i = 0; i < b.size(); i += 3) b[i] = fx::kMax;
   std::vector<int32_t> c(uint64_t{m} * n);
-  const auto out = matmul_values({a.data(), k}, {b.data(), n}, {c.data(), n}, {m, k, n, false}, false, 0);
+  const auto out = matmul_values({a.data(), k}, {b.data(), n}, {c.data(), n}, {m, k, n, false});
   EXPECT_EQ(c, ref::matmul(a, b, m, k, n));
   EXPECT_EQ(out.saturated, uint64_t{m} * n);
 }
@@ -44,7 +44,7 @@ TEST(MatmulKernel, TransposedBAndStridesMatchTheReference) {
   auto a = random_q(uint64_t{m} * lda, 1, fx::kOne / 2);
   auto bt = random_q(uint64_t{n} * ldb, 2, fx::kOne / 2);
   std::vector<int32_t> c(uint64_t{m} * ldc, 0);
-  matmul_values({a.data(), lda}, {bt.data(), ldb}, {c.data(), ldc}, {m, k, n, true}, false, 0);
+  matmul_values({a.data(), lda}, {bt.data(), ldb}, {c.data(), ldc}, {m, k, n, true});
   std::vector<int32_t> ad(uint64_t{m} * k), bd(uint64_t{n} * k);
   for (uint32_t i = 0; i < m; ++i)
     for (uint32_t p = 0; p < k; ++p) ad[i * k + p] = a[i * lda + p];
@@ -61,9 +61,9 @@ TEST(MatmulKernel, DynatranAtTheOutputMatchesTheReferenceAndCounts) {
   std::vector<int32_t> c(uint64_t{m} * n), dense(uint64_t{m} * n);
   const int32_t tau = fx::from_double(0.05);
   const auto out = matmul_values({const_cast<int32_t*>(a.data()), k}, {const_cast<int32_t*>(b.data()), n}, {c.data(), n},
-                                 {m, k, n, false}, true, tau);
+                                 {m, k, n, false}, {nullptr, true, tau});
   EXPECT_EQ(c, ref::matmul(a, b, m, k, n, false, true, tau));
-  matmul_values({const_cast<int32_t*>(a.data()), k}, {const_cast<int32_t*>(b.data()), n}, {dense.data(), n}, {m, k, n, false}, false, 0);
+  matmul_values({const_cast<int32_t*>(a.data()), k}, {const_cast<int32_t*>(b.data()), n}, {dense.data(), n}, {m, k, n, false});
   uint64_t pruned = 0, nonzero = 0;
   for (size_t i = 0; i < c.size(); ++i) {
     pruned += dense[i] != 0 && c[i] == 0;

@@ -19,13 +19,13 @@ class Validate : public ::testing::Test {
 
   static acc_desc_t load(uint32_t buf, uint32_t buf_addr, uint32_t rows, uint32_t cols, uint32_t dram) {
     acc_desc_t d{};
-    d.load = {ACC_OP_LOAD, dram, 4 * cols, rows, cols, buf, buf_addr, cols, {}};
+    d.load = {ACC_OP_LOAD, dram, 4 * cols, rows, cols, buf, buf_addr, cols, {}, 0};
     return d;
   }
   static acc_desc_t matmul(uint32_t m, uint32_t k, uint32_t n) {
     acc_desc_t d{};
     // A at 0, C after A in the activation buffer; B at 0 in the weight buffer.
-    d.matmul = {ACC_OP_MATMUL, m, k, n, ACC_BUF_ACT, 0, k, ACC_BUF_WGT, 0, n, ACC_BUF_ACT, m * k, n};
+    d.matmul = {ACC_OP_MATMUL, m, k, n, ACC_BUF_ACT, 0, k, ACC_BUF_WGT, 0, n, ACC_BUF_ACT, m * k, n, 0, 0, 0};
     return d;
   }
 };

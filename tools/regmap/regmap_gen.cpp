@@ -86,6 +86,11 @@ T req(const YAML::Node& n, const char* key, const std::string& where) {
 
 std::string opt(const YAML::Node& n, const char* key) { return n[key] ? n[key].as<std::string>() : ""; }
 
+struct TagField {
+  std::string name, description;
+  unsigned hi = 0, lo = 0;
+};
+
 struct RegMap {
   std::string device_name;
   uint32_t device_id = 0, version = 0;
@@ -94,7 +99,10 @@ struct RegMap {
   unsigned descriptor_words = 0;
   std::vector<Named> buffers;
   std::vector<Opcode> opcodes;
+  std::vector<std::pair<std::string, std::string>> trailer;  // fields at the end of every descriptor
   std::vector<Named> errors;
+  std::vector<TagField> tag_fields;
+  std::vector<Named> tag_classes;
 };
 
 RegMap parse(const std::string& path) {
@@ -160,6 +168,7 @@ RegMap parse(const std::string& path) {
   m.descriptor_words = req<unsigned>(d, "words", "descriptor");
   for (const auto& b : d["buffers"])
     m.buffers.push_back({req<std::string>(b, "name", "buffer"), "", req<uint32_t>(b, "code", "buffer"), 0});
+  for (const auto& f : d["trailer"]) m.trailer.emplace_back(req<std::string>(f, "name", "trailer field"), opt(f, "description"));
   std::set<uint32_t> codes;
   for (const auto& o : d["opcodes"]) {
     Opcode op;
@@ -169,7 +178,7 @@ RegMap parse(const std::string& path) {
     if (op.code > 0xFF) fail("opcode " + op.name + ": code above 0xFF");
     if (!codes.insert(op.code).second) fail("opcode " + op.name + ": duplicate code");
     for (const auto& f : o["fields"]) op.fields.emplace_back(req<std::string>(f, "name", "opcode field"), opt(f, "description"));
-    if (op.fields.size() + 1 > m.descriptor_words) fail("opcode " + op.name + ": too many fields");
+    if (op.fields.size() + 1 + m.trailer.size() > m.descriptor_words) fail("opcode " + op.name + ": too many fields");
     for (const auto& f : o["flags"]) {
       Flag fl{req<std::string>(f, "name", "flag"), opt(f, "description"), req<unsigned>(f, "bit", "flag")};
       if (fl.bit < 8 || fl.bit > 31) fail("opcode " + op.name + " flag " + fl.name + ": bit must be 8..31");
@@ -179,6 +188,15 @@ RegMap parse(const std::string& path) {
   }
   for (const auto& e : root["errors"])
     m.errors.push_back({req<std::string>(e, "name", "error"), opt(e, "description"), req<uint32_t>(e, "code", "error"), 0});
+  for (const auto& f : root["tag_fields"]) {
+    TagField t{req<std::string>(f, "name", "tag field"), opt(f, "description")};
+    t.hi = f["bits"][0].as<unsigned>();
+    t.lo = f["bits"][1].as<unsigned>();
+    if (t.hi < t.lo || t.hi > 31) fail("tag field " + t.name + ": bad bit range");
+    m.tag_fields.push_back(t);
+  }
+  for (const auto& c : root["tag_classes"])
+    m.tag_classes.push_back({req<std::string>(c, "name", "tag class"), opt(c, "description"), req<uint32_t>(c, "code", "tag class"), 0});
   return m;
 }
 
@@ -222,8 +240,9 @@ std::string gen_header(const RegMap& m) {
     for (auto& c : lname) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     o << "typedef struct acc_desc_" << lname << " {\n  uint32_t header;\n";
     for (const auto& [f, desc] : op.fields) o << "  uint32_t " << f << ";  /* " << desc << " */\n";
-    const size_t pad = m.descriptor_words - 1 - op.fields.size();
+    const size_t pad = m.descriptor_words - 1 - op.fields.size() - m.trailer.size();
     if (pad) o << "  uint32_t reserved[" << pad << "];\n";
+    for (const auto& [f, desc] : m.trailer) o << "  uint32_t " << f << ";  /* " << desc << " */\n";
     o << "} acc_desc_" << lname << "_t;\n\n";
   }
   o << "typedef union acc_desc {\n  uint32_t w[" << m.descriptor_words << "];\n";
@@ -237,6 +256,29 @@ std::string gen_header(const RegMap& m) {
     << "#else\n_Static_assert(sizeof(acc_desc_t) == " << m.descriptor_words * 4 << ", \"descriptor size\");\n#endif\n\n";
   o << "/* Error codes (ERR_CODE) */\n";
   for (const auto& e : m.errors) o << "#define ACC_ERR_" << e.name << " " << hex(e.code, 2) << "u  /* " << e.description << " */\n";
+  if (!m.tag_fields.empty()) {
+    o << "\n/* Trace tag (last descriptor word) */\n";
+    for (const auto& f : m.tag_fields) {
+      const unsigned width = f.hi - f.lo + 1;
+      o << "#define ACC_TAG_" << f.name << "_SHIFT " << f.lo << "u\n#define ACC_TAG_" << f.name << "_MAX " << hex((1ull << width) - 1, 1)
+        << "u  /* " << f.description << " */\n";
+    }
+    for (const auto& c : m.tag_classes) o << "#define ACC_TAG_" << c.name << " " << c.code << "u  /* " << c.description << " */\n";
+    o << "static inline uint32_t acc_tag(";
+    for (size_t i = 0; i < m.tag_fields.size(); ++i) {
+      std::string p = m.tag_fields[i].name;
+      for (auto& ch : p) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      o << (i ? ", " : "") << "uint32_t " << p << "_";
+    }
+    o << ") {\n  return ";
+    for (size_t i = 0; i < m.tag_fields.size(); ++i) {
+      std::string p = m.tag_fields[i].name;
+      for (auto& ch : p) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      o << (i ? " |\n         " : "") << "((" << p << "_ & ACC_TAG_" << m.tag_fields[i].name << "_MAX) << ACC_TAG_" << m.tag_fields[i].name
+        << "_SHIFT)";
+    }
+    o << ";\n}\n";
+  }
   o << "\n#endif /* ACCELTRAN_REGS_H */\n";
   return o.str();
 }
@@ -255,6 +297,9 @@ std::string gen_table(const RegMap& m) {
   o << "const NamedCode kOpcodes[] = {\n";
   for (const auto& op : m.opcodes) o << "    {\"" << op.name << "\", " << hex(op.code, 2) << "u, \"" << c_escape(op.description) << "\"},\n";
   o << "};\nconst size_t kNumOpcodes = sizeof(kOpcodes) / sizeof(kOpcodes[0]);\n\n";
+  o << "const NamedCode kTagClasses[] = {\n";
+  for (const auto& c : m.tag_classes) o << "    {\"" << c.name << "\", " << c.code << "u, \"" << c_escape(c.description) << "\"},\n";
+  o << "};\nconst size_t kNumTagClasses = sizeof(kTagClasses) / sizeof(kTagClasses[0]);\n\n";
   o << "const NamedCode kErrors[] = {\n";
   for (const auto& e : m.errors) o << "    {\"" << e.name << "\", " << hex(e.code, 2) << "u, \"" << c_escape(e.description) << "\"},\n";
   o << "};\nconst size_t kNumErrors = sizeof(kErrors) / sizeof(kErrors[0]);\n\n";
@@ -265,6 +310,7 @@ std::string gen_table(const RegMap& m) {
 }
 const char* error_name(uint32_t code) { return lookup(kErrors, kNumErrors, code); }
 const char* opcode_name(uint32_t code) { return lookup(kOpcodes, kNumOpcodes, code); }
+const char* tag_class_name(uint32_t code) { return lookup(kTagClasses, kNumTagClasses, code); }
 const RegisterDef* find_register(uint32_t offset) {
   for (size_t i = 0; i < kNumRegisters; ++i)
     if (kRegisters[i].offset == offset) return &kRegisters[i];
@@ -307,6 +353,14 @@ std::string gen_doc(const RegMap& m) {
   for (size_t i = 0; i < m.buffers.size(); ++i)
     o << (i ? ", " : "") << "`" << m.buffers[i].code << "` = " << m.buffers[i].name;
   o << ".\n\n";
+  if (!m.trailer.empty()) {
+    o << "The last " << (m.trailer.size() == 1 ? "word" : std::to_string(m.trailer.size()) + " words") << " of every descriptor:\n\n"
+      << "| word | field | meaning |\n|---|---|---|\n";
+    for (size_t i = 0; i < m.trailer.size(); ++i)
+      o << "| " << m.descriptor_words - m.trailer.size() + i << " | " << m.trailer[i].first << " | " << md_escape(m.trailer[i].second)
+        << " |\n";
+    o << "\n";
+  }
   for (const auto& op : m.opcodes) {
     o << "### " << op.name << " (`" << hex(op.code, 2) << "`)\n\n" << op.description << ".\n\n";
     if (!op.fields.empty()) {
@@ -323,6 +377,14 @@ std::string gen_doc(const RegMap& m) {
   }
   o << "## Error codes\n\n| code | name | meaning |\n|---|---|---|\n";
   for (const auto& e : m.errors) o << "| `" << hex(e.code, 2) << "` | " << e.name << " | " << md_escape(e.description) << " |\n";
+  if (!m.tag_fields.empty()) {
+    o << "\n## Trace tag\n\nThe last word of every descriptor. The hardware's function ignores it; the VP attributes cycles, "
+         "energy, traffic and sparsity by layer and tensor class with it.\n\n| bits | field | meaning |\n|---|---|---|\n";
+    for (const auto& f : m.tag_fields)
+      o << "| " << f.hi << ":" << f.lo << " | " << f.name << " | " << md_escape(f.description) << " |\n";
+    o << "\n| class | name | meaning |\n|---|---|---|\n";
+    for (const auto& c : m.tag_classes) o << "| " << c.code << " | " << c.name << " | " << md_escape(c.description) << " |\n";
+  }
   return o.str();
 }
 

@@ -1,0 +1,49 @@
+/* The BERT job: what the platform places in DRAM for the firmware's encoder compiler. All tensors
+ * are Q4.16 words in 32-bit containers, row-major; weight matrices are stored in x out (the
+ * platform transposes PyTorch's out x in), so y = x . W + b. */
+#ifndef FW_BERT_H
+#define FW_BERT_H
+
+#include <stdint.h>
+
+#define FW_BERT_MAX_FFN 4 /* FFN sizes per layer (AccelTran's model dicts list them) */
+
+enum fw_bert_flags {
+  FW_BERT_TOKENS = 1u << 0,     /* input: token ids + embedding tables (else: encoder-input embeddings) */
+  FW_BERT_POOLER = 1u << 1,     /* compute the pooled output (tanh(W_p h_CLS + b_p)) */
+  FW_BERT_DYNATRAN = 1u << 2,   /* DynaTran with tau on every tensor REFERENCE §2 names */
+  FW_BERT_TOPK_EXACT = 1u << 3, /* top-k keeps exactly k (sorter); else strictly greater than the k-th */
+};
+
+typedef struct fw_bert_layer {
+  uint32_t heads, head_dim;  /* attention: heads of head_dim (heads * head_dim = attention width A) */
+  uint32_t score_scale;      /* Q4.16 1/sqrt(head_dim) */
+  uint32_t n_ffn;            /* FFN sizes: hidden -> ffn[0] -> ... -> ffn[n_ffn-1] -> hidden */
+  uint32_t ffn[FW_BERT_MAX_FFN];
+  uint32_t wq, bq, wk, bk, wv, bv; /* hidden x A, A */
+  uint32_t wo, bo;                 /* A x hidden, hidden */
+  uint32_t ln1_g, ln1_b;           /* hidden */
+  uint32_t ffn_w[FW_BERT_MAX_FFN + 1], ffn_b[FW_BERT_MAX_FFN + 1];
+  uint32_t ln2_g, ln2_b;
+  uint32_t reserved[6];
+} fw_bert_layer_t;
+
+typedef struct fw_bert_args {
+  uint32_t layers, hidden, seq, batch;
+  uint32_t flags;     /* enum fw_bert_flags */
+  uint32_t tau;       /* DynaTran threshold, Q4.16 */
+  uint32_t topk;      /* top-k on the probabilities; 0 = off */
+  uint32_t ln_eps;    /* layer-norm epsilon in units of 2^-32 */
+  uint32_t valid_len; /* DRAM: batch x u32, valid tokens per sequence (the rest is padding, masked) */
+  uint32_t tokens;    /* DRAM: batch x seq u32 token ids (FW_BERT_TOKENS) */
+  uint32_t input;     /* DRAM: batch*seq x hidden encoder input (without FW_BERT_TOKENS) */
+  uint32_t word_emb, pos_emb, type_emb, emb_ln_g, emb_ln_b; /* vocab x hidden, max_pos x hidden, 2 x hidden */
+  uint32_t vocab, max_pos;
+  uint32_t layer_table; /* DRAM: layers x fw_bert_layer_t */
+  uint32_t pool_w, pool_b;
+  uint32_t out_hidden;  /* DRAM: batch*seq x hidden, the encoder's output */
+  uint32_t out_pooled;  /* DRAM: batch x hidden */
+  uint32_t group;       /* out: sequences processed together (what fits the activation buffer) */
+} fw_bert_args_t;
+
+#endif /* FW_BERT_H */

@@ -1,0 +1,131 @@
+#include "fx_math.hpp"
+
+#include <array>
+#include <cmath>
+#include <vector>
+
+#include "fixed_point.hpp"
+
+namespace acc::fx {
+
+// ------------------------------------------------------------------------------------------
+// Deterministic reference functions: Taylor series with basic operations only.
+
+double series_exp_neg(double y) {
+  // e^-y = (e^-1)^n * e^-r with n = floor(y), r in [0, 1).
+  auto taylor = [](double r) {  // e^-r for r in [0, 1]
+    double term = 1.0, sum = 1.0;
+    for (int k = 1; k < 30; ++k) {
+      term *= -r / k;
+      sum += term;
+    }
+    return sum;
+  };
+  const double e1 = taylor(1.0);
+  const int n = static_cast<int>(y);
+  double v = taylor(y - n);
+  for (int i = 0; i < n; ++i) v *= e1;
+  return v;
+}
+
+double series_erf(double x) {
+  // erf(x) = 2/sqrt(pi) * e^-x^2 * sum_n 2^n x^(2n+1) / (1*3*...*(2n+1)): all terms positive.
+  const double a = x < 0 ? -x : x;
+  const double two_over_sqrt_pi = 1.1283791670955126;
+  double term = a, sum = a;
+  for (int n = 1; n < 400 && term > 1e-18 * sum; ++n) {
+    term *= 2.0 * a * a / (2.0 * n + 1.0);
+    sum += term;
+  }
+  const double v = two_over_sqrt_pi * series_exp_neg(a * a) * sum;
+  const double clipped = v > 1.0 ? 1.0 : v;
+  return x < 0 ? -clipped : clipped;
+}
+
+double series_tanh(double x) {
+  const double a = x < 0 ? -x : x;
+  const double e = series_exp_neg(2.0 * a);
+  const double v = (1.0 - e) / (1.0 + e);
+  return x < 0 ? -v : v;
+}
+
+// ------------------------------------------------------------------------------------------
+// Tables: entry i is f(x0 + i / 256) in Q0.16 / Q4.16, for i = 0 .. 4096.
+
+namespace {
+
+constexpr int kEntries = 4097;  // 16 units of 1/256, plus the end point
+using Table = std::array<int32_t, kEntries>;
+
+int32_t to_q16(double v) { return static_cast<int32_t>(std::floor(v * 65536.0 + 0.5)); }
+
+const Table& exp_table() {  // e^-(i/256), i/256 in [0, 16]
+  static const Table t = [] {
+    Table r{};
+    for (int i = 0; i < kEntries; ++i) r[i] = to_q16(series_exp_neg(i / 256.0));
+    return r;
+  }();
+  return t;
+}
+
+const Table& gelu_table() {  // gelu(-8 + i/256)
+  static const Table t = [] {
+    Table r{};
+    const double inv_sqrt2 = 0.7071067811865476;
+    for (int i = 0; i < kEntries; ++i) {
+      const double x = -8.0 + i / 256.0;
+      r[i] = to_q16(0.5 * x * (1.0 + series_erf(x * inv_sqrt2)));
+    }
+    return r;
+  }();
+  return t;
+}
+
+const Table& tanh_table() {  // tanh(-8 + i/256)
+  static const Table t = [] {
+    Table r{};
+    for (int i = 0; i < kEntries; ++i) r[i] = to_q16(series_tanh(-8.0 + i / 256.0));
+    return r;
+  }();
+  return t;
+}
+
+// Linear interpolation between entries i and i+1 at fraction f/256.
+int32_t lerp(const Table& t, uint32_t i, uint32_t f) {
+  const int64_t a = t[i], b = t[i + 1];
+  return static_cast<int32_t>(a + (((b - a) * static_cast<int64_t>(f) + 128) >> 8));
+}
+
+// x in Q4.16 over [-8, 8): table index and fraction.
+int32_t over_signed_domain(const Table& t, int32_t x) {
+  const uint32_t u = static_cast<uint32_t>(saturate(x) + (1 << 19));  // 0 .. 2^20 - 1
+  return saturate(lerp(t, u >> 8, u & 0xFF));
+}
+
+}  // namespace
+
+int32_t exp_neg(int64_t d) {
+  if (d >= 0) return kOne;
+  const int64_t y = -d;
+  if (y >= (int64_t{16} << 16)) return 0;
+  return lerp(exp_table(), static_cast<uint32_t>(y >> 8), static_cast<uint32_t>(y & 0xFF));
+}
+
+int32_t gelu(int32_t x) { return over_signed_domain(gelu_table(), x); }
+int32_t tanh_fx(int32_t x) { return over_signed_domain(tanh_table(), x); }
+
+uint64_t isqrt(uint64_t v) {
+  uint64_t r = static_cast<uint64_t>(std::sqrt(static_cast<double>(v)));
+  while (r > 0 && r * r > v) --r;
+  while ((r + 1) * (r + 1) <= v) ++r;
+  return r;
+}
+
+int64_t div_round(int64_t a, int64_t b) {
+  const int64_t n = 2 * a + b, d = 2 * b;
+  int64_t q = n / d;
+  if ((n % d != 0) && (n < 0)) --q;  // floor for negative numerators
+  return q;
+}
+
+}  // namespace acc::fx

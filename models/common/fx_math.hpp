@@ -1,0 +1,32 @@
+// Non-linear scalar primitives of the Q4.16 datapath, shared by the PE models and the reference
+// model (the only code they share, with fixed_point.hpp). Every function is integer arithmetic on
+// tables; the tables are computed once from series that use only IEEE basic operations (no libm),
+// so every host builds the same tables and every run gives the same bits.
+//
+//   exp_neg(d)   e^d for d <= 0, Q4.16 in (any int32), Q0.16 out in [0, 65536]; 0 below -16
+//   gelu(x)      x * Phi(x) (the erf form BERT uses), Q4.16 in and out
+//   tanh_fx(x)   tanh(x), Q4.16 in and out
+// Tables hold the function every 1/256 on their domain; values in between are interpolated
+// linearly (error below half an LSB of Q4.16 for all three).
+#pragma once
+
+#include <cstdint>
+
+namespace acc::fx {
+
+int32_t exp_neg(int64_t d);
+int32_t gelu(int32_t x);
+int32_t tanh_fx(int32_t x);
+
+// floor(sqrt(v)) for v >= 0.
+uint64_t isqrt(uint64_t v);
+
+// Rounded integer division, ties away from zero's floor convention: floor((2a + b) / 2b), b > 0.
+int64_t div_round(int64_t a, int64_t b);
+
+// The deterministic double-precision functions the tables come from (exposed for tests).
+double series_exp_neg(double y);  // e^-y, y >= 0
+double series_erf(double x);
+double series_tanh(double x);
+
+}  // namespace acc::fx

@@ -1,0 +1,157 @@
+#include "vector_kernels.hpp"
+
+#include <algorithm>
+
+#include "fixed_point.hpp"
+#include "fx_math.hpp"
+
+namespace acc {
+
+namespace {
+uint32_t ceil_div(uint64_t a, uint64_t b) { return static_cast<uint32_t>((a + b - 1) / b); }
+}  // namespace
+
+QuickSelect quick_select(std::vector<int32_t> cand, uint32_t k, uint32_t p) {
+  QuickSelect q{0, ceil_div(cand.size(), p) + ceil_div(k, p), 0};
+  std::vector<int32_t> greater, less;
+  for (;;) {
+    ++q.iterations;
+    q.cycles += ceil_div(cand.size(), p) + 4;
+    const int32_t pivot = cand[cand.size() / 2];
+    greater.clear();
+    less.clear();
+    uint32_t equal = 0;
+    for (int32_t v : cand) {
+      if (v > pivot)
+        greater.push_back(v);
+      else if (v < pivot)
+        less.push_back(v);
+      else
+        ++equal;
+    }
+    if (k <= greater.size()) {
+      cand.swap(greater);
+    } else if (k <= greater.size() + equal) {
+      q.kth = pivot;
+      return q;
+    } else {
+      k -= static_cast<uint32_t>(greater.size()) + equal;
+      cand.swap(less);
+    }
+  }
+}
+
+SoftmaxOutcome softmax_rows(const MatrixRef& in, const MatrixRef& out, const SoftmaxSpec& s) {
+  const uint32_t col_tiles = ceil_div(s.cols, s.tile_cols), row_tiles = ceil_div(s.rows, s.tile_rows);
+  const uint32_t v = std::min(s.valid_cols, s.cols);
+  SoftmaxOutcome o;
+  o.tile_unmasked.assign(uint64_t{row_tiles} * col_tiles, 0);
+  o.row_topk_cycles.assign(s.rows, 0);
+  std::vector<int64_t> x(s.cols);
+  std::vector<int32_t> e(s.cols);
+  for (uint32_t i = 0; i < s.rows; ++i) {
+    const int32_t* src = in.base + i * in.stride;
+    int32_t* dst = out.base + i * out.stride;
+    // Pass 1, per tile: scale and local maximum of the unmasked entries.
+    int64_t row_max = INT64_MIN;
+    for (uint32_t t = 0; t < col_tiles; ++t) {
+      const uint32_t c0 = t * s.tile_cols, c1 = std::min(v, c0 + s.tile_cols);
+      int64_t tile_max = INT64_MIN;
+      for (uint32_t j = c0; j < c1; ++j) {
+        x[j] = fx::round_shift(int64_t{src[j]} * s.scale, fx::kFracBits);
+        tile_max = std::max(tile_max, x[j]);
+      }
+      if (c1 > c0) o.tile_unmasked[(i / s.tile_rows) * col_tiles + t] += c1 - c0;
+      row_max = std::max(row_max, tile_max);
+    }
+    // Pass 2, per tile: exponentials and partial sums; the partial sums meet in a tree.
+    int64_t row_sum = 0;
+    for (uint32_t t = 0; t < col_tiles; ++t) {
+      const uint32_t c0 = t * s.tile_cols, c1 = std::min(v, c0 + s.tile_cols);
+      int64_t partial = 0;
+      for (uint32_t j = c0; j < c1; ++j) partial += e[j] = fx::exp_neg(x[j] - row_max);
+      row_sum += partial;
+    }
+    // Pass 3: normalise with one reciprocal per row; masked columns are 0.
+    const int64_t recip = row_sum > 0 ? ((int64_t{1} << 40) + row_sum / 2) / row_sum : 0;
+    for (uint32_t j = 0; j < s.cols; ++j)
+      dst[j] = j < v ? static_cast<int32_t>((int64_t{e[j]} * recip + (int64_t{1} << 23)) >> 24) : 0;
+    // Top-k on the probabilities, then DynaTran.
+    if (s.topk > 0 && s.topk < v) {
+      const QuickSelect q = quick_select(std::vector<int32_t>(dst, dst + v), s.topk, s.topk_parallelism);
+      o.row_topk_cycles[i] = q.cycles;
+      uint32_t ties_kept = 0, greater = 0;
+      for (uint32_t j = 0; j < v; ++j) greater += dst[j] > q.kth;
+      for (uint32_t j = 0; j < v; ++j) {
+        bool keep = dst[j] > q.kth;
+        if (!keep && s.topk_exact && dst[j] == q.kth && greater + ties_kept < s.topk) keep = true, ++ties_kept;
+        if (!keep) {
+          o.topk_dropped += dst[j] != 0;
+          dst[j] = 0;
+        }
+      }
+    }
+    if (s.prune)
+      for (uint32_t j = 0; j < v; ++j) {
+        const int32_t kept = fx::dynatran(dst[j], s.tau);
+        o.pruned += dst[j] != 0 && kept == 0;
+        dst[j] = kept;
+      }
+  }
+  return o;
+}
+
+std::vector<uint32_t> layernorm_rows(const MatrixRef& in, const MatrixRef& out, const int32_t* gamma, const int32_t* beta,
+                                     const LayerNormSpec& s) {
+  const uint32_t col_tiles = ceil_div(s.cols, s.tile_cols), row_tiles = ceil_div(s.rows, s.tile_rows);
+  std::vector<uint32_t> zeros(uint64_t{row_tiles} * col_tiles, 0);
+  for (uint32_t i = 0; i < s.rows; ++i) {
+    const int32_t* x = in.base + i * in.stride;
+    int32_t* y = out.base + i * out.stride;
+    // Per-tile partial sums, combined: mean, then variance.
+    int64_t sum = 0;
+    for (uint32_t t = 0; t < col_tiles; ++t) {
+      int64_t partial = 0;
+      const uint32_t c0 = t * s.tile_cols, c1 = std::min(s.cols, c0 + s.tile_cols);
+      for (uint32_t j = c0; j < c1; ++j) {
+        partial += x[j];
+        zeros[(i / s.tile_rows) * col_tiles + t] += x[j] == 0;
+      }
+      sum += partial;
+    }
+    const int64_t mean = fx::div_round(sum, s.cols);
+    int64_t squares = 0;
+    for (uint32_t t = 0; t < col_tiles; ++t) {
+      int64_t partial = 0;
+      const uint32_t c0 = t * s.tile_cols, c1 = std::min(s.cols, c0 + s.tile_cols);
+      for (uint32_t j = c0; j < c1; ++j) partial += (x[j] - mean) * (x[j] - mean);
+      squares += partial;
+    }
+    const uint64_t sd = fx::isqrt(static_cast<uint64_t>(fx::div_round(squares, s.cols)) + s.eps);
+    const int64_t inv = sd > 0 ? static_cast<int64_t>(((uint64_t{1} << 40) + sd / 2) / sd) : 0;
+    // x may be y (in place): every input of the row has been read above.
+    for (uint32_t j = 0; j < s.cols; ++j) {
+      const int64_t norm = fx::round_shift((x[j] - mean) * inv, 24);
+      y[j] = fx::saturate(fx::round_shift(norm * gamma[j], fx::kFracBits) + beta[j]);
+    }
+  }
+  return zeros;
+}
+
+std::vector<uint32_t> add_tiles(const MatrixRef& a, const MatrixRef& b, const MatrixRef& c, uint32_t rows, uint32_t cols,
+                                uint32_t tile_rows, uint32_t tile_cols) {
+  const uint32_t col_tiles = ceil_div(cols, tile_cols), row_tiles = ceil_div(rows, tile_rows);
+  std::vector<uint32_t> active(uint64_t{row_tiles} * col_tiles, 0);
+  for (uint32_t i = 0; i < rows; ++i) {
+    const int32_t *x = a.base + i * a.stride, *y = b.base + i * b.stride;
+    int32_t* z = c.base + i * c.stride;
+    uint32_t* act = &active[(i / tile_rows) * col_tiles];
+    for (uint32_t j = 0; j < cols; ++j) {
+      act[j / tile_cols] += (x[j] | y[j]) != 0;
+      z[j] = fx::saturate(int64_t{x[j]} + y[j]);
+    }
+  }
+  return active;
+}
+
+}  // namespace acc

@@ -1,0 +1,56 @@
+// Values of the PE cluster's non-matmul ops, computed tile by tile as the units walk them, and
+// the per-tile measurements their timing needs. Plain C++ (no SystemC). Independent of the
+// reference model (models/reference), which tests compare them with bit for bit.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "matmul_kernel.hpp"
+
+namespace acc {
+
+struct SoftmaxSpec {
+  uint32_t rows, cols, valid_cols;
+  int32_t scale;   // Q4.16
+  uint32_t topk;   // 0: off
+  bool topk_exact;
+  bool prune;
+  int32_t tau;
+  uint32_t tile_rows, tile_cols;
+  uint32_t topk_parallelism;  // comparators of the top-k engine
+};
+
+struct SoftmaxOutcome {
+  // Per tile (row block major): entries that are not MASKED, i.e. that cost an exponential.
+  std::vector<uint32_t> tile_unmasked;
+  // Per row: cycles of the quick-select top-k engine (0 when top-k is off or bypassed).
+  std::vector<uint32_t> row_topk_cycles;
+  uint64_t pruned = 0;        // probabilities DynaTran set to zero
+  uint64_t topk_dropped = 0;  // probabilities top-k set to zero
+};
+
+SoftmaxOutcome softmax_rows(const MatrixRef& in, const MatrixRef& out, const SoftmaxSpec& s);
+
+struct LayerNormSpec {
+  uint32_t rows, cols, eps;
+  uint32_t tile_rows, tile_cols;
+};
+// Returns, per tile, the number of zero inputs (the layer-norm unit skips them in its sums).
+std::vector<uint32_t> layernorm_rows(const MatrixRef& in, const MatrixRef& out, const int32_t* gamma, const int32_t* beta,
+                                     const LayerNormSpec& s);
+
+// C = A + B elementwise (saturating). Returns, per tile, the positions where A or B is non-zero.
+std::vector<uint32_t> add_tiles(const MatrixRef& a, const MatrixRef& b, const MatrixRef& c, uint32_t rows, uint32_t cols,
+                                uint32_t tile_rows, uint32_t tile_cols);
+
+// The k-th largest of `values` (1-based k <= n) by quick-select (pivot: the middle candidate),
+// and the top-k engine's cycles: ceil(n/P) to fill, per iteration ceil(n_i/P) + 4, ceil(k/P) out.
+struct QuickSelect {
+  int32_t kth;
+  uint32_t cycles;
+  uint32_t iterations;
+};
+QuickSelect quick_select(std::vector<int32_t> values, uint32_t k, uint32_t parallelism);
+
+}  // namespace acc

@@ -1,0 +1,36 @@
+// BERT forward passes the platform's results are checked against:
+//   * reference_forward: the accelerator's exact arithmetic (models/reference ops, the op graph
+//     the firmware builds), for bit-exact comparison;
+//   * float_forward: the same network in double precision (exact exp, erf, tanh, division, no
+//     saturation), on the same weights and inputs, to measure the fixed-point datapath's error.
+#pragma once
+
+#include <vector>
+
+#include "inputs.hpp"
+#include "model.hpp"
+#include "weights.hpp"
+
+namespace acc::bert {
+
+struct RunOptions {
+  bool dynatran = true;
+  int32_t tau = 0;     // Q4.16
+  uint32_t topk = 0;   // 0: off
+  bool topk_exact = false;
+  bool pooler = true;
+  uint32_t ln_eps = 0;  // units of 2^-32
+};
+
+struct Outputs {
+  Tensor hidden;  // batch*seq x hidden
+  Tensor pooled;  // batch x hidden
+};
+Outputs reference_forward(const Model& m, const Weights& w, const Inputs& in, const RunOptions& o);
+
+struct FloatOutputs {
+  std::vector<double> hidden, pooled;
+};
+FloatOutputs float_forward(const Model& m, const Weights& w, const Inputs& in, const RunOptions& o, double ln_eps);
+
+}  // namespace acc::bert

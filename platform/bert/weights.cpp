@@ -1,0 +1,347 @@
+#include "weights.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <map>
+
+#include "fixed_point.hpp"
+#include "job.hpp"
+
+namespace acc::bert {
+
+namespace {
+
+// A stable per-tensor stream: the seed mixed with a hash of the tensor's name.
+uint64_t stream_seed(uint64_t seed, const std::string& name) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a
+  for (unsigned char c : name) h = (h ^ c) * 1099511628211ull;
+  return seed ^ (h * 0x9E3779B97F4A7C15ull);
+}
+
+// Approximately normal draws: the sum of four uniforms, scaled to unit variance (exact arithmetic,
+// the same on every host).
+class Normal {
+ public:
+  explicit Normal(uint64_t seed) : rng_(seed) {}
+  double next() {
+    const uint64_t a = rng_.next(), b = rng_.next();
+    const double u = (double(a >> 32) + double(a & 0xFFFFFFFFu) + double(b >> 32) + double(b & 0xFFFFFFFFu)) * 0x1.0p-32;
+    return (u - 2.0) * 1.7320508075688772;  // sqrt(3): four U(0,1) have variance 1/3
+  }
+
+ private:
+  Rng rng_;
+};
+
+Tensor normal(uint64_t seed, const std::string& name, uint64_t n, double std, double mean = 0.0) {
+  Normal g(stream_seed(seed, name));
+  Tensor t(n);
+  for (auto& v : t) v = fx::from_double(mean + std * g.next());
+  return t;
+}
+
+}  // namespace
+
+WordEmbeddings::WordEmbeddings(uint32_t vocab, uint32_t hidden, uint64_t seed) : vocab_(vocab), hidden_(hidden), seed_(seed) {}
+WordEmbeddings::WordEmbeddings(uint32_t vocab, uint32_t hidden, Tensor table)
+    : vocab_(vocab), hidden_(hidden), table_(std::move(table)) {}
+
+void WordEmbeddings::row(uint32_t id, int32_t* out) const {
+  if (!table_.empty()) {
+    std::memcpy(out, &table_[uint64_t{id} * hidden_], hidden_ * 4);
+    return;
+  }
+  const Tensor r = normal(seed_, "embeddings.word_embeddings.weight/" + std::to_string(id), hidden_, 0.5);
+  std::memcpy(out, r.data(), hidden_ * 4);
+}
+
+Weights synthetic_weights(const Model& m, uint64_t seed) {
+  // Scales keep activations near unit variance (weights ~ 1/sqrt(fan-in)); the query and key
+  // weights are smaller so that raw scores q.k stay within Q4.16 (std ~2 before the 1/sqrt(d)).
+  const uint64_t H = m.hidden;
+  Weights w;
+  w.origin = "synthetic (seed " + std::to_string(seed) + ")";
+  w.word = WordEmbeddings(m.vocab, m.hidden, seed);
+  w.pos = normal(seed, "embeddings.position_embeddings.weight", uint64_t{m.max_positions} * H, 0.5);
+  w.type = normal(seed, "embeddings.token_type_embeddings.weight", uint64_t{m.type_vocab} * H, 0.5);
+  w.emb_g = normal(seed, "embeddings.LayerNorm.weight", H, 0.1, 1.0);
+  w.emb_b = normal(seed, "embeddings.LayerNorm.bias", H, 0.1);
+  for (size_t l = 0; l < m.layers.size(); ++l) {
+    const auto& s = m.layers[l];
+    const uint64_t A = s.attention();
+    const std::string p = "encoder.layer." + std::to_string(l) + ".";
+    const double qk = std::sqrt(2.0) / std::sqrt(std::sqrt(double(s.head_dim))) / std::sqrt(double(H));
+    LayerWeights L;
+    L.wq = normal(seed, p + "attention.self.query.weight", H * A, qk);
+    L.wk = normal(seed, p + "attention.self.key.weight", H * A, qk);
+    L.wv = normal(seed, p + "attention.self.value.weight", H * A, 1.0 / std::sqrt(double(H)));
+    L.bq = normal(seed, p + "attention.self.query.bias", A, 0.1);
+    L.bk = normal(seed, p + "attention.self.key.bias", A, 0.1);
+    L.bv = normal(seed, p + "attention.self.value.bias", A, 0.1);
+    L.wo = normal(seed, p + "attention.output.dense.weight", A * H, 1.0 / std::sqrt(double(A)));
+    L.bo = normal(seed, p + "attention.output.dense.bias", H, 0.1);
+    L.ln1_g = normal(seed, p + "attention.output.LayerNorm.weight", H, 0.1, 1.0);
+    L.ln1_b = normal(seed, p + "attention.output.LayerNorm.bias", H, 0.1);
+    uint64_t in = H;
+    for (size_t i = 0; i <= s.ffn.size(); ++i) {
+      const uint64_t out = i < s.ffn.size() ? s.ffn[i] : H;
+      const std::string f = p + "ffn." + std::to_string(i) + ".";
+      L.ffn_w.push_back(normal(seed, f + "weight", in * out, 1.0 / std::sqrt(double(in))));
+      L.ffn_b.push_back(normal(seed, f + "bias", out, 0.1));
+      in = out;
+    }
+    L.ln2_g = normal(seed, p + "output.LayerNorm.weight", H, 0.1, 1.0);
+    L.ln2_b = normal(seed, p + "output.LayerNorm.bias", H, 0.1);
+    w.layers.push_back(std::move(L));
+  }
+  w.pool_w = normal(seed, "pooler.dense.weight", H * H, 1.0 / std::sqrt(double(H)));
+  w.pool_b = normal(seed, "pooler.dense.bias", H, 0.1);
+  return w;
+}
+
+// ------------------------------------------------------------------------------------------
+// safetensors
+
+namespace {
+
+struct TensorInfo {
+  std::string dtype;
+  std::vector<uint64_t> shape;
+  uint64_t begin = 0, end = 0;
+};
+
+std::string shape_str(const std::vector<uint64_t>& s) {
+  std::string r = "[";
+  for (size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
+  return r + "]";
+}
+
+double half_to_double(uint16_t h) {
+  const int sign = h >> 15, exp = (h >> 10) & 0x1F, mant = h & 0x3FF;
+  double v;
+  if (exp == 0)
+    v = std::ldexp(mant, -24);
+  else if (exp == 31)
+    v = mant ? NAN : INFINITY;
+  else
+    v = std::ldexp(mant + 1024, exp - 25);
+  return sign ? -v : v;
+}
+
+class SafetensorsFile {
+ public:
+  explicit SafetensorsFile(const std::string& path) : path_(path), in_(path, std::ios::binary) {
+    if (!in_) throw WeightsError("cannot open weights file '" + path + "'");
+    uint64_t n = 0;
+    if (!in_.read(reinterpret_cast<char*>(&n), 8) || n == 0 || n > (uint64_t{1} << 30))
+      throw WeightsError(path + ": not a safetensors file (bad header length)");
+    std::string header(n, '\0');
+    if (!in_.read(header.data(), static_cast<std::streamsize>(n))) throw WeightsError(path + ": truncated header");
+    data_start_ = 8 + n;
+    in_.seekg(0, std::ios::end);
+    const uint64_t size = static_cast<uint64_t>(in_.tellg());
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(header);
+    } catch (const nlohmann::json::exception& e) {
+      throw WeightsError(path + ": malformed safetensors header: " + e.what());
+    }
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (it.key() == "__metadata__") continue;
+      TensorInfo t;
+      try {
+        t.dtype = it.value().at("dtype").get<std::string>();
+        t.shape = it.value().at("shape").get<std::vector<uint64_t>>();
+        t.begin = it.value().at("data_offsets").at(0).get<uint64_t>();
+        t.end = it.value().at("data_offsets").at(1).get<uint64_t>();
+      } catch (const nlohmann::json::exception&) {
+        throw WeightsError(path + ": tensor '" + it.key() + "' has a malformed header entry");
+      }
+      if (t.end < t.begin || data_start_ + t.end > size) throw WeightsError(path + ": tensor '" + it.key() + "' lies outside the file");
+      tensors_[it.key()] = t;
+    }
+  }
+
+  bool has(const std::string& name) const { return tensors_.count(name) > 0; }
+
+  // Reads tensor `name` as doubles after checking it has `shape`.
+  std::vector<double> read(const std::string& name, const std::vector<uint64_t>& shape) {
+    auto it = tensors_.find(name);
+    if (it == tensors_.end()) throw WeightsError(path_ + ": tensor '" + name + "' is missing");
+    const TensorInfo& t = it->second;
+    if (t.shape != shape)
+      throw WeightsError(path_ + ": tensor '" + name + "' has shape " + shape_str(t.shape) + ", the model needs " + shape_str(shape));
+    uint64_t count = 1;
+    for (uint64_t d : shape) count *= d;
+    const unsigned width = t.dtype == "F32" ? 4 : t.dtype == "F64" ? 8 : (t.dtype == "F16" || t.dtype == "BF16") ? 2 : 0;
+    if (!width) throw WeightsError(path_ + ": tensor '" + name + "' has dtype " + t.dtype + " (F32, F16, BF16 or F64 expected)");
+    if (t.end - t.begin != count * width) throw WeightsError(path_ + ": tensor '" + name + "' has the wrong byte size");
+    std::vector<char> raw(t.end - t.begin);
+    in_.clear();
+    in_.seekg(static_cast<std::streamoff>(data_start_ + t.begin));
+    in_.read(raw.data(), static_cast<std::streamsize>(raw.size()));
+    std::vector<double> v(count);
+    for (uint64_t i = 0; i < count; ++i) {
+      const char* p = raw.data() + i * width;
+      if (t.dtype == "F32") {
+        float f;
+        std::memcpy(&f, p, 4);
+        v[i] = f;
+      } else if (t.dtype == "F64") {
+        std::memcpy(&v[i], p, 8);
+      } else {
+        uint16_t h;
+        std::memcpy(&h, p, 2);
+        if (t.dtype == "F16") {
+          v[i] = half_to_double(h);
+        } else {
+          const uint32_t bits = uint32_t{h} << 16;
+          float f;
+          std::memcpy(&f, &bits, 4);
+          v[i] = f;
+        }
+      }
+    }
+    return v;
+  }
+
+ private:
+  std::string path_;
+  std::ifstream in_;
+  uint64_t data_start_ = 0;
+  std::map<std::string, TensorInfo> tensors_;
+};
+
+}  // namespace
+
+Weights load_safetensors(const Model& m, const std::string& path) {
+  if (m.layers.empty()) throw WeightsError("the model has no layers");
+  for (const auto& l : m.layers)
+    if (l.attention() != m.hidden)
+      throw WeightsError("Hugging Face BERT weights need heads x head_dim = hidden; the model has " + std::to_string(l.attention()) +
+                         " and " + std::to_string(m.hidden));
+  SafetensorsFile f(path);
+  const std::string prefix = f.has("bert.embeddings.word_embeddings.weight") ? "bert." : "";
+  Weights w;
+  w.origin = path;
+  auto quantise = [&](const std::vector<double>& v) {
+    Tensor t(v.size());
+    for (size_t i = 0; i < v.size(); ++i) {
+      t[i] = fx::from_double(v[i]);
+      w.saturated += std::abs(v[i] * fx::kOne) > fx::kMax;
+    }
+    return t;
+  };
+  // PyTorch Linear weights are out x in; the accelerator wants in x out.
+  auto linear = [&](const std::string& name, uint64_t in, uint64_t out) {
+    const std::vector<double> v = f.read(prefix + name, {out, in});
+    std::vector<double> t(v.size());
+    for (uint64_t o = 0; o < out; ++o)
+      for (uint64_t i = 0; i < in; ++i) t[i * out + o] = v[o * in + i];
+    return quantise(t);
+  };
+  auto vec = [&](const std::string& name, uint64_t n) { return quantise(f.read(prefix + name, {n})); };
+  // LayerNorm parameters: "weight"/"bias", or the older "gamma"/"beta".
+  auto ln = [&](const std::string& base, uint64_t n, bool gain) {
+    const std::string modern = base + (gain ? ".weight" : ".bias"), old = base + (gain ? ".gamma" : ".beta");
+    return vec(f.has(prefix + modern) || !f.has(prefix + old) ? modern : old, n);
+  };
+  const uint64_t H = m.hidden;
+  w.word = WordEmbeddings(m.vocab, m.hidden, quantise(f.read(prefix + "embeddings.word_embeddings.weight", {m.vocab, H})));
+  w.pos = quantise(f.read(prefix + "embeddings.position_embeddings.weight", {m.max_positions, H}));
+  w.type = quantise(f.read(prefix + "embeddings.token_type_embeddings.weight", {m.type_vocab, H}));
+  w.emb_g = ln("embeddings.LayerNorm", H, true);
+  w.emb_b = ln("embeddings.LayerNorm", H, false);
+  for (size_t l = 0; l < m.layers.size(); ++l) {
+    const auto& s = m.layers[l];
+    if (s.ffn.size() != 1) throw WeightsError("Hugging Face BERT layers have one intermediate size; layer " + std::to_string(l) + " has " + std::to_string(s.ffn.size()));
+    const std::string p = "encoder.layer." + std::to_string(l) + ".";
+    const uint64_t F = s.ffn[0];
+    LayerWeights L;
+    L.wq = linear(p + "attention.self.query.weight", H, H);
+    L.bq = vec(p + "attention.self.query.bias", H);
+    L.wk = linear(p + "attention.self.key.weight", H, H);
+    L.bk = vec(p + "attention.self.key.bias", H);
+    L.wv = linear(p + "attention.self.value.weight", H, H);
+    L.bv = vec(p + "attention.self.value.bias", H);
+    L.wo = linear(p + "attention.output.dense.weight", H, H);
+    L.bo = vec(p + "attention.output.dense.bias", H);
+    L.ln1_g = ln(p + "attention.output.LayerNorm", H, true);
+    L.ln1_b = ln(p + "attention.output.LayerNorm", H, false);
+    L.ffn_w = {linear(p + "intermediate.dense.weight", H, F), linear(p + "output.dense.weight", F, H)};
+    L.ffn_b = {vec(p + "intermediate.dense.bias", F), vec(p + "output.dense.bias", H)};
+    L.ln2_g = ln(p + "output.LayerNorm", H, true);
+    L.ln2_b = ln(p + "output.LayerNorm", H, false);
+    w.layers.push_back(std::move(L));
+  }
+  w.pool_w = linear("pooler.dense.weight", H, H);
+  w.pool_b = vec("pooler.dense.bias", H);
+  return w;
+}
+
+void save_safetensors(const Model& m, const Weights& w, const std::string& path) {
+  const uint64_t H = m.hidden;
+  std::vector<std::pair<std::string, std::pair<std::vector<uint64_t>, std::vector<float>>>> tensors;
+  auto add = [&](const std::string& name, std::vector<uint64_t> shape, const Tensor& t) {
+    std::vector<float> f(t.size());
+    for (size_t i = 0; i < t.size(); ++i) f[i] = static_cast<float>(fx::to_double(t[i]));
+    tensors.push_back({"bert." + name, {std::move(shape), std::move(f)}});
+  };
+  auto add_linear = [&](const std::string& name, uint64_t in, uint64_t out, const Tensor& t) {  // back to out x in
+    Tensor o(t.size());
+    for (uint64_t i = 0; i < in; ++i)
+      for (uint64_t j = 0; j < out; ++j) o[j * in + i] = t[i * out + j];
+    add(name, {out, in}, o);
+  };
+  Tensor word(uint64_t{m.vocab} * H);
+  for (uint32_t id = 0; id < m.vocab; ++id) w.word.row(id, &word[uint64_t{id} * H]);
+  add("embeddings.word_embeddings.weight", {m.vocab, H}, word);
+  add("embeddings.position_embeddings.weight", {m.max_positions, H}, w.pos);
+  add("embeddings.token_type_embeddings.weight", {m.type_vocab, H}, w.type);
+  add("embeddings.LayerNorm.weight", {H}, w.emb_g);
+  add("embeddings.LayerNorm.bias", {H}, w.emb_b);
+  for (size_t l = 0; l < m.layers.size(); ++l) {
+    const auto& L = w.layers[l];
+    const std::string p = "encoder.layer." + std::to_string(l) + ".";
+    const uint64_t F = m.layers[l].ffn.at(0);
+    add_linear(p + "attention.self.query.weight", H, H, L.wq);
+    add(p + "attention.self.query.bias", {H}, L.bq);
+    add_linear(p + "attention.self.key.weight", H, H, L.wk);
+    add(p + "attention.self.key.bias", {H}, L.bk);
+    add_linear(p + "attention.self.value.weight", H, H, L.wv);
+    add(p + "attention.self.value.bias", {H}, L.bv);
+    add_linear(p + "attention.output.dense.weight", H, H, L.wo);
+    add(p + "attention.output.dense.bias", {H}, L.bo);
+    add(p + "attention.output.LayerNorm.weight", {H}, L.ln1_g);
+    add(p + "attention.output.LayerNorm.bias", {H}, L.ln1_b);
+    add_linear(p + "intermediate.dense.weight", H, F, L.ffn_w.at(0));
+    add(p + "intermediate.dense.bias", {F}, L.ffn_b.at(0));
+    add_linear(p + "output.dense.weight", F, H, L.ffn_w.at(1));
+    add(p + "output.dense.bias", {H}, L.ffn_b.at(1));
+    add(p + "output.LayerNorm.weight", {H}, L.ln2_g);
+    add(p + "output.LayerNorm.bias", {H}, L.ln2_b);
+  }
+  add_linear("pooler.dense.weight", H, H, w.pool_w);
+  add("pooler.dense.bias", {H}, w.pool_b);
+
+  nlohmann::json header = nlohmann::json::object();
+  uint64_t offset = 0;
+  for (const auto& [name, t] : tensors) {
+    const uint64_t bytes = t.second.size() * 4;
+    header[name] = {{"dtype", "F32"}, {"shape", t.first}, {"data_offsets", {offset, offset + bytes}}};
+    offset += bytes;
+  }
+  std::string h = header.dump();
+  while ((h.size() + 8) % 8) h += ' ';
+  std::ofstream out(path, std::ios::binary);
+  if (!out) throw WeightsError("cannot write '" + path + "'");
+  const uint64_t n = h.size();
+  out.write(reinterpret_cast<const char*>(&n), 8);
+  out.write(h.data(), static_cast<std::streamsize>(h.size()));
+  for (const auto& [name, t] : tensors) out.write(reinterpret_cast<const char*>(t.second.data()), static_cast<std::streamsize>(t.second.size() * 4));
+}
+
+}  // namespace acc::bert

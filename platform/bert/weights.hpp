@@ -1,0 +1,68 @@
+// Weights of a BERT encoder in the accelerator's format (Q4.16 words, matrices stored in x out so
+// that y = x . W + b), either synthetic with a seed or loaded from a safetensors file with
+// Hugging Face BERT tensor names.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "model.hpp"
+
+namespace acc::bert {
+
+using Tensor = std::vector<int32_t>;
+
+struct WeightsError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct LayerWeights {
+  Tensor wq, bq, wk, bk, wv, bv;  // hidden x A, A
+  Tensor wo, bo;                  // A x hidden, hidden
+  Tensor ln1_g, ln1_b;
+  std::vector<Tensor> ffn_w, ffn_b;  // one more than the FFN sizes
+  Tensor ln2_g, ln2_b;
+};
+
+// The word-embedding table (vocab x hidden). Synthetic tables are a function of (seed, row): a
+// row is generated when it is asked for, so a run pays only for the tokens it uses.
+class WordEmbeddings {
+ public:
+  WordEmbeddings() = default;
+  WordEmbeddings(uint32_t vocab, uint32_t hidden, uint64_t seed);  // synthetic
+  WordEmbeddings(uint32_t vocab, uint32_t hidden, Tensor table);  // loaded
+  void row(uint32_t id, int32_t* out) const;
+  uint32_t vocab() const { return vocab_; }
+  bool synthetic() const { return table_.empty(); }
+  const Tensor& table() const { return table_; }
+
+ private:
+  uint32_t vocab_ = 0, hidden_ = 0;
+  uint64_t seed_ = 0;
+  Tensor table_;
+};
+
+struct Weights {
+  WordEmbeddings word;
+  Tensor pos, type;      // max_positions x hidden, type_vocab x hidden
+  Tensor emb_g, emb_b;
+  std::vector<LayerWeights> layers;
+  Tensor pool_w, pool_b;  // hidden x hidden, hidden
+  uint64_t saturated = 0;  // values of a loaded file clipped to the Q4.16 range
+  std::string origin;
+};
+
+Weights synthetic_weights(const Model& m, uint64_t seed);
+
+// Reads every tensor the model needs from a safetensors file (F32, F16, BF16 or F64) with Hugging
+// Face names (with or without the "bert." prefix); a missing or mis-shaped tensor is a
+// WeightsError naming it. Linear weights are transposed from PyTorch's out x in.
+Weights load_safetensors(const Model& m, const std::string& path);
+
+// Writes weights as a safetensors file (F32, Hugging Face names with the "bert." prefix), for
+// tests and for exporting the synthetic weights.
+void save_safetensors(const Model& m, const Weights& w, const std::string& path);
+
+}  // namespace acc::bert

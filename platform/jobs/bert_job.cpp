@@ -1,0 +1,205 @@
+#include "bert_job.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <sstream>
+
+#include "fixed_point.hpp"
+#include "regmap.hpp"
+
+namespace acc {
+
+using namespace acc::bert;
+
+namespace {
+// Reference checks cost O(MACs) of plain loops; beyond this they are opt-in (--check on).
+constexpr uint64_t kAutoCheckMacs = 2'000'000'000ull;
+}  // namespace
+
+bert::RunOptions BertJob::run_options() const {
+  bert::RunOptions o;
+  o.dynatran = spec_.dynatran;
+  o.tau = spec_.dynatran ? fx::from_double(spec_.tau) : 0;
+  o.topk = spec_.topk;
+  o.topk_exact = spec_.topk_exact;
+  o.pooler = spec_.pooler;
+  o.ln_eps = static_cast<uint32_t>(std::llround(model_.ln_eps * 4294967296.0));
+  return o;
+}
+
+std::string BertJob::describe() const {
+  std::ostringstream s;
+  s << model_.name << " (" << model_.layers.size() << " layers, hidden " << model_.hidden << "), batch " << inputs_.batch << " x seq "
+    << inputs_.seq;
+  if (spec_.dynatran)
+    s << ", DynaTran tau " << spec_.tau;
+  else
+    s << ", DynaTran off";
+  if (spec_.topk) s << ", top-" << spec_.topk << (spec_.topk_exact ? " (exact)" : " (strict)");
+  return s.str();
+}
+
+void BertJob::load(Soc& soc) {
+  model_ = load_model(spec_.model).truncated(spec_.layers);
+  if (spec_.seq == 0 || spec_.batch == 0) throw InputError("--seq and --batch must be at least 1");
+  if (!spec_.tokens_file.empty() && !spec_.embeddings_file.empty()) throw InputError("give --tokens or --embeddings, not both");
+  if (!spec_.tokens_file.empty())
+    inputs_ = tokens_from_file(model_, spec_.tokens_file, spec_.seq);
+  else if (!spec_.embeddings_file.empty())
+    inputs_ = embeddings_from_npy(model_, spec_.embeddings_file, spec_.seq, spec_.valid_len);
+  else
+    inputs_ = synthetic_tokens(model_, spec_.seq, spec_.batch, parse_valid_lengths(spec_.valid_len, spec_.seq, spec_.batch), spec_.seed);
+  if (inputs_.from_tokens && inputs_.seq > model_.max_positions)
+    throw InputError("--seq " + std::to_string(inputs_.seq) + " exceeds the model's " + std::to_string(model_.max_positions) + " positions");
+  weights_ = spec_.weights_file.empty() ? synthetic_weights(model_, spec_.seed) : load_safetensors(model_, spec_.weights_file);
+
+  const uint32_t S = inputs_.seq, B = inputs_.batch, H = model_.hidden;
+  DramLayout layout(soc);
+  auto put = [&](const Tensor& t, const std::string& what) {
+    const uint32_t pa = layout.alloc(t.size() * 4, what);
+    write_words(soc, pa, t);
+    return pa;
+  };
+  fw_bert_args_t a{};
+  a.layers = static_cast<uint32_t>(model_.layers.size());
+  a.hidden = H, a.seq = S, a.batch = B;
+  const RunOptions o = run_options();
+  a.flags = (inputs_.from_tokens ? FW_BERT_TOKENS : 0u) | (spec_.pooler ? FW_BERT_POOLER : 0u) | (spec_.dynatran ? FW_BERT_DYNATRAN : 0u) |
+            (spec_.topk_exact ? FW_BERT_TOPK_EXACT : 0u);
+  a.tau = static_cast<uint32_t>(o.tau);
+  a.topk = spec_.topk;
+  a.ln_eps = o.ln_eps;
+  a.vocab = model_.vocab, a.max_pos = model_.max_positions;
+  if (inputs_.from_tokens) {
+    // The whole table's space; a synthetic table is written only where the inputs read it.
+    a.word_emb = layout.alloc(uint64_t{model_.vocab} * H * 4, "the word-embedding table");
+    int32_t* table = soc.dram_as<int32_t>(a.word_emb, uint64_t{model_.vocab} * H);
+    if (weights_.word.synthetic()) {
+      for (uint32_t id : inputs_.tokens) weights_.word.row(id, table + uint64_t{id} * H);
+    } else {
+      std::memcpy(table, weights_.word.table().data(), weights_.word.table().size() * 4);
+    }
+    a.pos_emb = put(weights_.pos, "position embeddings");
+    a.type_emb = put(weights_.type, "token-type embeddings");
+    a.emb_ln_g = put(weights_.emb_g, "embedding layer norm");
+    a.emb_ln_b = put(weights_.emb_b, "embedding layer norm");
+    a.tokens = layout.alloc(inputs_.tokens.size() * 4, "token ids");
+    std::memcpy(soc.dram_ptr(a.tokens, inputs_.tokens.size() * 4), inputs_.tokens.data(), inputs_.tokens.size() * 4);
+  } else {
+    a.input = put(inputs_.embeddings, "input embeddings");
+  }
+  a.valid_len = layout.alloc(B * 4, "valid lengths");
+  std::memcpy(soc.dram_ptr(a.valid_len, B * 4), inputs_.valid_len.data(), B * 4);
+
+  std::vector<fw_bert_layer_t> table(model_.layers.size());
+  for (size_t l = 0; l < model_.layers.size(); ++l) {
+    const LayerShape& s = model_.layers[l];
+    const LayerWeights& w = weights_.layers[l];
+    fw_bert_layer_t& t = table[l];
+    const std::string name = "layer " + std::to_string(l) + " weights";
+    t.heads = s.heads, t.head_dim = s.head_dim;
+    t.score_scale = static_cast<uint32_t>(fx::from_double(1.0 / std::sqrt(double(s.head_dim))));
+    t.n_ffn = static_cast<uint32_t>(s.ffn.size());
+    for (size_t i = 0; i < s.ffn.size(); ++i) t.ffn[i] = s.ffn[i];
+    t.wq = put(w.wq, name), t.bq = put(w.bq, name), t.wk = put(w.wk, name), t.bk = put(w.bk, name);
+    t.wv = put(w.wv, name), t.bv = put(w.bv, name), t.wo = put(w.wo, name), t.bo = put(w.bo, name);
+    t.ln1_g = put(w.ln1_g, name), t.ln1_b = put(w.ln1_b, name);
+    for (size_t i = 0; i < w.ffn_w.size(); ++i) t.ffn_w[i] = put(w.ffn_w[i], name), t.ffn_b[i] = put(w.ffn_b[i], name);
+    t.ln2_g = put(w.ln2_g, name), t.ln2_b = put(w.ln2_b, name);
+  }
+  a.layer_table = layout.alloc(table.size() * sizeof(fw_bert_layer_t), "the layer table");
+  std::memcpy(soc.dram_ptr(a.layer_table, table.size() * sizeof(fw_bert_layer_t)), table.data(), table.size() * sizeof(fw_bert_layer_t));
+  a.pool_w = put(weights_.pool_w, "pooler");
+  a.pool_b = put(weights_.pool_b, "pooler");
+  a.out_hidden = out_hidden_ = layout.alloc(uint64_t{B} * S * H * 4, "the output hidden states");
+  a.out_pooled = out_pooled_ = layout.alloc(uint64_t{B} * H * 4, "the pooled output");
+
+  fw_job_t* job = soc.dram_as<fw_job_t>(FW_JOB_PA);
+  *job = fw_job_t{};
+  job->magic = FW_JOB_MAGIC;
+  job->kind = FW_JOB_BERT;
+  job->scratch_pa = layout.scratch_pa();
+  job->scratch_bytes = DramLayout::kScratchBytes;
+  job->status = FW_RUNNING;
+  job->args.bert = a;
+  soc.pe().set_token_validity({S, inputs_.valid_len});
+}
+
+JobResult BertJob::check(Soc& soc, Stats& stats) {
+  const fw_job_t* job = soc.dram_as<fw_job_t>(FW_JOB_PA);
+  const uint32_t S = inputs_.seq, B = inputs_.batch, H = model_.hidden;
+  stats.put("job.firmware_status", job->status, "code", "Status the firmware reported (0 = ok)");
+  stats.put("job.descriptors", job->descriptors, "descriptors", "Descriptors the firmware submitted");
+  uint64_t valid_tokens = 0;
+  for (uint32_t v : inputs_.valid_len) valid_tokens += v;
+  stats.put("job.bert.layers", model_.layers.size(), "layers", "Encoder layers run");
+  stats.put("job.bert.sequences", B, "sequences", "Sequences in the batch");
+  stats.put("job.bert.seq_len", S, "tokens", "Sequence length (padded)");
+  stats.put("job.bert.valid_tokens", valid_tokens, "tokens", "Valid (non-padding) tokens of the batch");
+  stats.put("job.bert.group", job->args.bert.group, "sequences", "Sequences the firmware processed together (what fits the buffers)");
+  stats.put("job.bert.encoder_macs", model_.encoder_macs(S) * B, "MACs", "Encoder MACs of the batch by the model's shape (REFERENCE §1.4)");
+  stats.put("job.bert.saturated_weights", weights_.saturated, "values", "Weights of the file clipped to the Q4.16 range");
+  JobResult r;
+  if (job->status != FW_OK) {
+    std::ostringstream m;
+    m << "firmware reported: " << fw_status_name(job->status);
+    if (job->status == FW_ERR_ACCEL)
+      m << " " << regmap::error_name(job->err_code) << " at descriptor " << job->err_desc << " (info 0x" << std::hex << job->err_info << ")";
+    r.message = m.str();
+    return r;
+  }
+  outputs_.hidden = read_words(soc, out_hidden_, uint64_t{B} * S * H);
+  if (spec_.pooler) outputs_.pooled = read_words(soc, out_pooled_, uint64_t{B} * H);
+
+  const bool run_check = spec_.check == BertSpec::Check::On ||
+                         (spec_.check == BertSpec::Check::Auto && model_.encoder_macs(S) * B <= kAutoCheckMacs);
+  stats.put("job.checked", run_check ? 1 : 0, "bool", "1 if the outputs were compared with the reference model");
+  if (!run_check) {
+    r.ok = true;
+    r.message = "outputs not checked (a large model: --check on compares them with the reference model)";
+    return r;
+  }
+  const RunOptions o = run_options();
+  const Outputs ref = reference_forward(model_, weights_, inputs_, o);
+  uint64_t mismatches = 0;
+  std::string first;
+  auto compare = [&](const Tensor& got, const Tensor& want, const char* what, uint32_t cols) {
+    for (uint64_t i = 0; i < want.size(); ++i)
+      if (got[i] != want[i] && mismatches++ == 0)
+        first = std::string(what) + "[" + std::to_string(i / cols) + "][" + std::to_string(i % cols) + "]: " + std::to_string(got[i]) +
+                " != " + std::to_string(want[i]);
+  };
+  compare(outputs_.hidden, ref.hidden, "hidden", H);
+  compare(outputs_.pooled, ref.pooled, "pooled", H);
+  stats.put("job.outputs", outputs_.hidden.size() + outputs_.pooled.size(), "values", "Output values checked");
+  stats.put("job.mismatches", mismatches, "values", "Outputs that differ from the reference model");
+
+  // The fixed-point datapath against double precision, over valid tokens.
+  const FloatOutputs f = float_forward(model_, weights_, inputs_, o, model_.ln_eps);
+  double max_err = 0, sum_err = 0;
+  uint64_t n = 0;
+  for (uint32_t b = 0; b < B; ++b)
+    for (uint32_t t = 0; t < inputs_.valid_len[b]; ++t)
+      for (uint32_t c = 0; c < H; ++c) {
+        const uint64_t i = (uint64_t{b} * S + t) * H + c;
+        const double e = std::fabs(fx::to_double(outputs_.hidden[i]) - f.hidden[i]);
+        max_err = std::max(max_err, e), sum_err += e, ++n;
+      }
+  double pooled_max = 0;
+  for (size_t i = 0; i < f.pooled.size(); ++i) pooled_max = std::max(pooled_max, std::fabs(fx::to_double(outputs_.pooled[i]) - f.pooled[i]));
+  stats.put_real("job.float.hidden_max_abs_error", max_err, "value", "Largest |accelerator - double-precision BERT| of a valid token's hidden state");
+  stats.put_real("job.float.hidden_mean_abs_error", n ? sum_err / double(n) : 0.0, "value", "Mean of the same");
+  stats.put_real("job.float.pooled_max_abs_error", pooled_max, "value", "Largest |accelerator - double-precision BERT| of the pooled output");
+
+  r.ok = mismatches == 0;
+  std::ostringstream m;
+  if (r.ok)
+    m << "bit-exact against the reference model (" << outputs_.hidden.size() + outputs_.pooled.size() << " values); vs double precision: max "
+      << max_err << ", mean " << (n ? sum_err / double(n) : 0.0) << " on the hidden states";
+  else
+    m << mismatches << " values differ from the reference model; first " << first;
+  r.message = m.str();
+  return r;
+}
+
+}  // namespace acc

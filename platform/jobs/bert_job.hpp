@@ -1,0 +1,53 @@
+// `--job bert`: a BERT encoder (zoo model or AccelTran model dict) with synthetic or safetensors
+// weights on token ids, embeddings or synthetic inputs. The firmware compiles it into descriptors
+// (firmware/apps/bert.c); the outputs (final hidden states, pooled output) are checked bit for bit
+// against the reference model and compared with a double-precision float BERT.
+#pragma once
+
+#include <memory>
+
+#include "bert/bert_reference.hpp"
+#include "bert/inputs.hpp"
+#include "bert/model.hpp"
+#include "bert/weights.hpp"
+#include "job.hpp"
+
+namespace acc {
+
+struct BertSpec {
+  std::string model = "bert-tiny";  // zoo name or model-dict .json
+  uint32_t layers = 0;              // run the first n layers only (0: all)
+  uint32_t seq = 128, batch = 4;
+  std::string valid_len;            // "n" or "n1,n2,...": valid tokens per sequence (default: all)
+  std::string tokens_file, embeddings_file, weights_file;
+  uint64_t seed = 1;
+  bool dynatran = true;
+  double tau = 0.01;
+  uint32_t topk = 0;
+  bool topk_exact = false;
+  bool pooler = true;
+  enum class Check { Auto, On, Off } check = Check::Auto;  // Auto: when the reference is cheap
+};
+
+class BertJob : public Job {
+ public:
+  explicit BertJob(const BertSpec& s) : spec_(s) {}
+  std::string describe() const override;
+  void load(Soc& soc) override;
+  JobResult check(Soc& soc, Stats& stats) override;
+
+  const bert::Model& model() const { return model_; }
+  const bert::Inputs& inputs() const { return inputs_; }
+  const bert::Outputs& outputs() const { return outputs_; }  // read back from DRAM by check()
+  bert::RunOptions run_options() const;
+
+ private:
+  BertSpec spec_;
+  bert::Model model_;
+  bert::Weights weights_;
+  bert::Inputs inputs_;
+  bert::Outputs outputs_;
+  uint32_t out_hidden_ = 0, out_pooled_ = 0;
+};
+
+}  // namespace acc
