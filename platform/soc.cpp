@@ -109,6 +109,16 @@ void Soc::collect_stats(Stats& s) const {
     area += um2;
   }
   s.put_real("area.total_mm2", area * 1e-6, "mm2", "Accelerator area: sum of the module areas");
+
+  // Figures derived from the others (the job's statistics, added before, give the batch).
+  const double secs = static_cast<double>(control_.active_cycles()) / cfg_.clock_hz();
+  s.put_real("perf.latency_s", secs, "s", "Accelerator active time of the job (the latency of the batch)");
+  s.put_real("perf.average_power_w", secs > 0 ? total_nj * 1e-9 / secs : 0.0, "W", "Total energy / active time");
+  const double seqs = s.get("job.bert.sequences");
+  if (seqs > 0) {
+    s.put_real("perf.throughput_seq_per_s", secs > 0 ? seqs / secs : 0.0, "sequences/s", "Sequences of the batch / latency");
+    s.put_real("perf.energy_per_sequence_nj", total_nj / seqs, "nJ", "Total energy / sequences");
+  }
 }
 
 }  // namespace acc

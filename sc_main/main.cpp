@@ -212,7 +212,6 @@ int run(int argc, char** argv) {
   stats.put_real("sim.simulated_seconds", sc_core::sc_time_stamp().to_seconds(), "s", "Simulated time at the end");
   stats.put_real("sim.cycles_per_wall_second", wall > 0 ? stats.get("control.active_cycles") / wall : 0.0, "cycles/s",
                  "Simulated accelerator cycles per wall-clock second");
-  acc::add_performance_stats(stats, cfg);
 
   std::cout << "  result            " << result.message << "\n";
   acc::print_summary(std::cout, stats, cfg);

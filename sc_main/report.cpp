@@ -59,18 +59,6 @@ std::string seconds(double s) {
 }
 }  // namespace
 
-void add_performance_stats(Stats& s, const HwConfig& cfg) {
-  const double secs = s.get("control.active_cycles") / cfg.clock_hz();
-  const double nj = s.get("energy.total_nj");
-  s.put_real("perf.latency_s", secs, "s", "Accelerator active time of the job (the latency of the batch)");
-  s.put_real("perf.average_power_w", secs > 0 ? nj * 1e-9 / secs : 0.0, "W", "Total energy / active time");
-  const double seqs = s.get("job.bert.sequences");
-  if (seqs > 0) {
-    s.put_real("perf.throughput_seq_per_s", secs > 0 ? seqs / secs : 0.0, "sequences/s", "Sequences of the batch / latency");
-    s.put_real("perf.energy_per_sequence_nj", nj / seqs, "nJ", "Total energy / sequences");
-  }
-}
-
 void print_summary(std::ostream& out, const Stats& s, const HwConfig& cfg) {
   const double cycles = s.get("control.active_cycles");
   const double secs = cycles / cfg.clock_hz();
@@ -86,6 +74,34 @@ void print_summary(std::ostream& out, const Stats& s, const HwConfig& cfg) {
   std::snprintf(line, sizeof line, "%.2f %% of %llu multipliers (lanes busy %.2f %%)", 100.0 * s.get("pe.mac_utilisation"),
                 static_cast<unsigned long long>(cfg.total_multipliers()), 100.0 * s.get("pe.lane_utilisation"));
   row("MAC utilisation", line);
+  if (s.get("pe.softmax_busy_cycles") + s.get("pe.layernorm_busy_cycles") > 0) {
+    std::snprintf(line, sizeof line, "softmax %.2f %%, layer-norm %.2f %%", 100.0 * s.get("pe.softmax_utilisation"),
+                  100.0 * s.get("pe.layernorm_utilisation"));
+    row("unit utilisation", line);
+  }
+  const double seqs = s.get("job.bert.sequences");
+  if (seqs > 0) {
+    std::snprintf(line, sizeof line, "%s sequences/s (%s per batch of %.0f), %s per sequence", human(s.get("perf.throughput_seq_per_s"), "").c_str(),
+                  seconds(secs).c_str(), seqs, human(s.get("perf.energy_per_sequence_nj") * 1e-9, "J").c_str());
+    row("throughput", line);
+    std::snprintf(line, sizeof line, "%.1f %% of the pruned tensors' values are zero (%.1f %% over valid tokens)",
+                  100.0 * s.get("sparsity.pruned_tensors.fraction"), 100.0 * s.get("sparsity.pruned_tensors.valid_fraction"));
+    row("sparsity", line);
+    std::string layers;
+    for (int l = 0; s.has("layers." + std::to_string(l) + ".cycles"); ++l) {
+      if (l == 12) {
+        layers += " ...";
+        break;
+      }
+      layers += (l ? ", " : "") + std::to_string(static_cast<uint64_t>(s.get("layers." + std::to_string(l) + ".cycles")));
+    }
+    if (!layers.empty()) row("layer cycles", layers);
+  }
+  const double stalls_dep = s.get("control.stall_dependency_cycles"), stalls_fetch = s.get("control.stall_fetch_cycles"),
+               stalls_window = s.get("control.stall_window_cycles");
+  std::snprintf(line, sizeof line, "data hazards %.0f, descriptor fetch %.0f, in-flight window %.0f cycles", stalls_dep, stalls_fetch,
+                stalls_window);
+  row("issue stalls", line);
   const double rd = s.get("dram.read_bytes"), wr = s.get("dram.write_bytes");
   std::snprintf(line, sizeof line, "%s read, %s written (%.1f %% of peak bandwidth)", human(rd, "B").c_str(), human(wr, "B").c_str(),
                 secs > 0 ? 100.0 * (rd + wr) / (cfg.main_memory.bandwidth_gbps * 1e9 * secs) : 0.0);

@@ -13,7 +13,4 @@ namespace acc {
 std::string stats_to_json(const Stats& s, const HwConfig& cfg);
 void print_summary(std::ostream& out, const Stats& s, const HwConfig& cfg);
 
-// Figures derived from the others: latency, throughput, energy per sequence, average power.
-void add_performance_stats(Stats& s, const HwConfig& cfg);
-
 }  // namespace acc

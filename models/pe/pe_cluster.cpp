@@ -101,6 +101,7 @@ void PeCluster::b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay
   }
   ++ops_[op];
   ++tag_stats(d.w[ACC_DESC_WORDS - 1]).ops;
+  op_spans_.emplace_back(issue, done);
   delay = clock_.to_time(done) - now;
   t.set_response_status(tlm::TLM_OK_RESPONSE);
 }
@@ -386,6 +387,13 @@ void PeCluster::collect_stats(Stats& s, const StatsContext& ctx) const {
   s.put("pe.topk_rows", topk_rows_, "rows", "Probability rows the top-k engine selected on");
   s.put("pe.topk_cycles", topk_cycles_, "cycles", "Quick-select cycles of the top-k engines");
   s.put("pe.topk_dropped", topk_dropped_, "values", "Non-zero probabilities top-k set to zero");
+  // Most compute ops in flight at once (heads of a layer, independent ops overlap on the PEs).
+  std::vector<std::pair<uint64_t, int>> events;
+  for (const auto& [b, e] : op_spans_) events.emplace_back(b, 1), events.emplace_back(e, -1);
+  std::sort(events.begin(), events.end(), [](const auto& x, const auto& y) { return x.first != y.first ? x.first < y.first : x.second < y.second; });
+  int64_t in_flight = 0, peak = 0;
+  for (const auto& ev : events) peak = std::max(peak, in_flight += ev.second);
+  s.put("pe.peak_concurrent_ops", static_cast<uint64_t>(peak), "ops", "Most compute descriptors in execution at the same time");
   const double active = static_cast<double>(ctx.active_cycles);
   auto util = [&](double busy, double units) { return active > 0 ? busy / (units * active) : 0.0; };
   const double lanes = static_cast<double>(cfg.total_lanes());

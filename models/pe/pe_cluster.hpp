@@ -103,6 +103,7 @@ class PeCluster : public sc_core::sc_module {
   std::vector<uint64_t> pe_busy_until_;
   uint32_t next_block_id_ = 0;
   std::map<uint32_t, TagStats> by_tag_;
+  std::vector<std::pair<uint64_t, uint64_t>> op_spans_;  // [issue, done) of every compute op
 
   // Totals.
   uint64_t ops_[256] = {};

@@ -1,6 +1,7 @@
 # Every statistic a run emits is documented in docs/statistics.md with the same unit.
 #   cmake -DCMD=acceltran-vp "-DARGS=arg|arg|..." -DDOC=docs/statistics.md -P stats_documented.cmake
-# Numeric path components (layer or head indices) are written N in the doc.
+# Numeric path components (layer indices) are written N in the doc, upper-case ones (tensor classes,
+# opcodes) NAME.
 cmake_minimum_required(VERSION 3.22)
 string(REPLACE "|" ";" args "${ARGS}")
 execute_process(COMMAND ${CMD} ${args} --quiet --stats-doc RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
@@ -16,6 +17,8 @@ foreach(line ${lines})
     set(unit "${CMAKE_MATCH_2}")
     string(REGEX REPLACE "\\.[0-9]+\\." ".N." key "${key}")
     string(REGEX REPLACE "\\.[0-9]+$" ".N" key "${key}")
+    string(REGEX REPLACE "\\.[A-Z][A-Z0-9_]*\\." ".NAME." key "${key}")
+    string(REGEX REPLACE "\\.[A-Z][A-Z0-9_]*$" ".NAME" key "${key}")
     string(FIND "${doc}" "| `${key}` | ${unit} |" at)
     if(at EQUAL -1)
       string(APPEND missing "  ${key} (${unit})\n")

@@ -1,0 +1,130 @@
+// BERT end to end: the firmware compiles the encoder into descriptors, every op runs on the
+// accelerator, the outputs are bit-exact against the reference model and close to a
+// double-precision BERT; DynaTran applies where REFERENCE §2 says; sparsity is counted over all
+// elements and over valid tokens; the cycles of softmax follow the unmasked entries.
+#include <gtest/gtest.h>
+
+#include "bert_job.hpp"
+#include "regmap.hpp"
+#include "vp_test.hpp"
+
+using namespace acc;
+using acc::test::stat;
+
+namespace {
+
+test::RunOutcome run_bert(const BertSpec& spec, const HwConfig& cfg) {
+  BertJob job(spec);
+  auto out = test::run_job(job, cfg);
+  EXPECT_TRUE(out.finished) << out.fault;
+  EXPECT_TRUE(out.result.ok) << out.result.message;
+  EXPECT_EQ(out.stats.get("job.checked", -1), 1);
+  EXPECT_EQ(out.stats.get("job.mismatches", -1), 0);
+  EXPECT_EQ(stat(out.stats, "control.errors"), 0);
+  return out;
+}
+
+BertSpec spec(const char* model, uint32_t seq, uint32_t batch) {
+  BertSpec s;
+  s.model = model, s.seq = seq, s.batch = batch, s.check = BertSpec::Check::On;
+  return s;
+}
+
+}  // namespace
+
+TEST(Bert, NanoWholeModelOnEdge) {
+  auto out = run_bert(spec("bert-nano", 128, 4), load_hw_config("edge"));
+  // Every op ran on the accelerator: per layer 3 projections, per (sequence, head) a score
+  // matmul, a softmax and a P.V, the output projection, 2 FFN matmuls, 2 adds, 2 layer norms.
+  EXPECT_EQ(stat(out.stats, "pe.ops.SOFTMAX"), 4 * 2);
+  EXPECT_EQ(stat(out.stats, "pe.ops.LAYERNORM"), 1 + 2);  // embedding + 2 per layer
+  EXPECT_EQ(stat(out.stats, "pe.ops.ADD"), 1 + 4 + 2);    // position+type, 4 word+position, 2 residuals
+  EXPECT_EQ(stat(out.stats, "pe.ops.MATMUL"), 3 + 2 * 8 + 1 + 2 + 1);
+  // Dense MACs: the encoder (REFERENCE §1.4) plus the pooler.
+  const bert::Model m = bert::zoo_model("bert-nano");
+  EXPECT_EQ(stat(out.stats, "pe.dense_macs"), double(m.encoder_macs(128) * 4 + 4 * 32 * 32));
+  // The attention ops of the 2 heads x 4 sequences are independent: they execute concurrently.
+  EXPECT_GE(stat(out.stats, "pe.peak_concurrent_ops"), 4);
+}
+
+TEST(Bert, NanoIsCloseToDoublePrecisionWithoutPruning) {
+  BertSpec s = spec("bert-nano", 64, 2);
+  s.dynatran = false;
+  auto out = run_bert(s, load_hw_config("edge"));
+  // docs/validation.md states the tolerance: the Q4.16 datapath stays within 2e-3 of double
+  // precision on the zoo's small models with synthetic weights.
+  EXPECT_LT(stat(out.stats, "job.float.hidden_max_abs_error"), 2e-3);
+  EXPECT_LT(stat(out.stats, "job.float.pooled_max_abs_error"), 2e-3);
+  EXPECT_GT(stat(out.stats, "job.float.hidden_max_abs_error"), 0);  // fixed point is not float
+}
+
+TEST(Bert, TinyWholeModelOnEdgeWithPaddingAndDynatran) {
+  BertSpec s = spec("bert-tiny", 128, 4);
+  s.valid_len = "128,100,57,9";
+  auto out = run_bert(s, load_hw_config("edge"));
+  EXPECT_GT(stat(out.stats, "sparsity.pruned_tensors.fraction"), 0.01);
+  // Padded key columns are zero probabilities: more sparsity over all elements than over valid tokens.
+  EXPECT_GT(stat(out.stats, "sparsity.PROBS.fraction"), stat(out.stats, "sparsity.PROBS.valid_fraction"));
+  EXPECT_LT(stat(out.stats, "pe.effectual_macs"), stat(out.stats, "pe.dense_macs"));
+  EXPECT_GT(stat(out.stats, "layers.1.cycles"), 0);
+  EXPECT_GT(stat(out.stats, "perf.throughput_seq_per_s"), 0);
+}
+
+TEST(Bert, TinyIsCloseToDoublePrecisionWithoutPruning) {
+  BertSpec s = spec("bert-tiny", 128, 2);
+  s.dynatran = false;
+  auto out = run_bert(s, load_hw_config("edge"));
+  EXPECT_LT(stat(out.stats, "job.float.hidden_max_abs_error"), 1e-2);
+  EXPECT_LT(stat(out.stats, "job.float.hidden_mean_abs_error"), 1e-3);
+}
+
+TEST(Bert, TinyOnServerWithExactTopK) {
+  BertSpec s = spec("bert-tiny", 64, 4);
+  s.topk = 8;
+  s.topk_exact = true;
+  auto out = run_bert(s, load_hw_config("server"));
+  EXPECT_EQ(stat(out.stats, "pe.topk_rows"), 2 * 2 * 4 * 64);  // every row of every (layer, head, sequence)
+  EXPECT_GT(stat(out.stats, "pe.topk_cycles"), 0);
+  // Exactly 8 probabilities survive top-k per row (before DynaTran prunes some of those).
+  EXPECT_GE(stat(out.stats, "sparsity.PROBS.zeros"), double(2 * 2 * 4 * 64) * (64 - 8));
+}
+
+TEST(Bert, OneLayerOfBertBaseOnServer) {
+  BertSpec s = spec("bert-base", 128, 1);
+  s.layers = 1;
+  s.dynatran = false;
+  auto out = run_bert(s, load_hw_config("server"));
+  EXPECT_EQ(stat(out.stats, "job.bert.layers"), 1);
+  EXPECT_LT(stat(out.stats, "job.float.hidden_max_abs_error"), 1e-2);
+}
+
+TEST(Bert, SmallBuffersGroupSequencesAndTileWeights) {
+  // 0.25 MB of activation buffer holds one bert-tiny sequence of 64 tokens at a time, and 0.125
+  // MB of weight buffer makes the FFN weights stream in column tiles.
+  HwConfig cfg = load_hw_config("edge", {"activation_buffer_size=0.25", "weight_buffer_size=0.125", "mask_buffer_size=0.0625"});
+  auto out = run_bert(spec("bert-tiny", 64, 3), cfg);
+  EXPECT_EQ(stat(out.stats, "job.bert.group"), 1);
+  EXPECT_GT(stat(out.stats, "control.descriptors_by_op.MATMUL"), 3 * (3 + 3 * 2 + 1 + 2) * 2);
+}
+
+TEST(Bert, DynatranAppliesWhereTheReferenceSays) {
+  // A large tau prunes every class DynaTran applies to, and never embeddings, layer-norm outputs
+  // or residual sums (REFERENCE §2). Two or three valid keys keep probabilities above tau.
+  BertSpec s = spec("bert-nano", 32, 2);
+  s.tau = 0.2;
+  s.valid_len = "2,3";
+  auto out = run_bert(s, load_hw_config("edge"));
+  for (const char* c : {"Q", "K", "V", "SCORES", "PROBS", "CONTEXT", "ATTN_OUT", "FFN1", "FFN2", "POOLER"})
+    EXPECT_GT(stat(out.stats, std::string("sparsity.") + c + ".pruned"), 0) << c;
+  for (const char* c : {"EMBEDDING", "LAYERNORM", "RESIDUAL"}) EXPECT_EQ(stat(out.stats, std::string("sparsity.") + c + ".pruned"), 0) << c;
+}
+
+TEST(Bert, SoftmaxCyclesAreTheUnmaskedEntries) {
+  // Valid lengths 5 and 16 of 16: every one of the 16 rows of a (sequence, head) costs one
+  // exponential per unmasked column on a softmax unit.
+  BertSpec s = spec("bert-nano", 16, 2);
+  s.valid_len = "5,16";
+  auto out = run_bert(s, load_hw_config("edge"));
+  EXPECT_EQ(stat(out.stats, "pe.softmax_busy_cycles"), 2 /*heads*/ * 16 /*rows*/ * (5 + 16));
+  EXPECT_EQ(stat(out.stats, "sparsity.PROBS.valid_elements"), 2 * (5 * 5 + 16 * 16));
+}

@@ -1,0 +1,202 @@
+// Models (zoo, AccelTran's model dicts), weights (synthetic, safetensors) and inputs (token files,
+// .npy embeddings, valid lengths): formats accepted as is, bad input rejected by name.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <unistd.h>
+
+#include "bert/inputs.hpp"
+#include "bert/model.hpp"
+#include "bert/weights.hpp"
+#include "fixed_point.hpp"
+
+using namespace acc;
+using namespace acc::bert;
+
+namespace {
+std::string temp_file(const std::string& suffix, const std::string& content) {
+  std::string name = "/tmp/acc_test_XXXXXX" + suffix;
+  const int fd = mkstemps(name.data(), static_cast<int>(suffix.size()));
+  if (fd >= 0) close(fd);
+  std::ofstream(name, std::ios::binary) << content;
+  return name;
+}
+template <typename E, typename F>
+std::string error_of(F f) {
+  try {
+    f();
+  } catch (const E& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST(BertModel, ZooShapesAndMacs) {
+  // REFERENCE §1.4: MACs per 128-token sequence.
+  EXPECT_EQ(zoo_model("bert-tiny").encoder_macs(128), 58720256u);
+  EXPECT_EQ(zoo_model("bert-base").encoder_macs(128), 11173625856u);
+  EXPECT_NEAR(double(zoo_model("bert-large").encoder_macs(128)), 39.46e9, 0.01e9);
+  const Model nano = zoo_model("bert-nano");
+  EXPECT_EQ(nano.layers.size(), 1u);
+  EXPECT_EQ(nano.hidden, 32u);
+  EXPECT_EQ(nano.layers[0].heads, 2u);
+  EXPECT_EQ(nano.layers[0].head_dim, 16u);
+  EXPECT_EQ(nano.layers[0].ffn, std::vector<uint32_t>{64});
+  for (auto [name, l, h, heads, f] : {std::tuple{"bert-mini", 4u, 256u, 4u, 1024u}, {"bert-small", 4u, 512u, 8u, 2048u},
+                                      {"bert-medium", 8u, 512u, 8u, 2048u}, {"bert-large", 24u, 1024u, 16u, 4096u}}) {
+    const Model m = zoo_model(name);
+    EXPECT_EQ(m.layers.size(), l);
+    EXPECT_EQ(m.hidden, h);
+    EXPECT_EQ(m.layers[0].heads, heads);
+    EXPECT_EQ(m.layers[0].ffn[0], f);
+  }
+  EXPECT_NE(error_of<ModelError>([] { zoo_model("bert-huge"); }).find("the zoo has bert-nano"), std::string::npos);
+  EXPECT_EQ(zoo_model("bert-base").truncated(1).layers.size(), 1u);
+}
+
+TEST(BertModel, AccelTranModelDictsAreAcceptedAsIs) {
+  // AccelTran's own files: bert_nano.json lists two layers but l = 1; bert_tiny.json's heads are
+  // "sa_sdp_164" (head dim 164, wider than hidden: read as written).
+  const Model nano = model_from_dict(
+      R"({"l": 1, "o": [["sa_sdp_16", "sa_sdp_16"], ["sa_sdp_16", "sa_sdp_16"]], "h": [32, 32], "f": [[64], [64]]})", "nano.json");
+  EXPECT_EQ(nano.layers.size(), 1u);
+  EXPECT_EQ(nano.layers[0].heads, 2u);
+  EXPECT_EQ(nano.layers[0].head_dim, 16u);
+  EXPECT_EQ(nano.encoder_macs(128), zoo_model("bert-nano").encoder_macs(128));
+  const Model tiny = model_from_dict(
+      R"({"l": 2, "o": [["sa_sdp_164", "sa_sdp_164"], ["sa_sdp_164", "sa_sdp_164"]], "h": [128, 128], "f": [[512], [512]]})", "tiny.json");
+  EXPECT_EQ(tiny.layers.size(), 2u);
+  EXPECT_EQ(tiny.layers[1].head_dim, 164u);
+  EXPECT_EQ(tiny.layers[1].attention(), 328u);
+}
+
+TEST(BertModel, BadModelDictsAreNamed) {
+  auto err = [](const std::string& j) { return error_of<ModelError>([&] { model_from_dict(j, "m.json"); }); };
+  EXPECT_NE(err("{").find("m.json: malformed JSON"), std::string::npos);
+  EXPECT_NE(err(R"({"l": 1, "o": [["sa_sdp_16"]], "h": [32]})").find("missing key 'f'"), std::string::npos);
+  EXPECT_NE(err(R"({"l": 2, "o": [["sa_sdp_16"]], "h": [32], "f": [[64]]})").find("'o' must list at least 2 layers"), std::string::npos);
+  EXPECT_NE(err(R"({"l": 1, "o": [["c_5_16"]], "h": [32], "f": [[64]]})").find("layer 0 head 0: 'c_5_16' is not"), std::string::npos);
+  EXPECT_NE(err(R"({"l": 2, "o": [["sa_sdp_16"], ["sa_sdp_16"]], "h": [32, 64], "f": [[64], [64]]})").find("layer 1 has hidden size 64"),
+            std::string::npos);
+  EXPECT_NE(err(R"({"l": 1, "o": [["sa_sdp_16", "sa_sdp_8"]], "h": [32], "f": [[64]]})").find("heads of different sizes"),
+            std::string::npos);
+}
+
+TEST(BertWeights, SyntheticWeightsAreDeterministicPerTensor) {
+  const Model m = zoo_model("bert-nano");
+  const Weights a = synthetic_weights(m, 7), b = synthetic_weights(m, 7), c = synthetic_weights(m, 8);
+  EXPECT_EQ(a.layers[0].wq, b.layers[0].wq);
+  EXPECT_NE(a.layers[0].wq, c.layers[0].wq);
+  EXPECT_EQ(a.layers[0].wq.size(), 32u * 32u);
+  EXPECT_EQ(a.layers[0].ffn_w[0].size(), 32u * 64u);
+  EXPECT_EQ(a.layers[0].ffn_w[1].size(), 64u * 32u);
+  std::vector<int32_t> r1(32), r2(32);
+  a.word.row(2023, r1.data());
+  b.word.row(2023, r2.data());
+  EXPECT_EQ(r1, r2);
+  // Roughly unit-scale linear weights: std of wv ~ 1/sqrt(32).
+  double sq = 0;
+  for (int32_t v : a.layers[0].wv) sq += fx::to_double(v) * fx::to_double(v);
+  EXPECT_NEAR(std::sqrt(sq / a.layers[0].wv.size()), 1.0 / std::sqrt(32.0), 0.03);
+}
+
+TEST(BertWeights, SafetensorsRoundTripWithHuggingFaceNames) {
+  const Model m = zoo_model("bert-nano");
+  const Weights w = synthetic_weights(m, 3);
+  const std::string path = temp_file(".safetensors", "");
+  save_safetensors(m, w, path);
+  const Weights r = load_safetensors(m, path);
+  EXPECT_EQ(r.layers[0].wq, w.layers[0].wq);  // transposed out and back
+  EXPECT_EQ(r.layers[0].ffn_w[1], w.layers[0].ffn_w[1]);
+  EXPECT_EQ(r.pool_w, w.pool_w);
+  EXPECT_EQ(r.emb_g, w.emb_g);
+  std::vector<int32_t> a(32), b(32);
+  w.word.row(30000, a.data());
+  r.word.row(30000, b.data());
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(r.saturated, 0u);
+  std::remove(path.c_str());
+}
+
+namespace {
+// A minimal safetensors file with the given header entries (F32 zeros for the data).
+std::string safetensors(const std::string& entries, uint64_t data_bytes) {
+  std::string h = "{" + entries + "}";
+  while (h.size() % 8) h += ' ';
+  std::string out(8, '\0');
+  const uint64_t n = h.size();
+  std::memcpy(out.data(), &n, 8);
+  return out + h + std::string(data_bytes, '\0');
+}
+}  // namespace
+
+TEST(BertWeights, MissingAndMisShapedTensorsAreNamed) {
+  const Model m = zoo_model("bert-nano");
+  const std::string empty = temp_file(".safetensors", safetensors(R"("x": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]})", 4));
+  EXPECT_NE(error_of<WeightsError>([&] { load_safetensors(m, empty); }).find("tensor 'embeddings.word_embeddings.weight' is missing"),
+            std::string::npos);
+  const uint64_t bytes = 30522ull * 16 * 4;
+  const std::string wrong = temp_file(
+      ".safetensors",
+      safetensors(R"("bert.embeddings.word_embeddings.weight": {"dtype": "F32", "shape": [30522, 16], "data_offsets": [0, )" +
+                      std::to_string(bytes) + "]}",
+                  bytes));
+  EXPECT_NE(error_of<WeightsError>([&] { load_safetensors(m, wrong); })
+                .find("tensor 'bert.embeddings.word_embeddings.weight' has shape [30522, 16], the model needs [30522, 32]"),
+            std::string::npos);
+  const std::string junk = temp_file(".safetensors", "not a safetensors file at all");
+  EXPECT_NE(error_of<WeightsError>([&] { load_safetensors(m, junk); }).find("not a safetensors file"), std::string::npos);
+  EXPECT_NE(error_of<WeightsError>([&] { load_safetensors(m, "/nonexistent.safetensors"); }).find("cannot open"), std::string::npos);
+  const Model odd = model_from_dict(R"({"l": 1, "o": [["sa_sdp_164", "sa_sdp_164"]], "h": [128], "f": [[512]]})", "t.json");
+  EXPECT_NE(error_of<WeightsError>([&] { load_safetensors(odd, empty); }).find("heads x head_dim = hidden"), std::string::npos);
+  for (const auto& f : {empty, wrong, junk}) std::remove(f.c_str());
+}
+
+TEST(BertInputs, TokenFilesAndValidLengths) {
+  const Model m = zoo_model("bert-nano");
+  const std::string f = temp_file(".txt", "101 2023 2003 102\n\n101,7592,102\n");
+  const Inputs in = tokens_from_file(m, f, 8);
+  EXPECT_EQ(in.batch, 2u);
+  EXPECT_EQ(in.valid_len, (std::vector<uint32_t>{4, 3}));
+  EXPECT_EQ(in.tokens.size(), 16u);
+  EXPECT_EQ(in.tokens[8], 101u);
+  EXPECT_EQ(in.tokens[7], 0u);  // padding
+  EXPECT_NE(error_of<InputError>([&] { tokens_from_file(m, f, 3); }).find("4 tokens, more than --seq 3"), std::string::npos);
+  const std::string bad = temp_file(".txt", "101 99999999\n");
+  EXPECT_NE(error_of<InputError>([&] { tokens_from_file(m, bad, 8); }).find("outside the vocabulary"), std::string::npos);
+  EXPECT_EQ(parse_valid_lengths("", 16, 3), (std::vector<uint32_t>{16, 16, 16}));
+  EXPECT_EQ(parse_valid_lengths("5", 16, 2), (std::vector<uint32_t>{5, 5}));
+  EXPECT_EQ(parse_valid_lengths("5,9", 16, 2), (std::vector<uint32_t>{5, 9}));
+  EXPECT_NE(error_of<InputError>([] { parse_valid_lengths("5,9,1", 16, 2); }).find("3 lengths for a batch of 2"), std::string::npos);
+  EXPECT_NE(error_of<InputError>([] { parse_valid_lengths("17", 16, 2); }).find("within 1..16"), std::string::npos);
+  const Inputs s = synthetic_tokens(m, 16, 2, {16, 5}, 1);
+  EXPECT_EQ(s.tokens[0], 101u);
+  EXPECT_EQ(s.tokens[16 + 4], 102u);
+  EXPECT_EQ(s.tokens[16 + 5], 0u);
+  for (const auto& p : {f, bad}) std::remove(p.c_str());
+}
+
+TEST(BertInputs, NumpyEmbeddings) {
+  const Model m = zoo_model("bert-nano");
+  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 4, 32), }";
+  while ((10 + header.size() + 1) % 64) header += ' ';
+  header += '\n';
+  std::string npy = std::string("\x93NUMPY\x01\x00", 8);
+  const uint16_t hl = static_cast<uint16_t>(header.size());
+  npy.append(reinterpret_cast<const char*>(&hl), 2);
+  npy += header;
+  std::vector<float> data(2 * 4 * 32);
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<float>(i) / 256.0f;
+  npy.append(reinterpret_cast<const char*>(data.data()), data.size() * 4);
+  const std::string f = temp_file(".npy", npy);
+  const Inputs in = embeddings_from_npy(m, f, 4, "3,4");
+  EXPECT_FALSE(in.from_tokens);
+  EXPECT_EQ(in.batch, 2u);
+  EXPECT_EQ(in.valid_len, (std::vector<uint32_t>{3, 4}));
+  EXPECT_EQ(in.embeddings[5], fx::from_double(5.0 / 256.0));
+  EXPECT_NE(error_of<InputError>([&] { embeddings_from_npy(m, f, 8, ""); }).find("embeddings must be [batch, 8, 32]"), std::string::npos);
+  std::remove(f.c_str());
+}

@@ -1,0 +1,49 @@
+// The non-linear primitives against double precision, and the determinism of their tables.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "fixed_point.hpp"
+#include "fx_math.hpp"
+
+using namespace acc;
+
+TEST(FxMath, SeriesFunctionsMatchTheLibrary) {
+  for (double y = 0; y <= 16; y += 0.37) EXPECT_NEAR(fx::series_exp_neg(y), std::exp(-y), 1e-15 + 1e-13 * std::exp(-y)) << y;
+  for (double x = -6; x <= 6; x += 0.13) EXPECT_NEAR(fx::series_erf(x), std::erf(x), 1e-13) << x;
+  for (double x = -8; x <= 8; x += 0.11) EXPECT_NEAR(fx::series_tanh(x), std::tanh(x), 1e-13) << x;
+}
+
+TEST(FxMath, ExpNegWithinOneLsb) {
+  EXPECT_EQ(fx::exp_neg(0), fx::kOne);
+  EXPECT_EQ(fx::exp_neg(5), fx::kOne);  // positive arguments clamp to e^0
+  EXPECT_EQ(fx::exp_neg(-(int64_t{16} << 16)), 0);
+  EXPECT_EQ(fx::exp_neg(-(int64_t{40} << 16)), 0);
+  for (int64_t d = 0; d > -(int64_t{16} << 16); d -= 997) {
+    const double want = std::exp(double(d) / 65536.0) * 65536.0;
+    EXPECT_NEAR(fx::exp_neg(d), want, 1.0) << d;
+  }
+}
+
+TEST(FxMath, GeluAndTanhWithinOneLsb) {
+  for (int32_t x = fx::kMin; x <= fx::kMax; x += 331) {
+    const double v = fx::to_double(x);
+    EXPECT_NEAR(fx::gelu(x), 0.5 * v * (1 + std::erf(v / std::sqrt(2.0))) * 65536.0, 1.0) << v;
+    EXPECT_NEAR(fx::tanh_fx(x), std::tanh(v) * 65536.0, 1.0) << v;
+  }
+  EXPECT_EQ(fx::gelu(0), 0);
+  EXPECT_EQ(fx::tanh_fx(0), 0);
+  EXPECT_EQ(fx::gelu(fx::kMax), fx::kMax - 0);  // gelu(x) ~ x for large x
+}
+
+TEST(FxMath, IntegerSquareRootAndRoundedDivision) {
+  for (uint64_t v : {0ull, 1ull, 2ull, 3ull, 4ull, 15ull, 16ull, 17ull, 1ull << 40, (1ull << 52) + 12345, (1ull << 62) - 1}) {
+    const uint64_t r = fx::isqrt(v);
+    EXPECT_LE(r * r, v);
+    EXPECT_GT((r + 1) * (r + 1), v);
+  }
+  EXPECT_EQ(fx::div_round(7, 2), 4);    // 3.5 -> 4
+  EXPECT_EQ(fx::div_round(-7, 2), -3);  // -3.5 -> -3 (half up)
+  EXPECT_EQ(fx::div_round(-8, 3), -3);  // -2.67 -> -3
+  EXPECT_EQ(fx::div_round(10, 5), 2);
+}

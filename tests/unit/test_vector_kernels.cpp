@@ -1,0 +1,141 @@
+// The PE cluster's vector kernels (tile-wise, quick-select top-k) against the reference model's
+// plain implementations, bit for bit; and the semantics the issue names.
+#include <gtest/gtest.h>
+
+#include "fixed_point.hpp"
+#include "fx_math.hpp"
+#include "reference.hpp"
+#include "vector_kernels.hpp"
+
+using namespace acc;
+
+namespace {
+std::vector<int32_t> random_q(uint64_t n, uint64_t seed, int32_t range, double zeros = 0) {
+  std::vector<int32_t> v(n);
+  for (auto& x : v) {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    const bool zero = static_cast<double>((seed >> 40) % 1000) < zeros * 1000;
+    x = zero ? 0 : static_cast<int32_t>((seed >> 20) % (2 * range + 1)) - range;
+  }
+  return v;
+}
+SoftmaxSpec spec(uint32_t rows, uint32_t cols, uint32_t valid, uint32_t topk, bool exact, bool prune, int32_t tau) {
+  return SoftmaxSpec{rows, cols, valid, fx::from_double(0.125), topk, exact, prune, tau, 16, 16, 16};
+}
+}  // namespace
+
+TEST(VectorKernels, SoftmaxMatchesTheReference) {
+  for (uint32_t cols : {5u, 16u, 37u, 128u})
+    for (uint32_t topk : {0u, 3u, 200u})
+      for (bool exact : {false, true})
+        for (bool prune : {false, true}) {
+          const uint32_t rows = 19, valid = cols > 4 ? cols - 3 : cols;
+          auto s = random_q(uint64_t{rows} * cols, cols * 31 + topk, 6 * fx::kOne);
+          std::vector<int32_t> out(s.size(), 0x55);
+          const SoftmaxSpec sp = spec(rows, cols, valid, topk, exact, prune, fx::from_double(0.01));
+          softmax_rows({s.data(), cols}, {out.data(), cols}, sp);
+          ref::SoftmaxParams rp{valid, sp.scale, topk, exact, prune, sp.tau};
+          ASSERT_EQ(out, ref::softmax(s, rows, cols, rp)) << cols << " " << topk << " " << exact << " " << prune;
+        }
+}
+
+TEST(VectorKernels, SoftmaxInPlace) {
+  auto s = random_q(16 * 40, 3, 4 * fx::kOne);
+  const auto want = ref::softmax(s, 16, 40, {33, fx::from_double(0.125)});
+  softmax_rows({s.data(), 40}, {s.data(), 40}, spec(16, 40, 33, 0, false, false, 0));
+  EXPECT_EQ(s, want);
+}
+
+TEST(VectorKernels, ZeroedScoresStillTakePartMaskedOnesDoNot) {
+  // Row: [0, 0, 1.0, 9 masked columns]. A zero score (DynaTran's ZERO) still costs an exponential
+  // and gets probability e^(0 - m)/sum; a masked column (MASK) gets 0 and costs nothing.
+  std::vector<int32_t> s(12, fx::kOne * 3), out(12);
+  s[0] = s[1] = 0;
+  s[2] = fx::kOne;
+  SoftmaxSpec sp = spec(1, 12, 3, 0, false, false, 0);
+  sp.scale = fx::kOne;
+  const SoftmaxOutcome o = softmax_rows({s.data(), 12}, {out.data(), 12}, sp);
+  EXPECT_GT(out[0], 0);
+  EXPECT_EQ(out[0], out[1]);
+  EXPECT_GT(out[2], out[0]);
+  for (int j = 3; j < 12; ++j) EXPECT_EQ(out[j], 0);
+  EXPECT_EQ(o.tile_unmasked[0], 3u);  // three exponentials on the softmax unit
+  EXPECT_NEAR(out[0] + out[1] + out[2], fx::kOne, 2);
+}
+
+TEST(VectorKernels, TopKTieSemantics) {
+  // Probabilities after softmax of [2, 1, 2, 2, 0]: three equal largest values.
+  std::vector<int32_t> s = {2 * fx::kOne, fx::kOne, 2 * fx::kOne, 2 * fx::kOne, 0}, strict(5), exact(5);
+  SoftmaxSpec sp = spec(1, 5, 5, 2, false, false, 0);
+  sp.scale = fx::kOne;
+  softmax_rows({s.data(), 5}, {strict.data(), 5}, sp);  // AccelTran: strictly greater than the 2nd largest
+  sp.topk_exact = true;
+  softmax_rows({s.data(), 5}, {exact.data(), 5}, sp);  // a sorter: exactly 2, lowest index first
+  int kept_strict = 0, kept_exact = 0;
+  for (int j = 0; j < 5; ++j) kept_strict += strict[j] != 0, kept_exact += exact[j] != 0;
+  EXPECT_EQ(kept_strict, 0);  // the 2nd largest ties with the largest: nothing is strictly greater
+  EXPECT_EQ(kept_exact, 2);
+  EXPECT_NE(exact[0], 0);
+  EXPECT_NE(exact[2], 0);
+  EXPECT_EQ(exact[3], 0);
+  // k >= the row length bypasses top-k.
+  std::vector<int32_t> all(5);
+  sp.topk = 5;
+  softmax_rows({s.data(), 5}, {all.data(), 5}, sp);
+  for (int j = 0; j < 5; ++j) EXPECT_NE(all[j], 0);
+}
+
+TEST(VectorKernels, QuickSelectFindsTheKthLargestAndCountsCycles) {
+  std::vector<int32_t> v = {5, 9, 1, 7, 3, 8, 2, 6, 4, 0};  // 10 values
+  // Pivot v[5] = 8: greater {9} (1), equal 1 -> k=2 found in the first iteration.
+  QuickSelect q = quick_select(v, 2, 4);
+  EXPECT_EQ(q.kth, 8);
+  EXPECT_EQ(q.iterations, 1u);
+  EXPECT_EQ(q.cycles, 3u /*fill ceil(10/4)*/ + 1u /*ceil(k/4)*/ + (3u + 4u) /*ceil(10/4) + 4*/);
+  for (uint32_t k = 1; k <= 10; ++k) EXPECT_EQ(quick_select(v, k, 4).kth, int32_t(10 - k));
+  // A second iteration on the 'less' side: k = 6 of the 10, pivot 8 -> k = 4 in {5,7,1,3,2,6,4,0}.
+  q = quick_select(v, 6, 4);
+  EXPECT_EQ(q.kth, 4);
+  EXPECT_GE(q.iterations, 2u);
+}
+
+TEST(VectorKernels, LayerNormMatchesTheReferenceAndCountsZeros) {
+  const uint32_t rows = 21, cols = 40;
+  auto x = random_q(uint64_t{rows} * cols, 11, 3 * fx::kOne, 0.2);
+  auto g = random_q(cols, 12, fx::kOne), b = random_q(cols, 13, fx::kOne / 4);
+  std::vector<int32_t> y(x.size());
+  const auto zeros = layernorm_rows({x.data(), cols}, {y.data(), cols}, g.data(), b.data(), {rows, cols, 0, 16, 16});
+  EXPECT_EQ(y, ref::layernorm(x, rows, cols, g, b, 0));
+  uint64_t total = 0, direct = 0;
+  for (uint32_t z : zeros) total += z;
+  for (int32_t v : x) direct += v == 0;
+  EXPECT_EQ(total, direct);
+  ASSERT_EQ(zeros.size(), 2u * 3u);  // 2 row blocks x 3 column tiles
+  // A constant row has zero variance: the output is beta.
+  std::vector<int32_t> c(cols, 12345), out(cols);
+  layernorm_rows({c.data(), cols}, {out.data(), cols}, g.data(), b.data(), {1, cols, 0, 16, 16});
+  EXPECT_EQ(out, b);
+}
+
+TEST(VectorKernels, AddMatchesTheReferenceAndSaturates) {
+  auto a = random_q(30 * 20, 21, fx::kMax, 0.3), b = random_q(30 * 20, 22, fx::kMax, 0.3);
+  std::vector<int32_t> c(a.size());
+  const auto active = add_tiles({a.data(), 20}, {b.data(), 20}, {c.data(), 20}, 30, 20, 16, 16);
+  EXPECT_EQ(c, ref::add(a, b));
+  uint64_t n = 0;
+  for (uint32_t x : active) n += x;
+  uint64_t direct = 0;
+  for (size_t i = 0; i < a.size(); ++i) direct += (a[i] | b[i]) != 0;
+  EXPECT_EQ(n, direct);
+}
+
+TEST(VectorKernels, MatmulEpilogueMatchesTheReference) {
+  const uint32_t m = 9, k = 33, n = 21;
+  auto a = random_q(uint64_t{m} * k, 31, fx::kOne), b = random_q(uint64_t{k} * n, 32, fx::kOne / 2), bias = random_q(n, 33, fx::kOne);
+  for (auto act : {Activation::None, Activation::Gelu, Activation::Tanh}) {
+    std::vector<int32_t> c(uint64_t{m} * n);
+    matmul_values({a.data(), k}, {b.data(), n}, {c.data(), n}, {m, k, n, false}, {bias.data(), true, fx::from_double(0.2), act});
+    const ref::Act ra = act == Activation::Gelu ? ref::Act::Gelu : act == Activation::Tanh ? ref::Act::Tanh : ref::Act::None;
+    EXPECT_EQ(c, ref::matmul(a, b, m, k, n, false, true, fx::from_double(0.2), &bias, ra));
+  }
+}
