@@ -13,7 +13,7 @@ DramLayout::DramLayout(const Soc& soc)
 uint32_t DramLayout::alloc(uint64_t bytes, const std::string& what) {
   const uint64_t pa = next_;
   if (bytes > end_ - pa)
-    throw std::runtime_error("DRAM too small for " + what + ": needs " + std::to_string((pa + bytes - ACC_MAP_DRAM_BASE) >> 20) +
+    throw ConfigError("DRAM too small for " + what + ": needs " + std::to_string((pa + bytes - ACC_MAP_DRAM_BASE) >> 20) +
                              " MiB (raise main_memory.size_mb)");
   next_ = (pa + bytes + 4095) & ~uint64_t{4095};
   return static_cast<uint32_t>(pa);

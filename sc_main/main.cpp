@@ -187,6 +187,8 @@ int run(int argc, char** argv) {
     throw UsageError(e.what());
   } catch (const acc::bert::InputError& e) {
     throw UsageError(e.what());
+  } catch (const acc::ConfigError& e) {
+    throw UsageError(e.what());
   }
 
   std::cout << "acceltran-vp: " << the_job->describe() << " on " << cfg.name << " (" << cfg.pe << " PEs x " << cfg.lanes_per_pe
