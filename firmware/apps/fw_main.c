@@ -10,7 +10,7 @@ uint32_t run_bert(acc_dev_t *dev, fw_bert_args_t *a);
 
 static uint32_t run_matmul(acc_dev_t *dev, const fw_matmul_args_t *a) {
   if (a->prune) hal_write32(dev->regs + ACC_REG_DYNATRAN_TAU, a->tau);
-  acc_gemm_t g = {a->m, a->k, a->n, a->a_pa, a->b_pa, a->c_pa, a->prune ? ACC_MATMUL_PRUNE_OUT : 0u, 0};
+  acc_gemm_t g = {a->m, a->k, a->n, a->a_pa, a->b_pa, a->c_pa, a->prune ? ACC_MATMUL_PRUNE_OUT : 0u, a->max_tile};
   return acc_gemm(dev, &g);
 }
 

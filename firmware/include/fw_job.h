@@ -34,6 +34,7 @@ typedef struct fw_matmul_args {
   uint32_t a_pa, b_pa, c_pa;
   uint32_t prune; /* 1: DynaTran at the output with tau */
   uint32_t tau;
+  uint32_t max_tile; /* cap on the M and N tile (0: the driver's default) */
 } fw_matmul_args_t;
 
 enum fw_fault_kind {

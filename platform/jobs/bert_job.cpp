@@ -64,8 +64,9 @@ void BertJob::load(Soc& soc) {
   a.layers = static_cast<uint32_t>(model_.layers.size());
   a.hidden = H, a.seq = S, a.batch = B;
   const RunOptions o = run_options();
-  a.flags = (inputs_.from_tokens ? FW_BERT_TOKENS : 0u) | (spec_.pooler ? FW_BERT_POOLER : 0u) | (spec_.dynatran ? FW_BERT_DYNATRAN : 0u) |
-            (spec_.topk_exact ? FW_BERT_TOPK_EXACT : 0u);
+  auto flag = [](bool on, fw_bert_flags f) { return on ? static_cast<uint32_t>(f) : 0u; };
+  a.flags = flag(inputs_.from_tokens, FW_BERT_TOKENS) | flag(spec_.pooler, FW_BERT_POOLER) | flag(spec_.dynatran, FW_BERT_DYNATRAN) |
+            flag(spec_.topk_exact, FW_BERT_TOPK_EXACT);
   a.tau = static_cast<uint32_t>(o.tau);
   a.topk = spec_.topk;
   a.ln_eps = o.ln_eps;

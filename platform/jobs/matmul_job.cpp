@@ -36,9 +36,10 @@ void MatmulJob::load(Soc& soc) {
   job->magic = FW_JOB_MAGIC;
   job->kind = FW_JOB_MATMUL;
   job->scratch_pa = layout.scratch_pa();
-  job->scratch_bytes = DramLayout::kScratchBytes;
+  if (s.ring_entries < 2 || s.ring_entries > DramLayout::kScratchBytes / 64) throw std::invalid_argument("ring_entries out of range");
+  job->scratch_bytes = s.ring_entries * 64;
   job->status = FW_RUNNING;
-  job->args.matmul = {s.m, s.k, s.n, a_pa, b_pa, c_pa_, s.prune ? 1u : 0u, static_cast<uint32_t>(fx::from_double(s.tau))};
+  job->args.matmul = {s.m, s.k, s.n, a_pa, b_pa, c_pa_, s.prune ? 1u : 0u, static_cast<uint32_t>(fx::from_double(s.tau)), s.max_tile};
 }
 
 JobResult MatmulJob::check(Soc& soc, Stats& stats) {

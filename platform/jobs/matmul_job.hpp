@@ -12,6 +12,8 @@ struct MatmulSpec {
   double a_zeros = 0.0;  // fraction of A's words that are zero
   bool prune = false;    // DynaTran at the output
   double tau = 0.0;
+  uint32_t ring_entries = DramLayout::kScratchBytes / 64;  // descriptor ring the firmware may use
+  uint32_t max_tile = 0;  // driver's cap on the M and N tile (0: its default)
 };
 
 class MatmulJob : public Job {
