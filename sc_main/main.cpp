@@ -35,6 +35,27 @@ struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Runs f; an error in what the user gave (configuration, address map, model, weights, inputs,
+// pruning options) becomes a UsageError (exit code 2).
+template <typename F>
+auto as_usage(F f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const acc::ConfigError& e) {
+    throw UsageError(e.what());
+  } catch (const acc::AddressMapError& e) {
+    throw UsageError(e.what());
+  } catch (const acc::bert::ModelError& e) {
+    throw UsageError(e.what());
+  } catch (const acc::bert::WeightsError& e) {
+    throw UsageError(e.what());
+  } catch (const acc::bert::InputError& e) {
+    throw UsageError(e.what());
+  } catch (const acc::bert::PruningError& e) {
+    throw UsageError(e.what());
+  }
+}
+
 sc_core::sc_time parse_time(const std::string& text) {
   static const std::regex re(R"(\s*([0-9]+(?:\.[0-9]+)?)\s*(ps|ns|us|ms|s)\s*)");
   std::smatch m;
@@ -85,6 +106,18 @@ int run(int argc, char** argv) {
       ("topk-mode", po::value<std::string>()->default_value("strict"), "strict (> the k-th, AccelTran's code) | exact (k, lowest index first)")
       ("no-pooler", "skip the pooler")
       ("check", po::value<std::string>()->default_value("auto"), "compare the outputs with the reference model: auto | on | off");
+  po::options_description pruning("Pruning units (--job bert; docs/pruning.md)");
+  pruning.add_options()
+      ("leopard", po::value<std::string>(), "LeOPArd: per-layer thresholds from FILE (acceltran-calibrate writes it)")
+      ("hdp-heads", po::value<std::string>(), "HDP head pruning: abs:N | ratio:R | top:H")
+      ("hdp-importance", po::value<std::string>()->default_value("sum_abs"), "HDP head importance: sum_abs | sum | max_abs")
+      ("hdp-blocks", po::value<std::string>(), "HDP block pruning per block row: ratio:R | mean:A | top:K")
+      ("hdp-block", po::value<std::string>()->default_value("4x4"), "HDP block shape RxC")
+      ("hdp-approx", "HDP approximation: drop Qf.Kf of the kept scores")
+      ("hdp-frac-bits", po::value<unsigned>()->default_value(16), "HDP integer/fraction split F (1..16)")
+      ("nm", po::value<std::string>(), "N:M weights (compressed in DRAM), e.g. 2:4")
+      ("nm-act", po::value<std::string>(), "dynamic N:M on Q, K, the context and FFN1, e.g. 2:4")
+      ("outputs-out", po::value<std::string>(), "write the final hidden states to FILE (docs/pruning.md, 'outputs file')");
   po::options_description matmul("Matmul and fault (--job matmul | fault)");
   matmul.add_options()
       ("m", po::value<uint32_t>()->default_value(128), "rows of A and C")
@@ -93,7 +126,7 @@ int run(int argc, char** argv) {
       ("a-zeros", po::value<double>()->default_value(0.0), "fraction of A's values that are zero")
       ("fault", po::value<std::string>()->default_value("opcode"), "fault: opcode | dram | overflow | shape");
   po::options_description all("acceltran-vp: SystemC/TLM-2.0 virtual platform of the AccelTran accelerator");
-  all.add(general).add(job).add(bert).add(matmul);
+  all.add(general).add(job).add(bert).add(pruning).add(matmul);
 
   po::variables_map vm;
   try {
@@ -109,12 +142,7 @@ int run(int argc, char** argv) {
   }
 
   const std::vector<std::string> overrides = vm.count("param") ? vm["param"].as<std::vector<std::string>>() : std::vector<std::string>{};
-  acc::HwConfig cfg;
-  try {
-    cfg = acc::load_hw_config(vm["hw"].as<std::string>(), overrides);
-  } catch (const acc::ConfigError& e) {
-    throw UsageError(e.what());
-  }
+  const acc::HwConfig cfg = as_usage([&] { return acc::load_hw_config(vm["hw"].as<std::string>(), overrides); });
   if (vm.count("print-config")) {
     std::cout << acc::dump_config(cfg);
     return 0;
@@ -158,6 +186,29 @@ int run(int argc, char** argv) {
     const std::string check = vm["check"].as<std::string>();
     if (check != "auto" && check != "on" && check != "off") throw UsageError("--check '" + check + "': expected auto, on or off");
     b.check = check == "on" ? acc::BertSpec::Check::On : check == "off" ? acc::BertSpec::Check::Off : acc::BertSpec::Check::Auto;
+    if (vm.count("outputs-out")) b.outputs_file = vm["outputs-out"].as<std::string>();
+    as_usage([&] {
+      acc::bert::PruningOptions& p = b.pruning;
+      if (vm.count("hdp-heads")) acc::bert::parse_hdp_heads(vm["hdp-heads"].as<std::string>(), p);
+      acc::bert::parse_hdp_importance(vm["hdp-importance"].as<std::string>(), p);
+      if (vm.count("hdp-blocks")) acc::bert::parse_hdp_blocks(vm["hdp-blocks"].as<std::string>(), p);
+      acc::bert::parse_hdp_block_shape(vm["hdp-block"].as<std::string>(), p);
+      p.hdp_approx = vm.count("hdp-approx") > 0;
+      p.hdp_frac_bits = vm["hdp-frac-bits"].as<unsigned>();
+      if (p.hdp_frac_bits < 1 || p.hdp_frac_bits > 16) throw acc::bert::PruningError("--hdp-frac-bits must be within 1..16");
+      if (vm.count("nm")) acc::bert::parse_nm(vm["nm"].as<std::string>(), p), p.nm_weights = true;
+      if (vm.count("nm-act")) {
+        acc::bert::PruningOptions act;
+        acc::bert::parse_nm(vm["nm-act"].as<std::string>(), act);
+        if (p.nm_weights && (act.nm_n != p.nm_n || act.nm_m != p.nm_m))
+          throw acc::bert::PruningError("--nm and --nm-act share the NM_CFG register: give them the same N:M");
+        p.nm_n = act.nm_n, p.nm_m = act.nm_m, p.nm_act = true;
+      }
+      if (vm.count("leopard")) {
+        p.thresholds = acc::bert::load_thresholds(vm["leopard"].as<std::string>(), acc::bert::load_model(b.model).truncated(b.layers));
+        p.leopard = true;
+      }
+    });
     the_job = std::make_unique<acc::BertJob>(b);
   } else if (kind == "matmul") {
     the_job = std::make_unique<acc::MatmulJob>(mm);
@@ -171,25 +222,8 @@ int run(int argc, char** argv) {
   opt.cpu = vm["cpu"].as<std::string>();
   if (opt.cpu != "native") throw UsageError("--cpu '" + opt.cpu + "': expected native");
   opt.console = vm.count("quiet") ? nullptr : &std::cout;
-  std::unique_ptr<acc::Soc> soc;
-  try {
-    soc = std::make_unique<acc::Soc>("soc", cfg, opt);
-  } catch (const acc::ConfigError& e) {
-    throw UsageError(e.what());
-  } catch (const acc::AddressMapError& e) {
-    throw UsageError(e.what());
-  }
-  try {
-    the_job->load(*soc);
-  } catch (const acc::bert::ModelError& e) {
-    throw UsageError(e.what());
-  } catch (const acc::bert::WeightsError& e) {
-    throw UsageError(e.what());
-  } catch (const acc::bert::InputError& e) {
-    throw UsageError(e.what());
-  } catch (const acc::ConfigError& e) {
-    throw UsageError(e.what());
-  }
+  const auto soc = as_usage([&] { return std::make_unique<acc::Soc>("soc", cfg, opt); });
+  as_usage([&] { the_job->load(*soc); });
 
   std::cout << "acceltran-vp: " << the_job->describe() << " on " << cfg.name << " (" << cfg.pe << " PEs x " << cfg.lanes_per_pe
             << " lanes x " << cfg.mac_per_lane << " MACs at " << cfg.clock_mhz << " MHz, " << cfg.main_memory.type << "), "

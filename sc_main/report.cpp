@@ -11,17 +11,21 @@
 namespace acc {
 
 std::string stats_to_json(const Stats& s, const HwConfig& cfg) {
-  nlohmann::ordered_json root;
+  // Objects all the way down (a numeric component such as a layer index is a key, not an index).
+  nlohmann::ordered_json root = nlohmann::ordered_json::object();
   for (const auto& e : s.entries()) {
-    nlohmann::ordered_json::json_pointer ptr("/" + [&] {
-      std::string p = e.key;
-      std::replace(p.begin(), p.end(), '.', '/');
-      return p;
-    }());
+    nlohmann::ordered_json* node = &root;
+    size_t from = 0;
+    for (size_t dot = e.key.find('.'); dot != std::string::npos; from = dot + 1, dot = e.key.find('.', from)) {
+      nlohmann::ordered_json& child = (*node)[e.key.substr(from, dot - from)];
+      if (!child.is_object()) child = nlohmann::ordered_json::object();
+      node = &child;
+    }
+    const std::string leaf = e.key.substr(from);
     if (e.integer)
-      root[ptr] = static_cast<uint64_t>(e.value);
+      (*node)[leaf] = static_cast<uint64_t>(e.value);
     else
-      root[ptr] = e.value;
+      (*node)[leaf] = e.value;
   }
   nlohmann::ordered_json c;
   c["name"] = cfg.name;

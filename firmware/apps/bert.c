@@ -56,24 +56,30 @@ static uint32_t load_vector(bert_t *b, uint32_t pa, uint32_t n) {
 }
 
 /* y[rows x n] = act(prune(x[rows x k] . W + bias)) with W (k x n, DRAM rows of w_ld words) and the
- * bias from DRAM. W streams through the ring in column tiles that fit half of it. */
+ * bias from DRAM. W streams through the ring in column tiles that fit half of it. With
+ * ACC_MATMUL_NM_WEIGHTS, W is N:M compressed: kc = ceil(k/M)*N rows of value+index words. */
 static void linear(bert_t *b, acc_operand_t x, uint32_t rows, uint32_t k, uint32_t n, uint32_t w_pa, uint32_t w_ld,
                    uint32_t b_pa, acc_operand_t y, uint32_t flags) {
   acc_dev_t *dev = b->dev;
   const uint32_t half = b->ring_end / 2, q = dev->tile_y;
+  const uint32_t nm_n = b->a->nm_cfg & 0xFFu, nm_m = (b->a->nm_cfg >> 8) & 0xFFu;
+  const uint32_t kc = (flags & ACC_MATMUL_NM_WEIGHTS) ? (k + nm_m - 1) / nm_m * nm_n : k;
   uint32_t nt = n;
-  if ((uint64_t)k * n + n > half) {
-    nt = (uint32_t)(half / (k + 1u)) / q * q;
+  if ((uint64_t)kc * n + n > half) {
+    nt = (uint32_t)(half / (kc + 1u)) / q * q;
     if (nt == 0) nt = q; /* k <= HW_MAX_K keeps a single tile column within the ring */
   }
   for (uint32_t j0 = 0; j0 < n; j0 += nt) {
     const uint32_t nc = min_u(nt, n - j0);
-    const uint32_t w = ring_alloc(b, k * nc + nc);
-    acc_load(dev, ACC_BUF_WGT, w, nc, w_pa + 4u * j0, 4u * w_ld, k, nc);
-    acc_load(dev, ACC_BUF_WGT, w + k * nc, nc, b_pa + 4u * j0, 4u * nc, 1, nc);
+    const uint32_t w = ring_alloc(b, kc * nc + nc);
+    if (flags & ACC_MATMUL_NM_WEIGHTS)
+      acc_load_nm(dev, w, nc, w_pa + 4u * j0, 4u * w_ld, kc, nc);
+    else
+      acc_load(dev, ACC_BUF_WGT, w, nc, w_pa + 4u * j0, 4u * w_ld, kc, nc);
+    acc_load(dev, ACC_BUF_WGT, w + kc * nc, nc, b_pa + 4u * j0, 4u * nc, 1, nc);
     acc_operand_t yt = y;
     yt.addr += j0;
-    acc_matmul(dev, flags | ACC_MATMUL_BIAS, rows, k, nc, x, wgt(w, nc), yt, wgt(w + k * nc, nc));
+    acc_matmul(dev, flags | ACC_MATMUL_BIAS, rows, k, nc, x, wgt(w, nc), yt, wgt(w + kc * nc, nc));
   }
 }
 
@@ -83,6 +89,20 @@ static void layernorm(bert_t *b, uint32_t rows, acc_operand_t in, acc_operand_t 
 }
 
 static uint32_t prune_flag(const bert_t *b) { return (b->a->flags & FW_BERT_DYNATRAN) ? ACC_MATMUL_PRUNE_OUT : 0u; }
+static uint32_t nm_weights_flag(const bert_t *b) { return (b->a->flags & FW_BERT_NM_WEIGHTS) ? ACC_MATMUL_NM_WEIGHTS : 0u; }
+static uint32_t nm_act_flag(const bert_t *b) { return (b->a->flags & FW_BERT_NM_ACT) ? ACC_MATMUL_NM_ACT : 0u; }
+
+/* The attention scores go through the pruning units' SCORE descriptors when LeOPArd or HDP is on. */
+static int score_engine(const bert_t *b) {
+  return (b->a->flags & (FW_BERT_LEOPARD | FW_BERT_HDP_HEADS | FW_BERT_HDP_BLOCKS | FW_BERT_HDP_APPROX)) != 0;
+}
+
+/* First LeOPArd threshold entry of layer l (entries are layer-major, one per head if per head). */
+static uint32_t threshold_entry(const bert_t *b, uint32_t l) {
+  uint32_t e = 0;
+  for (uint32_t i = 0; i < l; ++i) e += (b->a->flags & FW_BERT_LEOPARD_PER_HEAD) ? b->layers[i].heads : 1u;
+  return e;
+}
 
 /* Encoder input of sequences [s0, s0 + g) into x. */
 static void embeddings(bert_t *b, uint32_t s0, uint32_t g) {
@@ -120,26 +140,40 @@ static void encoder_layer(bert_t *b, uint32_t l, uint32_t s0, uint32_t g) {
   const fw_bert_args_t *a = b->a;
   const fw_bert_layer_t *L = &b->layers[l];
   const uint32_t S = b->S, H = b->H, R = g * S, d = L->head_dim, A = L->heads * d;
-  const uint32_t prune = prune_flag(b);
+  const uint32_t prune = prune_flag(b), nmw = nm_weights_flag(b), nma = nm_act_flag(b);
   const uint32_t batch_rows = ACC_TAG_SEQ_MAX, no_head = ACC_TAG_HEAD_MAX;
   const uint32_t *valid = (const uint32_t *)hal_phys_to_virt(a->valid_len);
 
   /* Q, K, V projections of every head at once (heads are column slices). */
   acc_set_tag(dev, acc_tag(ACC_TAG_Q, l, no_head, batch_rows));
-  linear(b, act(b->x, H), R, H, A, L->wq, A, L->bq, act(b->q, A), prune);
+  linear(b, act(b->x, H), R, H, A, L->wq, A, L->bq, act(b->q, A), prune | nmw | nma);
   acc_set_tag(dev, acc_tag(ACC_TAG_K, l, no_head, batch_rows));
-  linear(b, act(b->x, H), R, H, A, L->wk, A, L->bk, act(b->k, A), prune);
+  linear(b, act(b->x, H), R, H, A, L->wk, A, L->bk, act(b->k, A), prune | nmw | nma);
   acc_set_tag(dev, acc_tag(ACC_TAG_V, l, no_head, batch_rows));
-  linear(b, act(b->x, H), R, H, A, L->wv, A, L->bv, act(b->v, A), prune);
+  linear(b, act(b->x, H), R, H, A, L->wv, A, L->bv, act(b->v, A), prune | nmw);
 
-  /* Per (sequence, head), in waves: raw scores (DynaTran before scaling), softmax in place, P.V. */
-  for (uint32_t s = 0; s < g; ++s)
+  /* Per (sequence, head), in waves: raw scores (DynaTran before scaling), softmax in place, P.V.
+   * With LeOPArd or HDP, one SCORE descriptor computes every head of a sequence on the pruning
+   * units (HDP decides across heads). */
+  for (uint32_t s = 0; s < g; ++s) {
+    if (score_engine(b)) {
+      const uint32_t f = a->flags;
+      const uint32_t flags = ((f & FW_BERT_DYNATRAN) ? ACC_SCORE_PRUNE_OUT : 0u) | ((f & FW_BERT_LEOPARD) ? ACC_SCORE_LEOPARD : 0u) |
+                             ((f & FW_BERT_LEOPARD_PER_HEAD) ? ACC_SCORE_LEOPARD_PER_HEAD : 0u) |
+                             ((f & FW_BERT_HDP_HEADS) ? ACC_SCORE_HDP_HEADS : 0u) | ((f & FW_BERT_HDP_BLOCKS) ? ACC_SCORE_HDP_BLOCKS : 0u) |
+                             ((f & FW_BERT_HDP_APPROX) ? ACC_SCORE_HDP_APPROX : 0u);
+      acc_set_tag(dev, acc_tag(ACC_TAG_SCORES, l, no_head, s0 + s));
+      acc_score(dev, flags, S, S, L->heads, d, act(b->q + s * S * A, A), act(b->k + s * S * A, A), act(b->sc + s * L->heads * S * S, S),
+                threshold_entry(b, l));
+      continue;
+    }
     for (uint32_t h = 0; h < L->heads; ++h) {
       const uint32_t rows = (s * S) * A + h * d;
       acc_set_tag(dev, acc_tag(ACC_TAG_SCORES, l, h, s0 + s));
       acc_matmul(dev, prune | ACC_MATMUL_TRANSPOSE_B, S, d, S, act(b->q + rows, A), act(b->k + rows, A),
                  act(b->sc + (s * L->heads + h) * S * S, S), kNone);
     }
+  }
   const uint32_t sm_flags = ((a->flags & FW_BERT_DYNATRAN) ? ACC_SOFTMAX_PRUNE_OUT : 0u) |
                             ((a->flags & FW_BERT_TOPK_EXACT) ? ACC_SOFTMAX_TOPK_EXACT : 0u);
   for (uint32_t s = 0; s < g; ++s)
@@ -152,13 +186,13 @@ static void encoder_layer(bert_t *b, uint32_t l, uint32_t s0, uint32_t g) {
     for (uint32_t h = 0; h < L->heads; ++h) {
       const uint32_t rows = (s * S) * A + h * d;
       acc_set_tag(dev, acc_tag(ACC_TAG_CONTEXT, l, h, s0 + s));
-      acc_matmul(dev, prune, S, S, d, act(b->sc + (s * L->heads + h) * S * S, S), act(b->v + rows, A), act(b->ctx + rows, A),
+      acc_matmul(dev, prune | nma, S, S, d, act(b->sc + (s * L->heads + h) * S * S, S), act(b->v + rows, A), act(b->ctx + rows, A),
                  kNone);
     }
 
   /* Output projection, residual, layer norm. */
   acc_set_tag(dev, acc_tag(ACC_TAG_ATTN_OUT, l, no_head, batch_rows));
-  linear(b, act(b->ctx, A), R, A, H, L->wo, H, L->bo, act(b->t1, H), prune);
+  linear(b, act(b->ctx, A), R, A, H, L->wo, H, L->bo, act(b->t1, H), prune | nmw);
   acc_set_tag(dev, acc_tag(ACC_TAG_RESIDUAL, l, no_head, batch_rows));
   acc_add(dev, R, H, act(b->t1, H), act(b->x, H), act(b->t1, H));
   acc_set_tag(dev, acc_tag(ACC_TAG_LAYERNORM, l, no_head, batch_rows));
@@ -172,7 +206,7 @@ static void encoder_layer(bert_t *b, uint32_t l, uint32_t s0, uint32_t g) {
     const uint32_t out_dim = last ? H : L->ffn[i];
     const acc_operand_t out = last ? act(b->t2, H) : act(i % 2 ? b->ffb : b->ffa, out_dim);
     acc_set_tag(dev, acc_tag(last ? ACC_TAG_FFN2 : ACC_TAG_FFN1, l, no_head, batch_rows));
-    linear(b, in, R, in_dim, out_dim, L->ffn_w[i], out_dim, L->ffn_b[i], out, prune | (last ? 0u : ACC_MATMUL_GELU));
+    linear(b, in, R, in_dim, out_dim, L->ffn_w[i], out_dim, L->ffn_b[i], out, prune | nmw | (last ? 0u : ACC_MATMUL_GELU | nma));
     in = out;
     in_dim = out_dim;
   }
@@ -250,6 +284,25 @@ uint32_t run_bert(acc_dev_t *dev, fw_bert_args_t *a) {
   a->group = g;
 
   if (a->flags & FW_BERT_DYNATRAN) hal_write32(dev->regs + ACC_REG_DYNATRAN_TAU, a->tau);
+  if (a->flags & FW_BERT_LEOPARD) {
+    const uint32_t entries = threshold_entry(&b, a->layers);
+    if (entries > 256u) return FW_ERR_UNSUPPORTED; /* the threshold table has 256 entries */
+    const uint32_t *th = (const uint32_t *)hal_phys_to_virt(a->leopard_thresholds);
+    hal_write32(dev->regs + ACC_REG_LEOPARD_KEY_BITS, a->leopard_key_bits);
+    hal_write32(dev->regs + ACC_REG_LEOPARD_TH_INDEX, 0);
+    for (uint32_t e = 0; e < entries; ++e) { /* TH_HI stores the entry and advances the index */
+      hal_write32(dev->regs + ACC_REG_LEOPARD_TH_LO, th[2 * e]);
+      hal_write32(dev->regs + ACC_REG_LEOPARD_TH_HI, th[2 * e + 1]);
+    }
+  }
+  if (a->flags & (FW_BERT_HDP_HEADS | FW_BERT_HDP_BLOCKS | FW_BERT_HDP_APPROX)) {
+    hal_write32(dev->regs + ACC_REG_HDP_FRAC_BITS, a->hdp_frac_bits);
+    hal_write32(dev->regs + ACC_REG_HDP_HEAD_CTRL, a->hdp_head_ctrl);
+    hal_write32(dev->regs + ACC_REG_HDP_HEAD_PARAM, a->hdp_head_param);
+    hal_write32(dev->regs + ACC_REG_HDP_BLOCK_CTRL, a->hdp_block_ctrl);
+    hal_write32(dev->regs + ACC_REG_HDP_BLOCK_PARAM, a->hdp_block_param);
+  }
+  if (a->flags & (FW_BERT_NM_WEIGHTS | FW_BERT_NM_ACT)) hal_write32(dev->regs + ACC_REG_NM_CFG, a->nm_cfg);
   if (a->flags & FW_BERT_TOKENS) position_rows(&b);
   for (uint32_t s0 = 0; s0 < a->batch; s0 += g) {
     const uint32_t n = min_u(g, a->batch - s0), H = b.H, S = b.S;

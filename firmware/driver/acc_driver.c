@@ -111,6 +111,11 @@ void acc_load(acc_dev_t *dev, uint32_t buf, uint32_t buf_addr, uint32_t buf_stri
   transfer(dev, ACC_OP_LOAD, buf, buf_addr, buf_stride, dram_pa, dram_stride, rows, cols);
 }
 
+void acc_load_nm(acc_dev_t *dev, uint32_t buf_addr, uint32_t buf_stride, uint32_t dram_pa, uint32_t dram_stride, uint32_t rows,
+                 uint32_t cols) {
+  transfer(dev, ACC_OP_LOAD | ACC_LOAD_NM_META, ACC_BUF_WGT, buf_addr, buf_stride, dram_pa, dram_stride, rows, cols);
+}
+
 void acc_store(acc_dev_t *dev, uint32_t buf, uint32_t buf_addr, uint32_t buf_stride, uint32_t dram_pa, uint32_t dram_stride,
                uint32_t rows, uint32_t cols) {
   transfer(dev, ACC_OP_STORE, buf, buf_addr, buf_stride, dram_pa, dram_stride, rows, cols);
@@ -152,6 +157,19 @@ void acc_layernorm(acc_dev_t *dev, uint32_t rows, uint32_t cols, acc_operand_t i
   x->gamma_buf = gamma.buf, x->gamma_addr = gamma.addr;
   x->beta_buf = beta.buf, x->beta_addr = beta.addr;
   x->eps = eps;
+  commit(dev);
+}
+
+void acc_score(acc_dev_t *dev, uint32_t flags, uint32_t rows, uint32_t cols, uint32_t heads, uint32_t head_dim, acc_operand_t q,
+               acc_operand_t k, acc_operand_t out, uint32_t th_index) {
+  acc_desc_t *d = next_slot(dev);
+  acc_desc_score_t *x = &d->score;
+  x->header = ACC_OP_SCORE | flags;
+  x->rows = rows, x->cols = cols, x->heads = heads, x->head_dim = head_dim;
+  x->q_buf = q.buf, x->q_addr = q.addr, x->q_stride = q.stride;
+  x->k_buf = k.buf, x->k_addr = k.addr, x->k_stride = k.stride;
+  x->out_buf = out.buf, x->out_addr = out.addr, x->out_stride = out.stride;
+  x->th_index = th_index;
   commit(dev);
 }
 

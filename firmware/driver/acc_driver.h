@@ -51,6 +51,9 @@ void acc_recover(acc_dev_t *dev);
 /* Descriptor builders. Each takes the next ring slot (draining the ring first if it is full). */
 void acc_load(acc_dev_t *dev, uint32_t buf, uint32_t buf_addr, uint32_t buf_stride, uint32_t dram_pa, uint32_t dram_stride,
               uint32_t rows, uint32_t cols);
+/* LOAD of N:M compressed weights (value and index per word, NM_CFG). */
+void acc_load_nm(acc_dev_t *dev, uint32_t buf_addr, uint32_t buf_stride, uint32_t dram_pa, uint32_t dram_stride, uint32_t rows,
+                 uint32_t cols);
 void acc_store(acc_dev_t *dev, uint32_t buf, uint32_t buf_addr, uint32_t buf_stride, uint32_t dram_pa, uint32_t dram_stride,
                uint32_t rows, uint32_t cols);
 /* A buffer operand: buffer, word index of element [0][0], words between rows. */
@@ -67,6 +70,10 @@ void acc_softmax(acc_dev_t *dev, uint32_t flags, uint32_t rows, uint32_t cols, u
 /* Row-wise layer normalisation; gamma and beta are 1 x cols. */
 void acc_layernorm(acc_dev_t *dev, uint32_t rows, uint32_t cols, acc_operand_t in, acc_operand_t out, acc_operand_t gamma,
                    acc_operand_t beta, uint32_t eps);
+/* Scores of `heads` heads of one sequence on the pruning units (flags: ACC_SCORE_*): head h's Q
+ * and K start h*head_dim columns in; its scores h*rows rows into `out`. */
+void acc_score(acc_dev_t *dev, uint32_t flags, uint32_t rows, uint32_t cols, uint32_t heads, uint32_t head_dim, acc_operand_t q,
+               acc_operand_t k, acc_operand_t out, uint32_t th_index);
 /* C = A + B elementwise. */
 void acc_add(acc_dev_t *dev, uint32_t rows, uint32_t cols, acc_operand_t a, acc_operand_t b, acc_operand_t c);
 void acc_fence(acc_dev_t *dev);

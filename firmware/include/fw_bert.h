@@ -13,6 +13,13 @@ enum fw_bert_flags {
   FW_BERT_POOLER = 1u << 1,     /* compute the pooled output (tanh(W_p h_CLS + b_p)) */
   FW_BERT_DYNATRAN = 1u << 2,   /* DynaTran with tau on every tensor REFERENCE §2 names */
   FW_BERT_TOPK_EXACT = 1u << 3, /* top-k keeps exactly k (sorter); else strictly greater than the k-th */
+  FW_BERT_LEOPARD = 1u << 4,    /* LeOPArd score thresholds (SCORE descriptors) */
+  FW_BERT_LEOPARD_PER_HEAD = 1u << 5,
+  FW_BERT_HDP_HEADS = 1u << 6,  /* HDP head pruning */
+  FW_BERT_HDP_BLOCKS = 1u << 7, /* HDP row-balanced block pruning */
+  FW_BERT_HDP_APPROX = 1u << 8, /* HDP approximation of the kept scores */
+  FW_BERT_NM_WEIGHTS = 1u << 9, /* encoder weights are N:M compressed (nm_cfg) */
+  FW_BERT_NM_ACT = 1u << 10,    /* dynamic N:M on Q, K, the context and the FFN1 output */
 };
 
 typedef struct fw_bert_layer {
@@ -44,6 +51,11 @@ typedef struct fw_bert_args {
   uint32_t out_hidden;  /* DRAM: batch*seq x hidden, the encoder's output */
   uint32_t out_pooled;  /* DRAM: batch x hidden */
   uint32_t group;       /* out: sequences processed together (what fits the activation buffer) */
+  /* Pruning units (docs/pruning.md); register values as they are written. */
+  uint32_t leopard_key_bits;
+  uint32_t leopard_thresholds; /* DRAM: int64 per layer (or per layer and head, layer-major) */
+  uint32_t hdp_frac_bits, hdp_head_ctrl, hdp_head_param, hdp_block_ctrl, hdp_block_param;
+  uint32_t nm_cfg;
 } fw_bert_args_t;
 
 #endif /* FW_BERT_H */

@@ -12,9 +12,12 @@
 
 namespace acc {
 
+struct PruningConfig;
+
 struct DispatchExt : tlm::tlm_extension<DispatchExt> {
   // In: control state at issue.
-  int32_t tau = 0;  // DYNATRAN_TAU
+  int32_t tau = 0;                          // DYNATRAN_TAU
+  const PruningConfig* pruning = nullptr;   // the pruning units' registers
   // Out: what the unit did.
   uint64_t tile_ops = 0, dense_macs = 0, effectual_macs = 0;
   uint64_t dram_read_bits = 0, dram_write_bits = 0;

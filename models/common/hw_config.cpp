@@ -152,6 +152,8 @@ const std::vector<Key>& keys() {
       UINT_KEY("vp.fetch_batch", fetch_batch, 1, 4096, "Descriptors fetched per DRAM burst"),
       UINT_KEY("vp.max_k", max_k, 16, 16384, "Largest K of one MATMUL (the wide accumulator is exact up to 2^14 products)"),
       UINT_KEY("vp.topk_parallelism", topk_parallelism, 1, 4096, "Comparators of the top-k (quick-select) engine of a softmax unit"),
+      UINT_KEY("vp.score_engine_lanes_per_pe", score_engine_lanes_per_pe, 1, 4096,
+               "Bit-serial lanes per PE of LeOPArd's score engine (one bit plane of a score per cycle each)"),
       DOUBLE_KEY("vp.cpu_clock_mhz", cpu_clock_mhz, 1, 10000, "Host CPU clock (MHz)"),
   };
   return k;

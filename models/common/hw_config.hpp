@@ -47,6 +47,7 @@ struct HwConfig {
   unsigned fetch_batch = 0;             // descriptors fetched per DRAM burst
   unsigned max_k = 0;                   // accumulator limit of one MATMUL
   unsigned topk_parallelism = 0;        // comparators of a softmax unit's top-k engine
+  unsigned score_engine_lanes_per_pe = 0;  // bit-serial lanes of LeOPArd's score engine
   double cpu_clock_mhz = 0;             // host CPU clock
 
   // Derived quantities.

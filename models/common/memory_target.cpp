@@ -72,7 +72,7 @@ void MemoryTarget::b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& de
   if (zf && t.get_data_length() % 4 == 0) {
     words = t.get_data_length() / 4;
     nonzero = count_nonzero_words(reinterpret_cast<const int32_t*>(write ? t.get_data_ptr() : mem), words);
-    bits = zero_free_bits(words, nonzero);
+    bits = zf->nm_index_bits ? nm_bits(words, zf->nm_index_bits) : zero_free_bits(words, nonzero);
     zf->words = words;
     zf->nonzero = nonzero;
     zf->modelled_bits = bits;

@@ -37,6 +37,7 @@ bool RegisterBank::write(uint32_t offset, uint32_t value) {
     case regmap::Access::RO:
       return true;  // ignored, as the table documents
     case regmap::Access::RW:
+    case regmap::Access::PORT:  // the owner's hooks move the value to or from the table
       s.value = value & s.def->write_mask;
       break;
     case regmap::Access::W1C:

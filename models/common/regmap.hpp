@@ -10,7 +10,7 @@
 
 namespace acc::regmap {
 
-enum class Access { RO, RW, W1C, WO };
+enum class Access { RO, RW, W1C, WO, PORT };
 
 struct RegisterDef {
   const char* name;

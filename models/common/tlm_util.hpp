@@ -36,6 +36,7 @@ inline bool check_word_access(tlm::tlm_generic_payload& t) {
 // what it charged.
 struct ZeroFreeExt : tlm::tlm_extension<ZeroFreeExt> {
   uint32_t tag = 0;             // in: trace tag of the descriptor (statistics only)
+  uint32_t nm_index_bits = 0;   // in: > 0 for N:M compressed words: 20 + this many bits each, no mask
   uint64_t words = 0;           // out: words transferred
   uint64_t nonzero = 0;         // out: non-zero words among them
   uint64_t modelled_bits = 0;   // out: bits charged
@@ -45,6 +46,8 @@ struct ZeroFreeExt : tlm::tlm_extension<ZeroFreeExt> {
 
 // Bits the zero-free format moves for `words` words of which `nonzero` are non-zero.
 inline uint64_t zero_free_bits(uint64_t words, uint64_t nonzero) { return nonzero * 20 + words; }
+// Bits of N:M compressed words: each carries a value and its index, no mask.
+inline uint64_t nm_bits(uint64_t words, uint32_t index_bits) { return words * (20 + index_bits); }
 
 // The (layer, class) part of a trace tag: the key of per-tag statistics.
 inline uint32_t tag_key(uint32_t tag) { return tag & ((0xFFu << 5) | 0x1Fu); }

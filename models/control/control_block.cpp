@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "command.hpp"
+#include "nm.hpp"
 #include "regmap.hpp"
 #include "tlm_util.hpp"
 
@@ -43,6 +44,35 @@ ControlBlock::ControlBlock(sc_core::sc_module_name name, const HwConfig& cfg, co
   auto irq_changed = [this](uint32_t, uint32_t, uint32_t) { irq_ev_.notify(sc_core::SC_ZERO_TIME); };
   bank_.on_write(ACC_REG_IRQ_ENABLE, irq_changed);
   bank_.on_write(ACC_REG_IRQ_STATUS, irq_changed);
+
+  // Pruning units: the register file the PE cluster reads at issue.
+  auto field = [](uint32_t v, uint32_t mask, uint32_t shift) { return (v & mask) >> shift; };
+  bank_.on_write(ACC_REG_LEOPARD_KEY_BITS, [this](uint32_t o, uint32_t, uint32_t) { pruning_.leopard_key_bits = bank_.get(o); });
+  bank_.on_write(ACC_REG_LEOPARD_TH_LO, [this](uint32_t o, uint32_t, uint32_t) { th_lo_ = bank_.get(o); });
+  bank_.on_write(ACC_REG_LEOPARD_TH_HI, [this](uint32_t o, uint32_t, uint32_t) {
+    const uint32_t index = bank_.get(ACC_REG_LEOPARD_TH_INDEX);
+    pruning_.leopard_th[index] = static_cast<int64_t>((uint64_t{bank_.get(o)} << 32) | th_lo_);
+    bank_.set(ACC_REG_LEOPARD_TH_INDEX, (index + 1) % PruningConfig::kThresholds);
+  });
+  auto entry = [this] { return static_cast<uint64_t>(pruning_.leopard_th[bank_.get(ACC_REG_LEOPARD_TH_INDEX)]); };
+  bank_.on_read(ACC_REG_LEOPARD_TH_LO, [entry] { return lo(entry()); });
+  bank_.on_read(ACC_REG_LEOPARD_TH_HI, [entry] { return hi(entry()); });
+  bank_.on_write(ACC_REG_HDP_FRAC_BITS, [this](uint32_t o, uint32_t, uint32_t) { pruning_.hdp_frac_bits = bank_.get(o); });
+  bank_.on_write(ACC_REG_HDP_HEAD_CTRL, [this, field](uint32_t o, uint32_t, uint32_t) {
+    pruning_.hdp_head_importance = field(bank_.get(o), ACC_HDP_HEAD_CTRL_IMPORTANCE, ACC_HDP_HEAD_CTRL_IMPORTANCE_SHIFT);
+    pruning_.hdp_head_threshold = field(bank_.get(o), ACC_HDP_HEAD_CTRL_THRESHOLD, ACC_HDP_HEAD_CTRL_THRESHOLD_SHIFT);
+  });
+  bank_.on_write(ACC_REG_HDP_HEAD_PARAM, [this](uint32_t o, uint32_t, uint32_t) { pruning_.hdp_head_param = bank_.get(o); });
+  bank_.on_write(ACC_REG_HDP_BLOCK_CTRL, [this, field](uint32_t o, uint32_t, uint32_t) {
+    pruning_.hdp_block_rows = field(bank_.get(o), ACC_HDP_BLOCK_CTRL_ROWS, ACC_HDP_BLOCK_CTRL_ROWS_SHIFT);
+    pruning_.hdp_block_cols = field(bank_.get(o), ACC_HDP_BLOCK_CTRL_COLS, ACC_HDP_BLOCK_CTRL_COLS_SHIFT);
+    pruning_.hdp_block_threshold = field(bank_.get(o), ACC_HDP_BLOCK_CTRL_THRESHOLD, ACC_HDP_BLOCK_CTRL_THRESHOLD_SHIFT);
+  });
+  bank_.on_write(ACC_REG_HDP_BLOCK_PARAM, [this](uint32_t o, uint32_t, uint32_t) { pruning_.hdp_block_param = bank_.get(o); });
+  bank_.on_write(ACC_REG_NM_CFG, [this, field](uint32_t o, uint32_t, uint32_t) {
+    pruning_.nm_n = field(bank_.get(o), ACC_NM_CFG_N, ACC_NM_CFG_N_SHIFT);
+    pruning_.nm_m = field(bank_.get(o), ACC_NM_CFG_M, ACC_NM_CFG_M_SHIFT);
+  });
 
   bank_.on_read(ACC_REG_QUEUE_HEAD, [this] { return retired_by(read_cycle_); });
   bank_.on_read(ACC_REG_PERF_CYCLES_LO, [this] { return lo(active_cycles_); });
@@ -176,7 +206,7 @@ uint32_t ControlBlock::validate(const acc_desc_t& d, uint32_t& info) const {
     case ACC_OP_STORE: {
       const auto& x = d.load;
       const bool broadcast = op == ACC_OP_LOAD && x.dram_stride == 0;  // one DRAM row repeated
-      if (flags) {
+      if (op == ACC_OP_LOAD ? !flags_ok(ACC_LOAD_VALID_FLAGS) : flags != 0) {
         err = c.fail(ACC_ERR_BAD_FLAGS, d.w[0]);
       } else if (!x.rows || !x.cols) {
         err = c.fail(ACC_ERR_BAD_SHAPE, x.rows ? x.cols : x.rows);
@@ -188,14 +218,18 @@ uint32_t ControlBlock::validate(const acc_desc_t& d, uint32_t& info) const {
     case ACC_OP_MATMUL: {
       const auto& x = d.matmul;
       const bool tb = x.header & ACC_MATMUL_TRANSPOSE_B;
-      if (!flags_ok(ACC_MATMUL_VALID_FLAGS) || ((flags & ACC_MATMUL_GELU) && (flags & ACC_MATMUL_TANH))) {
+      const bool nm_w = x.header & ACC_MATMUL_NM_WEIGHTS;
+      const uint32_t b_rows = nm_w && pruning_.nm_m ? nm::compressed_rows(x.k, pruning_.nm_n, pruning_.nm_m) : x.k;
+      if (!flags_ok(ACC_MATMUL_VALID_FLAGS) || ((flags & ACC_MATMUL_GELU) && (flags & ACC_MATMUL_TANH)) || (tb && nm_w)) {
         err = c.fail(ACC_ERR_BAD_FLAGS, d.w[0]);
       } else if (!x.m || !x.k || !x.n) {
         err = c.fail(ACC_ERR_BAD_SHAPE, !x.m ? x.m : !x.k ? x.k : x.n);
       } else if (x.k > cfg_.max_k) {
         err = c.fail(ACC_ERR_BAD_SHAPE, x.k);
+      } else if (const uint32_t reg = bad_pruning_register(d)) {
+        err = c.fail(ACC_ERR_BAD_CONFIG, reg);
       } else if ((err = c.buffer(x.a_buf, x.a_addr, x.m, x.k, x.a_stride)) == ACC_ERR_NONE &&
-                 (err = c.buffer(x.b_buf, x.b_addr, tb ? x.n : x.k, tb ? x.k : x.n, x.b_stride)) == ACC_ERR_NONE &&
+                 (err = c.buffer(x.b_buf, x.b_addr, tb ? x.n : b_rows, tb ? x.k : x.n, x.b_stride)) == ACC_ERR_NONE &&
                  (err = c.buffer(x.c_buf, x.c_addr, x.m, x.n, x.c_stride)) == ACC_ERR_NONE &&
                  (!(flags & ACC_MATMUL_BIAS) || (err = c.buffer(x.bias_buf, x.bias_addr, 1, x.n, x.n)) == ACC_ERR_NONE)) {
         for (const Region& r : o.reads)
@@ -245,11 +279,49 @@ uint32_t ControlBlock::validate(const acc_desc_t& d, uint32_t& info) const {
       }
       break;
     }
+    case ACC_OP_SCORE: {
+      const auto& x = d.score;
+      const uint64_t width = uint64_t{x.heads} * x.head_dim;
+      if (!flags_ok(ACC_SCORE_VALID_FLAGS) || ((flags & ACC_SCORE_LEOPARD) && (flags & ACC_SCORE_HDP_APPROX))) {
+        err = c.fail(ACC_ERR_BAD_FLAGS, d.w[0]);
+      } else if (!x.rows || !x.cols || !x.heads || !x.head_dim) {
+        err = c.fail(ACC_ERR_BAD_SHAPE, !x.rows ? x.rows : !x.cols ? x.cols : !x.heads ? x.heads : x.head_dim);
+      } else if (x.head_dim > cfg_.max_k || width > 0xFFFFFFFFull) {
+        err = c.fail(ACC_ERR_BAD_SHAPE, x.head_dim);
+      } else if ((flags & ACC_SCORE_LEOPARD) && x.th_index + ((flags & ACC_SCORE_LEOPARD_PER_HEAD) ? x.heads - 1 : 0) >= PruningConfig::kThresholds) {
+        err = c.fail(ACC_ERR_BAD_SHAPE, x.th_index);
+      } else if (const uint32_t reg = bad_pruning_register(d)) {
+        err = c.fail(ACC_ERR_BAD_CONFIG, reg);
+      } else if ((err = c.buffer(x.q_buf, x.q_addr, x.rows, width, x.q_stride)) == ACC_ERR_NONE &&
+                 (err = c.buffer(x.k_buf, x.k_addr, x.cols, width, x.k_stride)) == ACC_ERR_NONE &&
+                 (err = c.buffer(x.out_buf, x.out_addr, uint64_t{x.heads} * x.rows, x.cols, x.out_stride)) == ACC_ERR_NONE) {
+        if (regions_overlap(o.write, o.reads[0]) || regions_overlap(o.write, o.reads[1])) err = c.fail(ACC_ERR_OPERAND_OVERLAP, x.out_addr);
+      }
+      break;
+    }
     default:
       err = c.fail(ACC_ERR_BAD_OPCODE, d.w[0]);
   }
+  if (err == ACC_ERR_NONE && op == ACC_OP_LOAD && (flags & ACC_LOAD_NM_META))
+    if (const uint32_t reg = bad_pruning_register(d)) err = c.fail(ACC_ERR_BAD_CONFIG, reg);
   info = c.info;
   return err;
+}
+
+uint32_t ControlBlock::bad_pruning_register(const acc_desc_t& d) const {
+  const uint32_t op = d.w[0] & ACC_DESC_OPCODE_MASK, flags = d.w[0];
+  const PruningConfig& p = pruning_;
+  const bool nm = (op == ACC_OP_MATMUL && (flags & (ACC_MATMUL_NM_WEIGHTS | ACC_MATMUL_NM_ACT))) ||
+                  (op == ACC_OP_LOAD && (flags & ACC_LOAD_NM_META));
+  if (nm && (p.nm_m < 2 || p.nm_m > 16 || p.nm_n < 1 || p.nm_n > p.nm_m)) return ACC_REG_NM_CFG;
+  if (op != ACC_OP_SCORE) return 0;
+  if ((flags & ACC_SCORE_LEOPARD) && (p.leopard_key_bits < 1 || p.leopard_key_bits > 20)) return ACC_REG_LEOPARD_KEY_BITS;
+  if ((flags & (ACC_SCORE_HDP_HEADS | ACC_SCORE_HDP_BLOCKS | ACC_SCORE_HDP_APPROX)) && (p.hdp_frac_bits < 1 || p.hdp_frac_bits > 16))
+    return ACC_REG_HDP_FRAC_BITS;
+  if ((flags & ACC_SCORE_HDP_HEADS) && (p.hdp_head_importance > 2 || p.hdp_head_threshold > 2)) return ACC_REG_HDP_HEAD_CTRL;
+  if ((flags & ACC_SCORE_HDP_BLOCKS) && (p.hdp_block_rows < 1 || p.hdp_block_cols < 1 || p.hdp_block_threshold > 2))
+    return ACC_REG_HDP_BLOCK_CTRL;
+  return 0;
 }
 
 ControlBlock::Operands ControlBlock::operands(const acc_desc_t& d) const {
@@ -271,10 +343,21 @@ ControlBlock::Operands ControlBlock::operands(const acc_desc_t& d) const {
     case ACC_OP_MATMUL: {
       const auto& x = d.matmul;
       const bool tb = x.header & ACC_MATMUL_TRANSPOSE_B;
+      const uint32_t b_rows = (x.header & ACC_MATMUL_NM_WEIGHTS) && pruning_.nm_m >= 2 && pruning_.nm_n >= 1
+                                  ? nm::compressed_rows(x.k, pruning_.nm_n, pruning_.nm_m)
+                                  : x.k;
       o.reads[0] = {space(x.a_buf), x.a_addr, x.m, x.k, x.a_stride};
-      o.reads[1] = {space(x.b_buf), x.b_addr, tb ? x.n : x.k, tb ? x.k : x.n, x.b_stride};
+      o.reads[1] = {space(x.b_buf), x.b_addr, tb ? x.n : b_rows, tb ? x.k : x.n, x.b_stride};
       if (x.header & ACC_MATMUL_BIAS) o.reads[2] = row(x.bias_buf, x.bias_addr, x.n);
       o.write = {space(x.c_buf), x.c_addr, x.m, x.n, x.c_stride};
+      break;
+    }
+    case ACC_OP_SCORE: {
+      const auto& x = d.score;
+      const uint64_t width = uint64_t{x.heads} * x.head_dim;
+      o.reads[0] = {space(x.q_buf), x.q_addr, x.rows, width, x.q_stride};
+      o.reads[1] = {space(x.k_buf), x.k_addr, x.cols, width, x.k_stride};
+      o.write = {space(x.out_buf), x.out_addr, uint64_t{x.heads} * x.rows, x.cols, x.out_stride};
       break;
     }
     case ACC_OP_SOFTMAX: {
@@ -364,6 +447,7 @@ uint64_t ControlBlock::dispatch(tlm_utils::simple_initiator_socket<ControlBlock>
                                 uint32_t& error, uint32_t& info) {
   DispatchExt ext;
   ext.tau = static_cast<int32_t>(bank_.get(ACC_REG_DYNATRAN_TAU));
+  ext.pruning = &pruning_;
   acc_desc_t copy = d;
   tlm::tlm_generic_payload t;
   t.set_command(tlm::TLM_WRITE_COMMAND);
@@ -437,7 +521,7 @@ bool ControlBlock::process_one(uint64_t now) {
   uint32_t exec_err = ACC_ERR_NONE, exec_info = 0;
   if (op == ACC_OP_LOAD || op == ACC_OP_STORE)
     done = dispatch(dma, f.desc, t, exec_err, exec_info);
-  else if (op == ACC_OP_MATMUL || op == ACC_OP_SOFTMAX || op == ACC_OP_LAYERNORM || op == ACC_OP_ADD)
+  else if (op == ACC_OP_MATMUL || op == ACC_OP_SOFTMAX || op == ACC_OP_LAYERNORM || op == ACC_OP_ADD || op == ACC_OP_SCORE)
     done = dispatch(pe, f.desc, t, exec_err, exec_info);
   if (exec_err != ACC_ERR_NONE) {
     stop_on_error(exec_err, index, exec_info, t);

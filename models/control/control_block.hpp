@@ -29,6 +29,7 @@
 #include "clock.hpp"
 #include "hazard.hpp"
 #include "hw_config.hpp"
+#include "pruning_config.hpp"
 #include "register_bank.hpp"
 #include "stats.hpp"
 
@@ -84,9 +85,14 @@ class ControlBlock : public sc_core::sc_module {
   uint32_t retired_by(uint64_t cycle) const;
   void set_local(uint64_t cycle);
 
+  // The first pruning register the descriptor uses that holds an invalid value, or 0.
+  uint32_t bad_pruning_register(const acc_desc_t& d) const;
+
   const HwConfig& cfg_;
   const Clock& clock_;
   RegisterBank bank_;
+  PruningConfig pruning_;
+  uint32_t th_lo_ = 0;
   tlm_utils::tlm_quantumkeeper qk_;
   sc_core::sc_event doorbell_ev_, irq_ev_;
 

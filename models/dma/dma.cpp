@@ -6,6 +6,8 @@
 #include "command.hpp"
 #include "energy.hpp"
 #include "fixed_point.hpp"
+#include "nm.hpp"
+#include "pruning_config.hpp"
 #include "tlm_util.hpp"
 
 namespace acc {
@@ -73,6 +75,8 @@ void Dma::b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay) {
   if (staging_.size() < words) staging_.resize(words);
 
   const uint32_t tag = d.w[ACC_DESC_WORDS - 1];
+  // N:M compressed weights keep their index bits (23:20) and are charged 20 + log2(M) bits a word.
+  const uint32_t nm_bits = (d.w[0] & ACC_LOAD_NM_META) && ext->pruning ? nm::index_bits(ext->pruning->nm_m) : 0;
   auto fail = [&](uint64_t addr) {
     ext->error = ACC_ERR_BUS, ext->info = static_cast<uint32_t>(addr);
     t.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
@@ -84,9 +88,10 @@ void Dma::b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay) {
     const uint64_t src = store ? buf : dram, dst = store ? dram : buf;
     ZeroFreeExt src_info, dst_info;
     src_info.tag = dst_info.tag = tag;
+    src_info.nm_index_bits = dst_info.nm_index_bits = nm_bits;
     if (!broadcast || r == 0) {
       if (!burst(false, src, staging_.data(), words, start, src_done, src_info)) return fail(src);
-      if (!store)  // a 32-bit DRAM container carries one 20-bit word
+      if (!store && !nm_bits)  // a 32-bit DRAM container carries one 20-bit word
         for (uint64_t i = 0; i < words; ++i) staging_[i] = fx::wrap20(staging_[i]);
       if (!store) ext->dram_read_bits += src_info.modelled_bits;
       nonzero_ += src_info.nonzero;

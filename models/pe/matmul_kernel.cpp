@@ -6,6 +6,7 @@
 
 #include "fixed_point.hpp"
 #include "fx_math.hpp"
+#include "nm.hpp"
 
 namespace acc {
 
@@ -63,10 +64,13 @@ MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const Matrix
         out.pruned += (v != 0 && kept == 0);
         v = kept;
       }
-      if (epi.act == Activation::Gelu) v = fx::gelu(v);
-      if (epi.act == Activation::Tanh) v = fx::tanh_fx(v);
       row[j] = v;
-      out.out_nonzero += v != 0;
+    }
+    if (epi.nm_n) out.nm_pruned += nm::prune_row(row, static_cast<uint32_t>(n), epi.nm_n, epi.nm_m);
+    for (uint64_t j = 0; j < n; ++j) {
+      if (epi.act == Activation::Gelu) row[j] = fx::gelu(row[j]);
+      if (epi.act == Activation::Tanh) row[j] = fx::tanh_fx(row[j]);
+      out.out_nonzero += row[j] != 0;
     }
   }
   return out;

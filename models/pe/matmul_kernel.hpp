@@ -30,12 +30,14 @@ struct MatmulEpilogue {
   const int32_t* bias = nullptr;  // 1 x n, or null
   bool prune = false;
   int32_t tau = 0;
+  unsigned nm_n = 0, nm_m = 0;  // dynamic N:M on the output (after DynaTran), when nm_n > 0
   Activation act = Activation::None;
 };
 
 struct MatmulOutcome {
   uint64_t saturated = 0;    // outputs clipped to the Q4.16 range
   uint64_t pruned = 0;       // non-zero outputs DynaTran set to zero
+  uint64_t nm_pruned = 0;    // non-zero outputs dynamic N:M set to zero
   uint64_t out_nonzero = 0;  // non-zero outputs written
   uint64_t a_nonzero = 0, b_nonzero = 0;
 };

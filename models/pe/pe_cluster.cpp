@@ -4,8 +4,12 @@
 #include <cstring>
 
 #include "energy.hpp"
+#include "fixed_point.hpp"
 #include "matmul_kernel.hpp"
+#include "nm.hpp"
+#include "pruning_config.hpp"
 #include "regmap.hpp"
+#include "score_engine.hpp"
 #include "vector_kernels.hpp"
 
 namespace acc {
@@ -45,6 +49,8 @@ PeCluster::PeCluster(sc_core::sc_module_name name, const HwConfig& cfg, const Cl
       softmax_units_{LaneScheduler(cfg.pe, cfg.softmax_per_pe), std::vector<uint32_t>(uint64_t{cfg.pe} * cfg.softmax_per_pe, UINT32_MAX)},
       layernorm_units_{LaneScheduler(cfg.pe, cfg.layernorm_per_pe),
                        std::vector<uint32_t>(uint64_t{cfg.pe} * cfg.layernorm_per_pe, UINT32_MAX)},
+      score_lanes_{LaneScheduler(cfg.pe, cfg.score_engine_lanes_per_pe),
+                   std::vector<uint32_t>(uint64_t{cfg.pe} * cfg.score_engine_lanes_per_pe, UINT32_MAX)},
       pe_busy_until_(cfg.pe, 0) {
   cmd.register_b_transport(this, &PeCluster::b_transport);
   cmd.register_transport_dbg(this, &PeCluster::transport_dbg);
@@ -72,10 +78,7 @@ void PeCluster::note(uint32_t buf, bool write, uint64_t words, uint64_t nonzero,
   if (hooks_[buf]) hooks_[buf](write, words, nonzero, tag);
 }
 
-uint64_t PeCluster::kstep_cycles(uint64_t effectual) const {
-  const uint64_t c = ceil_div(effectual, cfg_.mac_per_lane);
-  return c ? c : 1;  // an all-zero k-step still passes through the lane
-}
+uint64_t PeCluster::kstep_cycles(uint64_t effectual) const { return ceil_div(effectual, cfg_.mac_per_lane); }
 
 void PeCluster::b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay) {
   if (!check_dispatch(t, sizeof(acc_desc_t))) return;
@@ -94,6 +97,7 @@ void PeCluster::b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay
     case ACC_OP_SOFTMAX: done = softmax(d, issue, *ext); break;
     case ACC_OP_LAYERNORM: done = layernorm(d, issue, *ext); break;
     case ACC_OP_ADD: done = add(d, issue, *ext); break;
+    case ACC_OP_SCORE: done = score(d, issue, *ext); break;
     default:
       ext->error = ACC_ERR_BAD_OPCODE, ext->info = d.w[0];
       t.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
@@ -107,7 +111,7 @@ void PeCluster::b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay
 }
 
 uint64_t PeCluster::run_blocks(Pool& pool, uint64_t issue, uint64_t fill, uint64_t drain, size_t blocks, const BlockCosts& costs,
-                               TagStats& ts, uint64_t& tile_ops) {
+                               TagStats& ts, uint64_t& tile_ops, bool reduce) {
   std::vector<uint64_t> tiles;
   uint64_t done_all = issue;
   const unsigned per_pe = pool.sched.lanes_per_pe();
@@ -115,13 +119,13 @@ uint64_t PeCluster::run_blocks(Pool& pool, uint64_t issue, uint64_t fill, uint64
     tiles.clear();
     uint64_t tail = 0;
     costs(b, tiles, tail);
-    if (tiles.empty()) continue;  // nothing to compute (e.g. a fully masked row block)
     const unsigned pe = pool.sched.earliest_pe();
     const uint32_t id = next_block_id_++;
     uint64_t start = UINT64_MAX, end = 0;
     unsigned units = 0;
     for (uint64_t cyc : tiles) {
       const uint64_t dispatch = issue + tile_ops++ / cfg_.compute_dispatch_batch;
+      if (cyc == 0) continue;  // no effectual work: the pre-sparsity logic drops it
       unsigned unit = 0;
       const uint64_t e = pool.sched.run_on(pe, dispatch + fill, cyc, unit);
       start = std::min(start, e - cyc);
@@ -130,9 +134,10 @@ uint64_t PeCluster::run_blocks(Pool& pool, uint64_t issue, uint64_t fill, uint64
       if (mark != id) mark = id, ++units;
       pool.busy += cyc;
     }
+    if (units == 0) continue;  // nothing to compute (all masked or all zero)
     pool.sched.refresh(pe);
     // Partial results of the units meet in a reduction tree; then the block's tail and drain.
-    const uint64_t done = end + ceil_log2(units) + tail + drain;
+    const uint64_t done = end + (reduce ? ceil_log2(units) : 0) + tail + drain;
     const uint64_t overlap_from = std::max(start, std::min(done, pe_busy_until_[pe]));
     pe_busy_ += done - overlap_from;
     ts.pe_busy += done - overlap_from;
@@ -165,7 +170,7 @@ void PeCluster::count_output(uint32_t tag, const int32_t* base, uint64_t stride,
     }
     uint32_t z = 0, zv = 0;
     for (uint32_t c = 0; c < cols; ++c) {
-      const bool zero = row[c] == 0;
+      const bool zero = (static_cast<uint32_t>(row[c]) & 0xFFFFFu) == 0;  // a MASK marker is an absent value
       z += zero;
       zv += zero && c < row_valid_cols;
     }
@@ -184,21 +189,46 @@ void PeCluster::count_output(uint32_t tag, const int32_t* base, uint64_t stride,
 uint64_t PeCluster::matmul(const acc_desc_t& desc, uint64_t issue, DispatchExt& ext) {
   const acc_desc_matmul_t& d = desc.matmul;
   TagStats& ts = tag_stats(d.tag);
+  const bool nm_weights = (d.header & ACC_MATMUL_NM_WEIGHTS) != 0;
+  const unsigned N = ext.pruning ? ext.pruning->nm_n : 2, M = ext.pruning ? ext.pruning->nm_m : 4;
   const MatmulShape shape{d.m, d.k, d.n, (d.header & ACC_MATMUL_TRANSPOSE_B) != 0};
   const MatrixRef a{view(d.a_buf).words + d.a_addr, d.a_stride};
-  const MatrixRef b{view(d.b_buf).words + d.b_addr, d.b_stride};
+  MatrixRef b{view(d.b_buf).words + d.b_addr, d.b_stride};
   const MatrixRef c{view(d.c_buf).words + d.c_addr, d.c_stride};
   MatmulEpilogue epi;
   if (d.header & ACC_MATMUL_BIAS) epi.bias = view(d.bias_buf).words + d.bias_addr;
   epi.prune = (d.header & ACC_MATMUL_PRUNE_OUT) != 0;
   epi.tau = ext.tau;
+  if (d.header & ACC_MATMUL_NM_ACT) epi.nm_n = N, epi.nm_m = M;
   epi.act = (d.header & ACC_MATMUL_GELU) ? Activation::Gelu : (d.header & ACC_MATMUL_TANH) ? Activation::Tanh : Activation::None;
   const uint32_t R = cfg_.tile_b * cfg_.tile_x, C = cfg_.tile_y, D = cfg_.tile_y;
 
+  // N:M weights: the engine reads k*N/M compressed rows; values come from their dense equivalent.
+  std::vector<int32_t> dense_b;
+  const uint32_t b_rows = nm_weights ? nm::compressed_rows(d.k, N, M) : d.k;
+  if (nm_weights) {
+    nm::decompress(b.base, b.stride, d.k, d.n, N, M, dense_b);
+    b = {dense_b.data(), d.n};
+  }
   const SparsityProfile prof = sparsity_profile(a, b, shape, R, C);
   const MatmulOutcome out = matmul_values(a, b, c, shape, epi);
 
-  const uint32_t mt = prof.row_blocks, nt = prof.col_blocks, kt = static_cast<uint32_t>(ceil_div(d.k, D));
+  const uint32_t mt = prof.row_blocks, nt = prof.col_blocks, kt = static_cast<uint32_t>(ceil_div(b_rows, D));
+  // Effectual multiplies per (output tile, k-step). Dense: from the profile, D rows per k-step.
+  // N:M: each compressed word multiplies the activation its index selects; a k-step is D
+  // compressed rows (D*M/N dense rows).
+  std::vector<uint64_t> nm_eff;
+  if (nm_weights) {
+    nm_eff.assign(uint64_t{mt} * nt * kt, 0);
+    const int32_t* cb = view(d.b_buf).words + d.b_addr;
+    for (uint32_t r = 0; r < b_rows; ++r)
+      for (uint32_t j = 0; j < d.n; ++j) {
+        const int32_t w = cb[uint64_t{r} * d.b_stride + j];
+        const uint64_t p = uint64_t{r / N} * M + nm::index(w);
+        if (nm::value(w) == 0 || p >= d.k) continue;
+        for (uint32_t i = 0; i < mt; ++i) nm_eff[(uint64_t{i} * nt + j / C) * kt + r / D] += prof.a_col_nnz[uint64_t{i} * d.k + p];
+      }
+  }
   const bool i_outer = cfg_.outer_loop_order().find('i') < cfg_.outer_loop_order().find('j');
   uint64_t eff_total = 0, lane_busy = 0, tile_ops = 0;
   auto costs = [&](size_t o, std::vector<uint64_t>& tiles, uint64_t& tail) {
@@ -207,8 +237,12 @@ uint64_t PeCluster::matmul(const acc_desc_t& desc, uint64_t issue, DispatchExt& 
     const uint32_t* an = &prof.a_col_nnz[uint64_t{i} * d.k];
     for (uint32_t kb = 0; kb < kt; ++kb) {
       uint64_t eff = 0;
-      const uint32_t p_end = std::min<uint32_t>(d.k, (kb + 1) * D);
-      for (uint32_t p = kb * D; p < p_end; ++p) eff += uint64_t{an[p]} * prof.b_row_nnz[uint64_t{p} * nt + j];
+      if (nm_weights) {
+        eff = nm_eff[(uint64_t{i} * nt + j) * kt + kb];
+      } else {
+        const uint32_t p_end = std::min<uint32_t>(d.k, (kb + 1) * D);
+        for (uint32_t p = kb * D; p < p_end; ++p) eff += uint64_t{an[p]} * prof.b_row_nnz[uint64_t{p} * nt + j];
+      }
       const uint64_t cyc = kstep_cycles(eff);
       tiles.push_back(cyc);
       eff_total += eff;
@@ -222,12 +256,12 @@ uint64_t PeCluster::matmul(const acc_desc_t& desc, uint64_t issue, DispatchExt& 
 
   // Buffer traffic: each k-step reads its A and B tiles; every output is written once.
   note(d.a_buf, false, uint64_t{nt} * d.m * d.k, uint64_t{nt} * out.a_nonzero, d.tag);
-  note(d.b_buf, false, uint64_t{mt} * d.k * d.n, uint64_t{mt} * out.b_nonzero, d.tag);
+  note(d.b_buf, false, uint64_t{mt} * b_rows * d.n, uint64_t{mt} * out.b_nonzero, d.tag);
   note(d.c_buf, true, uint64_t{d.m} * d.n, out.out_nonzero, d.tag);
   if (epi.bias) note(d.bias_buf, false, uint64_t{mt} * d.n, uint64_t{mt} * d.n, d.tag);
   count_output(d.tag, c.base, c.stride, d.m, d.n, ts);
 
-  const uint64_t dense = uint64_t{d.m} * d.k * d.n;
+  const uint64_t dense = uint64_t{d.m} * b_rows * d.n;  // N:M: k*N/M MACs per output
   ext.tile_ops = tile_ops;
   ext.dense_macs = dense;
   ext.effectual_macs = eff_total;
@@ -235,12 +269,96 @@ uint64_t PeCluster::matmul(const acc_desc_t& desc, uint64_t issue, DispatchExt& 
   ts.tile_ops += tile_ops;
   ts.dense_macs += dense;
   ts.effectual_macs += eff_total;
-  ts.pruned += out.pruned;
+  ts.pruned += out.pruned + out.nm_pruned;
   tile_ops_ += tile_ops;
   dense_macs_ += dense;
   effectual_macs_ += eff_total;
   saturated_ += out.saturated;
   pruned_ += out.pruned;
+  nm_pruned_ += out.nm_pruned;
+  nm_weight_matmuls_ += nm_weights;
+  matmul_cycles_ += done - issue;
+  return done;
+}
+
+uint64_t PeCluster::score(const acc_desc_t& desc, uint64_t issue, DispatchExt& ext) {
+  const acc_desc_score_t& d = desc.score;
+  TagStats& ts = tag_stats(d.tag);
+  static const PruningConfig kDefaults;
+  const PruningConfig& pc = ext.pruning ? *ext.pruning : kDefaults;
+  const uint32_t R = cfg_.tile_b * cfg_.tile_x, C = cfg_.tile_y;
+  const ScoreSpec spec{d.rows, d.cols, d.heads, d.head_dim,
+                       (d.header & ACC_SCORE_LEOPARD) != 0, (d.header & ACC_SCORE_LEOPARD_PER_HEAD) != 0,
+                       (d.header & ACC_SCORE_HDP_HEADS) != 0, (d.header & ACC_SCORE_HDP_BLOCKS) != 0,
+                       (d.header & ACC_SCORE_HDP_APPROX) != 0, (d.header & ACC_SCORE_PRUNE_OUT) != 0,
+                       d.th_index, ext.tau, R, C};
+  const MatrixRef q{view(d.q_buf).words + d.q_addr, d.q_stride};
+  const MatrixRef k{view(d.k_buf).words + d.k_addr, d.k_stride};
+  const MatrixRef s{view(d.out_buf).words + d.out_addr, d.out_stride};
+  const ScoreOutcome o = score_heads(q, k, s, spec, pc);
+
+  const uint64_t tiles = uint64_t{o.row_tiles} * o.col_tiles;
+  const unsigned F = pc.hdp_frac_bits, I = 20 - F;
+  const bool hdp = spec.hdp_heads || spec.hdp_blocks || spec.hdp_approx;
+  uint64_t tile_ops = 0, lane_busy = 0, int_cycles = 0, score_lane_busy = 0;
+  const uint64_t fill = cfg_.buffer_latency_cycles + 1, drain = 1 + cfg_.buffer_latency_cycles;
+  // Work in bit products of a 20 x 20 multiplier (400): the integer pass I x I, the HDP
+  // approximation's two cross terms 2 x I x F, an exact product all 400.
+  auto kstep = [&](uint64_t pairs, uint64_t bit_products) { return ceil_div(pairs * bit_products, 400 * uint64_t{cfg_.mac_per_lane}); };
+  uint64_t t = issue;
+  if (hdp) {  // the integer-part pass, then the head and block decisions
+    auto int_costs = [&](size_t b, std::vector<uint64_t>& cyc, uint64_t&) {
+      for (uint32_t kb = 0; kb < o.ksteps; ++kb) {
+        const uint64_t c = kstep(o.int_effectual[b * o.ksteps + kb], uint64_t{I} * I);
+        cyc.push_back(c);
+        int_cycles += c;
+      }
+    };
+    t = run_blocks(lanes_, issue, fill, 0, d.heads * tiles, int_costs, ts, tile_ops) + (spec.hdp_heads || spec.hdp_blocks ? 2 : 0);
+  }
+  auto value_costs = [&](size_t b, std::vector<uint64_t>& cyc, uint64_t&) {
+    if (spec.leopard) {  // one bit plane of one score per cycle per engine lane; a tile's rows in parallel
+      for (uint32_t r = 0; r < R; ++r) cyc.push_back(o.leopard_row_bits[b * R + r]);
+      for (uint64_t c : cyc) score_lane_busy += c;
+    } else {
+      for (uint32_t kb = 0; kb < o.ksteps; ++kb) cyc.push_back(kstep(o.value_effectual[b * o.ksteps + kb], spec.hdp_approx ? 2ull * I * F : 400));
+      for (uint64_t c : cyc) lane_busy += c;
+    }
+  };
+  const uint64_t done =
+      run_blocks(spec.leopard ? score_lanes_ : lanes_, t, fill, drain, d.heads * tiles, value_costs, ts, tile_ops, !spec.leopard);
+
+  for (uint32_t h = 0; h < d.heads; ++h) count_output(d.tag, s.base + uint64_t{h} * d.rows * d.out_stride, d.out_stride, d.rows, d.cols, ts);
+  const uint64_t A = uint64_t{d.heads} * d.head_dim;
+  note(d.q_buf, false, uint64_t{o.col_tiles} * d.rows * A, uint64_t{o.col_tiles} * d.rows * A, d.tag);
+  note(d.k_buf, false, uint64_t{o.row_tiles} * d.cols * A, uint64_t{o.row_tiles} * d.cols * A, d.tag);
+  note(d.out_buf, true, uint64_t{d.heads} * d.rows * d.cols, uint64_t{d.heads} * d.rows * d.cols - o.hdp_head_masked - o.hdp_block_masked - o.leopard_masked, d.tag);
+
+  const uint64_t dense = uint64_t{d.heads} * d.rows * d.cols * d.head_dim;
+  const auto work = static_cast<uint64_t>(o.mac_equivalents + 0.5);
+  ext.tile_ops = tile_ops;
+  ext.dense_macs = dense;
+  ext.effectual_macs = work;
+  ts.lane_busy += lane_busy + int_cycles;
+  ts.score_lane_busy += score_lane_busy;
+  ts.tile_ops += tile_ops;
+  ts.dense_macs += dense;
+  ts.effectual_macs += work;
+  ts.pruned += o.hdp_head_masked + o.hdp_block_masked + o.leopard_masked + o.dynatran_zeroed;
+  tile_ops_ += tile_ops;
+  dense_macs_ += dense;
+  effectual_macs_ += work;
+  pruned_ += o.dynatran_zeroed;
+  hdp_head_masked_ += o.hdp_head_masked;
+  hdp_block_masked_ += o.hdp_block_masked;
+  leopard_masked_ += o.leopard_masked;
+  score_dynatran_zeroed_ += o.dynatran_zeroed;
+  heads_pruned_ += o.heads_pruned;
+  hdp_int_cycles_ += int_cycles;
+  ++score_ops_;
+  scores_ += uint64_t{d.heads} * d.rows * d.cols;
+  if (leopard_bits_.size() < o.leopard_bits.size()) leopard_bits_.resize(o.leopard_bits.size(), 0);
+  for (size_t i = 0; i < o.leopard_bits.size(); ++i) leopard_bits_[i] += o.leopard_bits[i];
   matmul_cycles_ += done - issue;
   return done;
 }
@@ -363,19 +481,21 @@ void PeCluster::attribute(const StatsContext& ctx, Attribution& a) const {
   const double per_pe_cycle = EnergyTable::dynamic_nj(ctx.energy.module("dataflow"), 1, cfg);
   const double per_softmax = EnergyTable::dynamic_nj(ctx.energy.softmax(cfg), 1, cfg);
   const double per_ln = EnergyTable::dynamic_nj(ctx.energy.layernorm(cfg), 1, cfg);
+  const double per_score_lane = EnergyTable::dynamic_nj(lane, 1, cfg);  // see energy.score_engine
   for (const auto& [key, t] : by_tag_)
     a.add(key, t.lane_busy * per_lane_cycle + t.tile_ops * per_tile_op + t.pe_busy * per_pe_cycle + t.softmax_busy * per_softmax +
-                   t.layernorm_busy * per_ln);
+                   t.layernorm_busy * per_ln + t.score_lane_busy * per_score_lane);
 }
 
 void PeCluster::collect_stats(Stats& s, const StatsContext& ctx) const {
   const auto& cfg = ctx.cfg;
-  for (uint32_t op : {ACC_OP_MATMUL, ACC_OP_SOFTMAX, ACC_OP_LAYERNORM, ACC_OP_ADD})
+  for (uint32_t op : {ACC_OP_MATMUL, ACC_OP_SOFTMAX, ACC_OP_LAYERNORM, ACC_OP_ADD, ACC_OP_SCORE})
     s.put(std::string("pe.ops.") + regmap::opcode_name(op), ops_[op], "commands", "Compute descriptors of this opcode executed");
   s.put("pe.tile_ops", tile_ops_, "ops", "Tiled ops dispatched to the units (matmul k-steps, softmax, layer-norm and add tiles)");
   s.put("pe.lane_busy_cycles", lanes_.busy, "lane-cycles", "Sum over MAC lanes of cycles spent on tiled ops");
   s.put("pe.softmax_busy_cycles", softmax_units_.busy, "unit-cycles", "Sum over softmax units of busy cycles");
   s.put("pe.layernorm_busy_cycles", layernorm_units_.busy, "unit-cycles", "Sum over layer-norm units of busy cycles");
+  s.put("pe.score_engine_busy_cycles", score_lanes_.busy, "lane-cycles", "Sum over LeOPArd's bit-serial lanes of busy cycles");
   s.put("pe.pe_busy_cycles", pe_busy_, "PE-cycles", "Sum over PEs of cycles with at least one block in flight");
   s.put("pe.dense_macs", dense_macs_, "MACs", "Multiply-accumulates of the dense matmuls (m*k*n)");
   s.put("pe.effectual_macs", effectual_macs_, "MACs", "Multiplies whose operands were both non-zero (the work done)");
@@ -387,6 +507,26 @@ void PeCluster::collect_stats(Stats& s, const StatsContext& ctx) const {
   s.put("pe.topk_rows", topk_rows_, "rows", "Probability rows the top-k engine selected on");
   s.put("pe.topk_cycles", topk_cycles_, "cycles", "Quick-select cycles of the top-k engines");
   s.put("pe.topk_dropped", topk_dropped_, "values", "Non-zero probabilities top-k set to zero");
+  // Pruning units: what each stage pruned (first stage wins), LeOPArd's bit planes.
+  s.put("pruning.dynatran.zeroed", pruned_, "values", "Non-zero values DynaTran set to zero (matmul outputs, scores, probabilities)");
+  s.put("pruning.topk.zeroed", topk_dropped_, "values", "Non-zero probabilities top-k set to zero");
+  s.put("pruning.nm_activations.zeroed", nm_pruned_, "values", "Non-zero outputs dynamic N:M set to zero");
+  s.put("pruning.nm_weights.matmuls", nm_weight_matmuls_, "commands", "MATMULs that read N:M compressed weights");
+  s.put("pruning.score_ops", score_ops_, "commands", "SCORE descriptors executed by the pruning units");
+  s.put("pruning.scores", scores_, "values", "Attention scores the SCORE descriptors produced or masked");
+  s.put("pruning.hdp_heads.pruned", heads_pruned_, "heads", "Heads HDP pruned (per sequence)");
+  s.put("pruning.hdp_heads.masked", hdp_head_masked_, "values", "Scores masked because HDP pruned their head");
+  s.put("pruning.hdp_blocks.masked", hdp_block_masked_, "values", "Scores masked by HDP block pruning");
+  s.put("pruning.hdp_int_pass_cycles", hdp_int_cycles_, "lane-cycles", "Lane cycles of HDP's integer-part pass (the overhead)");
+  s.put("pruning.leopard.masked", leopard_masked_, "values", "Scores masked by LeOPArd's threshold");
+  s.put("pruning.dynatran_scores.zeroed", score_dynatran_zeroed_, "values", "Raw scores of SCORE descriptors DynaTran set to zero");
+  uint64_t leo_scores = 0, leo_planes = 0;
+  for (size_t b = 1; b < leopard_bits_.size(); ++b) {
+    s.put("leopard.bits_used." + std::to_string(b), leopard_bits_[b], "scores", "Scores LeOPArd's engine decided after b bit planes");
+    leo_scores += leopard_bits_[b], leo_planes += b * leopard_bits_[b];
+  }
+  s.put_real("leopard.mean_bits", leo_scores ? double(leo_planes) / double(leo_scores) : 0.0, "bit planes",
+             "Mean bit planes LeOPArd's engine processed per score");
   // Most compute ops in flight at once (heads of a layer, independent ops overlap on the PEs).
   std::vector<std::pair<uint64_t, int>> events;
   for (const auto& [b, e] : op_spans_) events.emplace_back(b, 1), events.emplace_back(e, -1);
@@ -463,6 +603,10 @@ void PeCluster::collect_stats(Stats& s, const StatsContext& ctx) const {
   s.put_real("energy.layernorm.dynamic_nj", EnergyTable::dynamic_nj(ln, double(layernorm_units_.busy), cfg), "nJ",
              "Layer-norm units, busy cycles");
   s.put_real("energy.layernorm.leakage_nj", leak(ln.leakage_mw * ln_units), "nJ", "Layer-norm units, leakage");
+  // LeOPArd's engine has no published figures: a busy bit-serial lane is charged a MAC lane's
+  // dynamic energy (an upper bound); no leakage or area is added (docs/pruning.md).
+  s.put_real("energy.score_engine.dynamic_nj", EnergyTable::dynamic_nj(lane, double(score_lanes_.busy), cfg), "nJ",
+             "LeOPArd's bit-serial lanes, busy cycles (charged as MAC-lane cycles)");
 }
 
 }  // namespace acc

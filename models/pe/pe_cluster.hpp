@@ -71,7 +71,7 @@ class PeCluster : public sc_core::sc_module {
   };
   // What one tag (layer, class) did, for the breakdowns.
   struct TagStats {
-    uint64_t ops = 0, lane_busy = 0, softmax_busy = 0, layernorm_busy = 0, tile_ops = 0, pe_busy = 0;
+    uint64_t ops = 0, lane_busy = 0, softmax_busy = 0, layernorm_busy = 0, score_lane_busy = 0, tile_ops = 0, pe_busy = 0;
     uint64_t dense_macs = 0, effectual_macs = 0;
     uint64_t outputs = 0, zeros = 0, valid_outputs = 0, valid_zeros = 0, pruned = 0, topk_dropped = 0;
   };
@@ -84,9 +84,13 @@ class PeCluster : public sc_core::sc_module {
   uint64_t softmax(const acc_desc_t& d, uint64_t issue, DispatchExt& ext);
   uint64_t layernorm(const acc_desc_t& d, uint64_t issue, DispatchExt& ext);
   uint64_t add(const acc_desc_t& d, uint64_t issue, DispatchExt& ext);
+  uint64_t score(const acc_desc_t& d, uint64_t issue, DispatchExt& ext);
 
+  // Schedules the blocks of an op on a unit pool; returns its completion cycle. A tile of 0 cycles
+  // is dispatched but dropped by the pre-sparsity logic; a block with no work at all is skipped.
+  // `reduce`: the units' partial results meet in a tree (not for LeOPArd's independent scores).
   uint64_t run_blocks(Pool& pool, uint64_t issue, uint64_t fill, uint64_t drain, size_t blocks, const BlockCosts& costs,
-                      TagStats& ts, uint64_t& tile_ops);
+                      TagStats& ts, uint64_t& tile_ops, bool reduce = true);
   void count_output(uint32_t tag, const int32_t* base, uint64_t stride, uint32_t rows, uint32_t cols, TagStats& ts);
   BufferView& view(uint32_t buf);
   void note(uint32_t buf, bool write, uint64_t words, uint64_t nonzero, uint32_t tag);
@@ -96,7 +100,7 @@ class PeCluster : public sc_core::sc_module {
 
   const HwConfig& cfg_;
   const Clock& clock_;
-  Pool lanes_, softmax_units_, layernorm_units_;
+  Pool lanes_, softmax_units_, layernorm_units_, score_lanes_;
   BufferView views_[2];
   AccessHook hooks_[2];
   TokenValidity validity_;
@@ -109,6 +113,11 @@ class PeCluster : public sc_core::sc_module {
   uint64_t ops_[256] = {};
   uint64_t tile_ops_ = 0, pe_busy_ = 0, dense_macs_ = 0, effectual_macs_ = 0, saturated_ = 0, pruned_ = 0;
   uint64_t outputs_ = 0, zero_outputs_ = 0, matmul_cycles_ = 0, topk_rows_ = 0, topk_cycles_ = 0, topk_dropped_ = 0;
+  // Pruning units.
+  uint64_t nm_pruned_ = 0, nm_weight_matmuls_ = 0;
+  uint64_t hdp_head_masked_ = 0, hdp_block_masked_ = 0, leopard_masked_ = 0, score_dynatran_zeroed_ = 0, heads_pruned_ = 0;
+  uint64_t hdp_int_cycles_ = 0, score_ops_ = 0, scores_ = 0;
+  std::vector<uint64_t> leopard_bits_;  // histogram of bit planes used, index = planes
 };
 
 }  // namespace acc

@@ -52,16 +52,23 @@ SoftmaxOutcome softmax_rows(const MatrixRef& in, const MatrixRef& out, const Sof
   for (uint32_t i = 0; i < s.rows; ++i) {
     const int32_t* src = in.base + i * in.stride;
     int32_t* dst = out.base + i * out.stride;
-    // Pass 1, per tile: scale and local maximum of the unmasked entries.
+    // Pass 1, per tile: scale and local maximum of the unmasked entries (padding columns and
+    // MASK markers are masked).
     int64_t row_max = INT64_MIN;
     for (uint32_t t = 0; t < col_tiles; ++t) {
       const uint32_t c0 = t * s.tile_cols, c1 = std::min(v, c0 + s.tile_cols);
       int64_t tile_max = INT64_MIN;
+      uint32_t live = 0;
       for (uint32_t j = c0; j < c1; ++j) {
+        if (src[j] == fx::kMaskMarker) {
+          x[j] = INT64_MIN;
+          continue;
+        }
         x[j] = fx::round_shift(int64_t{src[j]} * s.scale, fx::kFracBits);
         tile_max = std::max(tile_max, x[j]);
+        ++live;
       }
-      if (c1 > c0) o.tile_unmasked[(i / s.tile_rows) * col_tiles + t] += c1 - c0;
+      o.tile_unmasked[(i / s.tile_rows) * col_tiles + t] += live;
       row_max = std::max(row_max, tile_max);
     }
     // Pass 2, per tile: exponentials and partial sums; the partial sums meet in a tree.
@@ -69,7 +76,7 @@ SoftmaxOutcome softmax_rows(const MatrixRef& in, const MatrixRef& out, const Sof
     for (uint32_t t = 0; t < col_tiles; ++t) {
       const uint32_t c0 = t * s.tile_cols, c1 = std::min(v, c0 + s.tile_cols);
       int64_t partial = 0;
-      for (uint32_t j = c0; j < c1; ++j) partial += e[j] = fx::exp_neg(x[j] - row_max);
+      for (uint32_t j = c0; j < c1; ++j) partial += e[j] = x[j] == INT64_MIN ? 0 : fx::exp_neg(x[j] - row_max);
       row_sum += partial;
     }
     // Pass 3: normalise with one reciprocal per row; masked columns are 0.

@@ -8,8 +8,50 @@
 
 namespace acc::ref {
 
+namespace {
+// The N largest |x| of values[0..size) at a stride; ties: the lower index. Plain selection.
+std::vector<bool> n_largest(const int32_t* x, uint64_t stride, unsigned size, unsigned n) {
+  std::vector<bool> keep(size, false);
+  for (unsigned round = 0; round < std::min(n, size); ++round) {
+    int best = -1;
+    for (unsigned i = 0; i < size; ++i) {
+      if (keep[i]) continue;
+      const int64_t v = x[i * stride], m = v < 0 ? -v : v;
+      const int64_t bv = best < 0 ? -1 : (x[best * stride] < 0 ? -int64_t{x[best * stride]} : x[best * stride]);
+      if (best < 0 || m > bv) best = static_cast<int>(i);
+    }
+    keep[best] = true;
+  }
+  return keep;
+}
+}  // namespace
+
+Tensor nm_weights(const Tensor& w, uint32_t k, uint32_t n, unsigned N, unsigned M) {
+  Tensor out(w.size(), 0);
+  for (uint32_t g0 = 0; g0 < k; g0 += M)
+    for (uint32_t j = 0; j < n; ++j) {
+      const unsigned size = std::min<uint32_t>(M, k - g0);
+      const std::vector<bool> keep = n_largest(&w[uint64_t{g0} * n + j], n, size, N);
+      for (unsigned i = 0; i < size; ++i)
+        if (keep[i]) out[(uint64_t{g0} + i) * n + j] = w[(uint64_t{g0} + i) * n + j];
+    }
+  return out;
+}
+
+Tensor nm_activations(const Tensor& x, uint32_t rows, uint32_t cols, unsigned N, unsigned M) {
+  Tensor out(x.size(), 0);
+  for (uint32_t r = 0; r < rows; ++r)
+    for (uint32_t g0 = 0; g0 < cols; g0 += M) {
+      const unsigned size = std::min<uint32_t>(M, cols - g0);
+      const std::vector<bool> keep = n_largest(&x[uint64_t{r} * cols + g0], 1, size, N);
+      for (unsigned i = 0; i < size; ++i)
+        if (keep[i]) out[uint64_t{r} * cols + g0 + i] = x[uint64_t{r} * cols + g0 + i];
+    }
+  return out;
+}
+
 Tensor matmul(const Tensor& a, const Tensor& b, uint32_t m, uint32_t k, uint32_t n, bool transpose_b, bool prune, int32_t tau,
-              const Tensor* bias, Act act) {
+              const Tensor* bias, Act act, unsigned nm_n, unsigned nm_m) {
   Tensor c(uint64_t{m} * n);
   for (uint64_t i = 0; i < m; ++i)
     for (uint64_t j = 0; j < n; ++j) {
@@ -20,11 +62,138 @@ Tensor matmul(const Tensor& a, const Tensor& b, uint32_t m, uint32_t k, uint32_t
       }
       int32_t v = fx::narrow_product_sum(acc);
       if (prune) v = fx::dynatran(v, tau);
-      if (act == Act::Gelu) v = fx::gelu(v);
-      if (act == Act::Tanh) v = fx::tanh_fx(v);
       c[i * n + j] = v;
     }
+  if (nm_n) c = nm_activations(c, m, n, nm_n, nm_m);
+  if (act != Act::None)
+    for (auto& v : c) v = act == Act::Gelu ? fx::gelu(v) : fx::tanh_fx(v);
   return c;
+}
+
+LeopardResult leopard(const int32_t* q, const int32_t* k, uint32_t d, unsigned B, int64_t th) {
+  int64_t p_pos = 0;
+  for (uint32_t i = 0; i < d; ++i) p_pos += q[i] > 0 ? q[i] : 0;
+  int64_t partial = 0;
+  for (int b = static_cast<int>(B) - 1; b >= 0; --b) {
+    for (uint32_t i = 0; i < d; ++i) {
+      const int32_t key = k[i] >> (20 - B);  // the key's B most significant bits
+      if ((static_cast<uint32_t>(key) >> b) & 1u) partial += (b == static_cast<int>(B) - 1) ? -(int64_t{q[i]} << b) : (int64_t{q[i]} << b);
+    }
+    if (b > 0 && partial + p_pos * ((int64_t{1} << b) - 1) < th) return {true, B - static_cast<unsigned>(b), partial};
+  }
+  return {partial < th, B, partial};
+}
+
+Tensor scores(const Tensor& q, const Tensor& k, uint32_t R, uint32_t C, uint32_t H, uint32_t d, const ScoreParams& p, ScoreCounts* counts) {
+  const uint64_t A = uint64_t{H} * d;
+  const unsigned F = p.frac_bits;
+  Tensor out(uint64_t{H} * R * C);
+  ScoreCounts local;
+  ScoreCounts& n = counts ? *counts : local;
+  n.leopard_bits.assign(p.key_bits + 1, 0);
+  auto int_score = [&](uint32_t h, uint32_t r, uint32_t c) {
+    int64_t s = 0;
+    for (uint32_t i = 0; i < d; ++i) s += int64_t{q[r * A + h * d + i] >> F} * (k[c * A + h * d + i] >> F);
+    return s;
+  };
+  // HDP heads.
+  std::vector<int64_t> imp(H, 0);
+  for (uint32_t h = 0; h < H && p.hdp_heads; ++h)
+    for (uint32_t r = 0; r < R; ++r)
+      for (uint32_t c = 0; c < C; ++c) {
+        const int64_t s = int_score(h, r, c), a = s < 0 ? -s : s;
+        imp[h] = p.head_importance == 1 ? imp[h] + s : p.head_importance == 2 ? std::max(imp[h], a) : imp[h] + a;
+      }
+  std::vector<bool> head_kept(H, true);
+  if (p.hdp_heads) {
+    const int64_t top = *std::max_element(imp.begin(), imp.end());
+    if (p.head_threshold == 2) {
+      head_kept.assign(H, false);  // keep the head_param largest, ties to the lowest index
+      for (uint32_t round = 0; round < std::min<uint32_t>(p.head_param, H); ++round) {
+        int best = -1;
+        for (uint32_t h = 0; h < H; ++h)
+          if (!head_kept[h] && (best < 0 || imp[h] > imp[best])) best = static_cast<int>(h);
+        head_kept[best] = true;
+      }
+    } else {
+      for (uint32_t h = 0; h < H; ++h)
+        head_kept[h] = p.head_threshold == 1 ? static_cast<__int128>(imp[h]) * 65536 >= static_cast<__int128>(p.head_param) * top
+                                             : imp[h] >= static_cast<int64_t>(p.head_param);
+    }
+  }
+  for (uint32_t h = 0; h < H; ++h) {
+    std::vector<int> why(uint64_t{R} * C, 0);  // 0 kept, 1 head, 2 block, 3 LeOPArd
+    if (!head_kept[h]) std::fill(why.begin(), why.end(), 1);
+    if (p.hdp_blocks && head_kept[h]) {
+      const uint32_t br = p.block_rows, bc = p.block_cols, nbc = (C + bc - 1) / bc;
+      for (uint32_t r0 = 0; r0 < R; r0 += br) {
+        std::vector<int64_t> b(nbc, 0);
+        for (uint32_t r = r0; r < std::min(R, r0 + br); ++r)
+          for (uint32_t c = 0; c < C; ++c) {
+            const int64_t s = int_score(h, r, c);
+            b[c / bc] += s < 0 ? -s : s;
+          }
+        const int64_t mx = *std::max_element(b.begin(), b.end());
+        __int128 sum = 0;
+        for (int64_t v : b) sum += v;
+        std::vector<bool> keep(nbc, false);
+        if (p.block_threshold == 2) {
+          for (uint32_t round = 0; round < std::min<uint32_t>(p.block_param, nbc); ++round) {
+            int best = -1;
+            for (uint32_t i = 0; i < nbc; ++i)
+              if (!keep[i] && (best < 0 || b[i] > b[best])) best = static_cast<int>(i);
+            keep[best] = true;
+          }
+        } else {
+          for (uint32_t i = 0; i < nbc; ++i)
+            keep[i] = p.block_threshold == 1
+                          ? static_cast<__int128>(b[i]) * nbc * 65536 >= sum * 65536 + static_cast<__int128>(p.block_param) * (static_cast<__int128>(mx) * nbc - sum)
+                          : static_cast<__int128>(b[i]) * 65536 >= static_cast<__int128>(p.block_param) * mx;
+        }
+        for (uint32_t r = r0; r < std::min(R, r0 + br); ++r)
+          for (uint32_t c = 0; c < C; ++c)
+            if (!keep[c / bc]) why[uint64_t{r} * C + c] = 2;
+      }
+    }
+    const int64_t th = p.leopard ? p.thresholds.at(p.leopard_per_head ? h : 0) : 0;
+    for (uint32_t r = 0; r < R; ++r)
+      for (uint32_t c = 0; c < C; ++c) {
+        int& w = why[uint64_t{r} * C + c];
+        int32_t& dst = out[(uint64_t{h} * R + r) * C + c];
+        int64_t wide = 0;
+        if (w == 0 && p.leopard) {
+          std::vector<int32_t> qv(d), kv(d);
+          for (uint32_t i = 0; i < d; ++i) qv[i] = q[r * A + h * d + i], kv[i] = k[c * A + h * d + i];
+          const LeopardResult l = leopard(qv.data(), kv.data(), d, p.key_bits, th);
+          ++n.leopard_bits[l.bits_used];
+          if (l.pruned) w = 3;
+          wide = l.score * (int64_t{1} << (20 - p.key_bits));
+        } else if (w == 0 && p.hdp_approx) {
+          int64_t cross = 0;
+          for (uint32_t i = 0; i < d; ++i) {
+            const int32_t qa = q[r * A + h * d + i], ka = k[c * A + h * d + i];
+            const int64_t qi = qa >> F, ki = ka >> F, qf = qa - (qi << F), kf = ka - (ki << F);
+            cross += qi * kf + qf * ki;
+          }
+          wide = int_score(h, r, c) * (int64_t{1} << (2 * F)) + cross * (int64_t{1} << F);
+        } else if (w == 0) {
+          for (uint32_t i = 0; i < d; ++i) wide += int64_t{q[r * A + h * d + i]} * k[c * A + h * d + i];
+        }
+        if (w != 0) {
+          dst = fx::kMaskMarker;
+          n.hdp_head_masked += w == 1, n.hdp_block_masked += w == 2, n.leopard_masked += w == 3;
+          continue;
+        }
+        int32_t v = fx::narrow_product_sum(wide);
+        if (p.prune) {
+          const int32_t kept = fx::dynatran(v, p.tau);
+          n.dynatran_zeroed += v != 0 && kept == 0;
+          v = kept;
+        }
+        dst = v;
+      }
+  }
+  return out;
 }
 
 Tensor softmax(const Tensor& s, uint32_t rows, uint32_t cols, const SoftmaxParams& p) {
@@ -33,13 +202,18 @@ Tensor softmax(const Tensor& s, uint32_t rows, uint32_t cols, const SoftmaxParam
   for (uint64_t i = 0; i < rows; ++i) {
     const int32_t* row = &s[i * cols];
     int32_t* o = &out[i * cols];
-    std::vector<int64_t> x(v);
-    for (uint32_t j = 0; j < v; ++j) x[j] = fx::round_shift(int64_t{row[j]} * p.scale, fx::kFracBits);
-    if (v == 0) continue;
-    const int64_t mx = *std::max_element(x.begin(), x.end());
-    std::vector<int64_t> e(v);
+    // Masked: the padding columns and any score holding the MASK marker.
+    std::vector<bool> live(v);
+    for (uint32_t j = 0; j < v; ++j) live[j] = row[j] != fx::kMaskMarker;
+    std::vector<int64_t> x(v, 0);
+    int64_t mx = INT64_MIN;
+    for (uint32_t j = 0; j < v; ++j)
+      if (live[j]) mx = std::max(mx, x[j] = fx::round_shift(int64_t{row[j]} * p.scale, fx::kFracBits));
+    if (mx == INT64_MIN) continue;  // every column masked: all probabilities 0
+    std::vector<int64_t> e(v, 0);
     int64_t sum = 0;
-    for (uint32_t j = 0; j < v; ++j) sum += e[j] = fx::exp_neg(x[j] - mx);
+    for (uint32_t j = 0; j < v; ++j)
+      if (live[j]) sum += e[j] = fx::exp_neg(x[j] - mx);
     const int64_t recip = ((int64_t{1} << 40) + sum / 2) / sum;
     for (uint32_t j = 0; j < v; ++j) o[j] = static_cast<int32_t>((e[j] * recip + (int64_t{1} << 23)) >> 24);
     if (p.topk > 0 && p.topk < v) {

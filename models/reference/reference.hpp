@@ -14,8 +14,10 @@ enum class Act { None, Gelu, Tanh };
 
 // C[m x n] = act(prune(A[m x k] . B[k x n] + bias)) (B given n x k if transpose_b). Each output is the
 // exact sum of products (plus bias << 16) narrowed once; DynaTran (|c| <= tau -> 0) when prune is set.
+// With nm_n > 0, dynamic N:M (nm_n of every nm_m columns) runs on the output after DynaTran.
 Tensor matmul(const Tensor& a, const Tensor& b, uint32_t m, uint32_t k, uint32_t n, bool transpose_b = false,
-              bool prune = false, int32_t tau = 0, const Tensor* bias = nullptr, Act act = Act::None);
+              bool prune = false, int32_t tau = 0, const Tensor* bias = nullptr, Act act = Act::None, unsigned nm_n = 0,
+              unsigned nm_m = 0);
 
 struct SoftmaxParams {
   uint32_t valid_cols;  // columns from here on are MASKED
@@ -33,5 +35,39 @@ Tensor layernorm(const Tensor& x, uint32_t rows, uint32_t cols, const Tensor& ga
 
 // Elementwise saturating sum.
 Tensor add(const Tensor& a, const Tensor& b);
+
+// The SCORE descriptor (docs/pruning.md): scores of `heads` heads with the pruning stages on.
+struct ScoreParams {
+  bool leopard = false, leopard_per_head = false, hdp_heads = false, hdp_blocks = false, hdp_approx = false, prune = false;
+  int32_t tau = 0;
+  unsigned key_bits = 12;
+  std::vector<int64_t> thresholds;  // LeOPArd thresholds, by head (or one for every head)
+  unsigned frac_bits = 16;
+  unsigned head_importance = 0, head_threshold = 0;
+  uint32_t head_param = 0;
+  unsigned block_rows = 4, block_cols = 4, block_threshold = 0;
+  uint32_t block_param = 0;
+};
+struct ScoreCounts {
+  uint64_t hdp_head_masked = 0, hdp_block_masked = 0, leopard_masked = 0, dynatran_zeroed = 0;
+  std::vector<uint64_t> leopard_bits;  // scores that used b bit planes, index b
+};
+// q: rows x (heads*d), k: cols x (heads*d); returns heads x rows x cols scores (MASKED = the marker).
+Tensor scores(const Tensor& q, const Tensor& k, uint32_t rows, uint32_t cols, uint32_t heads, uint32_t d, const ScoreParams& p,
+              ScoreCounts* counts = nullptr);
+
+// LeOPArd's bit-serial decision for one score, one bit plane at a time (REFERENCE §4).
+struct LeopardResult {
+  bool pruned;
+  unsigned bits_used;
+  int64_t score;  // q . k_B, complete when bits_used == key_bits
+};
+LeopardResult leopard(const int32_t* q, const int32_t* k, uint32_t d, unsigned key_bits, int64_t threshold);
+
+// N:M on dense weights k x n: per column, in every M consecutive rows keep the N largest |w|
+// (ties: the lower index); the rest become 0.
+Tensor nm_weights(const Tensor& w, uint32_t k, uint32_t n, unsigned N, unsigned M);
+// Dynamic N:M on activations: per row, in every M consecutive columns keep the N largest |x|.
+Tensor nm_activations(const Tensor& x, uint32_t rows, uint32_t cols, unsigned N, unsigned M);
 
 }  // namespace acc::ref

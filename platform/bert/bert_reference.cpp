@@ -45,33 +45,57 @@ Outputs reference_forward(const Model& m, const Weights& w, const Inputs& in, co
   } else {
     x = in.embeddings;
   }
+  const PruningOptions& P = o.pruning;
+  auto weight = [&](const Tensor& t, uint32_t k, uint32_t n) { return P.nm_weights ? ref::nm_weights(t, k, n, P.nm_n, P.nm_m) : t; };
+  const unsigned nm_n = P.nm_act ? P.nm_n : 0, nm_m = P.nm_m;
   for (size_t l = 0; l < m.layers.size(); ++l) {
     const LayerShape& s = m.layers[l];
     const LayerWeights& L = w.layers[l];
     const uint32_t d = s.head_dim, A = s.attention();
     const int32_t scale = fx::from_double(1.0 / std::sqrt(double(d)));
-    const Tensor q = ref::matmul(x, L.wq, R, H, A, false, pr, o.tau, &L.bq);
-    const Tensor k = ref::matmul(x, L.wk, R, H, A, false, pr, o.tau, &L.bk);
-    const Tensor v = ref::matmul(x, L.wv, R, H, A, false, pr, o.tau, &L.bv);
+    const auto none = ref::Act::None;
+    const Tensor q = ref::matmul(x, weight(L.wq, H, A), R, H, A, false, pr, o.tau, &L.bq, none, nm_n, nm_m);
+    const Tensor k = ref::matmul(x, weight(L.wk, H, A), R, H, A, false, pr, o.tau, &L.bk, none, nm_n, nm_m);
+    const Tensor v = ref::matmul(x, weight(L.wv, H, A), R, H, A, false, pr, o.tau, &L.bv);
+    if (o.observe) o.observe(l, q, k);
+    ref::ScoreParams sp;
+    if (P.score_engine()) {
+      sp.leopard = P.leopard, sp.leopard_per_head = P.thresholds.per_head, sp.hdp_heads = P.hdp_heads, sp.hdp_blocks = P.hdp_blocks;
+      sp.hdp_approx = P.hdp_approx, sp.prune = pr, sp.tau = o.tau, sp.key_bits = P.thresholds.key_bits;
+      if (P.leopard) sp.thresholds = P.thresholds.layers.at(l);
+      sp.frac_bits = P.hdp_frac_bits, sp.head_importance = P.hdp_head_importance, sp.head_threshold = P.hdp_head_threshold;
+      sp.head_param = P.hdp_head_param, sp.block_rows = P.hdp_block_rows, sp.block_cols = P.hdp_block_cols;
+      sp.block_threshold = P.hdp_block_threshold, sp.block_param = P.hdp_block_param;
+    }
     Tensor ctx(uint64_t{R} * A);
-    for (uint32_t b = 0; b < B; ++b)
+    for (uint32_t b = 0; b < B; ++b) {
+      Tensor all_heads;  // the pruning units' scores of every head of the sequence
+      if (P.score_engine())
+        all_heads = ref::scores(block(q, A, uint64_t{b} * S, S, 0, A), block(k, A, uint64_t{b} * S, S, 0, A), S, S, s.heads, d, sp);
       for (uint32_t h = 0; h < s.heads; ++h) {
-        const Tensor qh = block(q, A, uint64_t{b} * S, S, uint64_t{h} * d, d);
-        const Tensor kh = block(k, A, uint64_t{b} * S, S, uint64_t{h} * d, d);
         const Tensor vh = block(v, A, uint64_t{b} * S, S, uint64_t{h} * d, d);
-        const Tensor scores = ref::matmul(qh, kh, S, d, S, true, pr, o.tau);
-        ref::SoftmaxParams sp{std::min(std::max(in.valid_len[b], 1u), S), scale, o.topk, o.topk_exact, pr, o.tau};
-        const Tensor p = ref::softmax(scores, S, S, sp);
-        put_block(ctx, A, uint64_t{b} * S, uint64_t{h} * d, ref::matmul(p, vh, S, S, d, false, pr, o.tau), S, d);
+        Tensor scores;
+        if (P.score_engine()) {
+          scores.assign(all_heads.begin() + uint64_t{h} * S * S, all_heads.begin() + uint64_t{h + 1} * S * S);
+        } else {
+          const Tensor qh = block(q, A, uint64_t{b} * S, S, uint64_t{h} * d, d);
+          const Tensor kh = block(k, A, uint64_t{b} * S, S, uint64_t{h} * d, d);
+          scores = ref::matmul(qh, kh, S, d, S, true, pr, o.tau);
+        }
+        ref::SoftmaxParams smp{std::min(std::max(in.valid_len[b], 1u), S), scale, o.topk, o.topk_exact, pr, o.tau};
+        const Tensor p = ref::softmax(scores, S, S, smp);
+        put_block(ctx, A, uint64_t{b} * S, uint64_t{h} * d, ref::matmul(p, vh, S, S, d, false, pr, o.tau, nullptr, none, nm_n, nm_m), S, d);
       }
-    Tensor t1 = ref::matmul(ctx, L.wo, R, A, H, false, pr, o.tau, &L.bo);
+    }
+    Tensor t1 = ref::matmul(ctx, weight(L.wo, A, H), R, A, H, false, pr, o.tau, &L.bo);
     t1 = ref::layernorm(ref::add(t1, x), R, H, L.ln1_g, L.ln1_b, o.ln_eps);
     Tensor f = t1;
     uint32_t in_dim = H;
     for (size_t i = 0; i <= s.ffn.size(); ++i) {
       const bool last = i == s.ffn.size();
       const uint32_t out_dim = last ? H : s.ffn[i];
-      f = ref::matmul(f, L.ffn_w[i], R, in_dim, out_dim, false, pr, o.tau, &L.ffn_b[i], last ? ref::Act::None : ref::Act::Gelu);
+      f = ref::matmul(f, weight(L.ffn_w[i], in_dim, out_dim), R, in_dim, out_dim, false, pr, o.tau, &L.ffn_b[i],
+                      last ? ref::Act::None : ref::Act::Gelu, last ? 0 : nm_n, nm_m);
       in_dim = out_dim;
     }
     x = ref::layernorm(ref::add(f, t1), R, H, L.ln2_g, L.ln2_b, o.ln_eps);
@@ -100,19 +124,33 @@ Vec to_real(const Tensor& t) {
 
 double prune(double x, bool on, double tau) { return on && std::fabs(x) <= tau ? 0.0 : x; }
 
-// act(prune(a . b + bias)); b given n x k if transpose.
+// Dynamic N:M on real values: per row, in every M consecutive columns keep the N largest |x|.
+void nm_rows(Vec& x, uint64_t rows, uint64_t cols, unsigned N, unsigned M) {
+  for (uint64_t r = 0; r < rows; ++r)
+    for (uint64_t g0 = 0; g0 < cols; g0 += M) {
+      const uint64_t size = std::min<uint64_t>(M, cols - g0);
+      std::vector<uint64_t> idx(size);
+      std::iota(idx.begin(), idx.end(), 0);
+      std::stable_sort(idx.begin(), idx.end(), [&](uint64_t a, uint64_t b) { return std::fabs(x[r * cols + g0 + a]) > std::fabs(x[r * cols + g0 + b]); });
+      for (uint64_t i = N; i < size; ++i) x[r * cols + g0 + idx[i]] = 0;
+    }
+}
+
+// act(N:M(prune(a . b + bias))); b given n x k if transpose.
 Vec linear(const Vec& a, const Vec& b, uint64_t m, uint64_t k, uint64_t n, bool transpose, const Vec* bias, bool pr, double tau,
-           int act = 0) {
+           int act = 0, unsigned nm_n = 0, unsigned nm_m = 0) {
   Vec c(m * n);
   for (uint64_t i = 0; i < m; ++i)
     for (uint64_t j = 0; j < n; ++j) {
       double s = bias ? (*bias)[j] : 0.0;
       for (uint64_t p = 0; p < k; ++p) s += a[i * k + p] * (transpose ? b[j * k + p] : b[p * n + j]);
-      s = prune(s, pr, tau);
-      if (act == 1) s = 0.5 * s * (1.0 + std::erf(s / std::sqrt(2.0)));
-      if (act == 2) s = std::tanh(s);
-      c[i * n + j] = s;
+      c[i * n + j] = prune(s, pr, tau);
     }
+  if (nm_n) nm_rows(c, m, n, nm_n, nm_m);
+  for (auto& s : c) {
+    if (act == 1) s = 0.5 * s * (1.0 + std::erf(s / std::sqrt(2.0)));
+    if (act == 2) s = std::tanh(s);
+  }
   return c;
 }
 
@@ -149,14 +187,19 @@ FloatOutputs float_forward(const Model& m, const Weights& w, const Inputs& in, c
   } else {
     x = to_real(in.embeddings);
   }
+  const PruningOptions& P = o.pruning;
+  auto weight = [&](const Tensor& t, uint64_t k, uint64_t n) {
+    return to_real(P.nm_weights ? ref::nm_weights(t, static_cast<uint32_t>(k), static_cast<uint32_t>(n), P.nm_n, P.nm_m) : t);
+  };
+  const unsigned nm_n = P.nm_act ? P.nm_n : 0, nm_m = P.nm_m;
   for (size_t l = 0; l < m.layers.size(); ++l) {
     const LayerShape& s = m.layers[l];
     const LayerWeights& L = w.layers[l];
     const uint64_t d = s.head_dim, A = s.attention();
     const Vec bq = to_real(L.bq), bk = to_real(L.bk), bv = to_real(L.bv), bo = to_real(L.bo);
-    const Vec q = linear(x, to_real(L.wq), R, H, A, false, &bq, pr, tau);
-    const Vec k = linear(x, to_real(L.wk), R, H, A, false, &bk, pr, tau);
-    const Vec v = linear(x, to_real(L.wv), R, H, A, false, &bv, pr, tau);
+    const Vec q = linear(x, weight(L.wq, H, A), R, H, A, false, &bq, pr, tau, 0, nm_n, nm_m);
+    const Vec k = linear(x, weight(L.wk, H, A), R, H, A, false, &bk, pr, tau, 0, nm_n, nm_m);
+    const Vec v = linear(x, weight(L.wv, H, A), R, H, A, false, &bv, pr, tau);
     Vec ctx(R * A);
     for (uint64_t b = 0; b < B; ++b)
       for (uint64_t h = 0; h < s.heads; ++h) {
@@ -186,9 +229,9 @@ FloatOutputs float_forward(const Model& m, const Weights& w, const Inputs& in, c
           }
           for (uint64_t j = 0; j < S; ++j) row[j] = prune(row[j], pr, tau);
         }
-        put_block(ctx, A, b * S, h * d, linear(p, vh, S, S, d, false, nullptr, pr, tau), S, d);
+        put_block(ctx, A, b * S, h * d, linear(p, vh, S, S, d, false, nullptr, pr, tau, 0, nm_n, nm_m), S, d);
       }
-    Vec t1 = linear(ctx, to_real(L.wo), R, A, H, false, &bo, pr, tau);
+    Vec t1 = linear(ctx, weight(L.wo, A, H), R, A, H, false, &bo, pr, tau);
     for (uint64_t i = 0; i < t1.size(); ++i) t1[i] += x[i];
     t1 = layernorm(t1, R, H, to_real(L.ln1_g), to_real(L.ln1_b), ln_eps);
     Vec f = t1;
@@ -197,7 +240,7 @@ FloatOutputs float_forward(const Model& m, const Weights& w, const Inputs& in, c
       const bool last = i == s.ffn.size();
       const uint64_t out_dim = last ? H : s.ffn[i];
       const Vec bias = to_real(L.ffn_b[i]);
-      f = linear(f, to_real(L.ffn_w[i]), R, in_dim, out_dim, false, &bias, pr, tau, last ? 0 : 1);
+      f = linear(f, weight(L.ffn_w[i], in_dim, out_dim), R, in_dim, out_dim, false, &bias, pr, tau, last ? 0 : 1, last ? 0 : nm_n, nm_m);
       in_dim = out_dim;
     }
     for (uint64_t i = 0; i < f.size(); ++i) f[i] += t1[i];
@@ -212,6 +255,43 @@ FloatOutputs float_forward(const Model& m, const Weights& w, const Inputs& in, c
     out.pooled = linear(cls, to_real(w.pool_w), B, H, H, false, &pb, pr, tau, 2);
   }
   return out;
+}
+
+
+LeopardThresholds calibrate_leopard(const Model& m, const Weights& w, const Inputs& in, RunOptions o, double rate, unsigned key_bits,
+                                    bool per_head) {
+  LeopardThresholds t;
+  t.key_bits = key_bits, t.per_head = per_head, t.target_rate = rate;
+  o.pruning.leopard = false;
+  const uint32_t S = in.seq;
+  o.observe = [&](size_t l, const Tensor& q, const Tensor& k) {
+    const LayerShape& s = m.layers[l];
+    const uint64_t A = s.attention(), d = s.head_dim;
+    std::vector<std::vector<int64_t>> values(per_head ? s.heads : 1);
+    for (uint32_t b = 0; b < in.batch; ++b)
+      for (uint32_t h = 0; h < s.heads; ++h)
+        for (uint32_t r = 0; r < in.valid_len[b]; ++r)
+          for (uint32_t c = 0; c < in.valid_len[b]; ++c) {
+            int64_t score = 0;  // q . k_B, the engine's raw domain
+            for (uint64_t i = 0; i < d; ++i)
+              score += int64_t{q[(uint64_t{b} * S + r) * A + h * d + i]} * (k[(uint64_t{b} * S + c) * A + h * d + i] >> (20 - key_bits));
+            values[per_head ? h : 0].push_back(score);
+          }
+    std::vector<int64_t> th;
+    uint64_t below = 0, total = 0;
+    for (auto& v : values) {
+      std::sort(v.begin(), v.end());
+      // Pruned iff score < threshold: the value at the target quantile prunes about `rate` of them.
+      const int64_t x = v.empty() ? INT64_MIN : v[std::min<size_t>(v.size() - 1, static_cast<size_t>(rate * double(v.size())))];
+      th.push_back(rate <= 0 ? INT64_MIN : x);
+      below += static_cast<uint64_t>(std::lower_bound(v.begin(), v.end(), th.back()) - v.begin());
+      total += v.size();
+    }
+    t.layers.push_back(th);
+    t.calibrated_rate.push_back(total ? double(below) / double(total) : 0.0);
+  };
+  reference_forward(m, w, in, o);
+  return t;
 }
 
 }  // namespace acc::bert

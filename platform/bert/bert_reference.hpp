@@ -5,10 +5,12 @@
 //     saturation), on the same weights and inputs, to measure the fixed-point datapath's error.
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include "inputs.hpp"
 #include "model.hpp"
+#include "pruning_options.hpp"
 #include "weights.hpp"
 
 namespace acc::bert {
@@ -20,6 +22,9 @@ struct RunOptions {
   bool topk_exact = false;
   bool pooler = true;
   uint32_t ln_eps = 0;  // units of 2^-32
+  PruningOptions pruning;
+  // Called with each layer's Q and K (batch*seq x attention width), e.g. by the calibration.
+  std::function<void(size_t layer, const Tensor& q, const Tensor& k)> observe;
 };
 
 struct Outputs {
@@ -31,6 +36,13 @@ Outputs reference_forward(const Model& m, const Weights& w, const Inputs& in, co
 struct FloatOutputs {
   std::vector<double> hidden, pooled;
 };
+// Not defined for LeOPArd or HDP (their decisions have no float counterpart); N:M weights and
+// activations, DynaTran and top-k are applied with the same rules to real values.
 FloatOutputs float_forward(const Model& m, const Weights& w, const Inputs& in, const RunOptions& o, double ln_eps);
+
+// LeOPArd thresholds that prune `rate` of the scores q . k_B of valid tokens on these inputs, per
+// layer (or per layer and head), from the reference model's Q and K without LeOPArd.
+LeopardThresholds calibrate_leopard(const Model& m, const Weights& w, const Inputs& in, RunOptions o, double rate, unsigned key_bits,
+                                    bool per_head);
 
 }  // namespace acc::bert

@@ -2,9 +2,11 @@
 
 #include <cmath>
 #include <cstring>
+#include <fstream>
 #include <sstream>
 
 #include "fixed_point.hpp"
+#include "nm.hpp"
 #include "regmap.hpp"
 
 namespace acc {
@@ -24,6 +26,7 @@ bert::RunOptions BertJob::run_options() const {
   o.topk_exact = spec_.topk_exact;
   o.pooler = spec_.pooler;
   o.ln_eps = static_cast<uint32_t>(std::llround(model_.ln_eps * 4294967296.0));
+  o.pruning = spec_.pruning;
   return o;
 }
 
@@ -36,6 +39,7 @@ std::string BertJob::describe() const {
   else
     s << ", DynaTran off";
   if (spec_.topk) s << ", top-" << spec_.topk << (spec_.topk_exact ? " (exact)" : " (strict)");
+  if (spec_.pruning.any()) s << ", " << spec_.pruning.describe();
   return s.str();
 }
 
@@ -52,6 +56,13 @@ void BertJob::load(Soc& soc) {
   if (inputs_.from_tokens && inputs_.seq > model_.max_positions)
     throw InputError("--seq " + std::to_string(inputs_.seq) + " exceeds the model's " + std::to_string(model_.max_positions) + " positions");
   weights_ = spec_.weights_file.empty() ? synthetic_weights(model_, spec_.seed) : load_safetensors(model_, spec_.weights_file);
+  const PruningOptions& P = spec_.pruning;
+  if (P.leopard) {
+    if (P.thresholds.layers.size() != model_.layers.size())
+      throw PruningError("LeOPArd thresholds for " + std::to_string(P.thresholds.layers.size()) + " layers, the model has " +
+                         std::to_string(model_.layers.size()));
+    if (P.hdp_approx) throw PruningError("LeOPArd and the HDP approximation compute scores differently: choose one");
+  }
 
   const uint32_t S = inputs_.seq, B = inputs_.batch, H = model_.hidden;
   DramLayout layout(soc);
@@ -102,16 +113,43 @@ void BertJob::load(Soc& soc) {
     t.score_scale = static_cast<uint32_t>(fx::from_double(1.0 / std::sqrt(double(s.head_dim))));
     t.n_ffn = static_cast<uint32_t>(s.ffn.size());
     for (size_t i = 0; i < s.ffn.size(); ++i) t.ffn[i] = s.ffn[i];
-    t.wq = put(w.wq, name), t.bq = put(w.bq, name), t.wk = put(w.wk, name), t.bk = put(w.bk, name);
-    t.wv = put(w.wv, name), t.bv = put(w.bv, name), t.wo = put(w.wo, name), t.bo = put(w.bo, name);
+    // N:M weights are stored compressed (values with their indices), as the engine reads them.
+    auto matrix = [&](const Tensor& m, uint32_t k, uint32_t n) {
+      return put(P.nm_weights ? nm::compress(m, k, n, P.nm_n, P.nm_m) : m, name);
+    };
+    const uint32_t A = s.attention();
+    t.wq = matrix(w.wq, H, A), t.bq = put(w.bq, name), t.wk = matrix(w.wk, H, A), t.bk = put(w.bk, name);
+    t.wv = matrix(w.wv, H, A), t.bv = put(w.bv, name), t.wo = matrix(w.wo, A, H), t.bo = put(w.bo, name);
     t.ln1_g = put(w.ln1_g, name), t.ln1_b = put(w.ln1_b, name);
-    for (size_t i = 0; i < w.ffn_w.size(); ++i) t.ffn_w[i] = put(w.ffn_w[i], name), t.ffn_b[i] = put(w.ffn_b[i], name);
+    uint32_t in_dim = H;
+    for (size_t i = 0; i < w.ffn_w.size(); ++i) {
+      const uint32_t out_dim = i < s.ffn.size() ? s.ffn[i] : H;
+      t.ffn_w[i] = matrix(w.ffn_w[i], in_dim, out_dim), t.ffn_b[i] = put(w.ffn_b[i], name);
+      in_dim = out_dim;
+    }
     t.ln2_g = put(w.ln2_g, name), t.ln2_b = put(w.ln2_b, name);
   }
   a.layer_table = layout.alloc(table.size() * sizeof(fw_bert_layer_t), "the layer table");
   std::memcpy(soc.dram_ptr(a.layer_table, table.size() * sizeof(fw_bert_layer_t)), table.data(), table.size() * sizeof(fw_bert_layer_t));
   a.pool_w = put(weights_.pool_w, "pooler");
   a.pool_b = put(weights_.pool_b, "pooler");
+  // Pruning units.
+  a.flags |= flag(P.leopard, FW_BERT_LEOPARD) | flag(P.leopard && P.thresholds.per_head, FW_BERT_LEOPARD_PER_HEAD) |
+             flag(P.hdp_heads, FW_BERT_HDP_HEADS) | flag(P.hdp_blocks, FW_BERT_HDP_BLOCKS) | flag(P.hdp_approx, FW_BERT_HDP_APPROX) |
+             flag(P.nm_weights, FW_BERT_NM_WEIGHTS) | flag(P.nm_act, FW_BERT_NM_ACT);
+  if (P.leopard) {
+    std::vector<int32_t> table;  // int64 entries as two words, layer-major
+    for (const auto& layer : P.thresholds.layers)
+      for (int64_t th : layer) table.push_back(static_cast<int32_t>(th)), table.push_back(static_cast<int32_t>(th >> 32));
+    a.leopard_thresholds = put(table, "LeOPArd thresholds");
+    a.leopard_key_bits = P.thresholds.key_bits;
+  }
+  a.hdp_frac_bits = P.hdp_frac_bits;
+  a.hdp_head_ctrl = P.hdp_head_importance | P.hdp_head_threshold << ACC_HDP_HEAD_CTRL_THRESHOLD_SHIFT;
+  a.hdp_head_param = P.hdp_head_param;
+  a.hdp_block_ctrl = P.hdp_block_rows | P.hdp_block_cols << ACC_HDP_BLOCK_CTRL_COLS_SHIFT | P.hdp_block_threshold << ACC_HDP_BLOCK_CTRL_THRESHOLD_SHIFT;
+  a.hdp_block_param = P.hdp_block_param;
+  a.nm_cfg = P.nm_n | P.nm_m << ACC_NM_CFG_M_SHIFT;
   a.out_hidden = out_hidden_ = layout.alloc(uint64_t{B} * S * H * 4, "the output hidden states");
   a.out_pooled = out_pooled_ = layout.alloc(uint64_t{B} * H * 4, "the pooled output");
 
@@ -151,6 +189,11 @@ JobResult BertJob::check(Soc& soc, Stats& stats) {
   }
   outputs_.hidden = read_words(soc, out_hidden_, uint64_t{B} * S * H);
   if (spec_.pooler) outputs_.pooled = read_words(soc, out_pooled_, uint64_t{B} * H);
+  if (!spec_.outputs_file.empty()) {
+    std::ofstream out(spec_.outputs_file, std::ios::binary);
+    if (!out) throw std::runtime_error("cannot write '" + spec_.outputs_file + "'");
+    out.write(reinterpret_cast<const char*>(outputs_.hidden.data()), static_cast<std::streamsize>(outputs_.hidden.size() * 4));
+  }
 
   const bool run_check = spec_.check == BertSpec::Check::On ||
                          (spec_.check == BertSpec::Check::Auto && model_.encoder_macs(S) * B <= kAutoCheckMacs);
@@ -175,6 +218,12 @@ JobResult BertJob::check(Soc& soc, Stats& stats) {
   stats.put("job.outputs", outputs_.hidden.size() + outputs_.pooled.size(), "values", "Output values checked");
   stats.put("job.mismatches", mismatches, "values", "Outputs that differ from the reference model");
 
+  r.ok = mismatches == 0;
+  if (o.pruning.score_engine()) {  // LeOPArd and HDP decide in the integer domain: no float counterpart
+    r.message = r.ok ? "bit-exact against the reference model (" + std::to_string(outputs_.hidden.size() + outputs_.pooled.size()) + " values)"
+                     : std::to_string(mismatches) + " values differ from the reference model; first " + first;
+    return r;
+  }
   // The fixed-point datapath against double precision, over valid tokens.
   const FloatOutputs f = float_forward(model_, weights_, inputs_, o, model_.ln_eps);
   double max_err = 0, sum_err = 0;
@@ -192,7 +241,6 @@ JobResult BertJob::check(Soc& soc, Stats& stats) {
   stats.put_real("job.float.hidden_mean_abs_error", n ? sum_err / double(n) : 0.0, "value", "Mean of the same");
   stats.put_real("job.float.pooled_max_abs_error", pooled_max, "value", "Largest |accelerator - double-precision BERT| of the pooled output");
 
-  r.ok = mismatches == 0;
   std::ostringstream m;
   if (r.ok)
     m << "bit-exact against the reference model (" << outputs_.hidden.size() + outputs_.pooled.size() << " values); vs double precision: max "

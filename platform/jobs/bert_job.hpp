@@ -27,6 +27,8 @@ struct BertSpec {
   bool topk_exact = false;
   bool pooler = true;
   enum class Check { Auto, On, Off } check = Check::Auto;  // Auto: when the reference is cheap
+  bert::PruningOptions pruning;     // LeOPArd, HDP, N:M (docs/pruning.md)
+  std::string outputs_file;         // write the final hidden states (int32 Q4.16) here
 };
 
 class BertJob : public Job {

@@ -68,6 +68,8 @@ void check_reset_and_access(const std::string& preset) {
         case regmap::Access::WO:
           EXPECT_EQ(after, 0u) << r.name << " is write-only";
           break;
+        case regmap::Access::PORT:  // table windows: LeopardThresholdTable checks them
+          break;
       }
     }
   });
@@ -134,7 +136,7 @@ TEST(Registers, BadAccessesGetErrorResponses) {
   Harness h("edge");
   h.run([&](Probe& p) {
     uint32_t v = 0;
-    EXPECT_EQ(p.access(tlm::TLM_READ_COMMAND, 0x100, &v, 4), tlm::TLM_ADDRESS_ERROR_RESPONSE);   // no register
+    EXPECT_EQ(p.access(tlm::TLM_READ_COMMAND, 0x200, &v, 4), tlm::TLM_ADDRESS_ERROR_RESPONSE);   // no register
     EXPECT_EQ(p.access(tlm::TLM_READ_COMMAND, 0x002, &v, 4), tlm::TLM_ADDRESS_ERROR_RESPONSE);   // misaligned
     EXPECT_EQ(p.access(tlm::TLM_WRITE_COMMAND, 0xFFC, &v, 4), tlm::TLM_ADDRESS_ERROR_RESPONSE);  // past the table
     EXPECT_EQ(p.access(tlm::TLM_READ_COMMAND, 0x000, &v, 2), tlm::TLM_BURST_ERROR_RESPONSE);     // not 32 bits
@@ -160,6 +162,31 @@ TEST(Registers, DebugTransportReadsWithoutSideEffects) {
     v = 1;
     EXPECT_EQ(p.debug(tlm::TLM_WRITE_COMMAND, ACC_REG_QUEUE_TAIL, &v, 4), 0u);  // refused: would ring the doorbell
     EXPECT_EQ(p.read32(ACC_REG_QUEUE_TAIL), 0u);
-    EXPECT_EQ(p.debug(tlm::TLM_READ_COMMAND, 0x100, &v, 4), 0u);
+    EXPECT_EQ(p.debug(tlm::TLM_READ_COMMAND, 0x200, &v, 4), 0u);
+  });
+}
+
+TEST(Registers, LeopardThresholdTable) {
+  test::require_fresh_kernel();
+  Harness h("edge");
+  h.run([&](Probe& p) {
+    // Entries 5 and 6, written through the LO/HI window; HI stores and advances the index.
+    p.write32(ACC_REG_LEOPARD_TH_INDEX, 5);
+    p.write32(ACC_REG_LEOPARD_TH_LO, 0x89ABCDEFu);
+    p.write32(ACC_REG_LEOPARD_TH_HI, 0xFFFFFFFEu);  // negative threshold
+    EXPECT_EQ(p.read32(ACC_REG_LEOPARD_TH_INDEX), 6u);
+    p.write32(ACC_REG_LEOPARD_TH_LO, 7);
+    p.write32(ACC_REG_LEOPARD_TH_HI, 0);
+    p.write32(ACC_REG_LEOPARD_TH_INDEX, 5);
+    EXPECT_EQ(p.read32(ACC_REG_LEOPARD_TH_LO), 0x89ABCDEFu);
+    EXPECT_EQ(p.read32(ACC_REG_LEOPARD_TH_HI), 0xFFFFFFFEu);
+    p.write32(ACC_REG_LEOPARD_TH_INDEX, 6);
+    EXPECT_EQ(p.read32(ACC_REG_LEOPARD_TH_LO), 7u);
+    EXPECT_EQ(p.read32(ACC_REG_LEOPARD_TH_HI), 0u);
+    p.write32(ACC_REG_LEOPARD_TH_INDEX, 0x1FF);  // 8-bit index
+    EXPECT_EQ(p.read32(ACC_REG_LEOPARD_TH_INDEX), 0xFFu);
+    p.write32(ACC_REG_LEOPARD_TH_LO, 1);
+    p.write32(ACC_REG_LEOPARD_TH_HI, 2);
+    EXPECT_EQ(p.read32(ACC_REG_LEOPARD_TH_INDEX), 0u);  // wraps
   });
 }

@@ -134,7 +134,7 @@ TEST(VectorKernels, MatmulEpilogueMatchesTheReference) {
   auto a = random_q(uint64_t{m} * k, 31, fx::kOne), b = random_q(uint64_t{k} * n, 32, fx::kOne / 2), bias = random_q(n, 33, fx::kOne);
   for (auto act : {Activation::None, Activation::Gelu, Activation::Tanh}) {
     std::vector<int32_t> c(uint64_t{m} * n);
-    matmul_values({a.data(), k}, {b.data(), n}, {c.data(), n}, {m, k, n, false}, {bias.data(), true, fx::from_double(0.2), act});
+    matmul_values({a.data(), k}, {b.data(), n}, {c.data(), n}, {m, k, n, false}, {bias.data(), true, fx::from_double(0.2), 0, 0, act});
     const ref::Act ra = act == Activation::Gelu ? ref::Act::Gelu : act == Activation::Tanh ? ref::Act::Tanh : ref::Act::None;
     EXPECT_EQ(c, ref::matmul(a, b, m, k, n, false, true, fx::from_double(0.2), &bias, ra));
   }

@@ -141,7 +141,7 @@ RegMap parse(const std::string& path) {
     } else {
       reg.reset = r["reset"].as<uint32_t>();
     }
-    if (reg.access != "ro" && reg.access != "rw" && reg.access != "w1c" && reg.access != "wo")
+    if (reg.access != "ro" && reg.access != "rw" && reg.access != "w1c" && reg.access != "wo" && reg.access != "port")
       fail(where + ": unknown access '" + reg.access + "'");
     if (reg.offset % 4) fail(where + ": offset not 4-byte aligned");
     if (!names.insert(reg.name).second) fail(where + ": duplicate name");
@@ -288,7 +288,11 @@ std::string gen_table(const RegMap& m) {
   o << "// Generated from platform/regmap.yaml by tools/regmap/regmap_gen. Do not edit.\n"
        "#include \"regmap.hpp\"\n\nnamespace acc::regmap {\n\nconst RegisterDef kRegisters[] = {\n";
   for (const auto& r : m.registers) {
-    const char* acc = r.access == "ro" ? "Access::RO" : r.access == "rw" ? "Access::RW" : r.access == "w1c" ? "Access::W1C" : "Access::WO";
+    const char* acc = r.access == "ro"    ? "Access::RO"
+                      : r.access == "rw"  ? "Access::RW"
+                      : r.access == "w1c" ? "Access::W1C"
+                      : r.access == "wo"  ? "Access::WO"
+                                          : "Access::PORT";
     o << "    {\"" << r.name << "\", " << hex(r.offset, 3) << "u, " << acc << ", " << hex(r.reset) << "u, "
       << (r.reset_config.empty() ? "nullptr" : "\"" + r.reset_config + "\"") << ", "
       << hex(r.access == "ro" ? 0u : r.mask) << "u, \"" << c_escape(r.description) << "\"},\n";
@@ -330,7 +334,7 @@ std::string gen_doc(const RegMap& m) {
     << (m.version & 0xFFFF) << ". All registers are 32 bits wide and accept only aligned 32-bit accesses; any other "
     << "access, or one to an offset not listed here, gets a TLM address error response.\n\n";
   o << "Access: `ro` read-only (writes ignored), `rw` read/write (bits outside the mask read as 0), `w1c` write 1 to clear, "
-    << "`wo` write-only (reads as 0). A reset value `config: KEY` is the hardware configuration value KEY.\n\n";
+    << "`wo` write-only (reads as 0), `port` a window onto the table entry an index register selects (reads return the entry, writes go to the table). A reset value `config: KEY` is the hardware configuration value KEY.\n\n";
   o << "## Address map\n\n| region | base | size | description |\n|---|---|---|---|\n";
   for (const auto& a : m.address_map)
     o << "| " << a.name << " | `" << hex(a.code) << "` | `" << hex(a.size) << "` | " << md_escape(a.description) << " |\n";

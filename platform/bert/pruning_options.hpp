@@ -1,0 +1,60 @@
+// The pruning schemes of a BERT job beside DynaTran and top-k (docs/pruning.md): LeOPArd score
+// thresholds, HDP head and block pruning and approximation, N:M weights and activations. The same
+// options drive the firmware (through fw_bert_args_t) and the reference model.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "model.hpp"
+
+namespace acc::bert {
+
+struct PruningError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Per-layer (or per-layer-and-head) LeOPArd thresholds, in the raw integer domain of q . k_B.
+struct LeopardThresholds {
+  unsigned key_bits = 12;
+  bool per_head = false;
+  double target_rate = 0;                    // what the calibration aimed for
+  std::vector<std::vector<int64_t>> layers;  // [layer][head or 0]
+  std::vector<double> calibrated_rate;       // per layer, on the calibration inputs
+  std::string origin;
+};
+
+struct PruningOptions {
+  bool leopard = false;
+  LeopardThresholds thresholds;
+  bool hdp_heads = false, hdp_blocks = false, hdp_approx = false;
+  unsigned hdp_frac_bits = 16;
+  unsigned hdp_head_importance = 0;  // 0 sum |.|, 1 sum, 2 max |.|
+  unsigned hdp_head_threshold = 0;   // 0 absolute, 1 ratio of the max, 2 keep top-H
+  uint32_t hdp_head_param = 0;
+  unsigned hdp_block_rows = 4, hdp_block_cols = 4;
+  unsigned hdp_block_threshold = 0;  // 0 ratio of the row max, 1 mean + a(max - mean), 2 keep top-k
+  uint32_t hdp_block_param = 0;
+  bool nm_weights = false, nm_act = false;
+  unsigned nm_n = 2, nm_m = 4;
+
+  bool score_engine() const { return leopard || hdp_heads || hdp_blocks || hdp_approx; }
+  bool any() const { return score_engine() || nm_weights || nm_act; }
+  std::string describe() const;
+};
+
+// Command-line forms: "ratio:0.5", "top:6", "abs:1000" (heads); "ratio:0.3", "mean:0.5", "top:8"
+// (blocks); "sum_abs", "sum", "max_abs" (importance); "4x4" (block shape); "2:4" (N:M).
+void parse_hdp_heads(const std::string& spec, PruningOptions& o);
+void parse_hdp_importance(const std::string& spec, PruningOptions& o);
+void parse_hdp_blocks(const std::string& spec, PruningOptions& o);
+void parse_hdp_block_shape(const std::string& spec, PruningOptions& o);
+void parse_nm(const std::string& spec, PruningOptions& o);
+
+// LeOPArd threshold files (JSON), as the calibration writes them.
+LeopardThresholds load_thresholds(const std::string& path, const Model& m);
+void save_thresholds(const LeopardThresholds& t, const Model& m, const std::string& path);
+
+}  // namespace acc::bert

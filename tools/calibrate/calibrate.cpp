@@ -1,0 +1,85 @@
+// acceltran-calibrate: LeOPArd's thresholds are learned offline in the paper; trained ones are
+// not available, so this command picks per-layer (or per-head) thresholds that prune a target
+// fraction of the attention scores of valid tokens on sample inputs, and writes them to a file
+// that `acceltran-vp --leopard FILE` loads.
+//
+//   acceltran-calibrate --model bert-tiny --rate 0.8 --out th.json [--per-head] [--key-bits 12]
+//
+// The scores are those of the reference model (the accelerator's exact arithmetic) without
+// LeOPArd, with DynaTran as given. Later layers see the unpruned inputs, so their realised rate
+// can differ from the target; acceltran-vp reports the realised rate (pruning.leopard.masked).
+#include <boost/program_options.hpp>
+#include <systemc>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "bert/bert_reference.hpp"
+#include "bert/pruning_options.hpp"
+#include "fixed_point.hpp"
+
+namespace po = boost::program_options;
+using namespace acc::bert;
+
+static const bool kQuietKernel = setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0) == 0;
+
+int sc_main(int argc, char** argv) {
+  (void)kQuietKernel;
+  po::options_description o("acceltran-calibrate: LeOPArd thresholds for a target pruning rate");
+  o.add_options()
+      ("help,h", "print this help")
+      ("model", po::value<std::string>()->default_value("bert-tiny"), "zoo name or model-dict .json")
+      ("layers", po::value<uint32_t>()->default_value(0), "the first N layers only (0: all)")
+      ("weights", po::value<std::string>(), "safetensors file (default: synthetic with --seed)")
+      ("tokens", po::value<std::string>(), "sample inputs: token ids, one sequence per line")
+      ("seq", po::value<uint32_t>()->default_value(128), "sequence length")
+      ("batch", po::value<uint32_t>()->default_value(4), "synthetic sample sequences")
+      ("valid-len", po::value<std::string>()->default_value(""), "valid tokens per sequence")
+      ("seed", po::value<uint64_t>()->default_value(1), "seed of synthetic weights and inputs")
+      ("rate", po::value<double>(), "target fraction of scores to prune, 0..1 (required)")
+      ("key-bits", po::value<unsigned>()->default_value(12), "LeOPArd key width B (1..20)")
+      ("per-head", "one threshold per head (else per layer)")
+      ("tau", po::value<double>()->default_value(0.01), "DynaTran threshold of the sample run")
+      ("no-dynatran", "sample run without DynaTran")
+      ("out", po::value<std::string>(), "thresholds file to write (required)");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, o), vm);
+    po::notify(vm);
+    if (vm.count("help")) {
+      std::cout << o;
+      return 0;
+    }
+    if (!vm.count("rate") || !vm.count("out")) throw po::error("--rate and --out are required");
+    const double rate = vm["rate"].as<double>();
+    const unsigned bits = vm["key-bits"].as<unsigned>();
+    if (rate < 0 || rate > 1) throw po::error("--rate must be within 0..1");
+    if (bits < 1 || bits > 20) throw po::error("--key-bits must be within 1..20");
+    const Model m = load_model(vm["model"].as<std::string>()).truncated(vm["layers"].as<uint32_t>());
+    const uint32_t seq = vm["seq"].as<uint32_t>(), batch = vm["batch"].as<uint32_t>();
+    const Weights w = vm.count("weights") ? load_safetensors(m, vm["weights"].as<std::string>()) : synthetic_weights(m, vm["seed"].as<uint64_t>());
+    const Inputs in = vm.count("tokens") ? tokens_from_file(m, vm["tokens"].as<std::string>(), seq)
+                                         : synthetic_tokens(m, seq, batch, parse_valid_lengths(vm["valid-len"].as<std::string>(), seq, batch),
+                                                            vm["seed"].as<uint64_t>());
+    RunOptions r;
+    r.dynatran = !vm.count("no-dynatran");
+    r.tau = r.dynatran ? acc::fx::from_double(vm["tau"].as<double>()) : 0;
+    r.ln_eps = static_cast<uint32_t>(std::llround(m.ln_eps * 4294967296.0));
+    const LeopardThresholds t = calibrate_leopard(m, w, in, r, rate, bits, vm.count("per-head") > 0);
+    save_thresholds(t, m, vm["out"].as<std::string>());
+    std::cout << "acceltran-calibrate: " << m.name << ", " << in.batch << " sample sequences, target rate " << rate << "\n";
+    for (size_t l = 0; l < t.layers.size(); ++l) {
+      std::cout << "  layer " << l << ": threshold";
+      for (int64_t th : t.layers[l]) std::cout << " " << th;
+      std::cout << ", prunes " << t.calibrated_rate[l] * 100 << " % of the sample scores\n";
+    }
+    std::cout << "  wrote " << vm["out"].as<std::string>() << "\n";
+    return 0;
+  } catch (const po::error& e) {
+    std::cerr << "acceltran-calibrate: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "acceltran-calibrate: " << e.what() << "\n";
+    return 2;
+  }
+}
