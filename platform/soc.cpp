@@ -90,8 +90,9 @@ void Soc::collect_stats(Stats& s) const {
   mask_.attribute(ctx, a);
   std::map<uint32_t, double> by_class, by_layer;
   for (const auto& [key, nj] : a.nj) {
-    by_class[(key >> ACC_TAG_CLASS_SHIFT) & ACC_TAG_CLASS_MAX] += nj;
-    by_layer[(key >> ACC_TAG_LAYER_SHIFT) & ACC_TAG_LAYER_MAX] += nj;
+    const uint32_t cls = (key >> ACC_TAG_CLASS_SHIFT) & ACC_TAG_CLASS_MAX;
+    by_class[cls] += nj;
+    if (cls != ACC_TAG_NONE) by_layer[(key >> ACC_TAG_LAYER_SHIFT) & ACC_TAG_LAYER_MAX] += nj;  // untagged: no layer
   }
   for (const auto& [cls, nj] : by_class)
     s.put_real(std::string("by_class.") + regmap::tag_class_name(cls) + ".dynamic_nj", nj, "nJ", "Dynamic energy of the class (all modules)");

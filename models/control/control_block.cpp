@@ -533,10 +533,12 @@ bool ControlBlock::process_one(uint64_t now) {
   ClassTotals& ct = by_class_[(tag >> ACC_TAG_CLASS_SHIFT) & ACC_TAG_CLASS_MAX];
   ++ct.descriptors;
   ct.cycles += done - t;
-  LayerSpan& ls = by_layer_[(tag >> ACC_TAG_LAYER_SHIFT) & ACC_TAG_LAYER_MAX];
-  ls.first_issue = std::min(ls.first_issue, t);
-  ls.last_done = std::max(ls.last_done, done);
-  ++ls.descriptors;
+  if ((tag & ACC_TAG_CLASS_MAX) != ACC_TAG_NONE) {  // an untagged descriptor belongs to no layer
+    LayerSpan& ls = by_layer_[(tag >> ACC_TAG_LAYER_SHIFT) & ACC_TAG_LAYER_MAX];
+    ls.first_issue = std::min(ls.first_issue, t);
+    ls.last_done = std::max(ls.last_done, done);
+    ++ls.descriptors;
+  }
   last_retire_ = std::max(last_retire_, done);
   retire_.push_back(last_retire_);
   last_issue_ = t;
