@@ -190,3 +190,43 @@ TEST(Registers, LeopardThresholdTable) {
     EXPECT_EQ(p.read32(ACC_REG_LEOPARD_TH_INDEX), 0u);  // wraps
   });
 }
+
+TEST(Registers, PruningRegistersAreCheckedWhenADescriptorUsesThem) {
+  test::require_fresh_kernel();
+  Harness h("edge");
+  h.run([&](Probe& p) {
+    acc_desc_t mm{};
+    mm.matmul = {ACC_OP_MATMUL | ACC_MATMUL_NM_WEIGHTS, 16, 64, 16, ACC_BUF_ACT, 0, 64, ACC_BUF_WGT, 0, 16, ACC_BUF_ACT, 4096, 16, 0, 0, 0};
+    uint32_t info = 0;
+    EXPECT_EQ(h.cb.validate(mm, info), ACC_ERR_NONE);  // reset NM_CFG is 2:4
+    p.write32(ACC_REG_NM_CFG, 5u | 4u << 8);             // N > M
+    EXPECT_EQ(h.cb.validate(mm, info), ACC_ERR_BAD_CONFIG);
+    EXPECT_EQ(info, ACC_REG_NM_CFG);
+    p.write32(ACC_REG_NM_CFG, 1u | 32u << 8);  // M above 16
+    EXPECT_EQ(h.cb.validate(mm, info), ACC_ERR_BAD_CONFIG);
+    p.write32(ACC_REG_NM_CFG, 2u | 4u << 8);
+    mm.w[0] |= ACC_MATMUL_TRANSPOSE_B;  // compressed weights cannot be transposed
+    EXPECT_EQ(h.cb.validate(mm, info), ACC_ERR_BAD_FLAGS);
+
+    acc_desc_t sc{};
+    sc.score = {ACC_OP_SCORE | ACC_SCORE_LEOPARD | ACC_SCORE_LEOPARD_PER_HEAD, 16, 16, 4, 16, ACC_BUF_ACT, 0, 64, ACC_BUF_ACT, 1024,
+                64, ACC_BUF_ACT, 2048, 16, 250, 0};
+    EXPECT_EQ(h.cb.validate(sc, info), ACC_ERR_NONE);
+    sc.score.th_index = 253;  // heads 4: entries 253..256, past the 256-entry table
+    EXPECT_EQ(h.cb.validate(sc, info), ACC_ERR_BAD_SHAPE);
+    sc.score.th_index = 0;
+    p.write32(ACC_REG_LEOPARD_KEY_BITS, 0);
+    EXPECT_EQ(h.cb.validate(sc, info), ACC_ERR_BAD_CONFIG);
+    EXPECT_EQ(info, ACC_REG_LEOPARD_KEY_BITS);
+    p.write32(ACC_REG_LEOPARD_KEY_BITS, 12);
+    sc.w[0] |= ACC_SCORE_HDP_APPROX;  // two score datapaths at once
+    EXPECT_EQ(h.cb.validate(sc, info), ACC_ERR_BAD_FLAGS);
+    sc.w[0] = ACC_OP_SCORE | ACC_SCORE_HDP_BLOCKS;
+    p.write32(ACC_REG_HDP_BLOCK_CTRL, 0);  // a 0 x 0 block
+    EXPECT_EQ(h.cb.validate(sc, info), ACC_ERR_BAD_CONFIG);
+    EXPECT_EQ(info, ACC_REG_HDP_BLOCK_CTRL);
+    sc.score.out_addr = 1024 + 8;  // output over K
+    p.write32(ACC_REG_HDP_BLOCK_CTRL, 0x0404);
+    EXPECT_EQ(h.cb.validate(sc, info), ACC_ERR_OPERAND_OVERLAP);
+  });
+}
