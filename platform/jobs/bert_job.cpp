@@ -190,8 +190,13 @@ JobResult BertJob::check(Soc& soc, Stats& stats) {
   outputs_.hidden = read_words(soc, out_hidden_, uint64_t{B} * S * H);
   if (spec_.pooler) outputs_.pooled = read_words(soc, out_pooled_, uint64_t{B} * H);
   if (!spec_.outputs_file.empty()) {
+    // "ACTOUT1\0", batch, seq, hidden (u32), the valid lengths (u32 each), the hidden states (int32).
     std::ofstream out(spec_.outputs_file, std::ios::binary);
     if (!out) throw std::runtime_error("cannot write '" + spec_.outputs_file + "'");
+    const uint32_t header[3] = {B, S, H};
+    out.write("ACTOUT1", 8);
+    out.write(reinterpret_cast<const char*>(header), sizeof header);
+    out.write(reinterpret_cast<const char*>(inputs_.valid_len.data()), static_cast<std::streamsize>(B * 4));
     out.write(reinterpret_cast<const char*>(outputs_.hidden.data()), static_cast<std::streamsize>(outputs_.hidden.size() * 4));
   }
 

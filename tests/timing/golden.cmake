@@ -5,11 +5,13 @@
 #   cmake -DVP=<acceltran-vp> -DGOLDEN=<goldens.json> -DOUT=<dir> -DBLESS=1 -P golden.cmake
 #       runs every job and rewrites the metrics in goldens.json (re-blessing).
 #
-# Each entry of goldens.json: "name": {"args": [simulator arguments], "metrics": {"stat.key": value}}.
+# Each entry of goldens.json: "name": {"args": [simulator arguments], "metrics": {"stat.key": value}};
+# "@GOLDEN_DIR@" in an argument is the directory of goldens.json (for data files such as thresholds).
 # Metrics are integer counts (cycles, bytes, operations) and must match exactly.
 cmake_minimum_required(VERSION 3.22)
 
 file(READ ${GOLDEN} goldens)
+get_filename_component(golden_dir ${GOLDEN} DIRECTORY)
 
 function(run_job name out_json)
   string(JSON nargs LENGTH "${goldens}" ${name} args)
@@ -17,6 +19,7 @@ function(run_job name out_json)
   math(EXPR last "${nargs} - 1")
   foreach(i RANGE ${last})
     string(JSON a GET "${goldens}" ${name} args ${i})
+    string(REPLACE "@GOLDEN_DIR@" "${golden_dir}" a "${a}")  # files beside goldens.json
     list(APPEND args "${a}")
   endforeach()
   execute_process(COMMAND ${VP} ${args} --quiet --stats-out ${OUT}/${name}.json
