@@ -1,22 +1,15 @@
 #include <gtest/gtest.h>
 
+#include "test_data.hpp"
+
 #include "fixed_point.hpp"
 #include "matmul_kernel.hpp"
 #include "reference.hpp"
 
 using namespace acc;
+using acc::test::lcg;
+using acc::test::random_q;
 
-namespace {
-std::vector<int32_t> random_q(uint64_t n, uint64_t seed, int32_t range, double zeros = 0) {
-  std::vector<int32_t> v(n);
-  for (auto& x : v) {
-    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-    const bool zero = static_cast<double>((seed >> 40) % 1000) < zeros * 1000;
-    x = zero ? 0 : static_cast<int32_t>((seed >> 20) % (2 * range + 1)) - range;
-  }
-  return v;
-}
-}  // namespace
 
 TEST(MatmulKernel, BitExactAgainstTheReferenceForRaggedShapes) {
   for (auto [m, k, n] : {std::tuple{1u, 1u, 1u}, {17u, 33u, 5u}, {64u, 200u, 48u}, {3u, 1000u, 7u}}) {

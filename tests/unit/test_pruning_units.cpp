@@ -3,27 +3,17 @@
 // conservative; N:M keeps the N largest of every M with ties to the lower index.
 #include <gtest/gtest.h>
 
+#include "test_data.hpp"
+
 #include "fixed_point.hpp"
 #include "nm.hpp"
 #include "reference.hpp"
 #include "score_engine.hpp"
 
 using namespace acc;
+using acc::test::lcg;
+using acc::test::random_q;
 
-namespace {
-uint64_t lcg(uint64_t& s) {
-  s = s * 6364136223846793005ull + 1442695040888963407ull;
-  return s >> 33;
-}
-std::vector<int32_t> random_q(uint64_t n, uint64_t seed, int32_t range, double zeros = 0) {
-  std::vector<int32_t> v(n);
-  for (auto& x : v) {
-    const bool zero = double(lcg(seed) % 1000) < zeros * 1000;
-    x = zero ? 0 : static_cast<int32_t>(lcg(seed) % (2 * uint64_t(range) + 1)) - range;
-  }
-  return v;
-}
-}  // namespace
 
 TEST(Leopard, PrunedExactlyWhenTheFullDotProductIsBelowTheThreshold) {
   // Thousands of random vectors and thresholds, key widths 4..20: the bit-serial decision never

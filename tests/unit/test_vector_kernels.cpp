@@ -2,23 +2,18 @@
 // plain implementations, bit for bit; and the semantics the issue names.
 #include <gtest/gtest.h>
 
+#include "test_data.hpp"
+
 #include "fixed_point.hpp"
 #include "fx_math.hpp"
 #include "reference.hpp"
 #include "vector_kernels.hpp"
 
 using namespace acc;
+using acc::test::lcg;
+using acc::test::random_q;
 
 namespace {
-std::vector<int32_t> random_q(uint64_t n, uint64_t seed, int32_t range, double zeros = 0) {
-  std::vector<int32_t> v(n);
-  for (auto& x : v) {
-    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-    const bool zero = static_cast<double>((seed >> 40) % 1000) < zeros * 1000;
-    x = zero ? 0 : static_cast<int32_t>((seed >> 20) % (2 * range + 1)) - range;
-  }
-  return v;
-}
 SoftmaxSpec spec(uint32_t rows, uint32_t cols, uint32_t valid, uint32_t topk, bool exact, bool prune, int32_t tau) {
   return SoftmaxSpec{rows, cols, valid, fx::from_double(0.125), topk, exact, prune, tau, 16, 16, 16};
 }
