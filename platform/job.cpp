@@ -39,6 +39,15 @@ std::vector<int32_t> read_words(Soc& soc, uint32_t pa, uint64_t n) {
   return w;
 }
 
+void put_firmware_stats(const fw_job_t& job, Stats& stats) {
+  stats.put("job.firmware_status", job.status, "code", "Status the firmware reported (0 = ok)");
+  stats.put("job.descriptors", job.descriptors, "descriptors", "Descriptors the firmware submitted");
+  stats.put("job.perf.cycles", uint64_t{job.perf_cycles_hi} << 32 | job.perf_cycles_lo, "cycles",
+            "PERF_CYCLES as the firmware read it after the job");
+  stats.put("job.perf.macs", uint64_t{job.perf_macs_hi} << 32 | job.perf_macs_lo, "MACs", "PERF_MACS as the firmware read it");
+  stats.put("job.perf.descriptors", job.perf_desc_done, "descriptors", "PERF_DESC_DONE as the firmware read it");
+}
+
 std::string fw_status_name(uint32_t status) {
   switch (status) {
     case FW_OK: return "ok";

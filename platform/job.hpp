@@ -65,4 +65,7 @@ std::vector<int32_t> read_words(Soc& soc, uint32_t pa, uint64_t n);
 // Status word of the firmware, as text.
 std::string fw_status_name(uint32_t status);
 
+// What every job reports of the firmware's run: status, descriptors, the counters it read.
+void put_firmware_stats(const fw_job_t& job, Stats& stats);
+
 }  // namespace acc

@@ -100,6 +100,13 @@ int fw_main(void) {
     job->err_info = dev.last_error.info;
   }
   job->descriptors = dev.submitted;
+  if (status != FW_ERR_NO_DEVICE) { /* the accelerator's own account of the job */
+    job->perf_cycles_lo = hal_read32(dev.regs + ACC_REG_PERF_CYCLES_LO);
+    job->perf_cycles_hi = hal_read32(dev.regs + ACC_REG_PERF_CYCLES_HI);
+    job->perf_macs_lo = hal_read32(dev.regs + ACC_REG_PERF_MACS_LO);
+    job->perf_macs_hi = hal_read32(dev.regs + ACC_REG_PERF_MACS_HI);
+    job->perf_desc_done = hal_read32(dev.regs + ACC_REG_PERF_DESC_DONE);
+  }
   job->status = status;
   return (int)status;
 }

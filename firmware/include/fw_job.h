@@ -58,7 +58,10 @@ typedef struct fw_job {
   uint32_t status;                    /* out: enum fw_status */
   uint32_t err_code, err_desc, err_info; /* out: accelerator error registers when status == FW_ERR_ACCEL */
   uint32_t descriptors;               /* out: descriptors submitted */
-  uint32_t reserved[7];
+  uint32_t perf_cycles_lo, perf_cycles_hi; /* out: PERF_CYCLES after the job */
+  uint32_t perf_macs_lo, perf_macs_hi;     /* out: PERF_MACS */
+  uint32_t perf_desc_done;                 /* out: PERF_DESC_DONE */
+  uint32_t reserved[2];
   union {
     fw_matmul_args_t matmul;
     fw_fault_args_t fault;

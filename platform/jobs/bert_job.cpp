@@ -167,8 +167,7 @@ void BertJob::load(Soc& soc) {
 JobResult BertJob::check(Soc& soc, Stats& stats) {
   const fw_job_t* job = soc.dram_as<fw_job_t>(FW_JOB_PA);
   const uint32_t S = inputs_.seq, B = inputs_.batch, H = model_.hidden;
-  stats.put("job.firmware_status", job->status, "code", "Status the firmware reported (0 = ok)");
-  stats.put("job.descriptors", job->descriptors, "descriptors", "Descriptors the firmware submitted");
+  put_firmware_stats(*job, stats);
   uint64_t valid_tokens = 0;
   for (uint32_t v : inputs_.valid_len) valid_tokens += v;
   stats.put("job.bert.layers", model_.layers.size(), "layers", "Encoder layers run");

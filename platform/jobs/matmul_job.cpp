@@ -45,8 +45,7 @@ void MatmulJob::load(Soc& soc) {
 JobResult MatmulJob::check(Soc& soc, Stats& stats) {
   const auto& s = spec_;
   const fw_job_t* job = soc.dram_as<fw_job_t>(FW_JOB_PA);
-  stats.put("job.firmware_status", job->status, "code", "Status the firmware reported (0 = ok)");
-  stats.put("job.descriptors", job->descriptors, "descriptors", "Descriptors the firmware submitted");
+  put_firmware_stats(*job, stats);
   JobResult r;
   if (job->status != FW_OK) {
     std::ostringstream m;

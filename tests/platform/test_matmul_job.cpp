@@ -38,6 +38,10 @@ TEST_P(MatmulJobTest, BitExactAgainstTheReference) {
   EXPECT_GE(stat(out.stats, "dma.words"), double(c.m) * c.n + double(c.m) * c.k + double(c.k) * c.n);
   EXPECT_GT(stat(out.stats, "control.active_cycles"), 0);
   EXPECT_EQ(stat(out.stats, "control.errors"), 0);
+  // The firmware read the performance counters back; they agree with the models.
+  EXPECT_EQ(stat(out.stats, "job.perf.cycles"), stat(out.stats, "control.active_cycles"));
+  EXPECT_EQ(stat(out.stats, "job.perf.macs"), stat(out.stats, "pe.dense_macs"));
+  EXPECT_EQ(stat(out.stats, "job.perf.descriptors"), stat(out.stats, "job.descriptors"));
 }
 
 INSTANTIATE_TEST_SUITE_P(
