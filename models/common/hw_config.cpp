@@ -152,6 +152,7 @@ const std::vector<Key>& keys() {
       UINT_KEY("vp.fetch_batch", fetch_batch, 1, 4096, "Descriptors fetched per DRAM burst"),
       UINT_KEY("vp.max_k", max_k, 16, 16384, "Largest K of one MATMUL (the wide accumulator is exact up to 2^14 products)"),
       DOUBLE_KEY("vp.cpu_clock_mhz", cpu_clock_mhz, 1, 10000, "Host CPU clock (MHz)"),
+      DOUBLE_KEY("vp.cpu_cpi", cpu_cpi, 0.01, 1000, "Host CPU cycles per instruction (riscv backend: instructions become time)"),
   };
   return k;
 }

@@ -47,6 +47,7 @@ struct HwConfig {
   unsigned fetch_batch = 0;             // descriptors fetched per DRAM burst
   unsigned max_k = 0;                   // accumulator limit of one MATMUL
   double cpu_clock_mhz = 0;             // host CPU clock
+  double cpu_cpi = 0;                   // host CPU cycles per instruction (riscv backend)
 
   // Derived quantities.
   double clock_hz() const { return clock_mhz * 1e6; }
