@@ -16,6 +16,7 @@
 #include <regex>
 
 #include "bus.hpp"
+#include "elf_image.hpp"
 #include "fw_job.h"
 #include "hw_config.hpp"
 #include "jobs/fault_job.hpp"
@@ -50,6 +51,20 @@ sc_core::sc_time parse_time(const std::string& text) {
   return t;
 }
 
+// A trace destination: a file, or stderr for "-".
+class TraceFile {
+ public:
+  std::ostream* open(const std::string& path, const char* flag) {
+    if (path == "-") return &std::cerr;
+    file_.open(path);
+    if (!file_) throw UsageError(std::string(flag) + " '" + path + "': cannot write the file");
+    return &file_;
+  }
+
+ private:
+  std::ofstream file_;
+};
+
 int run(int argc, char** argv) {
   po::options_description general("General");
   general.add_options()
@@ -58,7 +73,7 @@ int run(int argc, char** argv) {
       ("param,p", po::value<std::vector<std::string>>()->composing(), "override a configuration key: -p pe=128 (repeatable)")
       ("quantum", po::value<std::string>()->default_value("10us"), "temporal-decoupling quantum of every initiator (e.g. 1us, 500ns)")
       ("stats-out", po::value<std::string>(), "write the statistics JSON to FILE")
-      ("cpu", po::value<std::string>()->default_value("native"), "host CPU backend: native")
+      ("cpu", po::value<std::string>()->default_value("native"), "host CPU backend: native (firmware compiled into the simulator) or riscv (RV32IM firmware on an instruction-set simulator)")
       ("quiet,q", "do not echo the firmware's console output")
       ("print-config", "print the resolved hardware configuration and exit")
       ("stats-doc", "after the run, print every statistic as a markdown row (key, unit, meaning)");
@@ -73,8 +88,15 @@ int run(int argc, char** argv) {
       ("dynatran", "matmul: DynaTran pruning at the output with --tau")
       ("tau", po::value<double>()->default_value(0.0), "DynaTran threshold (real value; |x| <= tau becomes 0)")
       ("fault", po::value<std::string>()->default_value("opcode"), "fault: opcode | dram | overflow | shape");
+  po::options_description firmware("Firmware development (docs/firmware.md)");
+  firmware.add_options()
+      ("firmware", po::value<std::string>(), "riscv: run this RV32IM ELF instead of the built-in firmware")
+      ("trace-mmio", po::value<std::string>(), "write every register access (time, address, value) to FILE ('-': stderr)")
+      ("trace-insn", po::value<std::string>(), "riscv: write every executed instruction (time, pc, word, function) to FILE ('-': stderr)")
+      ("watchdog", po::value<uint64_t>()->default_value(1'000'000'000),
+       "riscv: instructions without a register write, interrupt or wfi before the firmware is declared stuck");
   po::options_description all("acceltran-vp: SystemC/TLM-2.0 virtual platform of the AccelTran accelerator");
-  all.add(general).add(job);
+  all.add(general).add(job).add(firmware);
 
   po::variables_map vm;
   try {
@@ -125,7 +147,15 @@ int run(int argc, char** argv) {
 
   acc::SocOptions opt;
   opt.cpu = vm["cpu"].as<std::string>();
-  if (opt.cpu != "native") throw UsageError("--cpu '" + opt.cpu + "': expected native");
+  if (opt.cpu != "native" && opt.cpu != "riscv") throw UsageError("--cpu '" + opt.cpu + "': expected native or riscv");
+  for (const char* riscv_only : {"firmware", "trace-insn"})
+    if (vm.count(riscv_only) && opt.cpu != "riscv") throw UsageError(std::string("--") + riscv_only + " needs --cpu riscv");
+  if (vm.count("firmware")) opt.firmware = vm["firmware"].as<std::string>();
+  opt.watchdog_instructions = vm["watchdog"].as<uint64_t>();
+  if (opt.watchdog_instructions == 0) throw UsageError("--watchdog must be at least 1");
+  TraceFile mmio_trace, insn_trace;
+  if (vm.count("trace-mmio")) opt.mmio_trace = mmio_trace.open(vm["trace-mmio"].as<std::string>(), "--trace-mmio");
+  if (vm.count("trace-insn")) opt.insn_trace = insn_trace.open(vm["trace-insn"].as<std::string>(), "--trace-insn");
   opt.console = vm.count("quiet") ? nullptr : &std::cout;
   std::unique_ptr<acc::Soc> soc;
   try {
@@ -134,6 +164,8 @@ int run(int argc, char** argv) {
     throw UsageError(e.what());
   } catch (const acc::AddressMapError& e) {
     throw UsageError(e.what());
+  } catch (const acc::FirmwareError& e) {
+    throw UsageError((opt.firmware.empty() ? "" : "--firmware: ") + std::string(e.what()));
   }
   the_job->load(*soc);
 
@@ -148,6 +180,7 @@ int run(int argc, char** argv) {
   acc::JobResult result;
   if (!soc->cpu().fault().empty()) {
     result.message = "firmware fault: " + soc->cpu().fault();
+    std::cerr << "acceltran-vp: " << result.message << "\n";
   } else if (!soc->cpu().finished()) {
     result.message = "simulation stalled at " + sc_core::sc_time_stamp().to_string() + ": the CPU is " + soc->cpu().state() +
                      (soc->control().busy() ? "; the accelerator is busy" : "; the accelerator is idle");
