@@ -22,6 +22,7 @@ bool HostCpu::mmio(bool write, uint32_t pa, uint32_t& value, unsigned size) {
   t.set_data_length(size);
   t.set_streaming_width(size);
   t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  const sc_core::sc_time issued = local_now();
   sc_core::sc_time delay = qk_.get_local_time();
   socket->b_transport(t, delay);
   qk_.set(delay);
@@ -29,11 +30,11 @@ bool HostCpu::mmio(bool write, uint32_t pa, uint32_t& value, unsigned size) {
   (write ? mmio_writes_ : mmio_reads_)++;
   const bool ok = t.is_response_ok();
   if (ok && !write) value = data;
-  if (mmio_trace_) trace_mmio(write, pa, write || ok ? value : 0, size, ok);
+  if (mmio_trace_) trace_mmio(issued, write, pa, write || ok ? value : 0, size, ok);
   return ok;
 }
 
-void HostCpu::trace_mmio(bool write, uint32_t pa, uint32_t value, unsigned size, bool ok) const {
+void HostCpu::trace_mmio(const sc_core::sc_time& issued, bool write, uint32_t pa, uint32_t value, unsigned size, bool ok) const {
   const char* name = "";
   if (pa >= ACC_MAP_ACC_REGS_BASE && pa - ACC_MAP_ACC_REGS_BASE < ACC_MAP_ACC_REGS_SIZE) {
     if (const auto* r = regmap::find_register(pa - ACC_MAP_ACC_REGS_BASE)) name = r->name;
@@ -41,7 +42,7 @@ void HostCpu::trace_mmio(bool write, uint32_t pa, uint32_t value, unsigned size,
     name = "CONSOLE";
   }
   char line[160];
-  std::snprintf(line, sizeof line, "[mmio] %16.3f ns  %c%u 0x%08x = 0x%08x  %s%s\n", local_now().to_seconds() * 1e9,
+  std::snprintf(line, sizeof line, "[mmio] %16.3f ns  %c%u 0x%08x = 0x%08x  %s%s\n", issued.to_seconds() * 1e9,
                 write ? 'W' : 'R', size * 8, pa, value, name, ok ? "" : "  (error response)");
   *mmio_trace_ << line;
 }

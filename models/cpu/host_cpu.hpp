@@ -31,7 +31,7 @@ class HostCpu : public sc_core::sc_module {
   // What the CPU was doing when the simulation ended, for a stall report.
   virtual std::string state() const = 0;
   virtual void collect_stats(Stats& s, const StatsContext& ctx) const;
-  // Register-access trace (time, address, value of every MMIO access); null: off.
+  // Register-access trace (issue time, address, value of every MMIO access); null: off.
   void set_mmio_trace(std::ostream* out) { mmio_trace_ = out; }
 
  protected:
@@ -53,7 +53,7 @@ class HostCpu : public sc_core::sc_module {
   uint64_t mmio_reads_ = 0, mmio_writes_ = 0, irq_waits_ = 0;
 
  private:
-  void trace_mmio(bool write, uint32_t pa, uint32_t value, unsigned size, bool ok) const;
+  void trace_mmio(const sc_core::sc_time& issued, bool write, uint32_t pa, uint32_t value, unsigned size, bool ok) const;
 
   std::ostream* mmio_trace_ = nullptr;
   tlm::tlm_dmi dmi_;
