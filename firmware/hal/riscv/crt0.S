@@ -4,6 +4,7 @@
  * through _exit. */
   .section .text.init, "ax", @progbits
   .globl _start
+  .type _start, @function
 _start:
   .option push
   .option norelax
@@ -24,6 +25,7 @@ _start:
   csrw mtvec, t0
 
   call fw_main
+  .size _start, . - _start
 
   .globl _exit
   .type _exit, @function
@@ -31,3 +33,4 @@ _exit:
   .globl _fw_exit
 _fw_exit:
   j _fw_exit
+  .size _exit, . - _exit
