@@ -92,42 +92,44 @@ RiscvCpu::RiscvCpu(sc_core::sc_module_name name, ElfImage firmware, const Option
 
   void* p = mmap(nullptr, ACC_MAP_CPU_RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
-  ram_ = static_cast<uint8_t*>(p);
-  for (const auto& s : fw_.segments()) std::memcpy(ram_ + (s.addr - ACC_MAP_CPU_RAM_BASE), s.bytes.data(), s.bytes.size());
+  ram_.reset(static_cast<uint8_t*>(p));
+  for (const auto& s : fw_.segments()) std::memcpy(ram_.get() + (s.addr - ACC_MAP_CPU_RAM_BASE), s.bytes.data(), s.bytes.size());
 
   (void)exception_pc_skew();  // measured before simulation starts
-  check(uc_open(UC_ARCH_RISCV, UC_MODE_RISCV32, &uc_), "uc_open");
-  check(uc_mem_map_ptr(uc_, ACC_MAP_CPU_RAM_BASE + kGuardBytes, ACC_MAP_CPU_RAM_SIZE - kGuardBytes, UC_PROT_ALL,
-                       ram_ + kGuardBytes),
+  uc_engine* uc = nullptr;
+  check(uc_open(UC_ARCH_RISCV, UC_MODE_RISCV32, &uc), "uc_open");
+  uc_.reset(uc);
+  check(uc_mem_map_ptr(uc_.get(), ACC_MAP_CPU_RAM_BASE + kGuardBytes, ACC_MAP_CPU_RAM_SIZE - kGuardBytes, UC_PROT_ALL,
+                       ram_.get() + kGuardBytes),
         "mapping CPU_RAM");
 
   uc_hook h;
-  check(uc_hook_add(uc_, &h, UC_HOOK_BLOCK,
+  check(uc_hook_add(uc_.get(), &h, UC_HOOK_BLOCK,
                     reinterpret_cast<void*>(+[](uc_engine*, uint64_t pc, uint32_t size, void* cpu) {
                       static_cast<RiscvCpu*>(cpu)->on_block(static_cast<uint32_t>(pc), size);
                     }),
                     this, 1, 0),
         "block hook");
-  // The per-instruction hook costs ~3x in speed: only when a trace is asked for.
+  // A per-instruction hook slows the ISS down by orders of magnitude: only for the trace.
   if (opt_.insn_trace)
-    check(uc_hook_add(uc_, &h, UC_HOOK_CODE,
+    check(uc_hook_add(uc_.get(), &h, UC_HOOK_CODE,
                       reinterpret_cast<void*>(+[](uc_engine*, uint64_t pc, uint32_t, void* cpu) {
                         static_cast<RiscvCpu*>(cpu)->on_instruction(static_cast<uint32_t>(pc));
                       }),
                       this, 1, 0),
           "instruction hook");
-  check(uc_hook_add(uc_, &h, UC_HOOK_MEM_INVALID,
+  check(uc_hook_add(uc_.get(), &h, UC_HOOK_MEM_INVALID,
                     reinterpret_cast<void*>(+[](uc_engine*, uc_mem_type type, uint64_t addr, int size, int64_t, void* cpu) {
                       static_cast<RiscvCpu*>(cpu)->on_invalid_access(type, static_cast<uint32_t>(addr), static_cast<unsigned>(size));
                       return false;
                     }),
                     this, 1, 0),
         "invalid-access hook");
-  check(uc_hook_add(uc_, &h, UC_HOOK_INTR,
+  check(uc_hook_add(uc_.get(), &h, UC_HOOK_INTR,
                     reinterpret_cast<void*>(+[](uc_engine*, uint32_t cause, void* cpu) { static_cast<RiscvCpu*>(cpu)->on_exception(cause); }),
                     this, 1, 0),
         "exception hook");
-  check(uc_hook_add(uc_, &h, UC_HOOK_INSN_INVALID,
+  check(uc_hook_add(uc_.get(), &h, UC_HOOK_INSN_INVALID,
                     reinterpret_cast<void*>(+[](uc_engine*, void* cpu) {
                       static_cast<RiscvCpu*>(cpu)->on_invalid_instruction();
                       return false;
@@ -140,10 +142,9 @@ RiscvCpu::RiscvCpu(sc_core::sc_module_name name, ElfImage firmware, const Option
   set_stack_size(kThreadStackBytes);
 }
 
-RiscvCpu::~RiscvCpu() {
-  if (uc_) uc_close(uc_);
-  if (ram_) munmap(ram_, ACC_MAP_CPU_RAM_SIZE);
-}
+void RiscvCpu::CloseEngine::operator()(uc_struct* uc) const { uc_close(uc); }
+
+void RiscvCpu::UnmapRam::operator()(uint8_t* ram) const { munmap(ram, ACC_MAP_CPU_RAM_SIZE); }
 
 // ---------------------------------------------------------------------------------------------
 // Memory map
@@ -156,11 +157,11 @@ void RiscvCpu::map_bus_regions() {
       uint8_t* p = dmi_ptr(r.base, r.size);
       if (!p || r.size % kPage) throw std::runtime_error("riscv cpu: no DMI over all of " + r.name + " (needed to map it)");
       // Data only: the firmware executes from CPU_RAM, a jump into DRAM is a fault.
-      check(uc_mem_map_ptr(uc_, r.base, r.size, UC_PROT_READ | UC_PROT_WRITE, p), "mapping DRAM");
+      check(uc_mem_map_ptr(uc_.get(), r.base, r.size, UC_PROT_READ | UC_PROT_WRITE, p), "mapping DRAM");
     } else {
       windows_.push_back(std::make_unique<MmioWindow>(MmioWindow{this, r.base}));
       check(uc_mmio_map(
-                uc_, r.base, size,
+                uc_.get(), r.base, size,
                 [](uc_engine*, uint64_t offset, unsigned sz, void* w) {
                   auto* win = static_cast<MmioWindow*>(w);
                   return win->cpu->on_mmio_read(win->base + static_cast<uint32_t>(offset), sz);
@@ -188,7 +189,7 @@ void RiscvCpu::run() {
 
   uint32_t pc = fw_.entry();
   for (;;) {
-    const uc_err err = uc_emu_start(uc_, pc, exit_pc_, 0, 0);
+    const uc_err err = uc_emu_start(uc_.get(), pc, exit_pc_, 0, 0);
     pc = reg(UC_RISCV_REG_PC);
     if (fault_.empty() && err != UC_ERR_OK) fault(std::string("the ISS stopped: ") + uc_strerror(err) + " at " + where(pc));
     if (!fault_.empty()) {
@@ -299,7 +300,7 @@ void RiscvCpu::on_block(uint32_t pc, uint32_t size) {
   // The hot path: one compare of a flag and one of a counter per block.
   if (line_high_ && interrupt_deliverable()) {
     trap_pending_ = true;  // the block does not run: uc_emu_stop from a block hook stops before it
-    uc_emu_stop(uc_);
+    uc_emu_stop(uc_.get());
     return;
   }
   block_pc_ = pc;
@@ -310,8 +311,10 @@ void RiscvCpu::on_block(uint32_t pc, uint32_t size) {
 
 void RiscvCpu::on_instruction(uint32_t pc) {
   if (trap_pending_ || !fault_.empty()) return;  // the block was stopped before it ran
+  // Its time: the CPU's local time, which covers the first `folded_` instructions (an access
+  // earlier in this block may have folded in all of it), moved to this instruction.
   const uint64_t index = retired_ - block_insns_ + (pc - block_pc_) / 4;
-  const sc_core::sc_time t = local_now() + span(folded_, index);
+  const sc_core::sc_time t = index >= folded_ ? local_now() + span(folded_, index) : local_now() - span(index, folded_);
   char line[160];
   std::snprintf(line, sizeof line, "[insn] %16.3f ns  0x%08x  0x%08x  %s\n", t.to_seconds() * 1e9, pc, word_at(pc),
                 fw_.function_at(pc).c_str());
@@ -375,7 +378,7 @@ void RiscvCpu::on_invalid_instruction() {
 
 void RiscvCpu::fault(const std::string& what) {
   if (fault_.empty()) fault_ = what;
-  uc_emu_stop(uc_);
+  uc_emu_stop(uc_.get());
 }
 
 std::string RiscvCpu::where(uint32_t pc) const {
@@ -402,16 +405,16 @@ std::string RiscvCpu::where_access(uint32_t addr, bool store) const {
 
 uint32_t RiscvCpu::reg(int id) const {
   uint32_t v = 0;
-  uc_reg_read(uc_, id, &v);
+  uc_reg_read(uc_.get(), id, &v);
   return v;
 }
 
-void RiscvCpu::set_reg(int id, uint32_t v) { check(uc_reg_write(uc_, id, &v), "uc_reg_write"); }
+void RiscvCpu::set_reg(int id, uint32_t v) { check(uc_reg_write(uc_.get(), id, &v), "uc_reg_write"); }
 
 uint32_t RiscvCpu::word_at(uint32_t addr) const {
   uint32_t w = 0;
   if (addr >= ACC_MAP_CPU_RAM_BASE + kGuardBytes && addr <= ACC_MAP_CPU_RAM_BASE + ACC_MAP_CPU_RAM_SIZE - 4)
-    std::memcpy(&w, ram_ + (addr - ACC_MAP_CPU_RAM_BASE), 4);
+    std::memcpy(&w, ram_.get() + (addr - ACC_MAP_CPU_RAM_BASE), 4);
   return w;
 }
 

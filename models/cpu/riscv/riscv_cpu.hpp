@@ -52,7 +52,6 @@ class RiscvCpu : public HostCpu {
 
   // Throws FirmwareError if the image does not fit the program RAM or lacks _fw_exit.
   RiscvCpu(sc_core::sc_module_name name, ElfImage firmware, const Options& opt, std::vector<Region> map);
-  ~RiscvCpu() override;
 
   std::string state() const override;
   void collect_stats(Stats& s, const StatsContext& ctx) const override;
@@ -67,6 +66,12 @@ class RiscvCpu : public HostCpu {
   struct MmioWindow {
     RiscvCpu* cpu;
     uint32_t base;
+  };
+  struct CloseEngine {
+    void operator()(uc_struct* uc) const;
+  };
+  struct UnmapRam {
+    void operator()(uint8_t* ram) const;
   };
 
   void run();
@@ -103,8 +108,8 @@ class RiscvCpu : public HostCpu {
   ElfImage fw_;
   Options opt_;
   std::vector<Region> map_;
-  uc_struct* uc_ = nullptr;
-  uint8_t* ram_ = nullptr;  // CPU_RAM, host memory of the ISS
+  std::unique_ptr<uint8_t, UnmapRam> ram_;  // CPU_RAM, host memory of the ISS
+  std::unique_ptr<uc_struct, CloseEngine> uc_;
   std::vector<std::unique_ptr<MmioWindow>> windows_;
   uint32_t exit_pc_ = 0;
 
