@@ -4,7 +4,6 @@
 
 #include "acceltran_regs.h"
 #include "native_cpu.hpp"
-#include "riscv_cpu.hpp"
 
 extern "C" int fw_main(void);
 

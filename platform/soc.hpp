@@ -24,6 +24,7 @@
 #include "host_cpu.hpp"
 #include "hw_config.hpp"
 #include "pe_cluster.hpp"
+#include "riscv_cpu.hpp"
 #include "stats.hpp"
 
 namespace acc {
@@ -35,7 +36,7 @@ struct SocOptions {
   std::string firmware;                 // riscv: ELF file to run (empty: the built-in firmware/riscv image)
   std::ostream* mmio_trace = nullptr;   // register-access trace (both CPUs); null: off
   std::ostream* insn_trace = nullptr;   // riscv: instruction trace; null: off
-  uint64_t watchdog_instructions = 1'000'000'000;  // riscv: instructions without progress before a fault
+  uint64_t watchdog_instructions = RiscvCpu::kDefaultWatchdogInstructions;  // riscv: see RiscvCpu
 };
 
 class Soc : public sc_core::sc_module {

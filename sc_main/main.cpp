@@ -17,6 +17,7 @@
 
 #include "bus.hpp"
 #include "elf_image.hpp"
+#include "riscv_cpu.hpp"
 #include "fw_job.h"
 #include "hw_config.hpp"
 #include "jobs/fault_job.hpp"
@@ -93,7 +94,7 @@ int run(int argc, char** argv) {
       ("firmware", po::value<std::string>(), "riscv: run this RV32IM ELF instead of the built-in firmware")
       ("trace-mmio", po::value<std::string>(), "write every register access (time, address, value) to FILE ('-': stderr)")
       ("trace-insn", po::value<std::string>(), "riscv: write every executed instruction (time, pc, word, function) to FILE ('-': stderr)")
-      ("watchdog", po::value<uint64_t>()->default_value(1'000'000'000),
+      ("watchdog", po::value<uint64_t>()->default_value(acc::RiscvCpu::kDefaultWatchdogInstructions),
        "riscv: instructions without a register write, interrupt or wfi before the firmware is declared stuck");
   po::options_description all("acceltran-vp: SystemC/TLM-2.0 virtual platform of the AccelTran accelerator");
   all.add(general).add(job).add(firmware);

@@ -33,12 +33,14 @@ namespace acc {
 
 class RiscvCpu : public HostCpu {
  public:
+  // Instructions without a register write, an interrupt or a wfi after which the firmware is
+  // declared stuck (about a second of CPU time at 1 GHz: docs/firmware.md).
+  static constexpr uint64_t kDefaultWatchdogInstructions = 1'000'000'000;
+
   struct Options {
     double clock_hz = 1e9;
     double cpi = 1.0;  // cycles per instruction
-    // Instructions without a register write, an interrupt or a wfi after which the firmware is
-    // declared stuck.
-    uint64_t watchdog_instructions = 1'000'000'000;
+    uint64_t watchdog_instructions = kDefaultWatchdogInstructions;
     std::ostream* insn_trace = nullptr;  // one line per executed instruction; null: off
   };
   // A bus region the firmware may access. `direct`: mapped onto the target's DMI pointer (DRAM);
