@@ -8,7 +8,6 @@
 #include <cstring>
 #include <new>
 #include <ostream>
-#include <sstream>
 
 #include "acceltran_regs.h"
 
@@ -45,7 +44,7 @@ const char* exception_name(uint32_t cause) {
     case 8:
     case 9:
     case 11: return "ecall (the firmware runs bare metal: there is no environment to call)";
-    default: return "exception";
+    default: return nullptr;
   }
 }
 
@@ -361,7 +360,8 @@ void RiscvCpu::on_invalid_access(int type, uint32_t addr, unsigned size) {
 
 void RiscvCpu::on_exception(uint32_t cause) {
   const uint32_t pc = reg(UC_RISCV_REG_PC) - exception_pc_skew();
-  std::string what = exception_name(cause);
+  const char* name = exception_name(cause);
+  std::string what = name ? name : "exception (mcause " + std::to_string(cause) + ")";
   if (cause == 2) what += " " + hex(word_at(pc));
   fault(what + " at " + where(pc));
 }

@@ -57,7 +57,6 @@ class RiscvCpu : public HostCpu {
 
   std::string state() const override;
   void collect_stats(Stats& s, const StatsContext& ctx) const override;
-  uint64_t instructions() const { return retired_; }
 
   // SC_THREAD stack. Unicorn translates and runs the firmware on it, and the hooks run the TLM
   // calls on top: a painted stack showed a high-water mark of ~8 KiB (traces on). Set explicitly
