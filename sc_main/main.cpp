@@ -95,7 +95,7 @@ int run(int argc, char** argv) {
       ("trace-mmio", po::value<std::string>(), "write every register access (time, address, value) to FILE ('-': stderr)")
       ("trace-insn", po::value<std::string>(), "riscv: write every executed instruction (time, pc, word, function) to FILE ('-': stderr)")
       ("watchdog", po::value<uint64_t>()->default_value(acc::RiscvCpu::kDefaultWatchdogInstructions),
-       "riscv: instructions without a register write, interrupt or wfi before the firmware is declared stuck");
+       "riscv: instructions without a register write or a sleep in wfi before the firmware is declared stuck");
   po::options_description all("acceltran-vp: SystemC/TLM-2.0 virtual platform of the AccelTran accelerator");
   all.add(general).add(job).add(firmware);
 

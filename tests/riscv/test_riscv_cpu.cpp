@@ -253,7 +253,9 @@ INSTANTIATE_TEST_SUITE_P(
         FaultCase{"fault_exec_dram", "^instruction fetch from 0x80100000, which is not executable"},
         FaultCase{"fault_bus_error", "^error response to a 32-bit read of 0x10000ffc, at {pc}$"},
         FaultCase{"fault_wfi_masked", "^wfi with the accelerator interrupt masked \\(mie.MEIE = 0\\).* at {pc}$"},
-        FaultCase{"fault_spin", "^watchdog: [0-9]+ instructions without a register write, an interrupt or a wfi .* at {pc}$", 100000}),
+        FaultCase{"fault_spin", "^watchdog: [0-9]+ instructions without a register write or a sleep in wfi .* at {pc}$", 100000},
+        FaultCase{"fault_interrupt_storm", "^interrupt storm: 10000 interrupts taken without a register write .* at pc 0x[0-9a-f]+ \\(fw_main"},
+        FaultCase{"fault_wfi_storm", "^interrupt storm: 10000 wfi returning at once without a register write .* at pc 0x[0-9a-f]+ \\(fw_main"}),
     [](const ::testing::TestParamInfo<FaultCase>& i) { return std::string(i.param.program); });
 
 TEST(RiscvCpu, WatchdogAllowsLongWorkBetweenRegisterWrites) {

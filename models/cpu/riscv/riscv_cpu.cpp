@@ -205,12 +205,12 @@ void RiscvCpu::run() {
       trap_to_handler(pc);
       pc = reg(UC_RISCV_REG_PC);
     } else if (word_at(pc - 4) == kWfi) {
-      if (!sleep_in_wfi(pc)) {
-        finish(-1, fault_);
-        return;
-      }
+      sleep_in_wfi(pc);
     } else {
-      finish(-1, "the ISS stopped for no known reason at " + where(pc));
+      fault("the ISS stopped for no known reason at " + where(pc));
+    }
+    if (!fault_.empty()) {
+      finish(-1, fault_);
       return;
     }
   }
@@ -228,28 +228,38 @@ void RiscvCpu::trap_to_handler(uint32_t pc) {
   const bool vectored = (mtvec & 3) == 1;
   set_reg(UC_RISCV_REG_PC, (mtvec & ~3u) + (vectored ? 4 * (kMcauseMachineExternal & 0x1F) : 0));
   ++interrupts_;
-  note_progress();
+  note_wakeup_without_progress("interrupts taken", pc);
 }
 
-// wfi stops the ISS (PC after the wfi). Sleeps until the interrupt line is asserted; false (with
-// a fault) if no enabled interrupt could ever wake the core.
-bool RiscvCpu::sleep_in_wfi(uint32_t pc) {
+// Interrupts and wfi wake-ups are not progress by themselves: a handler that never clears the
+// line traps forever, a wfi on a line left asserted returns at once, and both take few
+// instructions each, so the instruction watchdog alone would take hours to notice.
+void RiscvCpu::note_wakeup_without_progress(const char* what, uint32_t pc) {
+  if (++wakeups_without_progress_ > kInterruptStormLimit)
+    fault("interrupt storm: " + std::to_string(kInterruptStormLimit) + " " + what +
+          " without a register write (is the interrupt left asserted, IRQ_STATUS never cleared?), at " + where(pc));
+}
+
+// wfi stops the ISS (PC after the wfi). Sleeps until the interrupt line is asserted; a fault if no
+// enabled interrupt could ever wake the core.
+void RiscvCpu::sleep_in_wfi(uint32_t pc) {
   // The block hook counted the instructions after the wfi in its block: they have not run.
   const uint32_t block_end = block_pc_ + 4 * block_insns_;
   if (pc > block_pc_ && pc <= block_end) retired_ -= (block_end - pc) / 4;
   if (!(reg(UC_RISCV_REG_MIE) & kMieMeie)) {
     fault("wfi with the accelerator interrupt masked (mie.MEIE = 0): nothing can wake the core, at " + where(pc - 4));
-    return false;
+    return;
   }
-  fold_time();
+  sync_time();
+  if (irq.read())
+    note_wakeup_without_progress("wfi returning at once", pc - 4);
+  else
+    note_progress();  // the core really sleeps
   sleeping_ = true;
   wfi_pc_ = pc - 4;
   wait_irq();
   sleeping_ = false;
   line_high_ = true;
-  note_progress();
-  slice_end_ = retired_ + slice_insns_;
-  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -279,7 +289,7 @@ void RiscvCpu::end_slice() {
   slice_end_ = retired_ + slice_insns_;
   if (retired_ - progress_mark_ > opt_.watchdog_instructions)
     fault("watchdog: " + std::to_string(retired_ - progress_mark_) +
-          " instructions without a register write, an interrupt or a wfi (a spin loop?), at " + where(block_pc_));
+          " instructions without a register write or a sleep in wfi (a spin loop or an interrupt storm?), at " + where(block_pc_));
 }
 
 // The trap can be taken now: enabled in mstatus and mie, and the line still asserted at this

@@ -33,9 +33,12 @@ namespace acc {
 
 class RiscvCpu : public HostCpu {
  public:
-  // Instructions without a register write, an interrupt or a wfi after which the firmware is
-  // declared stuck (about a second of CPU time at 1 GHz: docs/firmware.md).
+  // Instructions without a register write or a sleep in wfi after which the firmware is declared
+  // stuck (about a second of CPU time at 1 GHz: docs/firmware.md).
   static constexpr uint64_t kDefaultWatchdogInstructions = 1'000'000'000;
+  // Interrupts taken, or wfi returning at once, without a register write in between after which
+  // the interrupt line is declared stuck (a healthy driver clears IRQ_STATUS after each one).
+  static constexpr uint64_t kInterruptStormLimit = 10'000;
 
   struct Options {
     double clock_hz = 1e9;
@@ -78,10 +81,14 @@ class RiscvCpu : public HostCpu {
   void run();
   void map_bus_regions();
   void trap_to_handler(uint32_t pc);
-  bool sleep_in_wfi(uint32_t pc);
+  void sleep_in_wfi(uint32_t pc);
   void end_slice();
   bool interrupt_deliverable();
-  void note_progress() { progress_mark_ = retired_; }
+  void note_progress() {
+    progress_mark_ = retired_;
+    wakeups_without_progress_ = 0;
+  }
+  void note_wakeup_without_progress(const char* what, uint32_t pc);
 
   // Time: instructions counted but not yet added to the quantum keeper's local time are folded
   // in before anything that looks at time.
@@ -118,7 +125,8 @@ class RiscvCpu : public HostCpu {
   uint64_t folded_ = 0;         // of which already in the quantum keeper's local time
   uint64_t slice_insns_ = 1;    // instructions per quantum
   uint64_t slice_end_ = 0;      // retired_ at which the thread synchronises next
-  uint64_t progress_mark_ = 0;  // retired_ at the last register write, interrupt or wake-up
+  uint64_t progress_mark_ = 0;  // retired_ at the last register write or sleep in wfi
+  uint64_t wakeups_without_progress_ = 0;  // interrupts and immediate wfi returns since then
   uint32_t block_pc_ = 0, block_insns_ = 0;  // the block being executed
   bool line_high_ = false;      // the interrupt line as last seen by this thread
   bool trap_pending_ = false;   // the block hook stopped the ISS to take the interrupt
