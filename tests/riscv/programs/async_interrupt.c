@@ -1,16 +1,10 @@
 /* Takes the accelerator's interrupt while running, not in wfi: rings the doorbell for one FENCE,
  * enables the interrupt and spins until the trap handler has masked it again. */
-#include "acc_driver.h"
-#include "fw_job.h"
-#include "hal.h"
+#include "one_fence.h"
 #include "riscv_csr.h"
 
 int fw_main(void) {
-  const fw_job_t *job = (const fw_job_t *)hal_phys_to_virt(FW_JOB_PA);
-  acc_dev_t dev;
-  if (acc_open(&dev, job->scratch_pa, job->scratch_bytes) != FW_OK) return 1;
-  acc_fence(&dev);
-  hal_write32(dev.regs + ACC_REG_QUEUE_TAIL, dev.tail);
+  if (ring_one_fence()) return 1;
   csr_set(mie, MIE_MEIE);
   csr_set(mstatus, MSTATUS_MIE);
   uint32_t spins = 0;
