@@ -62,6 +62,8 @@ struct JobCase {
   bool prune;
 };
 
+void PrintTo(const JobCase& c, std::ostream* os) { *os << c.preset << "_" << c.m << "x" << c.k << "x" << c.n; }
+
 class RiscvMatmul : public ::testing::TestWithParam<JobCase> {};
 
 TEST_P(RiscvMatmul, BitExactAgainstTheReference) {
@@ -130,6 +132,8 @@ struct TimingCase {
   double clock_mhz, cpi;
 };
 
+void PrintTo(const TimingCase& c, std::ostream* os) { *os << c.clock_mhz << " MHz, CPI " << c.cpi; }
+
 class RiscvTiming : public ::testing::TestWithParam<TimingCase> {};
 
 TEST_P(RiscvTiming, InstructionsBecomeTimeAtTheConfiguredRate) {
@@ -165,7 +169,9 @@ TEST_P(RiscvTiming, InstructionsBecomeTimeAtTheConfiguredRate) {
 INSTANTIATE_TEST_SUITE_P(ClockAndCpi, RiscvTiming,
                          ::testing::Values(TimingCase{1000, 1}, TimingCase{500, 2.5}, TimingCase{1200, 0.5}),
                          [](const ::testing::TestParamInfo<TimingCase>& i) {
-                           return std::to_string(int(i.param.clock_mhz)) + "MHz_cpi" + std::to_string(int(i.param.cpi * 10)) + "_10";
+                           const int tenths = int(i.param.cpi * 10 + 0.5);
+                           return std::to_string(int(i.param.clock_mhz)) + "MHz_cpi" + std::to_string(tenths / 10) + "p" +
+                                  std::to_string(tenths % 10);
                          });
 
 TEST(RiscvCpu, ExitCodeIsWhatFwMainReturns) {
@@ -222,6 +228,8 @@ struct FaultCase {
   const char* message;  // regex; {pc} is fault_here's address
   uint64_t watchdog = 1'000'000'000;
 };
+
+void PrintTo(const FaultCase& c, std::ostream* os) { *os << c.program; }
 
 class RiscvFault : public ::testing::TestWithParam<FaultCase> {};
 
