@@ -11,6 +11,29 @@ extern "C" int fw_main(void);
 
 namespace acc {
 
+extern const unsigned char kRiscvFirmwareElf[];  // firmware/riscv's acc_firmware.elf, embedded by the build
+extern const std::size_t kRiscvFirmwareElf_size;
+
+namespace {
+
+std::unique_ptr<HostCpu> make_cpu(const HwConfig& cfg, const SocOptions& opt, const Bus& bus) {
+  const double hz = cfg.cpu_clock_mhz * 1e6;
+  if (opt.cpu == "native") return std::make_unique<NativeCpu>("cpu", hz, opt.native_entry ? opt.native_entry : &fw_main);
+  if (opt.cpu != "riscv") throw std::invalid_argument("unknown CPU backend '" + opt.cpu + "' (native, riscv)");
+  ElfImage fw = opt.firmware.empty() ? ElfImage::parse(kRiscvFirmwareElf, kRiscvFirmwareElf_size, "built-in firmware")
+                                     : ElfImage::load_file(opt.firmware);
+  RiscvCpu::Options o;
+  o.clock_hz = hz;
+  o.cpi = cfg.cpu_cpi;
+  o.watchdog_instructions = opt.watchdog_instructions;
+  o.insn_trace = opt.insn_trace;
+  std::vector<RiscvCpu::Region> map;
+  for (const auto& r : bus.regions()) map.push_back({r.name, static_cast<uint32_t>(r.base), r.size, r.name == "DRAM"});
+  return std::make_unique<RiscvCpu>("cpu", std::move(fw), o, std::move(map));
+}
+
+}  // namespace
+
 Soc::Soc(sc_core::sc_module_name name, const HwConfig& cfg, const SocOptions& opt)
     : sc_module(name),
       cfg_(cfg),
@@ -31,12 +54,6 @@ Soc::Soc(sc_core::sc_module_name name, const HwConfig& cfg, const SocOptions& op
   (void)energy_.softmax(cfg_);
   (void)energy_.layernorm(cfg_);
 
-  if (opt.cpu == "native") {
-    cpu_ = std::make_unique<NativeCpu>("cpu", cfg_.cpu_clock_mhz * 1e6, opt.native_entry ? opt.native_entry : &fw_main);
-  } else {
-    throw std::invalid_argument("unknown CPU backend '" + opt.cpu + "' (native)");
-  }
-
   // Address map, in the order targets bind to bus_.targets_out.
   bus_.map("ACC_REGS", ACC_MAP_ACC_REGS_BASE, ACC_MAP_ACC_REGS_SIZE);
   bus_.targets_out.bind(control_.regs);
@@ -49,6 +66,9 @@ Soc::Soc(sc_core::sc_module_name name, const HwConfig& cfg, const SocOptions& op
   bus_.map("DRAM", ACC_MAP_DRAM_BASE, dram_.size());
   bus_.targets_out.bind(dram_.socket);
 
+  // The CPU comes after the map: the riscv CPU maps the bus regions into its address space.
+  cpu_ = make_cpu(cfg_, opt, bus_);
+  cpu_->set_mmio_trace(opt.mmio_trace);
   cpu_->socket.bind(bus_.targets_in);
   control_.fetch.bind(bus_.targets_in);
   dma_.bus.bind(bus_.targets_in);

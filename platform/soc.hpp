@@ -2,6 +2,7 @@
 // address space (platform/regmap.yaml's address map, the one the firmware header uses).
 //
 //   host CPU ──► bus ──► control registers, console, activation buffer, weight buffer, DRAM
+//   (the riscv CPU's program RAM, CPU_RAM, is private to it: see models/cpu/riscv)
 //   control ──► bus (descriptor fetch);  control ──► DMA ──► bus;  control ──► PE cluster ──► bus (DMI)
 //   control.irq ──► host CPU
 #pragma once
@@ -23,6 +24,7 @@
 #include "host_cpu.hpp"
 #include "hw_config.hpp"
 #include "pe_cluster.hpp"
+#include "riscv_cpu.hpp"
 #include "stats.hpp"
 
 namespace acc {
@@ -31,6 +33,10 @@ struct SocOptions {
   std::string cpu = "native";           // native | riscv
   std::ostream* console = nullptr;      // where the firmware's output goes (null: kept only)
   int (*native_entry)(void) = nullptr;  // firmware entry for the native CPU (null: fw_main)
+  std::string firmware;                 // riscv: ELF file to run (empty: the built-in firmware/riscv image)
+  std::ostream* mmio_trace = nullptr;   // register-access trace (both CPUs); null: off
+  std::ostream* insn_trace = nullptr;   // riscv: instruction trace; null: off
+  uint64_t watchdog_instructions = RiscvCpu::kDefaultWatchdogInstructions;  // riscv: see RiscvCpu
 };
 
 class Soc : public sc_core::sc_module {

@@ -16,6 +16,8 @@
 #include <regex>
 
 #include "bus.hpp"
+#include "elf_image.hpp"
+#include "riscv_cpu.hpp"
 #include "fw_job.h"
 #include "hw_config.hpp"
 #include "jobs/bert_job.hpp"
@@ -72,6 +74,20 @@ sc_core::sc_time parse_time(const std::string& text) {
   return t;
 }
 
+// A trace destination: a file, or stderr for "-".
+class TraceFile {
+ public:
+  std::ostream* open(const std::string& path, const char* flag) {
+    if (path == "-") return &std::cerr;
+    file_.open(path);
+    if (!file_) throw UsageError(std::string(flag) + " '" + path + "': cannot write the file");
+    return &file_;
+  }
+
+ private:
+  std::ofstream file_;
+};
+
 int run(int argc, char** argv) {
   po::options_description general("General");
   general.add_options()
@@ -80,7 +96,7 @@ int run(int argc, char** argv) {
       ("param,p", po::value<std::vector<std::string>>()->composing(), "override a configuration key: -p pe=128 (repeatable)")
       ("quantum", po::value<std::string>()->default_value("10us"), "temporal-decoupling quantum of every initiator (e.g. 1us, 500ns)")
       ("stats-out", po::value<std::string>(), "write the statistics JSON to FILE")
-      ("cpu", po::value<std::string>()->default_value("native"), "host CPU backend: native")
+      ("cpu", po::value<std::string>()->default_value("native"), "host CPU backend: native (firmware compiled into the simulator) or riscv (RV32IM firmware on an instruction-set simulator)")
       ("quiet,q", "do not echo the firmware's console output")
       ("print-config", "print the resolved hardware configuration and exit")
       ("stats-doc", "after the run, print every statistic as a markdown row (key, unit, meaning)");
@@ -125,8 +141,15 @@ int run(int argc, char** argv) {
       ("n", po::value<uint32_t>()->default_value(128), "columns of B and C")
       ("a-zeros", po::value<double>()->default_value(0.0), "fraction of A's values that are zero")
       ("fault", po::value<std::string>()->default_value("opcode"), "fault: opcode | dram | overflow | shape");
+  po::options_description firmware("Firmware development (docs/firmware.md)");
+  firmware.add_options()
+      ("firmware", po::value<std::string>(), "riscv: run this RV32IM ELF instead of the built-in firmware")
+      ("trace-mmio", po::value<std::string>(), "write every register access (time, address, value) to FILE ('-': stderr)")
+      ("trace-insn", po::value<std::string>(), "riscv: write every executed instruction (time, pc, word, function) to FILE ('-': stderr)")
+      ("watchdog", po::value<uint64_t>()->default_value(acc::RiscvCpu::kDefaultWatchdogInstructions),
+       "riscv: instructions without a register write or a sleep in wfi before the firmware is declared stuck");
   po::options_description all("acceltran-vp: SystemC/TLM-2.0 virtual platform of the AccelTran accelerator");
-  all.add(general).add(job).add(bert).add(pruning).add(matmul);
+  all.add(general).add(job).add(bert).add(pruning).add(matmul).add(firmware);
 
   po::variables_map vm;
   try {
@@ -151,6 +174,15 @@ int run(int argc, char** argv) {
 
   std::unique_ptr<acc::Job> the_job;
   const std::string kind = vm["job"].as<std::string>();
+  // An option of another job's group would be silently ignored: refuse it instead.
+  const auto only_for = [&](const po::options_description& group, bool applies, const char* jobs) {
+    for (const auto& o : group.options())
+      if (!applies && vm.count(o->long_name()) && !vm[o->long_name()].defaulted())
+        throw UsageError("--" + o->long_name() + " applies to " + jobs + ", not to --job " + kind);
+  };
+  only_for(bert, kind == "bert", "--job bert");
+  only_for(pruning, kind == "bert", "--job bert");
+  only_for(matmul, kind != "bert", "--job matmul and --job fault");
   if (vm.count("dynatran") && vm.count("no-dynatran")) throw UsageError("--dynatran and --no-dynatran contradict each other");
   const bool dynatran = kind == "bert" ? !vm.count("no-dynatran") : vm.count("dynatran") > 0;
   const double tau = vm["tau"].as<double>();
@@ -220,9 +252,23 @@ int run(int argc, char** argv) {
 
   acc::SocOptions opt;
   opt.cpu = vm["cpu"].as<std::string>();
-  if (opt.cpu != "native") throw UsageError("--cpu '" + opt.cpu + "': expected native");
+  if (opt.cpu != "native" && opt.cpu != "riscv") throw UsageError("--cpu '" + opt.cpu + "': expected native or riscv");
+  for (const char* riscv_only : {"firmware", "trace-insn"})
+    if (vm.count(riscv_only) && opt.cpu != "riscv") throw UsageError(std::string("--") + riscv_only + " needs --cpu riscv");
+  if (vm.count("firmware")) opt.firmware = vm["firmware"].as<std::string>();
+  opt.watchdog_instructions = vm["watchdog"].as<uint64_t>();
+  if (opt.watchdog_instructions == 0) throw UsageError("--watchdog must be at least 1");
+  TraceFile mmio_trace, insn_trace;
+  if (vm.count("trace-mmio")) opt.mmio_trace = mmio_trace.open(vm["trace-mmio"].as<std::string>(), "--trace-mmio");
+  if (vm.count("trace-insn")) opt.insn_trace = insn_trace.open(vm["trace-insn"].as<std::string>(), "--trace-insn");
   opt.console = vm.count("quiet") ? nullptr : &std::cout;
-  const auto soc = as_usage([&] { return std::make_unique<acc::Soc>("soc", cfg, opt); });
+  const auto soc = as_usage([&] {
+    try {
+      return std::make_unique<acc::Soc>("soc", cfg, opt);
+    } catch (const acc::FirmwareError& e) {
+      throw UsageError((opt.firmware.empty() ? "" : "--firmware: ") + std::string(e.what()));
+    }
+  });
   as_usage([&] { the_job->load(*soc); });
 
   std::cout << "acceltran-vp: " << the_job->describe() << " on " << cfg.name << " (" << cfg.pe << " PEs x " << cfg.lanes_per_pe
@@ -236,6 +282,7 @@ int run(int argc, char** argv) {
   acc::JobResult result;
   if (!soc->cpu().fault().empty()) {
     result.message = "firmware fault: " + soc->cpu().fault();
+    std::cerr << "acceltran-vp: " << result.message << "\n";
   } else if (!soc->cpu().finished()) {
     result.message = "simulation stalled at " + sc_core::sc_time_stamp().to_string() + ": the CPU is " + soc->cpu().state() +
                      (soc->control().busy() ? "; the accelerator is busy" : "; the accelerator is idle");

@@ -37,6 +37,12 @@ class Clock {
 
   uint64_t now() const { return to_cycles(sc_core::sc_time_stamp()); }
 
+  // The first clock edge at or after t (an event between edges takes effect at the next one).
+  uint64_t cycle_at_or_after(const sc_core::sc_time& t) const {
+    const uint64_t c = to_cycles(t);
+    return to_time(c) < t ? c + 1 : c;
+  }
+
  private:
   static constexpr uint64_t kPsPerSecond = 1000000000000ull;
   // The kernel's time resolution must be 1 ps or finer (SystemC's default is 1 ps).

@@ -155,6 +155,7 @@ const std::vector<Key>& keys() {
       UINT_KEY("vp.score_engine_lanes_per_pe", score_engine_lanes_per_pe, 1, 4096,
                "Bit-serial lanes per PE of LeOPArd's score engine (one bit plane of a score per cycle each)"),
       DOUBLE_KEY("vp.cpu_clock_mhz", cpu_clock_mhz, 1, 10000, "Host CPU clock (MHz)"),
+      DOUBLE_KEY("vp.cpu_cpi", cpu_cpi, 0.01, 1000, "Host CPU cycles per instruction (riscv backend: instructions become time)"),
   };
   return k;
 }

@@ -49,6 +49,7 @@ struct HwConfig {
   unsigned topk_parallelism = 0;        // comparators of a softmax unit's top-k engine
   unsigned score_engine_lanes_per_pe = 0;  // bit-serial lanes of LeOPArd's score engine
   double cpu_clock_mhz = 0;             // host CPU clock
+  double cpu_cpi = 0;                   // host CPU cycles per instruction (riscv backend)
 
   // Derived quantities.
   double clock_hz() const { return clock_mhz * 1e6; }

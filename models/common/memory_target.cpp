@@ -79,12 +79,31 @@ void MemoryTarget::b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& de
     tag = zf->tag;
   }
   copy_with_byte_enables(t, mem);
+  if (write) {
+    written_lo_ = std::min<uint64_t>(written_lo_, t.get_address());
+    written_hi_ = std::max<uint64_t>(written_hi_, t.get_address() + t.get_data_length());
+  }
   const sc_core::sc_time now = sc_core::sc_time_stamp();
   const uint64_t start = clock_.to_cycles(now + delay);
   const uint64_t done = schedule(write, start, bits, words, nonzero, tag);
   delay = clock_.to_time(done) - now;
   t.set_dmi_allowed(true);
   t.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+uint64_t MemoryTarget::written_digest() const {
+  uint64_t h = 0xCBF29CE484222325ull;  // FNV-1a offset basis, over the range and then its bytes
+  auto mix = [&h](uint64_t v) { h = (h ^ v) * 0x100000001B3ull; };
+  if (written_lo_ < written_hi_) {
+    mix(written_lo_);
+    mix(written_hi_);
+    for (uint64_t a = written_lo_; a < written_hi_; a += 8) {
+      uint64_t w = 0;
+      std::memcpy(&w, mem_ + a, std::min<uint64_t>(8, written_hi_ - a));
+      mix(w);
+    }
+  }
+  return (h ^ (h >> 48)) & 0xFFFFFFFFFFFFull;
 }
 
 unsigned int MemoryTarget::transport_dbg(tlm::tlm_generic_payload& t) {

@@ -23,6 +23,11 @@ class MemoryTarget : public sc_core::sc_module {
   uint8_t* data() { return mem_; }
   uint64_t size() const { return size_; }
 
+  // Digest of the bytes from the lowest to the highest address written by transactions (for
+  // DRAM: the accelerator's results; DMI writes are not seen), folded to 48 bits so that it is
+  // exact in the statistics. Two runs with the same digest produced the same results.
+  uint64_t written_digest() const;
+
  protected:
   // Reserves the resource for a transfer of `bits` that may start at `start`; returns the cycle
   // its data is complete. `words`/`nonzero` describe zero-free tensor transfers (else 0).
@@ -40,6 +45,7 @@ class MemoryTarget : public sc_core::sc_module {
 
   uint8_t* mem_ = nullptr;
   uint64_t size_;
+  uint64_t written_lo_ = UINT64_MAX, written_hi_ = 0;  // [lo, hi) spanned by write transactions
 };
 
 }  // namespace acc

@@ -31,7 +31,12 @@ ControlBlock::ControlBlock(sc_core::sc_module_name name, const HwConfig& cfg, co
   regs.register_b_transport(this, &ControlBlock::reg_b_transport);
   regs.register_transport_dbg(this, &ControlBlock::reg_transport_dbg);
 
-  bank_.on_write(ACC_REG_QUEUE_TAIL, [this](uint32_t, uint32_t, uint32_t) { doorbell_ev_.notify(sc_core::SC_ZERO_TIME); });
+  // Effects of a register write start at the time the initiator wrote it (its annotated delay),
+  // not at the SystemC time it runs at: an initiator may be up to a quantum ahead.
+  bank_.on_write(ACC_REG_QUEUE_TAIL, [this](uint32_t, uint32_t, uint32_t) {
+    doorbell_cycle_ = std::max(doorbell_cycle_, clock_.cycle_at_or_after(sc_core::sc_time_stamp() + write_delay_));
+    doorbell_ev_.notify(write_delay_);
+  });
   bank_.on_write(ACC_REG_CTRL, [this](uint32_t, uint32_t, uint32_t written) {
     if (written & ACC_CTRL_QUEUE_RESET) {
       if (busy_)
@@ -39,9 +44,9 @@ ControlBlock::ControlBlock(sc_core::sc_module_name name, const HwConfig& cfg, co
       else
         apply_queue_reset();
     }
-    doorbell_ev_.notify(sc_core::SC_ZERO_TIME);  // ENABLE may have been set with work waiting
+    doorbell_ev_.notify(write_delay_);  // ENABLE may have been set with work waiting
   });
-  auto irq_changed = [this](uint32_t, uint32_t, uint32_t) { irq_ev_.notify(sc_core::SC_ZERO_TIME); };
+  auto irq_changed = [this](uint32_t, uint32_t, uint32_t) { irq_ev_.notify(write_delay_); };
   bank_.on_write(ACC_REG_IRQ_ENABLE, irq_changed);
   bank_.on_write(ACC_REG_IRQ_STATUS, irq_changed);
 
@@ -113,6 +118,7 @@ void ControlBlock::reg_b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time
     if (ok) std::memcpy(t.get_data_ptr(), &v, 4);
   } else {
     std::memcpy(&v, t.get_data_ptr(), 4);
+    write_delay_ = delay;
     ok = bank_.write(offset, v);
   }
   t.set_response_status(ok ? tlm::TLM_OK_RESPONSE : tlm::TLM_ADDRESS_ERROR_RESPONSE);
@@ -394,8 +400,14 @@ bool ControlBlock::has_work() const {
   return (bank_.get(ACC_REG_CTRL) & ACC_CTRL_ENABLE) && !error_ && !reset_pending_ && next_ != bank_.get(ACC_REG_QUEUE_TAIL);
 }
 
+uint64_t ControlBlock::next_fetch_cycle() const { return std::max({doorbell_cycle_, last_fetch_done_, batch_consumed_at_}); }
+
 void ControlBlock::set_local(uint64_t cycle) {
-  const sc_core::sc_time t = clock_.to_time(cycle), now = sc_core::sc_time_stamp();
+  // The engine's next transaction is a dispatch after `cycle` or a descriptor fetch, which the
+  // prefetch may start before `cycle`. Synchronising no further than the earlier of the two keeps
+  // every transaction's delay non-negative and the timing independent of where quantum
+  // boundaries fall (and so of the host CPU's speed).
+  const sc_core::sc_time t = clock_.to_time(std::min(cycle, next_fetch_cycle())), now = sc_core::sc_time_stamp();
   qk_.set(t > now ? t - now : sc_core::SC_ZERO_TIME);
   if (qk_.need_sync()) qk_.sync();
 }
@@ -420,7 +432,7 @@ bool ControlBlock::fetch_batch(uint64_t now) {
     return false;
   }
   // Double-buffered prefetch: a burst starts once the issue stage works on the previous one.
-  const uint64_t earliest = std::max({now, doorbell_cycle_, last_fetch_done_, batch_consumed_at_});
+  const uint64_t earliest = next_fetch_cycle();
   std::vector<acc_desc_t> buf(n);
   tlm::tlm_generic_payload t;
   const uint64_t addr = uint64_t{ring_base_} + uint64_t{first} * ACC_DESC_BYTES;
@@ -553,8 +565,8 @@ void ControlBlock::engine() {
   for (;;) {
     while (!has_work()) sc_core::wait(doorbell_ev_);
 
-    // A busy period begins.
-    const uint64_t start = clock_.now();
+    // A busy period begins, at the first clock edge after the doorbell.
+    const uint64_t start = clock_.cycle_at_or_after(sc_core::sc_time_stamp());
     busy_ = true;
     ++busy_periods_;
     bank_.set(ACC_REG_STATUS, ACC_STATUS_BUSY);
@@ -589,10 +601,8 @@ void ControlBlock::engine() {
       qk_.sync();
       const uint64_t now = clock_.now();
       if (now >= last_retire_ && !has_work()) break;
-      if (now < last_retire_) {
-        sc_core::wait(clock_.to_time(last_retire_) - sc_core::sc_time_stamp(), doorbell_ev_);
-        doorbell_cycle_ = clock_.now();
-      }
+      // A doorbell may have rung while the engine synchronised: then there is no need to wait.
+      if (now < last_retire_ && !has_work()) sc_core::wait(clock_.to_time(last_retire_) - sc_core::sc_time_stamp(), doorbell_ev_);
       const uint32_t new_tail = bank_.get(ACC_REG_QUEUE_TAIL);
       if (new_tail >= ring_size_) stop_on_error(ACC_ERR_QUEUE_CONFIG, next_, new_tail, clock_.now());
     }

@@ -83,6 +83,7 @@ class ControlBlock : public sc_core::sc_module {
   void stop_on_error(uint32_t code, uint32_t desc_index, uint32_t info, uint64_t at);
   void apply_queue_reset();
   uint32_t retired_by(uint64_t cycle) const;
+  uint64_t next_fetch_cycle() const;
   void set_local(uint64_t cycle);
 
   // The first pruning register the descriptor uses that holds an invalid value, or 0.
@@ -100,7 +101,7 @@ class ControlBlock : public sc_core::sc_module {
   bool busy_ = false, error_ = false, reset_pending_ = false;
   uint32_t ring_base_ = 0, ring_size_ = 0;  // latched at the start of a busy period
   uint32_t next_ = 0;                       // next ring index to fetch/decode
-  uint64_t doorbell_cycle_ = 0;
+  uint64_t doorbell_cycle_ = 0;  // the latest doorbell (QUEUE_TAIL write) of the busy period
   std::deque<Fetched> fetched_;
   uint64_t last_fetch_done_ = 0, batch_consumed_at_ = 0;
 
@@ -110,6 +111,7 @@ class ControlBlock : public sc_core::sc_module {
   std::vector<uint64_t> retire_;  // retire cycle by sequence number
   std::vector<Slot> window_;      // by sequence number modulo the window
   uint64_t read_cycle_ = 0;       // time of the register read being served
+  sc_core::sc_time write_delay_;  // annotated delay of the register write being served
 
   // Counters (also behind the PERF_* registers).
   uint64_t active_cycles_ = 0, desc_done_ = 0, tile_ops_ = 0, macs_ = 0, eff_macs_ = 0;

@@ -1,6 +1,11 @@
 #include "host_cpu.hpp"
 
+#include <cstdio>
 #include <cstring>
+#include <ostream>
+
+#include "acceltran_regs.h"
+#include "regmap.hpp"
 
 namespace acc {
 
@@ -8,23 +13,38 @@ HostCpu::HostCpu(sc_core::sc_module_name name, double clock_hz) : sc_module(name
   socket.register_invalidate_direct_mem_ptr(this, &HostCpu::invalidate_direct_mem_ptr);
 }
 
-bool HostCpu::mmio(bool write, uint32_t pa, uint32_t& value) {
+bool HostCpu::mmio(bool write, uint32_t pa, uint32_t& value, unsigned size) {
   tlm::tlm_generic_payload t;
-  uint32_t data = value;
+  uint32_t data = value;  // a narrower access uses the low bytes (the host is little-endian, as RISC-V)
   t.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
   t.set_address(pa);
   t.set_data_ptr(reinterpret_cast<unsigned char*>(&data));
-  t.set_data_length(4);
-  t.set_streaming_width(4);
+  t.set_data_length(size);
+  t.set_streaming_width(size);
   t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  const sc_core::sc_time issued = local_now();
   sc_core::sc_time delay = qk_.get_local_time();
   socket->b_transport(t, delay);
   qk_.set(delay);
   if (qk_.need_sync()) qk_.sync();
   (write ? mmio_writes_ : mmio_reads_)++;
-  if (!t.is_response_ok()) return false;
-  if (!write) value = data;
-  return true;
+  const bool ok = t.is_response_ok();
+  if (ok && !write) value = data;
+  if (mmio_trace_) trace_mmio(issued, write, pa, write || ok ? value : 0, size, ok);
+  return ok;
+}
+
+void HostCpu::trace_mmio(const sc_core::sc_time& issued, bool write, uint32_t pa, uint32_t value, unsigned size, bool ok) const {
+  const char* name = "";
+  if (pa >= ACC_MAP_ACC_REGS_BASE && pa - ACC_MAP_ACC_REGS_BASE < ACC_MAP_ACC_REGS_SIZE) {
+    if (const auto* r = regmap::find_register(pa - ACC_MAP_ACC_REGS_BASE)) name = r->name;
+  } else if (pa == ACC_MAP_CONSOLE_BASE) {
+    name = "CONSOLE";
+  }
+  char line[160];
+  std::snprintf(line, sizeof line, "[mmio] %16.3f ns  %c%u 0x%08x = 0x%08x  %s%s\n", issued.to_seconds() * 1e9,
+                write ? 'W' : 'R', size * 8, pa, value, name, ok ? "" : "  (error response)");
+  *mmio_trace_ << line;
 }
 
 void HostCpu::wait_irq() {
@@ -33,7 +53,7 @@ void HostCpu::wait_irq() {
   while (!irq.read()) sc_core::wait(irq.value_changed_event());
 }
 
-uint8_t* HostCpu::dmi_ptr(uint32_t pa, uint32_t len) {
+uint8_t* HostCpu::dmi_ptr(uint32_t pa, uint64_t len) {
   if (!dmi_valid_ || pa < dmi_.get_start_address() || uint64_t{pa} + len - 1 > dmi_.get_end_address()) {
     tlm::tlm_generic_payload t;
     t.set_command(tlm::TLM_READ_COMMAND);

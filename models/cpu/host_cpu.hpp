@@ -11,6 +11,7 @@
 #include <tlm_utils/tlm_quantumkeeper.h>
 
 #include <cstdint>
+#include <iosfwd>
 #include <string>
 
 #include "clock.hpp"
@@ -30,16 +31,21 @@ class HostCpu : public sc_core::sc_module {
   // What the CPU was doing when the simulation ended, for a stall report.
   virtual std::string state() const = 0;
   virtual void collect_stats(Stats& s, const StatsContext& ctx) const;
+  // Register-access trace (issue time, address, value of every MMIO access); null: off.
+  void set_mmio_trace(std::ostream* out) { mmio_trace_ = out; }
 
  protected:
   HostCpu(sc_core::sc_module_name name, double clock_hz);
 
-  // A 32-bit MMIO access as a TLM transaction on the CPU's local time; false on an error response.
-  bool mmio(bool write, uint32_t pa, uint32_t& value);
+  // An MMIO access of `size` bytes (the low bytes of value) as a TLM transaction on the CPU's
+  // local time; false on an error response.
+  bool mmio(bool write, uint32_t pa, uint32_t& value, unsigned size = 4);
   // Sleeps until the interrupt line is high.
   void wait_irq();
   // Pointer to `len` bytes at pa if DMI covers them (DRAM), else null.
-  uint8_t* dmi_ptr(uint32_t pa, uint32_t len);
+  uint8_t* dmi_ptr(uint32_t pa, uint64_t len);
+  // The CPU's notion of now: SystemC time plus its local time offset.
+  sc_core::sc_time local_now() const { return sc_core::sc_time_stamp() + qk_.get_local_time(); }
   void finish(int code, const std::string& fault = "");
 
   Clock clock_;
@@ -47,6 +53,9 @@ class HostCpu : public sc_core::sc_module {
   uint64_t mmio_reads_ = 0, mmio_writes_ = 0, irq_waits_ = 0;
 
  private:
+  void trace_mmio(const sc_core::sc_time& issued, bool write, uint32_t pa, uint32_t value, unsigned size, bool ok) const;
+
+  std::ostream* mmio_trace_ = nullptr;
   tlm::tlm_dmi dmi_;
   bool dmi_valid_ = false;
   bool finished_ = false;

@@ -44,6 +44,8 @@ void Dram::collect_stats(Stats& s, const StatsContext& ctx) const {
   s.put("dram.busy_cycles", channel_.busy_cycles(), "cycles", "Cycles the data channel was transferring");
   s.put("dram.tensor_words", words_, "words", "Tensor words moved (zero-free transfers)");
   s.put("dram.tensor_nonzero_words", nonzero_, "words", "Non-zero tensor words among them");
+  s.put("dram.result_digest", written_digest(), "digest",
+        "48-bit digest of DRAM from the lowest to the highest byte the accelerator wrote: equal digests, equal results");
   const double nj = static_cast<double>(blocks_) * ctx.energy.dram_nj_per_block(ctx.cfg);
   s.put_real("energy.dram.dynamic_nj", nj, "nJ", "Main memory access energy (blocks x energy per block)");
   std::map<uint32_t, uint64_t> by_class;

@@ -18,6 +18,8 @@ RunOutcome run_job(Job& job, const HwConfig& cfg, const SocOptions& opt) {
   sc_core::sc_start();
   out.finished = soc.cpu().finished();
   out.fault = soc.cpu().fault();
+  out.exit_code = soc.cpu().exit_code();
+  out.cpu_state = soc.cpu().state();
   if (out.finished) out.result = job.check(soc, out.stats);
   soc.collect_stats(out.stats);
   out.console = soc.console().text();

@@ -22,6 +22,8 @@ struct RunOutcome {
   std::string console;
   bool finished = false;
   std::string fault;
+  int exit_code = -1;     // the firmware's return value (finished runs)
+  std::string cpu_state;  // what the CPU was doing when the simulation ended
 };
 
 // Builds the SoC for `cfg`, loads `job`, simulates until the firmware returns, checks the job and

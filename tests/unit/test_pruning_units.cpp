@@ -36,8 +36,12 @@ TEST(Leopard, PrunedExactlyWhenTheFullDotProductIsBelowTheThreshold) {
     ASSERT_EQ(r.pruned, full < th) << "trial " << trial;
     ASSERT_GE(r.bits_used, 1u);
     ASSERT_LE(r.bits_used, B);
-    if (r.bits_used == B) ASSERT_EQ(r.score, full);
-    if (!r.pruned) ASSERT_EQ(r.bits_used, B);  // a survivor costs all B bit planes
+    if (r.bits_used == B) {
+      ASSERT_EQ(r.score, full);
+    }
+    if (!r.pruned) {
+      ASSERT_EQ(r.bits_used, B);  // a survivor costs all B bit planes
+    }
     early += r.bits_used < B;
   }
   EXPECT_GT(early, 500u);  // early termination happens
@@ -119,8 +123,12 @@ TEST(ScoreEngine, EveryModeMatchesTheReference) {
       EXPECT_EQ(o.hdp_block_masked, n.hdp_block_masked) << m.name;
       EXPECT_EQ(o.leopard_masked, n.leopard_masked) << m.name;
       EXPECT_EQ(o.dynatran_zeroed, n.dynatran_zeroed) << m.name;
-      if (m.leopard) EXPECT_EQ(o.leopard_bits, n.leopard_bits) << m.name;
-      if (m.hdp_heads) EXPECT_EQ(o.heads_pruned, 1u) << m.name;  // keep the 2 most important of 3
+      if (m.leopard) {
+        EXPECT_EQ(o.leopard_bits, n.leopard_bits) << m.name;
+      }
+      if (m.hdp_heads) {
+        EXPECT_EQ(o.heads_pruned, 1u) << m.name;  // keep the 2 most important of 3
+      }
     }
 }
 
