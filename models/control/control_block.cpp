@@ -324,8 +324,8 @@ uint32_t ControlBlock::bad_pruning_register(const acc_desc_t& d) const {
   if ((flags & ACC_SCORE_LEOPARD) && (p.leopard_key_bits < 1 || p.leopard_key_bits > 20)) return ACC_REG_LEOPARD_KEY_BITS;
   if ((flags & (ACC_SCORE_HDP_HEADS | ACC_SCORE_HDP_BLOCKS | ACC_SCORE_HDP_APPROX)) && (p.hdp_frac_bits < 1 || p.hdp_frac_bits > 16))
     return ACC_REG_HDP_FRAC_BITS;
-  if ((flags & ACC_SCORE_HDP_HEADS) && (p.hdp_head_importance > 2 || p.hdp_head_threshold > 2)) return ACC_REG_HDP_HEAD_CTRL;
-  if ((flags & ACC_SCORE_HDP_BLOCKS) && (p.hdp_block_rows < 1 || p.hdp_block_cols < 1 || p.hdp_block_threshold > 2))
+  if ((flags & ACC_SCORE_HDP_HEADS) && (p.hdp_head_importance >= ACC_HDP_HEAD_CTRL_IMPORTANCE_COUNT || p.hdp_head_threshold >= ACC_HDP_HEAD_CTRL_THRESHOLD_COUNT)) return ACC_REG_HDP_HEAD_CTRL;
+  if ((flags & ACC_SCORE_HDP_BLOCKS) && (p.hdp_block_rows < 1 || p.hdp_block_cols < 1 || p.hdp_block_threshold >= ACC_HDP_BLOCK_CTRL_THRESHOLD_COUNT))
     return ACC_REG_HDP_BLOCK_CTRL;
   return 0;
 }

@@ -12,11 +12,11 @@ struct PruningConfig {
   unsigned leopard_key_bits = 12;                 // B
   std::array<int64_t, kThresholds> leopard_th{};  // raw integer domain of q . k_B
   unsigned hdp_frac_bits = 16;                    // F
-  unsigned hdp_head_importance = 0;               // 0 sum |.|, 1 sum, 2 max |.|
-  unsigned hdp_head_threshold = 0;                // 0 absolute, 1 ratio of the max, 2 keep top-H
+  unsigned hdp_head_importance = 0;               // ACC_HDP_HEAD_CTRL_IMPORTANCE_*
+  unsigned hdp_head_threshold = 0;                // ACC_HDP_HEAD_CTRL_THRESHOLD_*
   uint32_t hdp_head_param = 0;
   unsigned hdp_block_rows = 4, hdp_block_cols = 4;
-  unsigned hdp_block_threshold = 0;  // 0 ratio of the row max, 1 mean + a(max - mean), 2 keep top-k
+  unsigned hdp_block_threshold = 0;  // ACC_HDP_BLOCK_CTRL_THRESHOLD_*
   uint32_t hdp_block_param = 0;
   unsigned nm_n = 2, nm_m = 4;
 };

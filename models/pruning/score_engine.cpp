@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "acceltran_regs.h"
 #include "fixed_point.hpp"
 
 namespace acc {
@@ -29,15 +30,15 @@ std::vector<uint64_t> nonzero_masks(const std::vector<int32_t>& x, uint32_t rows
   return m;
 }
 
-// Importance of a head, or of a block, from integer-part scores.
+// Importance of a head, or of a block, from integer-part scores (fn: ACC_HDP_HEAD_CTRL_IMPORTANCE_*).
 int64_t importance(const double* s, uint64_t n, unsigned fn, uint64_t stride = 0, uint64_t width = 0) {
   int64_t acc = 0;
   for (uint64_t i = 0; i < n; ++i) {
     const double* p = width ? s + (i / width) * stride + i % width : s + i;
     const int64_t v = static_cast<int64_t>(*p);
-    if (fn == 1)
+    if (fn == ACC_HDP_HEAD_CTRL_IMPORTANCE_SUM)
       acc += v;
-    else if (fn == 2)
+    else if (fn == ACC_HDP_HEAD_CTRL_IMPORTANCE_MAX_ABS)
       acc = std::max<int64_t>(acc, v < 0 ? -v : v);
     else
       acc += v < 0 ? -v : v;
@@ -96,11 +97,11 @@ ScoreOutcome score_heads(const MatrixRef& q, const MatrixRef& k, const MatrixRef
   std::vector<bool> head_kept(H, true);
   if (sp.hdp_heads) {
     const int64_t top = *std::max_element(head_importance.begin(), head_importance.end());
-    if (cfg.hdp_head_threshold == 2) {
+    if (cfg.hdp_head_threshold == ACC_HDP_HEAD_CTRL_THRESHOLD_TOP) {
       head_kept = keep_largest(head_importance, cfg.hdp_head_param);
     } else {
       for (uint32_t h = 0; h < H; ++h)
-        head_kept[h] = cfg.hdp_head_threshold == 1
+        head_kept[h] = cfg.hdp_head_threshold == ACC_HDP_HEAD_CTRL_THRESHOLD_RATIO
                            ? static_cast<__int128>(head_importance[h]) * 65536 >= static_cast<__int128>(cfg.hdp_head_param) * top
                            : head_importance[h] >= static_cast<int64_t>(cfg.hdp_head_param);
     }
@@ -119,19 +120,19 @@ ScoreOutcome score_heads(const MatrixRef& q, const MatrixRef& k, const MatrixRef
         std::vector<int64_t> imp(nbc);
         for (uint32_t cb = 0; cb < nbc; ++cb) {
           const uint32_t r0 = rb * br, c0 = cb * bc, nr = std::min(br, R - r0), nc = std::min(bc, C - c0);
-          imp[cb] = importance(&s_int[h][uint64_t{r0} * C + c0], uint64_t{nr} * nc, 0, C, nc);
+          imp[cb] = importance(&s_int[h][uint64_t{r0} * C + c0], uint64_t{nr} * nc, ACC_HDP_HEAD_CTRL_IMPORTANCE_SUM_ABS, C, nc);
         }
         std::vector<bool> keep(nbc, true);
         const int64_t mx = *std::max_element(imp.begin(), imp.end());
         const __int128 sum = std::accumulate(imp.begin(), imp.end(), __int128{0});
         for (uint32_t cb = 0; cb < nbc; ++cb) {
-          if (cfg.hdp_block_threshold == 2) break;
-          if (cfg.hdp_block_threshold == 1)  // B >= mean + a (max - mean), scaled by n * 65536
+          if (cfg.hdp_block_threshold == ACC_HDP_BLOCK_CTRL_THRESHOLD_TOP) break;
+          if (cfg.hdp_block_threshold == ACC_HDP_BLOCK_CTRL_THRESHOLD_MEAN)  // B >= mean + a (max - mean), scaled by n * 65536
             keep[cb] = static_cast<__int128>(imp[cb]) * nbc * 65536 >= sum * 65536 + static_cast<__int128>(cfg.hdp_block_param) * (static_cast<__int128>(mx) * nbc - sum);
           else
             keep[cb] = static_cast<__int128>(imp[cb]) * 65536 >= static_cast<__int128>(cfg.hdp_block_param) * mx;
         }
-        if (cfg.hdp_block_threshold == 2) keep = keep_largest(imp, cfg.hdp_block_param);
+        if (cfg.hdp_block_threshold == ACC_HDP_BLOCK_CTRL_THRESHOLD_TOP) keep = keep_largest(imp, cfg.hdp_block_param);
         for (uint32_t cb = 0; cb < nbc; ++cb)
           if (!keep[cb])
             for (uint32_t r = rb * br; r < std::min(R, rb * br + br); ++r)

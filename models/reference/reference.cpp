@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "acceltran_regs.h"
 #include "fixed_point.hpp"
 #include "fx_math.hpp"
 
@@ -102,12 +103,13 @@ Tensor scores(const Tensor& q, const Tensor& k, uint32_t R, uint32_t C, uint32_t
     for (uint32_t r = 0; r < R; ++r)
       for (uint32_t c = 0; c < C; ++c) {
         const int64_t s = int_score(h, r, c), a = s < 0 ? -s : s;
-        imp[h] = p.head_importance == 1 ? imp[h] + s : p.head_importance == 2 ? std::max(imp[h], a) : imp[h] + a;
+        imp[h] = p.head_importance == ACC_HDP_HEAD_CTRL_IMPORTANCE_SUM       ? imp[h] + s
+                 : p.head_importance == ACC_HDP_HEAD_CTRL_IMPORTANCE_MAX_ABS ? std::max(imp[h], a) : imp[h] + a;
       }
   std::vector<bool> head_kept(H, true);
   if (p.hdp_heads) {
     const int64_t top = *std::max_element(imp.begin(), imp.end());
-    if (p.head_threshold == 2) {
+    if (p.head_threshold == ACC_HDP_HEAD_CTRL_THRESHOLD_TOP) {
       head_kept.assign(H, false);  // keep the head_param largest, ties to the lowest index
       for (uint32_t round = 0; round < std::min<uint32_t>(p.head_param, H); ++round) {
         int best = -1;
@@ -117,7 +119,7 @@ Tensor scores(const Tensor& q, const Tensor& k, uint32_t R, uint32_t C, uint32_t
       }
     } else {
       for (uint32_t h = 0; h < H; ++h)
-        head_kept[h] = p.head_threshold == 1 ? static_cast<__int128>(imp[h]) * 65536 >= static_cast<__int128>(p.head_param) * top
+        head_kept[h] = p.head_threshold == ACC_HDP_HEAD_CTRL_THRESHOLD_RATIO ? static_cast<__int128>(imp[h]) * 65536 >= static_cast<__int128>(p.head_param) * top
                                              : imp[h] >= static_cast<int64_t>(p.head_param);
     }
   }
@@ -137,7 +139,7 @@ Tensor scores(const Tensor& q, const Tensor& k, uint32_t R, uint32_t C, uint32_t
         __int128 sum = 0;
         for (int64_t v : b) sum += v;
         std::vector<bool> keep(nbc, false);
-        if (p.block_threshold == 2) {
+        if (p.block_threshold == ACC_HDP_BLOCK_CTRL_THRESHOLD_TOP) {
           for (uint32_t round = 0; round < std::min<uint32_t>(p.block_param, nbc); ++round) {
             int best = -1;
             for (uint32_t i = 0; i < nbc; ++i)
@@ -146,7 +148,7 @@ Tensor scores(const Tensor& q, const Tensor& k, uint32_t R, uint32_t C, uint32_t
           }
         } else {
           for (uint32_t i = 0; i < nbc; ++i)
-            keep[i] = p.block_threshold == 1
+            keep[i] = p.block_threshold == ACC_HDP_BLOCK_CTRL_THRESHOLD_MEAN
                           ? static_cast<__int128>(b[i]) * nbc * 65536 >= sum * 65536 + static_cast<__int128>(p.block_param) * (static_cast<__int128>(mx) * nbc - sum)
                           : static_cast<__int128>(b[i]) * 65536 >= static_cast<__int128>(p.block_param) * mx;
         }

@@ -43,9 +43,9 @@ struct ScoreParams {
   unsigned key_bits = 12;
   std::vector<int64_t> thresholds;  // LeOPArd thresholds, by head (or one for every head)
   unsigned frac_bits = 16;
-  unsigned head_importance = 0, head_threshold = 0;
+  unsigned head_importance = 0, head_threshold = 0;  // ACC_HDP_HEAD_CTRL_{IMPORTANCE,THRESHOLD}_*
   uint32_t head_param = 0;
-  unsigned block_rows = 4, block_cols = 4, block_threshold = 0;
+  unsigned block_rows = 4, block_cols = 4, block_threshold = 0;  // ACC_HDP_BLOCK_CTRL_THRESHOLD_*
   uint32_t block_param = 0;
 };
 struct ScoreCounts {

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "acceltran_regs.h"
+
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -59,11 +61,11 @@ void parse_hdp_heads(const std::string& spec, PruningOptions& o) {
   const std::string what = "--hdp-heads '" + spec + "'";
   o.hdp_heads = true;
   if (fn == "abs") {
-    o.hdp_head_threshold = 0, o.hdp_head_param = count(v, what);
+    o.hdp_head_threshold = ACC_HDP_HEAD_CTRL_THRESHOLD_ABSOLUTE, o.hdp_head_param = count(v, what);
   } else if (fn == "ratio") {
-    o.hdp_head_threshold = 1, o.hdp_head_param = ratio_q16(v, what);
+    o.hdp_head_threshold = ACC_HDP_HEAD_CTRL_THRESHOLD_RATIO, o.hdp_head_param = ratio_q16(v, what);
   } else if (fn == "top") {
-    o.hdp_head_threshold = 2, o.hdp_head_param = count(v, what);
+    o.hdp_head_threshold = ACC_HDP_HEAD_CTRL_THRESHOLD_TOP, o.hdp_head_param = count(v, what);
   } else {
     throw PruningError(what + ": expected abs:N, ratio:R or top:H");
   }
@@ -71,11 +73,11 @@ void parse_hdp_heads(const std::string& spec, PruningOptions& o) {
 
 void parse_hdp_importance(const std::string& spec, PruningOptions& o) {
   if (spec == "sum_abs")
-    o.hdp_head_importance = 0;
+    o.hdp_head_importance = ACC_HDP_HEAD_CTRL_IMPORTANCE_SUM_ABS;
   else if (spec == "sum")
-    o.hdp_head_importance = 1;
+    o.hdp_head_importance = ACC_HDP_HEAD_CTRL_IMPORTANCE_SUM;
   else if (spec == "max_abs")
-    o.hdp_head_importance = 2;
+    o.hdp_head_importance = ACC_HDP_HEAD_CTRL_IMPORTANCE_MAX_ABS;
   else
     throw PruningError("--hdp-importance '" + spec + "': expected sum_abs, sum or max_abs");
 }
@@ -85,11 +87,11 @@ void parse_hdp_blocks(const std::string& spec, PruningOptions& o) {
   const std::string what = "--hdp-blocks '" + spec + "'";
   o.hdp_blocks = true;
   if (fn == "ratio") {
-    o.hdp_block_threshold = 0, o.hdp_block_param = ratio_q16(v, what);
+    o.hdp_block_threshold = ACC_HDP_BLOCK_CTRL_THRESHOLD_RATIO, o.hdp_block_param = ratio_q16(v, what);
   } else if (fn == "mean") {
-    o.hdp_block_threshold = 1, o.hdp_block_param = ratio_q16(v, what);
+    o.hdp_block_threshold = ACC_HDP_BLOCK_CTRL_THRESHOLD_MEAN, o.hdp_block_param = ratio_q16(v, what);
   } else if (fn == "top") {
-    o.hdp_block_threshold = 2, o.hdp_block_param = count(v, what);
+    o.hdp_block_threshold = ACC_HDP_BLOCK_CTRL_THRESHOLD_TOP, o.hdp_block_param = count(v, what);
   } else {
     throw PruningError(what + ": expected ratio:R, mean:A or top:K");
   }

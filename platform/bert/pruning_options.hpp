@@ -31,11 +31,11 @@ struct PruningOptions {
   LeopardThresholds thresholds;
   bool hdp_heads = false, hdp_blocks = false, hdp_approx = false;
   unsigned hdp_frac_bits = 16;
-  unsigned hdp_head_importance = 0;  // 0 sum |.|, 1 sum, 2 max |.|
-  unsigned hdp_head_threshold = 0;   // 0 absolute, 1 ratio of the max, 2 keep top-H
+  unsigned hdp_head_importance = 0;  // ACC_HDP_HEAD_CTRL_IMPORTANCE_*
+  unsigned hdp_head_threshold = 0;   // ACC_HDP_HEAD_CTRL_THRESHOLD_*
   uint32_t hdp_head_param = 0;
   unsigned hdp_block_rows = 4, hdp_block_cols = 4;
-  unsigned hdp_block_threshold = 0;  // 0 ratio of the row max, 1 mean + a(max - mean), 2 keep top-k
+  unsigned hdp_block_threshold = 0;  // ACC_HDP_BLOCK_CTRL_THRESHOLD_*
   uint32_t hdp_block_param = 0;
   bool nm_weights = false, nm_act = false;
   unsigned nm_n = 2, nm_m = 4;

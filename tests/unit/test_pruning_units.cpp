@@ -5,6 +5,7 @@
 
 #include "test_data.hpp"
 
+#include "acceltran_regs.h"
 #include "fixed_point.hpp"
 #include "nm.hpp"
 #include "reference.hpp"
@@ -92,17 +93,17 @@ TEST(ScoreEngine, EveryModeMatchesTheReference) {
   cfg.leopard_key_bits = 10;
   for (unsigned i = 0; i < 3; ++i) cfg.leopard_th[7 + i] = int64_t{-400000} * (i + 1);
   cfg.hdp_frac_bits = 15;
-  cfg.hdp_head_threshold = 2, cfg.hdp_head_param = 2;
-  cfg.hdp_block_rows = 4, cfg.hdp_block_cols = 5, cfg.hdp_block_threshold = 0, cfg.hdp_block_param = 40000;
+  cfg.hdp_head_threshold = ACC_HDP_HEAD_CTRL_THRESHOLD_TOP, cfg.hdp_head_param = 2;
+  cfg.hdp_block_rows = 4, cfg.hdp_block_cols = 5, cfg.hdp_block_threshold = ACC_HDP_BLOCK_CTRL_THRESHOLD_RATIO, cfg.hdp_block_param = 40000;
   const Mode modes[] = {{"exact", false, false, false, false, false, false},   {"dynatran", false, false, false, false, false, true},
                         {"leopard", true, false, false, false, false, true},    {"leopard per head", true, true, false, false, false, false},
                         {"hdp heads", false, false, true, false, false, true},  {"hdp blocks", false, false, false, true, false, false},
                         {"hdp approx", false, false, false, false, true, true}, {"hdp all", false, false, true, true, true, true},
                         {"leopard + hdp", true, true, true, true, false, true}};
   for (const Mode& m : modes)
-    for (unsigned threshold_fn : {0u, 1u, 2u}) {
+    for (unsigned threshold_fn = 0; threshold_fn < ACC_HDP_BLOCK_CTRL_THRESHOLD_COUNT; ++threshold_fn) {
       cfg.hdp_block_threshold = threshold_fn;
-      cfg.hdp_block_param = threshold_fn == 2 ? 2 : 30000;
+      cfg.hdp_block_param = threshold_fn == ACC_HDP_BLOCK_CTRL_THRESHOLD_TOP ? 2 : 30000;
       std::vector<int32_t> s(uint64_t{H} * R * 24, 0x1234);
       const ScoreSpec spec{R, C, H, d, m.leopard, m.per_head, m.hdp_heads, m.hdp_blocks, m.hdp_approx, m.prune, 7, fx::from_double(0.05), 16, 16};
       const ScoreOutcome o = score_heads({const_cast<int32_t*>(q.data()), A}, {const_cast<int32_t*>(k.data()), A}, {s.data(), 24}, spec, cfg);
@@ -138,8 +139,8 @@ TEST(ScoreEngine, StagesAreAttributedToTheFirstThatPruned) {
   const uint32_t R = 16, C = 16, H = 2, d = 16;
   const auto q = random_q(uint64_t{R} * H * d, 8, 2 * fx::kOne), k = random_q(uint64_t{C} * H * d, 9, 2 * fx::kOne);
   PruningConfig cfg;
-  cfg.hdp_head_threshold = 2, cfg.hdp_head_param = 1;
-  cfg.hdp_block_threshold = 0, cfg.hdp_block_param = 52000;  // 0.8 of the row's largest block
+  cfg.hdp_head_threshold = ACC_HDP_HEAD_CTRL_THRESHOLD_TOP, cfg.hdp_head_param = 1;
+  cfg.hdp_block_threshold = ACC_HDP_BLOCK_CTRL_THRESHOLD_RATIO, cfg.hdp_block_param = 52000;  // 0.8 of the row's largest block
   cfg.leopard_th[0] = 0;
   std::vector<int32_t> s(uint64_t{H} * R * C);
   const ScoreOutcome o = score_heads({const_cast<int32_t*>(q.data()), H * d}, {const_cast<int32_t*>(k.data()), H * d}, {s.data(), C},

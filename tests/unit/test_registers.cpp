@@ -225,8 +225,21 @@ TEST(Registers, PruningRegistersAreCheckedWhenADescriptorUsesThem) {
     p.write32(ACC_REG_HDP_BLOCK_CTRL, 0);  // a 0 x 0 block
     EXPECT_EQ(h.cb.validate(sc, info), ACC_ERR_BAD_CONFIG);
     EXPECT_EQ(info, ACC_REG_HDP_BLOCK_CTRL);
-    sc.score.out_addr = 1024 + 8;  // output over K
+    p.write32(ACC_REG_HDP_BLOCK_CTRL, 0x0404 | ACC_HDP_BLOCK_CTRL_THRESHOLD_COUNT << ACC_HDP_BLOCK_CTRL_THRESHOLD_SHIFT);  // reserved
+    EXPECT_EQ(h.cb.validate(sc, info), ACC_ERR_BAD_CONFIG);
+    EXPECT_EQ(info, ACC_REG_HDP_BLOCK_CTRL);
     p.write32(ACC_REG_HDP_BLOCK_CTRL, 0x0404);
+    EXPECT_EQ(h.cb.validate(sc, info), ACC_ERR_NONE);
+    sc.w[0] = ACC_OP_SCORE | ACC_SCORE_HDP_HEADS;
+    p.write32(ACC_REG_HDP_HEAD_CTRL, ACC_HDP_HEAD_CTRL_IMPORTANCE_COUNT);  // reserved importance function
+    EXPECT_EQ(h.cb.validate(sc, info), ACC_ERR_BAD_CONFIG);
+    EXPECT_EQ(info, ACC_REG_HDP_HEAD_CTRL);
+    p.write32(ACC_REG_HDP_HEAD_CTRL, ACC_HDP_HEAD_CTRL_THRESHOLD_COUNT << ACC_HDP_HEAD_CTRL_THRESHOLD_SHIFT);  // reserved threshold
+    EXPECT_EQ(h.cb.validate(sc, info), ACC_ERR_BAD_CONFIG);
+    p.write32(ACC_REG_HDP_HEAD_CTRL, ACC_HDP_HEAD_CTRL_THRESHOLD_TOP << ACC_HDP_HEAD_CTRL_THRESHOLD_SHIFT);
+    EXPECT_EQ(h.cb.validate(sc, info), ACC_ERR_NONE);
+    sc.w[0] = ACC_OP_SCORE | ACC_SCORE_HDP_BLOCKS;
+    sc.score.out_addr = 1024 + 8;  // output over K
     EXPECT_EQ(h.cb.validate(sc, info), ACC_ERR_OPERAND_OVERLAP);
   });
 }

@@ -20,9 +20,15 @@
 
 namespace {
 
+struct FieldValue {
+  std::string name, description;
+  uint32_t value = 0;
+};
+
 struct Field {
   std::string name, description, access;
   unsigned hi = 0, lo = 0;
+  std::vector<FieldValue> values;  // an enumerated field's encodings, 0..N-1
 };
 
 struct Register {
@@ -82,6 +88,13 @@ T req(const YAML::Node& n, const char* key, const std::string& where) {
   } catch (const YAML::Exception&) {
     fail(where + ": key '" + key + "' has the wrong type");
   }
+}
+
+// "; 0 NAME: meaning, 1 ...; other values are reserved" for an enumerated field.
+std::string values_text(const Field& f) {
+  std::string t;
+  for (const auto& v : f.values) t += (t.empty() ? ": " : ", ") + std::to_string(v.value) + " " + v.name + " (" + v.description + ")";
+  return t.empty() ? t : t + "; other values are reserved (BAD_CONFIG)";
 }
 
 std::string opt(const YAML::Node& n, const char* key) { return n[key] ? n[key].as<std::string>() : ""; }
@@ -159,6 +172,14 @@ RegMap parse(const std::string& path) {
         fd.hi = fd.lo = req<unsigned>(f, "bits", where + " field " + fd.name);
       }
       if (fd.hi < fd.lo || fd.hi > 31) fail(where + " field " + fd.name + ": bad bit range");
+      for (const auto& v : f["values"]) {
+        FieldValue fv{req<std::string>(v, "name", where + " field " + fd.name + " value"), opt(v, "description"),
+                      req<uint32_t>(v, "value", where + " field " + fd.name + " value")};
+        // Contiguous from 0, so that firmware and models can check a field with one compare (< _COUNT).
+        if (fv.value != fd.values.size()) fail(where + " field " + fd.name + ": values must be 0, 1, 2, ... in order");
+        if (fd.hi - fd.lo < 31 && fv.value >> (fd.hi - fd.lo + 1)) fail(where + " field " + fd.name + ": value " + fv.name + " does not fit");
+        fd.values.push_back(fv);
+      }
       reg.fields.push_back(fd);
     }
     m.registers.push_back(reg);
@@ -218,6 +239,9 @@ std::string gen_header(const RegMap& m) {
       const uint32_t mask = (width == 32 ? 0xFFFFFFFFu : ((1u << width) - 1u)) << f.lo;
       o << "#define ACC_" << r.name << "_" << f.name << " " << hex(mask) << "u\n";
       if (width > 1) o << "#define ACC_" << r.name << "_" << f.name << "_SHIFT " << f.lo << "u\n";
+      for (const auto& v : f.values)
+        o << "#define ACC_" << r.name << "_" << f.name << "_" << v.name << " " << v.value << "u  /* " << v.description << " */\n";
+      if (!f.values.empty()) o << "#define ACC_" << r.name << "_" << f.name << "_COUNT " << f.values.size() << "u  /* the values above; the rest are reserved */\n";
     }
   }
   o << "\n/* Descriptor buffers */\n";
@@ -350,7 +374,7 @@ std::string gen_doc(const RegMap& m) {
     for (const auto& f : r.fields)
       o << "| " << r.name << " | " << f.name << (f.access.empty() ? "" : " (" + f.access + ")") << " | "
         << (f.hi == f.lo ? std::to_string(f.lo) : std::to_string(f.hi) + ":" + std::to_string(f.lo)) << " | "
-        << md_escape(f.description) << " |\n";
+        << md_escape(f.description + values_text(f)) << " |\n";
   o << "\n## Command descriptors\n\n" << m.descriptor_words << " little-endian 32-bit words (" << m.descriptor_words * 4
     << " bytes) in the ring at QUEUE_BASE. Word 0: opcode in bits 7:0, flags in bits 31:8; undefined flag bits are an "
        "error. Unused words are ignored.\n\nBuffers: ";
