@@ -226,8 +226,8 @@ int run(int argc, char** argv) {
       if (vm.count("hdp-blocks")) acc::bert::parse_hdp_blocks(vm["hdp-blocks"].as<std::string>(), p);
       acc::bert::parse_hdp_block_shape(vm["hdp-block"].as<std::string>(), p);
       p.hdp_approx = vm.count("hdp-approx") > 0;
-      p.hdp_frac_bits = vm["hdp-frac-bits"].as<unsigned>();
-      if (p.hdp_frac_bits < 1 || p.hdp_frac_bits > 16) throw acc::bert::PruningError("--hdp-frac-bits must be within 1..16");
+      p.hdp.frac_bits = vm["hdp-frac-bits"].as<unsigned>();
+      if (p.hdp.frac_bits < 1 || p.hdp.frac_bits > 16) throw acc::bert::PruningError("--hdp-frac-bits must be within 1..16");
       if (vm.count("nm")) acc::bert::parse_nm(vm["nm"].as<std::string>(), p), p.nm_weights = true;
       if (vm.count("nm-act")) {
         acc::bert::PruningOptions act;

@@ -62,18 +62,18 @@ ControlBlock::ControlBlock(sc_core::sc_module_name name, const HwConfig& cfg, co
   auto entry = [this] { return static_cast<uint64_t>(pruning_.leopard_th[bank_.get(ACC_REG_LEOPARD_TH_INDEX)]); };
   bank_.on_read(ACC_REG_LEOPARD_TH_LO, [entry] { return lo(entry()); });
   bank_.on_read(ACC_REG_LEOPARD_TH_HI, [entry] { return hi(entry()); });
-  bank_.on_write(ACC_REG_HDP_FRAC_BITS, [this](uint32_t o, uint32_t, uint32_t) { pruning_.hdp_frac_bits = bank_.get(o); });
+  bank_.on_write(ACC_REG_HDP_FRAC_BITS, [this](uint32_t o, uint32_t, uint32_t) { pruning_.hdp.frac_bits = bank_.get(o); });
   bank_.on_write(ACC_REG_HDP_HEAD_CTRL, [this, field](uint32_t o, uint32_t, uint32_t) {
-    pruning_.hdp_head_importance = field(bank_.get(o), ACC_HDP_HEAD_CTRL_IMPORTANCE, ACC_HDP_HEAD_CTRL_IMPORTANCE_SHIFT);
-    pruning_.hdp_head_threshold = field(bank_.get(o), ACC_HDP_HEAD_CTRL_THRESHOLD, ACC_HDP_HEAD_CTRL_THRESHOLD_SHIFT);
+    pruning_.hdp.head_importance = field(bank_.get(o), ACC_HDP_HEAD_CTRL_IMPORTANCE, ACC_HDP_HEAD_CTRL_IMPORTANCE_SHIFT);
+    pruning_.hdp.head_threshold = field(bank_.get(o), ACC_HDP_HEAD_CTRL_THRESHOLD, ACC_HDP_HEAD_CTRL_THRESHOLD_SHIFT);
   });
-  bank_.on_write(ACC_REG_HDP_HEAD_PARAM, [this](uint32_t o, uint32_t, uint32_t) { pruning_.hdp_head_param = bank_.get(o); });
+  bank_.on_write(ACC_REG_HDP_HEAD_PARAM, [this](uint32_t o, uint32_t, uint32_t) { pruning_.hdp.head_param = bank_.get(o); });
   bank_.on_write(ACC_REG_HDP_BLOCK_CTRL, [this, field](uint32_t o, uint32_t, uint32_t) {
-    pruning_.hdp_block_rows = field(bank_.get(o), ACC_HDP_BLOCK_CTRL_ROWS, ACC_HDP_BLOCK_CTRL_ROWS_SHIFT);
-    pruning_.hdp_block_cols = field(bank_.get(o), ACC_HDP_BLOCK_CTRL_COLS, ACC_HDP_BLOCK_CTRL_COLS_SHIFT);
-    pruning_.hdp_block_threshold = field(bank_.get(o), ACC_HDP_BLOCK_CTRL_THRESHOLD, ACC_HDP_BLOCK_CTRL_THRESHOLD_SHIFT);
+    pruning_.hdp.block_rows = field(bank_.get(o), ACC_HDP_BLOCK_CTRL_ROWS, ACC_HDP_BLOCK_CTRL_ROWS_SHIFT);
+    pruning_.hdp.block_cols = field(bank_.get(o), ACC_HDP_BLOCK_CTRL_COLS, ACC_HDP_BLOCK_CTRL_COLS_SHIFT);
+    pruning_.hdp.block_threshold = field(bank_.get(o), ACC_HDP_BLOCK_CTRL_THRESHOLD, ACC_HDP_BLOCK_CTRL_THRESHOLD_SHIFT);
   });
-  bank_.on_write(ACC_REG_HDP_BLOCK_PARAM, [this](uint32_t o, uint32_t, uint32_t) { pruning_.hdp_block_param = bank_.get(o); });
+  bank_.on_write(ACC_REG_HDP_BLOCK_PARAM, [this](uint32_t o, uint32_t, uint32_t) { pruning_.hdp.block_param = bank_.get(o); });
   bank_.on_write(ACC_REG_NM_CFG, [this, field](uint32_t o, uint32_t, uint32_t) {
     pruning_.nm_n = field(bank_.get(o), ACC_NM_CFG_N, ACC_NM_CFG_N_SHIFT);
     pruning_.nm_m = field(bank_.get(o), ACC_NM_CFG_M, ACC_NM_CFG_M_SHIFT);
@@ -322,10 +322,10 @@ uint32_t ControlBlock::bad_pruning_register(const acc_desc_t& d) const {
   if (nm && (p.nm_m < 2 || p.nm_m > 16 || p.nm_n < 1 || p.nm_n > p.nm_m)) return ACC_REG_NM_CFG;
   if (op != ACC_OP_SCORE) return 0;
   if ((flags & ACC_SCORE_LEOPARD) && (p.leopard_key_bits < 1 || p.leopard_key_bits > 20)) return ACC_REG_LEOPARD_KEY_BITS;
-  if ((flags & (ACC_SCORE_HDP_HEADS | ACC_SCORE_HDP_BLOCKS | ACC_SCORE_HDP_APPROX)) && (p.hdp_frac_bits < 1 || p.hdp_frac_bits > 16))
+  if ((flags & (ACC_SCORE_HDP_HEADS | ACC_SCORE_HDP_BLOCKS | ACC_SCORE_HDP_APPROX)) && (p.hdp.frac_bits < 1 || p.hdp.frac_bits > 16))
     return ACC_REG_HDP_FRAC_BITS;
-  if ((flags & ACC_SCORE_HDP_HEADS) && (p.hdp_head_importance >= ACC_HDP_HEAD_CTRL_IMPORTANCE_COUNT || p.hdp_head_threshold >= ACC_HDP_HEAD_CTRL_THRESHOLD_COUNT)) return ACC_REG_HDP_HEAD_CTRL;
-  if ((flags & ACC_SCORE_HDP_BLOCKS) && (p.hdp_block_rows < 1 || p.hdp_block_cols < 1 || p.hdp_block_threshold >= ACC_HDP_BLOCK_CTRL_THRESHOLD_COUNT))
+  if ((flags & ACC_SCORE_HDP_HEADS) && (p.hdp.head_importance >= ACC_HDP_HEAD_CTRL_IMPORTANCE_COUNT || p.hdp.head_threshold >= ACC_HDP_HEAD_CTRL_THRESHOLD_COUNT)) return ACC_REG_HDP_HEAD_CTRL;
+  if ((flags & ACC_SCORE_HDP_BLOCKS) && (p.hdp.block_rows < 1 || p.hdp.block_cols < 1 || p.hdp.block_threshold >= ACC_HDP_BLOCK_CTRL_THRESHOLD_COUNT))
     return ACC_REG_HDP_BLOCK_CTRL;
   return 0;
 }

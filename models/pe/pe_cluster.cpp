@@ -298,7 +298,7 @@ uint64_t PeCluster::score(const acc_desc_t& desc, uint64_t issue, DispatchExt& e
   const ScoreOutcome o = score_heads(q, k, s, spec, pc);
 
   const uint64_t tiles = uint64_t{o.row_tiles} * o.col_tiles;
-  const unsigned F = pc.hdp_frac_bits, I = 20 - F;
+  const unsigned F = pc.hdp.frac_bits, I = 20 - F;
   const bool hdp = spec.hdp_heads || spec.hdp_blocks || spec.hdp_approx;
   uint64_t tile_ops = 0, lane_busy = 0, int_cycles = 0, score_lane_busy = 0;
   const uint64_t fill = cfg_.buffer_latency_cycles + 1, drain = 1 + cfg_.buffer_latency_cycles;

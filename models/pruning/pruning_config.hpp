@@ -7,17 +7,22 @@
 
 namespace acc {
 
+// HDP's settings, as HDP_FRAC_BITS, HDP_HEAD_CTRL/PARAM and HDP_BLOCK_CTRL/PARAM encode them.
+struct HdpSettings {
+  unsigned frac_bits = 16;        // F
+  unsigned head_importance = 0;   // ACC_HDP_HEAD_CTRL_IMPORTANCE_*
+  unsigned head_threshold = 0;    // ACC_HDP_HEAD_CTRL_THRESHOLD_*
+  uint32_t head_param = 0;        // absolute, Q0.16 ratio or head count
+  unsigned block_rows = 4, block_cols = 4;
+  unsigned block_threshold = 0;   // ACC_HDP_BLOCK_CTRL_THRESHOLD_*
+  uint32_t block_param = 0;       // Q0.16 ratio or block count
+};
+
 struct PruningConfig {
   static constexpr unsigned kThresholds = 256;
   unsigned leopard_key_bits = 12;                 // B
   std::array<int64_t, kThresholds> leopard_th{};  // raw integer domain of q . k_B
-  unsigned hdp_frac_bits = 16;                    // F
-  unsigned hdp_head_importance = 0;               // ACC_HDP_HEAD_CTRL_IMPORTANCE_*
-  unsigned hdp_head_threshold = 0;                // ACC_HDP_HEAD_CTRL_THRESHOLD_*
-  uint32_t hdp_head_param = 0;
-  unsigned hdp_block_rows = 4, hdp_block_cols = 4;
-  unsigned hdp_block_threshold = 0;  // ACC_HDP_BLOCK_CTRL_THRESHOLD_*
-  uint32_t hdp_block_param = 0;
+  HdpSettings hdp;
   unsigned nm_n = 2, nm_m = 4;
 };
 

@@ -60,7 +60,7 @@ std::vector<bool> keep_largest(const std::vector<int64_t>& v, uint64_t keep) {
 
 ScoreOutcome score_heads(const MatrixRef& q, const MatrixRef& k, const MatrixRef& s, const ScoreSpec& sp, const PruningConfig& cfg) {
   const uint32_t R = sp.rows, C = sp.cols, d = sp.head_dim, H = sp.heads;
-  const unsigned F = cfg.hdp_frac_bits, B = cfg.leopard_key_bits;
+  const unsigned F = cfg.hdp.frac_bits, B = cfg.leopard_key_bits;
   const bool hdp = sp.hdp_heads || sp.hdp_blocks || sp.hdp_approx;
   ScoreOutcome o;
   o.row_tiles = (R + sp.tile_rows - 1) / sp.tile_rows;
@@ -90,20 +90,20 @@ ScoreOutcome score_heads(const MatrixRef& q, const MatrixRef& k, const MatrixRef
     for (size_t i = 0; i < qh[h].size(); ++i) qi[h][i] = qh[h][i] >> F;
     for (size_t i = 0; i < kh[h].size(); ++i) ki[h][i] = kh[h][i] >> F;
     gemm_nt(std::vector<double>(qi[h].begin(), qi[h].end()), std::vector<double>(ki[h].begin(), ki[h].end()), R, C, d, s_int[h]);
-    head_importance[h] = importance(s_int[h].data(), uint64_t{R} * C, cfg.hdp_head_importance);
+    head_importance[h] = importance(s_int[h].data(), uint64_t{R} * C, cfg.hdp.head_importance);
   }
 
   // HDP heads: which survive.
   std::vector<bool> head_kept(H, true);
   if (sp.hdp_heads) {
     const int64_t top = *std::max_element(head_importance.begin(), head_importance.end());
-    if (cfg.hdp_head_threshold == ACC_HDP_HEAD_CTRL_THRESHOLD_TOP) {
-      head_kept = keep_largest(head_importance, cfg.hdp_head_param);
+    if (cfg.hdp.head_threshold == ACC_HDP_HEAD_CTRL_THRESHOLD_TOP) {
+      head_kept = keep_largest(head_importance, cfg.hdp.head_param);
     } else {
       for (uint32_t h = 0; h < H; ++h)
-        head_kept[h] = cfg.hdp_head_threshold == ACC_HDP_HEAD_CTRL_THRESHOLD_RATIO
-                           ? static_cast<__int128>(head_importance[h]) * 65536 >= static_cast<__int128>(cfg.hdp_head_param) * top
-                           : head_importance[h] >= static_cast<int64_t>(cfg.hdp_head_param);
+        head_kept[h] = cfg.hdp.head_threshold == ACC_HDP_HEAD_CTRL_THRESHOLD_RATIO
+                           ? static_cast<__int128>(head_importance[h]) * 65536 >= static_cast<__int128>(cfg.hdp.head_param) * top
+                           : head_importance[h] >= static_cast<int64_t>(cfg.hdp.head_param);
     }
   }
 
@@ -114,7 +114,7 @@ ScoreOutcome score_heads(const MatrixRef& q, const MatrixRef& k, const MatrixRef
     if (!head_kept[h]) ++o.heads_pruned;
     // HDP blocks, row-balanced: every block row keeps its blocks above its own threshold.
     if (sp.hdp_blocks && head_kept[h]) {
-      const uint32_t br = cfg.hdp_block_rows, bc = cfg.hdp_block_cols;
+      const uint32_t br = cfg.hdp.block_rows, bc = cfg.hdp.block_cols;
       const uint32_t nbr = (R + br - 1) / br, nbc = (C + bc - 1) / bc;
       for (uint32_t rb = 0; rb < nbr; ++rb) {
         std::vector<int64_t> imp(nbc);
@@ -126,13 +126,13 @@ ScoreOutcome score_heads(const MatrixRef& q, const MatrixRef& k, const MatrixRef
         const int64_t mx = *std::max_element(imp.begin(), imp.end());
         const __int128 sum = std::accumulate(imp.begin(), imp.end(), __int128{0});
         for (uint32_t cb = 0; cb < nbc; ++cb) {
-          if (cfg.hdp_block_threshold == ACC_HDP_BLOCK_CTRL_THRESHOLD_TOP) break;
-          if (cfg.hdp_block_threshold == ACC_HDP_BLOCK_CTRL_THRESHOLD_MEAN)  // B >= mean + a (max - mean), scaled by n * 65536
-            keep[cb] = static_cast<__int128>(imp[cb]) * nbc * 65536 >= sum * 65536 + static_cast<__int128>(cfg.hdp_block_param) * (static_cast<__int128>(mx) * nbc - sum);
+          if (cfg.hdp.block_threshold == ACC_HDP_BLOCK_CTRL_THRESHOLD_TOP) break;
+          if (cfg.hdp.block_threshold == ACC_HDP_BLOCK_CTRL_THRESHOLD_MEAN)  // B >= mean + a (max - mean), scaled by n * 65536
+            keep[cb] = static_cast<__int128>(imp[cb]) * nbc * 65536 >= sum * 65536 + static_cast<__int128>(cfg.hdp.block_param) * (static_cast<__int128>(mx) * nbc - sum);
           else
-            keep[cb] = static_cast<__int128>(imp[cb]) * 65536 >= static_cast<__int128>(cfg.hdp_block_param) * mx;
+            keep[cb] = static_cast<__int128>(imp[cb]) * 65536 >= static_cast<__int128>(cfg.hdp.block_param) * mx;
         }
-        if (cfg.hdp_block_threshold == ACC_HDP_BLOCK_CTRL_THRESHOLD_TOP) keep = keep_largest(imp, cfg.hdp_block_param);
+        if (cfg.hdp.block_threshold == ACC_HDP_BLOCK_CTRL_THRESHOLD_TOP) keep = keep_largest(imp, cfg.hdp.block_param);
         for (uint32_t cb = 0; cb < nbc; ++cb)
           if (!keep[cb])
             for (uint32_t r = rb * br; r < std::min(R, rb * br + br); ++r)

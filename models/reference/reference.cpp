@@ -87,7 +87,7 @@ LeopardResult leopard(const int32_t* q, const int32_t* k, uint32_t d, unsigned B
 
 Tensor scores(const Tensor& q, const Tensor& k, uint32_t R, uint32_t C, uint32_t H, uint32_t d, const ScoreParams& p, ScoreCounts* counts) {
   const uint64_t A = uint64_t{H} * d;
-  const unsigned F = p.frac_bits;
+  const unsigned F = p.hdp.frac_bits;
   Tensor out(uint64_t{H} * R * C);
   ScoreCounts local;
   ScoreCounts& n = counts ? *counts : local;
@@ -103,15 +103,15 @@ Tensor scores(const Tensor& q, const Tensor& k, uint32_t R, uint32_t C, uint32_t
     for (uint32_t r = 0; r < R; ++r)
       for (uint32_t c = 0; c < C; ++c) {
         const int64_t s = int_score(h, r, c), a = s < 0 ? -s : s;
-        imp[h] = p.head_importance == ACC_HDP_HEAD_CTRL_IMPORTANCE_SUM       ? imp[h] + s
-                 : p.head_importance == ACC_HDP_HEAD_CTRL_IMPORTANCE_MAX_ABS ? std::max(imp[h], a) : imp[h] + a;
+        imp[h] = p.hdp.head_importance == ACC_HDP_HEAD_CTRL_IMPORTANCE_SUM       ? imp[h] + s
+                 : p.hdp.head_importance == ACC_HDP_HEAD_CTRL_IMPORTANCE_MAX_ABS ? std::max(imp[h], a) : imp[h] + a;
       }
   std::vector<bool> head_kept(H, true);
   if (p.hdp_heads) {
     const int64_t top = *std::max_element(imp.begin(), imp.end());
-    if (p.head_threshold == ACC_HDP_HEAD_CTRL_THRESHOLD_TOP) {
+    if (p.hdp.head_threshold == ACC_HDP_HEAD_CTRL_THRESHOLD_TOP) {
       head_kept.assign(H, false);  // keep the head_param largest, ties to the lowest index
-      for (uint32_t round = 0; round < std::min<uint32_t>(p.head_param, H); ++round) {
+      for (uint32_t round = 0; round < std::min<uint32_t>(p.hdp.head_param, H); ++round) {
         int best = -1;
         for (uint32_t h = 0; h < H; ++h)
           if (!head_kept[h] && (best < 0 || imp[h] > imp[best])) best = static_cast<int>(h);
@@ -119,15 +119,15 @@ Tensor scores(const Tensor& q, const Tensor& k, uint32_t R, uint32_t C, uint32_t
       }
     } else {
       for (uint32_t h = 0; h < H; ++h)
-        head_kept[h] = p.head_threshold == ACC_HDP_HEAD_CTRL_THRESHOLD_RATIO ? static_cast<__int128>(imp[h]) * 65536 >= static_cast<__int128>(p.head_param) * top
-                                             : imp[h] >= static_cast<int64_t>(p.head_param);
+        head_kept[h] = p.hdp.head_threshold == ACC_HDP_HEAD_CTRL_THRESHOLD_RATIO ? static_cast<__int128>(imp[h]) * 65536 >= static_cast<__int128>(p.hdp.head_param) * top
+                                             : imp[h] >= static_cast<int64_t>(p.hdp.head_param);
     }
   }
   for (uint32_t h = 0; h < H; ++h) {
     std::vector<int> why(uint64_t{R} * C, 0);  // 0 kept, 1 head, 2 block, 3 LeOPArd
     if (!head_kept[h]) std::fill(why.begin(), why.end(), 1);
     if (p.hdp_blocks && head_kept[h]) {
-      const uint32_t br = p.block_rows, bc = p.block_cols, nbc = (C + bc - 1) / bc;
+      const uint32_t br = p.hdp.block_rows, bc = p.hdp.block_cols, nbc = (C + bc - 1) / bc;
       for (uint32_t r0 = 0; r0 < R; r0 += br) {
         std::vector<int64_t> b(nbc, 0);
         for (uint32_t r = r0; r < std::min(R, r0 + br); ++r)
@@ -139,8 +139,8 @@ Tensor scores(const Tensor& q, const Tensor& k, uint32_t R, uint32_t C, uint32_t
         __int128 sum = 0;
         for (int64_t v : b) sum += v;
         std::vector<bool> keep(nbc, false);
-        if (p.block_threshold == ACC_HDP_BLOCK_CTRL_THRESHOLD_TOP) {
-          for (uint32_t round = 0; round < std::min<uint32_t>(p.block_param, nbc); ++round) {
+        if (p.hdp.block_threshold == ACC_HDP_BLOCK_CTRL_THRESHOLD_TOP) {
+          for (uint32_t round = 0; round < std::min<uint32_t>(p.hdp.block_param, nbc); ++round) {
             int best = -1;
             for (uint32_t i = 0; i < nbc; ++i)
               if (!keep[i] && (best < 0 || b[i] > b[best])) best = static_cast<int>(i);
@@ -148,9 +148,9 @@ Tensor scores(const Tensor& q, const Tensor& k, uint32_t R, uint32_t C, uint32_t
           }
         } else {
           for (uint32_t i = 0; i < nbc; ++i)
-            keep[i] = p.block_threshold == ACC_HDP_BLOCK_CTRL_THRESHOLD_MEAN
-                          ? static_cast<__int128>(b[i]) * nbc * 65536 >= sum * 65536 + static_cast<__int128>(p.block_param) * (static_cast<__int128>(mx) * nbc - sum)
-                          : static_cast<__int128>(b[i]) * 65536 >= static_cast<__int128>(p.block_param) * mx;
+            keep[i] = p.hdp.block_threshold == ACC_HDP_BLOCK_CTRL_THRESHOLD_MEAN
+                          ? static_cast<__int128>(b[i]) * nbc * 65536 >= sum * 65536 + static_cast<__int128>(p.hdp.block_param) * (static_cast<__int128>(mx) * nbc - sum)
+                          : static_cast<__int128>(b[i]) * 65536 >= static_cast<__int128>(p.hdp.block_param) * mx;
         }
         for (uint32_t r = r0; r < std::min(R, r0 + br); ++r)
           for (uint32_t c = 0; c < C; ++c)

@@ -1,10 +1,13 @@
 // The reference model: a plain, obviously correct implementation of the accelerator's
-// arithmetic, sharing only the scalar primitives (fixed_point.hpp, fx_math.hpp) with the models.
+// arithmetic, sharing only the scalar primitives (fixed_point.hpp, fx_math.hpp) and the HDP
+// settings (pruning_config.hpp: register values, no code) with the models.
 // Tests compare the platform's results with it bit for bit. No tiling, no BLAS, no cleverness.
 #pragma once
 
 #include <cstdint>
 #include <vector>
+
+#include "pruning_config.hpp"
 
 namespace acc::ref {
 
@@ -42,11 +45,7 @@ struct ScoreParams {
   int32_t tau = 0;
   unsigned key_bits = 12;
   std::vector<int64_t> thresholds;  // LeOPArd thresholds, by head (or one for every head)
-  unsigned frac_bits = 16;
-  unsigned head_importance = 0, head_threshold = 0;  // ACC_HDP_HEAD_CTRL_{IMPORTANCE,THRESHOLD}_*
-  uint32_t head_param = 0;
-  unsigned block_rows = 4, block_cols = 4, block_threshold = 0;  // ACC_HDP_BLOCK_CTRL_THRESHOLD_*
-  uint32_t block_param = 0;
+  HdpSettings hdp;
 };
 struct ScoreCounts {
   uint64_t hdp_head_masked = 0, hdp_block_masked = 0, leopard_masked = 0, dynatran_zeroed = 0;

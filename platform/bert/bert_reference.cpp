@@ -63,9 +63,7 @@ Outputs reference_forward(const Model& m, const Weights& w, const Inputs& in, co
       sp.leopard = P.leopard, sp.leopard_per_head = P.thresholds.per_head, sp.hdp_heads = P.hdp_heads, sp.hdp_blocks = P.hdp_blocks;
       sp.hdp_approx = P.hdp_approx, sp.prune = pr, sp.tau = o.tau, sp.key_bits = P.thresholds.key_bits;
       if (P.leopard) sp.thresholds = P.thresholds.layers.at(l);
-      sp.frac_bits = P.hdp_frac_bits, sp.head_importance = P.hdp_head_importance, sp.head_threshold = P.hdp_head_threshold;
-      sp.head_param = P.hdp_head_param, sp.block_rows = P.hdp_block_rows, sp.block_cols = P.hdp_block_cols;
-      sp.block_threshold = P.hdp_block_threshold, sp.block_param = P.hdp_block_param;
+      sp.hdp = P.hdp;
     }
     Tensor ctx(uint64_t{R} * A);
     for (uint32_t b = 0; b < B; ++b) {

@@ -49,7 +49,7 @@ std::string PruningOptions::describe() const {
   const char* sep = "";
   if (leopard) s << sep << "LeOPArd (" << thresholds.key_bits << "-bit keys" << (thresholds.per_head ? ", per head" : "") << ")", sep = ", ";
   if (hdp_heads) s << sep << "HDP heads", sep = ", ";
-  if (hdp_blocks) s << sep << "HDP blocks " << hdp_block_rows << "x" << hdp_block_cols, sep = ", ";
+  if (hdp_blocks) s << sep << "HDP blocks " << hdp.block_rows << "x" << hdp.block_cols, sep = ", ";
   if (hdp_approx) s << sep << "HDP approximation", sep = ", ";
   if (nm_weights) s << sep << nm_n << ":" << nm_m << " weights", sep = ", ";
   if (nm_act) s << sep << nm_n << ":" << nm_m << " activations", sep = ", ";
@@ -61,11 +61,11 @@ void parse_hdp_heads(const std::string& spec, PruningOptions& o) {
   const std::string what = "--hdp-heads '" + spec + "'";
   o.hdp_heads = true;
   if (fn == "abs") {
-    o.hdp_head_threshold = ACC_HDP_HEAD_CTRL_THRESHOLD_ABSOLUTE, o.hdp_head_param = count(v, what);
+    o.hdp.head_threshold = ACC_HDP_HEAD_CTRL_THRESHOLD_ABSOLUTE, o.hdp.head_param = count(v, what);
   } else if (fn == "ratio") {
-    o.hdp_head_threshold = ACC_HDP_HEAD_CTRL_THRESHOLD_RATIO, o.hdp_head_param = ratio_q16(v, what);
+    o.hdp.head_threshold = ACC_HDP_HEAD_CTRL_THRESHOLD_RATIO, o.hdp.head_param = ratio_q16(v, what);
   } else if (fn == "top") {
-    o.hdp_head_threshold = ACC_HDP_HEAD_CTRL_THRESHOLD_TOP, o.hdp_head_param = count(v, what);
+    o.hdp.head_threshold = ACC_HDP_HEAD_CTRL_THRESHOLD_TOP, o.hdp.head_param = count(v, what);
   } else {
     throw PruningError(what + ": expected abs:N, ratio:R or top:H");
   }
@@ -73,11 +73,11 @@ void parse_hdp_heads(const std::string& spec, PruningOptions& o) {
 
 void parse_hdp_importance(const std::string& spec, PruningOptions& o) {
   if (spec == "sum_abs")
-    o.hdp_head_importance = ACC_HDP_HEAD_CTRL_IMPORTANCE_SUM_ABS;
+    o.hdp.head_importance = ACC_HDP_HEAD_CTRL_IMPORTANCE_SUM_ABS;
   else if (spec == "sum")
-    o.hdp_head_importance = ACC_HDP_HEAD_CTRL_IMPORTANCE_SUM;
+    o.hdp.head_importance = ACC_HDP_HEAD_CTRL_IMPORTANCE_SUM;
   else if (spec == "max_abs")
-    o.hdp_head_importance = ACC_HDP_HEAD_CTRL_IMPORTANCE_MAX_ABS;
+    o.hdp.head_importance = ACC_HDP_HEAD_CTRL_IMPORTANCE_MAX_ABS;
   else
     throw PruningError("--hdp-importance '" + spec + "': expected sum_abs, sum or max_abs");
 }
@@ -87,11 +87,11 @@ void parse_hdp_blocks(const std::string& spec, PruningOptions& o) {
   const std::string what = "--hdp-blocks '" + spec + "'";
   o.hdp_blocks = true;
   if (fn == "ratio") {
-    o.hdp_block_threshold = ACC_HDP_BLOCK_CTRL_THRESHOLD_RATIO, o.hdp_block_param = ratio_q16(v, what);
+    o.hdp.block_threshold = ACC_HDP_BLOCK_CTRL_THRESHOLD_RATIO, o.hdp.block_param = ratio_q16(v, what);
   } else if (fn == "mean") {
-    o.hdp_block_threshold = ACC_HDP_BLOCK_CTRL_THRESHOLD_MEAN, o.hdp_block_param = ratio_q16(v, what);
+    o.hdp.block_threshold = ACC_HDP_BLOCK_CTRL_THRESHOLD_MEAN, o.hdp.block_param = ratio_q16(v, what);
   } else if (fn == "top") {
-    o.hdp_block_threshold = ACC_HDP_BLOCK_CTRL_THRESHOLD_TOP, o.hdp_block_param = count(v, what);
+    o.hdp.block_threshold = ACC_HDP_BLOCK_CTRL_THRESHOLD_TOP, o.hdp.block_param = count(v, what);
   } else {
     throw PruningError(what + ": expected ratio:R, mean:A or top:K");
   }
@@ -101,7 +101,7 @@ void parse_hdp_block_shape(const std::string& spec, PruningOptions& o) {
   const auto [r, c] = split(spec, 'x');
   const uint32_t rows = count(r, "--hdp-block '" + spec + "'"), cols = count(c, "--hdp-block '" + spec + "'");
   if (rows < 1 || rows > 255 || cols < 1 || cols > 255) throw PruningError("--hdp-block '" + spec + "': rows and columns within 1..255");
-  o.hdp_block_rows = rows, o.hdp_block_cols = cols;
+  o.hdp.block_rows = rows, o.hdp.block_cols = cols;
 }
 
 void parse_nm(const std::string& spec, PruningOptions& o) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "model.hpp"
+#include "pruning_config.hpp"
 
 namespace acc::bert {
 
@@ -30,13 +31,7 @@ struct PruningOptions {
   bool leopard = false;
   LeopardThresholds thresholds;
   bool hdp_heads = false, hdp_blocks = false, hdp_approx = false;
-  unsigned hdp_frac_bits = 16;
-  unsigned hdp_head_importance = 0;  // ACC_HDP_HEAD_CTRL_IMPORTANCE_*
-  unsigned hdp_head_threshold = 0;   // ACC_HDP_HEAD_CTRL_THRESHOLD_*
-  uint32_t hdp_head_param = 0;
-  unsigned hdp_block_rows = 4, hdp_block_cols = 4;
-  unsigned hdp_block_threshold = 0;  // ACC_HDP_BLOCK_CTRL_THRESHOLD_*
-  uint32_t hdp_block_param = 0;
+  HdpSettings hdp;  // the register values the firmware writes
   bool nm_weights = false, nm_act = false;
   unsigned nm_n = 2, nm_m = 4;
 

@@ -144,11 +144,11 @@ void BertJob::load(Soc& soc) {
     a.leopard_thresholds = put(table, "LeOPArd thresholds");
     a.leopard_key_bits = P.thresholds.key_bits;
   }
-  a.hdp_frac_bits = P.hdp_frac_bits;
-  a.hdp_head_ctrl = P.hdp_head_importance | P.hdp_head_threshold << ACC_HDP_HEAD_CTRL_THRESHOLD_SHIFT;
-  a.hdp_head_param = P.hdp_head_param;
-  a.hdp_block_ctrl = P.hdp_block_rows | P.hdp_block_cols << ACC_HDP_BLOCK_CTRL_COLS_SHIFT | P.hdp_block_threshold << ACC_HDP_BLOCK_CTRL_THRESHOLD_SHIFT;
-  a.hdp_block_param = P.hdp_block_param;
+  a.hdp_frac_bits = P.hdp.frac_bits;
+  a.hdp_head_ctrl = P.hdp.head_importance | P.hdp.head_threshold << ACC_HDP_HEAD_CTRL_THRESHOLD_SHIFT;
+  a.hdp_head_param = P.hdp.head_param;
+  a.hdp_block_ctrl = P.hdp.block_rows | P.hdp.block_cols << ACC_HDP_BLOCK_CTRL_COLS_SHIFT | P.hdp.block_threshold << ACC_HDP_BLOCK_CTRL_THRESHOLD_SHIFT;
+  a.hdp_block_param = P.hdp.block_param;
   a.nm_cfg = P.nm_n | P.nm_m << ACC_NM_CFG_M_SHIFT;
   a.out_hidden = out_hidden_ = layout.alloc(uint64_t{B} * S * H * 4, "the output hidden states");
   a.out_pooled = out_pooled_ = layout.alloc(uint64_t{B} * H * 4, "the pooled output");

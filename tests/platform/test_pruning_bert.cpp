@@ -63,7 +63,7 @@ TEST(PruningBert, LeopardPerHeadThresholds) {
 
 TEST(PruningBert, HdpHeadPruningSkipsTheHeadAndItsSliceOfWo) {
   BertSpec dense_spec = tiny(), s = tiny();
-  s.pruning.hdp_heads = true, s.pruning.hdp_head_threshold = ACC_HDP_HEAD_CTRL_THRESHOLD_TOP, s.pruning.hdp_head_param = 1;  // keep 1 of 2 heads
+  s.pruning.hdp_heads = true, s.pruning.hdp.head_threshold = ACC_HDP_HEAD_CTRL_THRESHOLD_TOP, s.pruning.hdp.head_param = 1;  // keep 1 of 2 heads
   auto out = run(s);
   EXPECT_EQ(stat(out.stats, "pruning.hdp_heads.pruned"), 2 /*layers*/ * 2 /*sequences*/);
   EXPECT_EQ(stat(out.stats, "pruning.hdp_heads.masked"), 2 * 2 * 64.0 * 64.0);
@@ -75,7 +75,7 @@ TEST(PruningBert, HdpHeadPruningSkipsTheHeadAndItsSliceOfWo) {
 
 TEST(PruningBert, HdpBlocksAndApproximation) {
   BertSpec s = tiny();
-  s.pruning.hdp_blocks = true, s.pruning.hdp_block_threshold = ACC_HDP_BLOCK_CTRL_THRESHOLD_MEAN, s.pruning.hdp_block_param = 32768;  // mean + 0.5 (max - mean)
+  s.pruning.hdp_blocks = true, s.pruning.hdp.block_threshold = ACC_HDP_BLOCK_CTRL_THRESHOLD_MEAN, s.pruning.hdp.block_param = 32768;  // mean + 0.5 (max - mean)
   s.pruning.hdp_approx = true;
   auto out = run(s);
   EXPECT_GT(stat(out.stats, "pruning.hdp_blocks.masked"), 0.2 * stat(out.stats, "pruning.scores"));
@@ -99,7 +99,7 @@ TEST(PruningBert, AllSchemesComposeWithDynatran) {
   s.tau = 0.02;
   s.pruning.leopard = true;
   s.pruning.thresholds = calibrated(s, 0.3, false);
-  s.pruning.hdp_blocks = true, s.pruning.hdp_block_threshold = ACC_HDP_BLOCK_CTRL_THRESHOLD_RATIO, s.pruning.hdp_block_param = 45000;
+  s.pruning.hdp_blocks = true, s.pruning.hdp.block_threshold = ACC_HDP_BLOCK_CTRL_THRESHOLD_RATIO, s.pruning.hdp.block_param = 45000;
   s.pruning.nm_weights = true, s.pruning.nm_act = true, s.pruning.nm_n = 2, s.pruning.nm_m = 4;
   auto out = run(s, "server");
   EXPECT_GT(stat(out.stats, "pruning.hdp_blocks.masked"), 0);

@@ -92,9 +92,9 @@ TEST(ScoreEngine, EveryModeMatchesTheReference) {
   PruningConfig cfg;
   cfg.leopard_key_bits = 10;
   for (unsigned i = 0; i < 3; ++i) cfg.leopard_th[7 + i] = int64_t{-400000} * (i + 1);
-  cfg.hdp_frac_bits = 15;
-  cfg.hdp_head_threshold = ACC_HDP_HEAD_CTRL_THRESHOLD_TOP, cfg.hdp_head_param = 2;
-  cfg.hdp_block_rows = 4, cfg.hdp_block_cols = 5, cfg.hdp_block_threshold = ACC_HDP_BLOCK_CTRL_THRESHOLD_RATIO, cfg.hdp_block_param = 40000;
+  cfg.hdp.frac_bits = 15;
+  cfg.hdp.head_threshold = ACC_HDP_HEAD_CTRL_THRESHOLD_TOP, cfg.hdp.head_param = 2;
+  cfg.hdp.block_rows = 4, cfg.hdp.block_cols = 5, cfg.hdp.block_threshold = ACC_HDP_BLOCK_CTRL_THRESHOLD_RATIO, cfg.hdp.block_param = 40000;
   const Mode modes[] = {{"exact", false, false, false, false, false, false},   {"dynatran", false, false, false, false, false, true},
                         {"leopard", true, false, false, false, false, true},    {"leopard per head", true, true, false, false, false, false},
                         {"hdp heads", false, false, true, false, false, true},  {"hdp blocks", false, false, false, true, false, false},
@@ -102,8 +102,8 @@ TEST(ScoreEngine, EveryModeMatchesTheReference) {
                         {"leopard + hdp", true, true, true, true, false, true}};
   for (const Mode& m : modes)
     for (unsigned threshold_fn = 0; threshold_fn < ACC_HDP_BLOCK_CTRL_THRESHOLD_COUNT; ++threshold_fn) {
-      cfg.hdp_block_threshold = threshold_fn;
-      cfg.hdp_block_param = threshold_fn == ACC_HDP_BLOCK_CTRL_THRESHOLD_TOP ? 2 : 30000;
+      cfg.hdp.block_threshold = threshold_fn;
+      cfg.hdp.block_param = threshold_fn == ACC_HDP_BLOCK_CTRL_THRESHOLD_TOP ? 2 : 30000;
       std::vector<int32_t> s(uint64_t{H} * R * 24, 0x1234);
       const ScoreSpec spec{R, C, H, d, m.leopard, m.per_head, m.hdp_heads, m.hdp_blocks, m.hdp_approx, m.prune, 7, fx::from_double(0.05), 16, 16};
       const ScoreOutcome o = score_heads({const_cast<int32_t*>(q.data()), A}, {const_cast<int32_t*>(k.data()), A}, {s.data(), 24}, spec, cfg);
@@ -111,9 +111,7 @@ TEST(ScoreEngine, EveryModeMatchesTheReference) {
       p.leopard = m.leopard, p.leopard_per_head = m.per_head, p.hdp_heads = m.hdp_heads, p.hdp_blocks = m.hdp_blocks;
       p.hdp_approx = m.hdp_approx, p.prune = m.prune, p.tau = spec.tau, p.key_bits = cfg.leopard_key_bits;
       p.thresholds = m.per_head ? std::vector<int64_t>{cfg.leopard_th[7], cfg.leopard_th[8], cfg.leopard_th[9]} : std::vector<int64_t>{cfg.leopard_th[7]};
-      p.frac_bits = cfg.hdp_frac_bits, p.head_threshold = cfg.hdp_head_threshold, p.head_param = cfg.hdp_head_param;
-      p.block_rows = cfg.hdp_block_rows, p.block_cols = cfg.hdp_block_cols, p.block_threshold = cfg.hdp_block_threshold;
-      p.block_param = cfg.hdp_block_param;
+      p.hdp = cfg.hdp;
       ref::ScoreCounts n;
       const auto want = ref::scores(q, k, R, C, H, d, p, &n);
       for (uint32_t h = 0; h < H; ++h)
@@ -139,8 +137,8 @@ TEST(ScoreEngine, StagesAreAttributedToTheFirstThatPruned) {
   const uint32_t R = 16, C = 16, H = 2, d = 16;
   const auto q = random_q(uint64_t{R} * H * d, 8, 2 * fx::kOne), k = random_q(uint64_t{C} * H * d, 9, 2 * fx::kOne);
   PruningConfig cfg;
-  cfg.hdp_head_threshold = ACC_HDP_HEAD_CTRL_THRESHOLD_TOP, cfg.hdp_head_param = 1;
-  cfg.hdp_block_threshold = ACC_HDP_BLOCK_CTRL_THRESHOLD_RATIO, cfg.hdp_block_param = 52000;  // 0.8 of the row's largest block
+  cfg.hdp.head_threshold = ACC_HDP_HEAD_CTRL_THRESHOLD_TOP, cfg.hdp.head_param = 1;
+  cfg.hdp.block_threshold = ACC_HDP_BLOCK_CTRL_THRESHOLD_RATIO, cfg.hdp.block_param = 52000;  // 0.8 of the row's largest block
   cfg.leopard_th[0] = 0;
   std::vector<int32_t> s(uint64_t{H} * R * C);
   const ScoreOutcome o = score_heads({const_cast<int32_t*>(q.data()), H * d}, {const_cast<int32_t*>(k.data()), H * d}, {s.data(), C},
