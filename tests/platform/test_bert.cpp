@@ -67,7 +67,26 @@ TEST(Bert, TinyWholeModelOnEdgeWithPaddingAndDynatran) {
   EXPECT_GT(stat(out.stats, "sparsity.PROBS.fraction"), stat(out.stats, "sparsity.PROBS.valid_fraction"));
   EXPECT_LT(stat(out.stats, "pe.effectual_macs"), stat(out.stats, "pe.dense_macs"));
   EXPECT_GT(stat(out.stats, "layers.1.cycles"), 0);
-  EXPECT_GT(stat(out.stats, "perf.throughput_seq_per_s"), 0);
+  // The summary's derived figures follow from the counted ones: 4 sequences in the batch's latency.
+  const double cycles = stat(out.stats, "control.active_cycles"), secs = cycles / load_hw_config("edge").clock_hz();
+  EXPECT_LT(stat(out.stats, "layers.0.cycles") + stat(out.stats, "layers.1.cycles"), cycles);
+  EXPECT_EQ(stat(out.stats, "job.bert.sequences"), 4);
+  EXPECT_DOUBLE_EQ(stat(out.stats, "perf.latency_s"), secs);
+  EXPECT_DOUBLE_EQ(stat(out.stats, "perf.throughput_seq_per_s"), 4 / secs);
+  EXPECT_DOUBLE_EQ(stat(out.stats, "perf.energy_per_sequence_nj"), stat(out.stats, "energy.total_nj") / 4);
+  EXPECT_DOUBLE_EQ(stat(out.stats, "perf.average_power_w"), stat(out.stats, "energy.total_nj") * 1e-9 / secs);
+  // The trace tags attribute every nanojoule of the modules' dynamic energy to some tensor class.
+  auto sum = [&](const std::string& prefix, const std::string& suffix) {
+    double t = 0;
+    for (const auto& e : out.stats.entries())
+      if (e.key.rfind(prefix, 0) == 0 && e.key.size() >= suffix.size() && e.key.compare(e.key.size() - suffix.size(), suffix.size(), suffix) == 0)
+        t += e.value;
+    return t;
+  };
+  const double dynamic = sum("energy.", ".dynamic_nj");
+  EXPECT_GT(dynamic, 0);
+  EXPECT_NEAR(sum("by_class.", ".dynamic_nj"), dynamic, 1e-9 * dynamic);
+  EXPECT_NEAR(dynamic + sum("energy.", ".leakage_nj"), stat(out.stats, "energy.total_nj"), 1e-9 * dynamic);
 }
 
 TEST(Bert, TinyIsCloseToDoublePrecisionWithoutPruning) {
