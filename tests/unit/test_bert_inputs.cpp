@@ -2,27 +2,19 @@
 // .npy embeddings, valid lengths): formats accepted as is, bad input rejected by name.
 #include <gtest/gtest.h>
 
-#include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <unistd.h>
 
 #include "bert/inputs.hpp"
 #include "bert/model.hpp"
 #include "bert/weights.hpp"
 #include "fixed_point.hpp"
+#include "temp_file.hpp"
 
 using namespace acc;
 using namespace acc::bert;
+using acc::test::temp_file;
 
 namespace {
-std::string temp_file(const std::string& suffix, const std::string& content) {
-  std::string name = "/tmp/acc_test_XXXXXX" + suffix;
-  const int fd = mkstemps(name.data(), static_cast<int>(suffix.size()));
-  if (fd >= 0) close(fd);
-  std::ofstream(name, std::ios::binary) << content;
-  return name;
-}
 template <typename E, typename F>
 std::string error_of(F f) {
   try {
@@ -118,7 +110,6 @@ TEST(BertWeights, SafetensorsRoundTripWithHuggingFaceNames) {
   r.word.row(30000, b.data());
   EXPECT_EQ(a, b);
   EXPECT_EQ(r.saturated, 0u);
-  std::remove(path.c_str());
 }
 
 namespace {
@@ -152,7 +143,6 @@ TEST(BertWeights, MissingAndMisShapedTensorsAreNamed) {
   EXPECT_NE(error_of<WeightsError>([&] { load_safetensors(m, "/nonexistent.safetensors"); }).find("cannot open"), std::string::npos);
   const Model odd = model_from_dict(R"({"l": 1, "o": [["sa_sdp_164", "sa_sdp_164"]], "h": [128], "f": [[512]]})", "t.json");
   EXPECT_NE(error_of<WeightsError>([&] { load_safetensors(odd, empty); }).find("heads x head_dim = hidden"), std::string::npos);
-  for (const auto& f : {empty, wrong, junk}) std::remove(f.c_str());
 }
 
 TEST(BertInputs, TokenFilesAndValidLengths) {
@@ -176,7 +166,6 @@ TEST(BertInputs, TokenFilesAndValidLengths) {
   EXPECT_EQ(s.tokens[0], 101u);
   EXPECT_EQ(s.tokens[16 + 4], 102u);
   EXPECT_EQ(s.tokens[16 + 5], 0u);
-  for (const auto& p : {f, bad}) std::remove(p.c_str());
 }
 
 TEST(BertInputs, NumpyEmbeddings) {
@@ -198,5 +187,4 @@ TEST(BertInputs, NumpyEmbeddings) {
   EXPECT_EQ(in.valid_len, (std::vector<uint32_t>{3, 4}));
   EXPECT_EQ(in.embeddings[5], fx::from_double(5.0 / 256.0));
   EXPECT_NE(error_of<InputError>([&] { embeddings_from_npy(m, f, 8, ""); }).find("embeddings must be [batch, 8, 32]"), std::string::npos);
-  std::remove(f.c_str());
 }

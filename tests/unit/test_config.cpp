@@ -1,10 +1,8 @@
 #include <gtest/gtest.h>
 
-#include <cstdio>
-#include <fstream>
-#include <unistd.h>
 
 #include "hw_config.hpp"
+#include "temp_file.hpp"
 
 using namespace acc;
 
@@ -17,13 +15,7 @@ std::string error_of(const std::string& hw, const std::vector<std::string>& ov =
   }
   return "";
 }
-std::string temp_yaml(const std::string& text) {
-  char name[] = "/tmp/acc_cfg_XXXXXX.yaml";
-  const int fd = mkstemps(name, 5);
-  std::ofstream(name) << text;
-  if (fd >= 0) close(fd);
-  return name;
-}
+std::string temp_yaml(const std::string& text) { return test::temp_file(".yaml", text); }
 }  // namespace
 
 TEST(Config, EdgePresetMatchesTheReference) {
@@ -71,7 +63,6 @@ TEST(Config, UnknownKeysAreNamedWithASuggestion) {
   EXPECT_NE(error_of("edge", {"nonsense_key=1"}).find("unknown configuration key 'nonsense_key'"), std::string::npos);
   const std::string f = temp_yaml("inherit: edge\nlanes_per_pex: 3\n");
   EXPECT_NE(error_of(f).find("unknown configuration key 'lanes_per_pex'"), std::string::npos);
-  std::remove(f.c_str());
 }
 
 TEST(Config, BadValuesNameTheKey) {
@@ -94,7 +85,6 @@ TEST(Config, FilesInheritFromPresetsAndMustBeComplete) {
   const std::string broken = temp_yaml("pe: [1, 2\n");
   EXPECT_NE(error_of(broken).find("malformed YAML"), std::string::npos);
   EXPECT_NE(error_of("/nonexistent/hw.yaml").find("cannot open"), std::string::npos);
-  for (const auto& f : {ok, partial, broken}) std::remove(f.c_str());
 }
 
 TEST(Config, CrossKeyChecks) {
@@ -115,5 +105,4 @@ TEST(Config, DumpRoundTrips) {
   const std::string f = temp_yaml(dump_config(c));
   const HwConfig d = load_hw_config(f);
   EXPECT_EQ(dump_config(c), dump_config(d));
-  std::remove(f.c_str());
 }

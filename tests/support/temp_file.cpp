@@ -1,0 +1,33 @@
+#include "temp_file.hpp"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <stdexcept>
+#include <vector>
+
+namespace acc::test {
+
+namespace {
+struct RemoveAtExit {
+  std::vector<std::string> paths;
+  ~RemoveAtExit() {
+    for (const auto& p : paths) std::remove(p.c_str());
+  }
+};
+RemoveAtExit created;
+}  // namespace
+
+std::string temp_file(const std::string& suffix, const std::string& content) {
+  std::string name = "/tmp/acc_test_XXXXXX" + suffix;
+  const int fd = mkstemps(name.data(), static_cast<int>(suffix.size()));
+  if (fd < 0) throw std::runtime_error("cannot create a temporary file " + name);
+  close(fd);
+  created.paths.push_back(name);
+  std::ofstream(name, std::ios::binary) << content;
+  return name;
+}
+
+}  // namespace acc::test

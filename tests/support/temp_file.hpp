@@ -1,0 +1,12 @@
+// Scratch files for tests of the file readers.
+#pragma once
+
+#include <string>
+
+namespace acc::test {
+
+// Writes `content` (bytes) to a new file in /tmp whose name ends in `suffix`, and returns its
+// path. The file is removed when the test process exits.
+std::string temp_file(const std::string& suffix, const std::string& content);
+
+}  // namespace acc::test
