@@ -10,20 +10,23 @@
 namespace acc::ref {
 
 namespace {
-// The N largest |x| of values[0..size) at a stride; ties: the lower index. Plain selection.
-std::vector<bool> n_largest(const int32_t* x, uint64_t stride, unsigned size, unsigned n) {
-  std::vector<bool> keep(size, false);
-  for (unsigned round = 0; round < std::min(n, size); ++round) {
-    int best = -1;
-    for (unsigned i = 0; i < size; ++i) {
-      if (keep[i]) continue;
-      const int64_t v = x[i * stride], m = v < 0 ? -v : v;
-      const int64_t bv = best < 0 ? -1 : (x[best * stride] < 0 ? -int64_t{x[best * stride]} : x[best * stride]);
-      if (best < 0 || m > bv) best = static_cast<int>(i);
-    }
-    keep[best] = true;
+// Marks the n largest values, picked one at a time; ties go to the lowest index.
+std::vector<bool> n_largest(const std::vector<int64_t>& v, uint32_t n) {
+  std::vector<bool> marked(v.size(), false);
+  for (uint32_t round = 0; round < std::min<uint64_t>(n, v.size()); ++round) {
+    int64_t best = -1;
+    for (size_t i = 0; i < v.size(); ++i)
+      if (!marked[i] && (best < 0 || v[i] > v[best])) best = static_cast<int64_t>(i);
+    marked[best] = true;
   }
-  return keep;
+  return marked;
+}
+
+// The n largest |x| of x[0..size) at a stride (N:M selection).
+std::vector<bool> n_largest_abs(const int32_t* x, uint64_t stride, unsigned size, unsigned n) {
+  std::vector<int64_t> m(size);
+  for (unsigned i = 0; i < size; ++i) m[i] = x[i * stride] < 0 ? -int64_t{x[i * stride]} : x[i * stride];
+  return n_largest(m, n);
 }
 }  // namespace
 
@@ -32,7 +35,7 @@ Tensor nm_weights(const Tensor& w, uint32_t k, uint32_t n, unsigned N, unsigned 
   for (uint32_t g0 = 0; g0 < k; g0 += M)
     for (uint32_t j = 0; j < n; ++j) {
       const unsigned size = std::min<uint32_t>(M, k - g0);
-      const std::vector<bool> keep = n_largest(&w[uint64_t{g0} * n + j], n, size, N);
+      const std::vector<bool> keep = n_largest_abs(&w[uint64_t{g0} * n + j], n, size, N);
       for (unsigned i = 0; i < size; ++i)
         if (keep[i]) out[(uint64_t{g0} + i) * n + j] = w[(uint64_t{g0} + i) * n + j];
     }
@@ -44,7 +47,7 @@ Tensor nm_activations(const Tensor& x, uint32_t rows, uint32_t cols, unsigned N,
   for (uint32_t r = 0; r < rows; ++r)
     for (uint32_t g0 = 0; g0 < cols; g0 += M) {
       const unsigned size = std::min<uint32_t>(M, cols - g0);
-      const std::vector<bool> keep = n_largest(&x[uint64_t{r} * cols + g0], 1, size, N);
+      const std::vector<bool> keep = n_largest_abs(&x[uint64_t{r} * cols + g0], 1, size, N);
       for (unsigned i = 0; i < size; ++i)
         if (keep[i]) out[uint64_t{r} * cols + g0 + i] = x[uint64_t{r} * cols + g0 + i];
     }
@@ -110,13 +113,7 @@ Tensor scores(const Tensor& q, const Tensor& k, uint32_t R, uint32_t C, uint32_t
   if (p.hdp_heads) {
     const int64_t top = *std::max_element(imp.begin(), imp.end());
     if (p.hdp.head_threshold == ACC_HDP_HEAD_CTRL_THRESHOLD_TOP) {
-      head_kept.assign(H, false);  // keep the head_param largest, ties to the lowest index
-      for (uint32_t round = 0; round < std::min<uint32_t>(p.hdp.head_param, H); ++round) {
-        int best = -1;
-        for (uint32_t h = 0; h < H; ++h)
-          if (!head_kept[h] && (best < 0 || imp[h] > imp[best])) best = static_cast<int>(h);
-        head_kept[best] = true;
-      }
+      head_kept = n_largest(imp, p.hdp.head_param);
     } else {
       for (uint32_t h = 0; h < H; ++h)
         head_kept[h] = p.hdp.head_threshold == ACC_HDP_HEAD_CTRL_THRESHOLD_RATIO ? static_cast<__int128>(imp[h]) * 65536 >= static_cast<__int128>(p.hdp.head_param) * top
@@ -140,12 +137,7 @@ Tensor scores(const Tensor& q, const Tensor& k, uint32_t R, uint32_t C, uint32_t
         for (int64_t v : b) sum += v;
         std::vector<bool> keep(nbc, false);
         if (p.hdp.block_threshold == ACC_HDP_BLOCK_CTRL_THRESHOLD_TOP) {
-          for (uint32_t round = 0; round < std::min<uint32_t>(p.hdp.block_param, nbc); ++round) {
-            int best = -1;
-            for (uint32_t i = 0; i < nbc; ++i)
-              if (!keep[i] && (best < 0 || b[i] > b[best])) best = static_cast<int>(i);
-            keep[best] = true;
-          }
+          keep = n_largest(b, p.hdp.block_param);
         } else {
           for (uint32_t i = 0; i < nbc; ++i)
             keep[i] = p.hdp.block_threshold == ACC_HDP_BLOCK_CTRL_THRESHOLD_MEAN
