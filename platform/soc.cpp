@@ -74,12 +74,17 @@ Soc::Soc(sc_core::sc_module_name name, const HwConfig& cfg, const SocOptions& op
   dma_.bus.bind(bus_.targets_in);
   pe_.bus.bind(bus_.targets_in);
   control_.dma.bind(dma_.cmd);
+  control_.set_dma_unit(&dma_);
   control_.pe.bind(pe_.cmd);
   control_.irq.bind(irq_);
   cpu_->irq.bind(irq_);
 
-  pe_.set_access_hook(ACC_BUF_ACT, [this](bool w, uint64_t n, uint64_t nz, uint32_t tag) { act_.note_direct_access(w, n, nz, tag); });
-  pe_.set_access_hook(ACC_BUF_WGT, [this](bool w, uint64_t n, uint64_t nz, uint32_t tag) { wgt_.note_direct_access(w, n, nz, tag); });
+  if (opt.trace) {
+    control_.set_trace(opt.trace);
+    dma_.set_trace(opt.trace);
+    pe_.set_trace(opt.trace);
+    dram_.set_trace(opt.trace);
+  }
 }
 
 uint8_t* Soc::dram_ptr(uint64_t pa, uint64_t len) {

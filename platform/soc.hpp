@@ -26,6 +26,7 @@
 #include "pe_cluster.hpp"
 #include "riscv_cpu.hpp"
 #include "stats.hpp"
+#include "trace_recorder.hpp"
 
 namespace acc {
 
@@ -37,6 +38,7 @@ struct SocOptions {
   std::ostream* mmio_trace = nullptr;   // register-access trace (both CPUs); null: off
   std::ostream* insn_trace = nullptr;   // riscv: instruction trace; null: off
   uint64_t watchdog_instructions = RiscvCpu::kDefaultWatchdogInstructions;  // riscv: see RiscvCpu
+  TraceRecorder* trace = nullptr;       // the timeline (--timeline); null: off
 };
 
 class Soc : public sc_core::sc_module {

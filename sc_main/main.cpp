@@ -15,6 +15,7 @@
 #include <memory>
 #include <regex>
 
+#include "acc_driver.h"
 #include "bus.hpp"
 #include "elf_image.hpp"
 #include "riscv_cpu.hpp"
@@ -96,6 +97,7 @@ int run(int argc, char** argv) {
       ("param,p", po::value<std::vector<std::string>>()->composing(), "override a configuration key: -p pe=128 (repeatable)")
       ("quantum", po::value<std::string>()->default_value("10us"), "temporal-decoupling quantum of every initiator (e.g. 1us, 500ns)")
       ("stats-out", po::value<std::string>(), "write the statistics JSON to FILE")
+      ("timeline", po::value<std::string>(), "write a Chrome/Perfetto trace of what every unit did when to FILE.json (docs/timeline.md)")
       ("cpu", po::value<std::string>()->default_value("native"), "host CPU backend: native (firmware compiled into the simulator) or riscv (RV32IM firmware on an instruction-set simulator)")
       ("quiet,q", "do not echo the firmware's console output")
       ("print-config", "print the resolved hardware configuration and exit")
@@ -106,7 +108,9 @@ int run(int argc, char** argv) {
       ("seed", po::value<uint64_t>()->default_value(1), "seed of the synthetic weights, inputs and matrices")
       ("dynatran", "DynaTran pruning on (the default for bert)")
       ("no-dynatran", "DynaTran pruning off")
-      ("tau", po::value<double>()->default_value(0.01), "DynaTran threshold (real value; |x| <= tau becomes 0)");
+      ("tau", po::value<double>()->default_value(0.01), "DynaTran threshold (real value; |x| <= tau becomes 0)")
+      ("check", po::value<std::string>()->default_value("auto"),
+       "compare the outputs with the reference model: auto (bert: when cheap; matmul: always) | on | off");
   po::options_description bert("BERT (--job bert)");
   bert.add_options()
       ("model", po::value<std::string>()->default_value("bert-tiny"),
@@ -120,8 +124,7 @@ int run(int argc, char** argv) {
       ("weights", po::value<std::string>(), "a safetensors file with Hugging Face BERT tensor names (default: synthetic)")
       ("topk", po::value<uint32_t>()->default_value(0), "top-k on the attention probabilities (0: off)")
       ("topk-mode", po::value<std::string>()->default_value("strict"), "strict (> the k-th, AccelTran's code) | exact (k, lowest index first)")
-      ("no-pooler", "skip the pooler")
-      ("check", po::value<std::string>()->default_value("auto"), "compare the outputs with the reference model: auto | on | off");
+      ("no-pooler", "skip the pooler");
   po::options_description pruning("Pruning units (--job bert; docs/pruning.md)");
   pruning.add_options()
       ("leopard", po::value<std::string>(), "LeOPArd: per-layer thresholds from FILE (acceltran-calibrate writes it)")
@@ -140,6 +143,8 @@ int run(int argc, char** argv) {
       ("k", po::value<uint32_t>()->default_value(512), "reduction length")
       ("n", po::value<uint32_t>()->default_value(128), "columns of B and C")
       ("a-zeros", po::value<double>()->default_value(0.0), "fraction of A's values that are zero")
+      ("loop-order", po::value<std::string>()->default_value("auto"),
+       "the driver's GEMM loop order: auto (its planner chooses) | b_i_j_k (rows of C outer) | b_j_i_k (columns outer)")
       ("fault", po::value<std::string>()->default_value("opcode"), "fault: opcode | dram | overflow | shape");
   po::options_description firmware("Firmware development (docs/firmware.md)");
   firmware.add_options()
@@ -197,6 +202,18 @@ int run(int argc, char** argv) {
   mm.tau = tau;
   if (!mm.m || !mm.k || !mm.n) throw UsageError("--m, --k and --n must be at least 1");
   if (mm.a_zeros < 0 || mm.a_zeros > 1) throw UsageError("--a-zeros must be within 0..1");
+  const std::string check = vm["check"].as<std::string>();
+  if (check != "auto" && check != "on" && check != "off") throw UsageError("--check '" + check + "': expected auto, on or off");
+  mm.check = check != "off";
+  const std::string order = vm["loop-order"].as<std::string>();
+  if (order == "auto")
+    mm.order = ACC_GEMM_ORDER_AUTO;
+  else if (order == "b_i_j_k")
+    mm.order = ACC_GEMM_ORDER_IJ;
+  else if (order == "b_j_i_k")
+    mm.order = ACC_GEMM_ORDER_JI;
+  else
+    throw UsageError("--loop-order '" + order + "': expected auto, b_i_j_k or b_j_i_k");
   if (kind == "bert") {
     acc::BertSpec b;
     b.model = vm["model"].as<std::string>();
@@ -215,8 +232,6 @@ int run(int argc, char** argv) {
     if (mode != "strict" && mode != "exact") throw UsageError("--topk-mode '" + mode + "': expected strict or exact");
     b.topk_exact = mode == "exact";
     b.pooler = !vm.count("no-pooler");
-    const std::string check = vm["check"].as<std::string>();
-    if (check != "auto" && check != "on" && check != "off") throw UsageError("--check '" + check + "': expected auto, on or off");
     b.check = check == "on" ? acc::BertSpec::Check::On : check == "off" ? acc::BertSpec::Check::Off : acc::BertSpec::Check::Auto;
     if (vm.count("outputs-out")) b.outputs_file = vm["outputs-out"].as<std::string>();
     as_usage([&] {
@@ -262,6 +277,16 @@ int run(int argc, char** argv) {
   if (vm.count("trace-mmio")) opt.mmio_trace = mmio_trace.open(vm["trace-mmio"].as<std::string>(), "--trace-mmio");
   if (vm.count("trace-insn")) opt.insn_trace = insn_trace.open(vm["trace-insn"].as<std::string>(), "--trace-insn");
   opt.console = vm.count("quiet") ? nullptr : &std::cout;
+  // The timeline's file is opened before the run, so that a bad path does not waste it.
+  std::unique_ptr<acc::TraceRecorder> timeline;
+  std::ofstream timeline_out;
+  if (vm.count("timeline")) {
+    const std::string path = vm["timeline"].as<std::string>();
+    timeline_out.open(path);
+    if (!timeline_out) throw UsageError("cannot write --timeline '" + path + "'");
+    timeline = std::make_unique<acc::TraceRecorder>(cfg.clock_hz(), cfg.pe, cfg.dma_channels);
+    opt.trace = timeline.get();
+  }
   const auto soc = as_usage([&] {
     try {
       return std::make_unique<acc::Soc>("soc", cfg, opt);
@@ -296,6 +321,7 @@ int run(int argc, char** argv) {
   stats.put_real("sim.cycles_per_wall_second", wall > 0 ? stats.get("control.active_cycles") / wall : 0.0, "cycles/s",
                  "Simulated accelerator cycles per wall-clock second");
 
+  if (timeline) timeline->write(timeline_out);
   std::cout << "  result            " << result.message << "\n";
   acc::print_summary(std::cout, stats, cfg);
   if (vm.count("stats-out")) {

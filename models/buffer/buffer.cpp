@@ -28,9 +28,9 @@ Buffer::Buffer(sc_core::sc_module_name name, const std::string& kind, double siz
       kind_(kind),
       mb_(size_mb),
       words_(HwConfig::words_of_mb(size_mb)),
-      bits_per_s_(static_cast<uint64_t>(std::llround(cfg.buffer_bandwidth_gbps * 8e9))),
       latency_(cfg.buffer_latency_cycles),
-      ports_(cfg.buffer_ports),
+      ports_(static_cast<uint64_t>(std::llround(cfg.buffer_bandwidth_gbps * 8e9)) * cfg.buffer_ports, clock.hz()),
+      ports_count_(cfg.buffer_ports),
       mask_(mask) {}
 
 void Buffer::count(bool write, uint64_t words, uint64_t nonzero, uint32_t tag) {
@@ -48,23 +48,32 @@ void Buffer::attribute(const StatsContext& ctx, Attribution& a) const {
   for (const auto& [key, blocks] : blocks_by_tag_) a.add(key, static_cast<double>(blocks) * nj_per_block(ctx));
 }
 
-uint64_t Buffer::schedule(bool write, uint64_t start, uint64_t bits, uint64_t words, uint64_t nonzero, uint32_t tag) {
-  // Earliest-free port; the transfer occupies it for ceil(bits / port bandwidth) cycles.
-  Timeline* port = &ports_[0];
-  for (auto& p : ports_)
-    if (p.last_end() < port->last_end()) port = &p;
-  const unsigned __int128 num = static_cast<unsigned __int128>(bits) * clock_.hz();
-  const uint64_t dur = static_cast<uint64_t>((num + bits_per_s_ - 1) / bits_per_s_);
-  const uint64_t s = port->reserve(start, dur);
-  port->forget_before(clock_.now());
-  ++transfers_;
-  count(write, words ? words : bits / 32, words ? nonzero : bits / 32, tag);
-  return s + dur + latency_;
+MemoryTarget::Timing Buffer::schedule(const Transfer& x) {
+  ++(x.pe_access ? pe_accesses_ : transfers_);
+  count(x.write, x.words ? x.words : x.bits / 32, x.words ? x.nonzero : x.bits / 32, x.tag);
+  // The ports work as one channel of their summed bandwidth (accesses interleave over the banks),
+  // except that one DMA burst goes through one port: it lasts as long as its bits take at one
+  // port's rate.
+  uint64_t first = UINT64_MAX, last = 0;
+  if (x.pe_access && x.spread_end > x.start) {
+    // The PEs take an operand (give a result) as they compute: in kSpreadChunks pieces evenly
+    // spaced until spread_end, so that DMA bursts interleave with them.
+    const uint64_t span = x.spread_end - x.start;
+    for (uint64_t c = 0; c < kSpreadChunks; ++c) {
+      const uint64_t bits = x.bits / kSpreadChunks + (c < x.bits % kSpreadChunks ? 1 : 0);
+      const BandwidthChannel::Slot slot = ports_.reserve(x.start + span * c / kSpreadChunks, bits, c + 1 == kSpreadChunks ? x.stream_end : 0);
+      first = std::min(first, slot.start), last = std::max(last, slot.end);
+    }
+  } else {
+    const BandwidthChannel::Slot slot = ports_.reserve(x.start, x.bits, x.stream_end, x.pe_access ? 1 : ports_count_);
+    first = slot.start, last = slot.end;
+  }
+  ports_.forget_before(clock_.now());
+  // Reads deliver their first word after the access latency; writes are visible after it.
+  return {first + (x.write ? 0 : latency_), last + latency_};
 }
 
 sc_core::sc_time Buffer::dmi_latency() const { return clock_.to_time(latency_); }
-
-void Buffer::note_direct_access(bool write, uint64_t words, uint64_t nonzero, uint32_t tag) { count(write, words, nonzero, tag); }
 
 void Buffer::collect_stats(Stats& s, const StatsContext& ctx) const {
   const std::string p = "buffers." + kind_ + ".";
@@ -73,7 +82,10 @@ void Buffer::collect_stats(Stats& s, const StatsContext& ctx) const {
   s.put(p + "nonzero_read", nonzero_read_, "words", "Non-zero words read");
   s.put(p + "nonzero_written", nonzero_written_, "words", "Non-zero words written");
   s.put(p + "blocks", blocks_, "blocks", "64-element blocks accessed (zero-free: non-zero values only)");
-  s.put(p + "dma_transfers", transfers_, "transactions", "Transactions on the buffer ports");
+  s.put(p + "dma_transfers", transfers_, "transactions", "Transactions on the buffer ports (DMA and host CPU)");
+  s.put(p + "pe_accesses", pe_accesses_, "accesses", "Operand reads and result writes of the PE cluster on the buffer ports");
+  s.put(p + "port_busy_cycles", static_cast<uint64_t>(std::llround(ports_.busy_cycles() * ports_count_)), "port-cycles",
+        "Sum over the ports of the cycles they were transferring");
   const auto& f = ctx.energy.buffer(kind_);
   s.put_real("energy." + kind_ + "_buffer.dynamic_nj", static_cast<double>(blocks_) * nj_per_block(ctx), "nJ",
              "Buffer access energy (blocks x figure x sqrt(MB))");

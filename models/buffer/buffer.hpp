@@ -1,8 +1,13 @@
 // On-chip SRAM buffers. The activation and weight buffers are word-addressed scratchpads that the
 // firmware manages: `words` 20-bit words, each held in a 32-bit container in the address window.
-// Transfers over a port take ceil(bits / port bandwidth) cycles plus the access latency; energy is
-// charged per 64-element block accessed (figure x sqrt(size in MB), REFERENCE §1.2) and leakage
-// per MB for the whole active time. The mask buffer holds one bit per activation and weight word
+// Every access, by the DMA (transactions) or by the PE cluster (port accesses; the PEs read and
+// write the data through DMI), takes the `vp.buffer_ports` ports for its zero-free bits, plus the
+// access latency; the DMA and the PEs therefore contend for the ports. The ports are modelled as
+// one channel of their summed bandwidth (accesses interleave over the banks); a DMA burst goes
+// through one port, at one port's rate. (A burst that finds the ports busy waits for a share of
+// their summed bandwidth rather than for a port of its own: the difference is at most a burst.)
+// Energy is charged per 64-element block accessed (figure x sqrt(size in MB), REFERENCE §1.2) and
+// leakage per MB for the whole active time. The mask buffer holds one bit per activation and weight word
 // (AccelTran's zero-free format); it is not addressable, every data access also accesses it.
 #pragma once
 
@@ -14,7 +19,7 @@
 #include "hw_config.hpp"
 #include "memory_target.hpp"
 #include "stats.hpp"
-#include "timeline.hpp"
+#include "bandwidth_channel.hpp"
 #include "tlm_util.hpp"
 
 namespace acc {
@@ -46,30 +51,27 @@ class Buffer : public MemoryTarget {
   uint64_t words() const { return words_; }
   int32_t* word_ptr() { return reinterpret_cast<int32_t*>(data()); }
 
-  // Accesses made through DMI (the PE cluster reads operands and writes results directly);
-  // counted for energy exactly like transactions.
-  void note_direct_access(bool write, uint64_t words, uint64_t nonzero, uint32_t tag);
-
   void collect_stats(Stats& s, const StatsContext& ctx) const;
   void attribute(const StatsContext& ctx, Attribution& a) const;
 
  protected:
-  uint64_t schedule(bool write, uint64_t start, uint64_t bits, uint64_t words, uint64_t nonzero, uint32_t tag) override;
+  Timing schedule(const Transfer& x) override;
   sc_core::sc_time dmi_latency() const override;
 
  private:
+  static constexpr uint64_t kSpreadChunks = 16;  // pieces of a PE access spread over its compute
   void count(bool write, uint64_t words, uint64_t nonzero, uint32_t tag);
   double nj_per_block(const StatsContext& ctx) const;
 
   std::string kind_;
   double mb_;
   uint64_t words_;
-  uint64_t bits_per_s_;
   uint64_t latency_;
-  std::vector<Timeline> ports_;
+  BandwidthChannel ports_;  // all ports together
+  unsigned ports_count_;
   MaskBuffer& mask_;
   uint64_t words_read_ = 0, words_written_ = 0, nonzero_read_ = 0, nonzero_written_ = 0, blocks_ = 0;
-  uint64_t transfers_ = 0;
+  uint64_t transfers_ = 0, pe_accesses_ = 0;
   std::map<uint32_t, uint64_t> blocks_by_tag_;
 };
 

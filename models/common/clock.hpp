@@ -28,13 +28,6 @@ class Clock {
     return static_cast<uint64_t>((ps * hz_ + kPsPerSecond / 2) / kPsPerSecond);
   }
 
-  // Cycles needed to cover t, rounding up (for latencies given in ns).
-  uint64_t ceil_cycles_ns(double ns) const {
-    const double c = ns * 1e-9 * static_cast<double>(hz_);
-    const auto whole = static_cast<uint64_t>(c);
-    return (c - static_cast<double>(whole) > 1e-9) ? whole + 1 : whole;
-  }
-
   uint64_t now() const { return to_cycles(sc_core::sc_time_stamp()); }
 
   // The first clock edge at or after t (an event between edges takes effect at the next one).

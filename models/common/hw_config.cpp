@@ -148,7 +148,11 @@ const std::vector<Key>& keys() {
       UINT_KEY("vp.buffer_latency_cycles", buffer_latency_cycles, 0, 1000, "On-chip buffer access latency (cycles)"),
       DOUBLE_KEY("vp.buffer_bandwidth_gbps", buffer_bandwidth_gbps, 0.001, 1e6, "Bandwidth of one buffer port (GB/s)"),
       UINT_KEY("vp.buffer_ports", buffer_ports, 1, 64, "Ports per on-chip buffer"),
-      UINT_KEY("vp.queue_window", queue_window, 1, 4096, "Descriptors in flight in the control block"),
+      UINT_KEY("vp.dma_channels", dma_channels, 1, 64, "DMA channels per direction: LOADs (and STOREs) in execution at once"),
+      UINT_KEY("vp.dma_outstanding", dma_outstanding, 1, 1024, "DRAM requests (bursts) in flight per DMA engine (one reads, one writes)"),
+      UINT_KEY("vp.dma_max_burst_words", dma_max_burst_words, 1, 1u << 24, "Longest DMA burst in words; longer contiguous runs are split"),
+      UINT_KEY("vp.queue_window", queue_window, 1, 4096,
+               "Descriptors in flight in the control block (issued out of order among them; 1: strictly serial)"),
       UINT_KEY("vp.fetch_batch", fetch_batch, 1, 4096, "Descriptors fetched per DRAM burst"),
       UINT_KEY("vp.max_k", max_k, 16, 16384, "Largest K of one MATMUL (the wide accumulator is exact up to 2^14 products)"),
       UINT_KEY("vp.topk_parallelism", topk_parallelism, 1, 4096, "Comparators of the top-k (quick-select) engine of a softmax unit"),
@@ -263,6 +267,12 @@ std::string HwConfig::outer_loop_order() const {
   return o;
 }
 
+uint64_t HwConfig::dram_latency_cycles() const {
+  const double c = main_memory.latency_ns * 1e-9 * clock_hz();
+  const auto whole = static_cast<uint64_t>(c);
+  return c - static_cast<double>(whole) > 1e-9 ? whole + 1 : whole;
+}
+
 uint32_t HwConfig::register_value(const std::string& key) const {
   if (key == "pe") return pe;
   if (key == "lanes_per_pe") return lanes_per_pe;
@@ -274,6 +284,14 @@ uint32_t HwConfig::register_value(const std::string& key) const {
   if (key == "weight_buffer_words") return static_cast<uint32_t>(weight_buffer_words());
   if (key == "dram_bytes") return static_cast<uint32_t>(dram_bytes());
   if (key == "max_k") return max_k;
+  if (key == "queue_window") return queue_window;
+  if (key == "dram_latency_cycles") return static_cast<uint32_t>(dram_latency_cycles());
+  if (key == "dma_channels") return dma_channels;  // per direction
+  if (key == "buffer_ports") return buffer_ports;
+  if (key == "buffer_bits_per_kcycle") return static_cast<uint32_t>(std::min(4294967295.0, std::floor(buffer_bits_per_cycle() * 1024.0)));
+  if (key == "dma_outstanding") return dma_outstanding;
+  if (key == "dma_max_burst_words") return dma_max_burst_words;
+  if (key == "dram_bits_per_kcycle") return static_cast<uint32_t>(std::min(4294967295.0, std::floor(dram_bits_per_cycle() * 1024.0)));
   throw ConfigError("register reset refers to unknown configuration value '" + key + "'");
 }
 

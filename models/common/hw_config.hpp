@@ -43,6 +43,9 @@ struct HwConfig {
   unsigned buffer_latency_cycles = 0;   // on-chip buffer access latency
   double buffer_bandwidth_gbps = 0;     // per buffer port
   unsigned buffer_ports = 0;
+  unsigned dma_channels = 0;            // DMA commands in execution at once
+  unsigned dma_outstanding = 0;         // DRAM requests in flight per DMA channel
+  unsigned dma_max_burst_words = 0;     // longest burst; longer contiguous runs are split
   unsigned queue_window = 0;            // descriptors in flight
   unsigned fetch_batch = 0;             // descriptors fetched per DRAM burst
   unsigned max_k = 0;                   // accumulator limit of one MATMUL
@@ -62,6 +65,8 @@ struct HwConfig {
   // DRAM bits per accelerator cycle (8 bits per byte, REFERENCE §1.3).
   double dram_bits_per_cycle() const { return main_memory.bandwidth_gbps * 8e9 / clock_hz(); }
   double buffer_bits_per_cycle() const { return buffer_bandwidth_gbps * 8e9 / clock_hz(); }
+  // DRAM first-access latency in whole accelerator cycles (rounded up).
+  uint64_t dram_latency_cycles() const;
   // Loop order as indices: order[i] is 'b', 'i', 'j' for the three outer loops (k is innermost).
   std::string outer_loop_order() const;
 

@@ -25,8 +25,13 @@ MemoryTarget::~MemoryTarget() { munmap(mem_, size_); }
 bool MemoryTarget::check(tlm::tlm_generic_payload& t) const {
   const uint64_t a = t.get_address(), n = t.get_data_length();
   if (t.get_command() == tlm::TLM_IGNORE_COMMAND) {
-    t.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
-    return false;
+    // Only a port access of the PE cluster (timing and energy, no data) is meaningful here.
+    PortAccessExt* pa = nullptr;
+    t.get_extension(pa);
+    if (!pa) {
+      t.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
+      return false;
+    }
   }
   if (a >= size_ || n > size_ - a) {
     t.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
@@ -63,30 +68,48 @@ static void copy_with_byte_enables(tlm::tlm_generic_payload& t, uint8_t* mem) {
 
 void MemoryTarget::b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay) {
   if (!check(t)) return;
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  Transfer x;
+  x.start = clock_.to_cycles(now + delay);
+  if (t.get_command() == tlm::TLM_IGNORE_COMMAND) {  // a PE port access: timing and energy only
+    PortAccessExt* pa = nullptr;
+    t.get_extension(pa);
+    x.pe_access = true;
+    x.write = pa->write, x.words = pa->words, x.nonzero = pa->nonzero, x.tag = pa->tag, x.stream_end = pa->stream_end;
+    x.spread_end = pa->spread_end;
+    x.bits = zero_free_bits(x.words, x.nonzero);
+    const Timing tm = schedule(x);
+    pa->data_start = tm.data_start;
+    delay = clock_.to_time(tm.done) - now;
+    t.set_response_status(tlm::TLM_OK_RESPONSE);
+    return;
+  }
   uint8_t* mem = mem_ + t.get_address();
-  const bool write = t.is_write();
-  uint64_t bits = uint64_t{t.get_data_length()} * 8, words = 0, nonzero = 0;
-  uint32_t tag = 0;
-  ZeroFreeExt* zf = nullptr;
+  x.write = t.is_write();
+  x.bits = uint64_t{t.get_data_length()} * 8;
+  TransferExt* zf = nullptr;
   t.get_extension(zf);
+  PriorityExt* prio = nullptr;
+  t.get_extension(prio);
+  x.priority = prio != nullptr;
   if (zf && t.get_data_length() % 4 == 0) {
-    words = t.get_data_length() / 4;
-    nonzero = count_nonzero_words(reinterpret_cast<const int32_t*>(write ? t.get_data_ptr() : mem), words);
-    bits = zf->nm_index_bits ? nm_bits(words, zf->nm_index_bits) : zero_free_bits(words, nonzero);
-    zf->words = words;
-    zf->nonzero = nonzero;
-    zf->modelled_bits = bits;
-    tag = zf->tag;
+    x.words = t.get_data_length() / 4;
+    x.nonzero = count_nonzero_words(reinterpret_cast<const int32_t*>(x.write ? t.get_data_ptr() : mem), x.words);
+    x.bits = zf->nm_index_bits ? nm_bits(x.words, zf->nm_index_bits) : zero_free_bits(x.words, x.nonzero);
+    x.tag = zf->tag;
+    x.stream_end = zf->stream_end;
+    zf->words = x.words;
+    zf->nonzero = x.nonzero;
+    zf->modelled_bits = x.bits;
   }
   copy_with_byte_enables(t, mem);
-  if (write) {
+  if (x.write) {
     written_lo_ = std::min<uint64_t>(written_lo_, t.get_address());
     written_hi_ = std::max<uint64_t>(written_hi_, t.get_address() + t.get_data_length());
   }
-  const sc_core::sc_time now = sc_core::sc_time_stamp();
-  const uint64_t start = clock_.to_cycles(now + delay);
-  const uint64_t done = schedule(write, start, bits, words, nonzero, tag);
-  delay = clock_.to_time(done) - now;
+  const Timing tm = schedule(x);
+  if (zf) zf->data_start = tm.data_start;
+  delay = clock_.to_time(tm.done) - now;
   t.set_dmi_allowed(true);
   t.set_response_status(tlm::TLM_OK_RESPONSE);
 }

@@ -29,9 +29,20 @@ class MemoryTarget : public sc_core::sc_module {
   uint64_t written_digest() const;
 
  protected:
-  // Reserves the resource for a transfer of `bits` that may start at `start`; returns the cycle
-  // its data is complete. `words`/`nonzero` describe zero-free tensor transfers (else 0).
-  virtual uint64_t schedule(bool write, uint64_t start, uint64_t bits, uint64_t words, uint64_t nonzero, uint32_t tag) = 0;
+  // A transfer to time: `bits` that may start at cycle `start` and, when fed by a stream, cannot
+  // end before `stream_end`. `words`/`nonzero` describe zero-free tensor transfers (else 0).
+  struct Transfer {
+    bool write = false;
+    bool pe_access = false;  // a PE cluster's port access (no data through the transaction)
+    bool priority = false;   // served ahead of queued bulk transfers (PriorityExt)
+    uint64_t start = 0, stream_end = 0, spread_end = 0, bits = 0, words = 0, nonzero = 0;
+    uint32_t tag = 0;
+  };
+  struct Timing {
+    uint64_t data_start, done;  // the first data move; the data are complete
+  };
+  // Reserves the resource for a transfer and counts it.
+  virtual Timing schedule(const Transfer& x) = 0;
   // Latency the DMI user should add per access.
   virtual sc_core::sc_time dmi_latency() const { return sc_core::SC_ZERO_TIME; }
 

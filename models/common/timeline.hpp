@@ -18,6 +18,14 @@ class Timeline {
   uint64_t reserve(uint64_t earliest, uint64_t duration) {
     busy_cycles_ += duration;
     if (duration == 0) return earliest;
+    const uint64_t start = first_fit(earliest, duration);
+    insert(start, start + duration);
+    return start;
+  }
+
+  // The start reserve() would choose, without reserving.
+  uint64_t first_fit(uint64_t earliest, uint64_t duration) const {
+    if (duration == 0) return earliest;
     uint64_t start = earliest;
     auto it = busy_.upper_bound(start);
     if (it != busy_.begin()) {
@@ -28,7 +36,6 @@ class Timeline {
       start = std::max(start, it->second);
       ++it;
     }
-    insert(start, start + duration);
     return start;
   }
 

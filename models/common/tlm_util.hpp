@@ -33,15 +33,41 @@ inline bool check_word_access(tlm::tlm_generic_payload& t) {
 // Attached by the DMA to DRAM and buffer transfers of tensor data. The data travel as 32-bit
 // containers of 20-bit words; the target charges the zero-free size the hardware moves:
 // 20 bits per non-zero word plus one mask bit per word (REFERENCE §1.3). The target fills in
-// what it charged.
-struct ZeroFreeExt : tlm::tlm_extension<ZeroFreeExt> {
+// what it charged and when the data moved. `stream_end` makes a transfer cut-through: the DMA
+// writes a burst as its source data arrive, so the write cannot finish before the last of them.
+struct TransferExt : tlm::tlm_extension<TransferExt> {
   uint32_t tag = 0;             // in: trace tag of the descriptor (statistics only)
   uint32_t nm_index_bits = 0;   // in: > 0 for N:M compressed words: 20 + this many bits each, no mask
+  uint64_t stream_end = 0;      // in: cycle the data feeding this transfer end (0: all present)
   uint64_t words = 0;           // out: words transferred
   uint64_t nonzero = 0;         // out: non-zero words among them
   uint64_t modelled_bits = 0;   // out: bits charged
-  tlm::tlm_extension_base* clone() const override { return new ZeroFreeExt(*this); }
-  void copy_from(const tlm::tlm_extension_base& e) override { *this = static_cast<const ZeroFreeExt&>(e); }
+  uint64_t data_start = 0;      // out: cycle the first data moved
+  tlm::tlm_extension_base* clone() const override { return new TransferExt(*this); }
+  void copy_from(const tlm::tlm_extension_base& e) override { *this = static_cast<const TransferExt&>(e); }
+};
+
+// Attached by the control block to its descriptor fetches: the memory controller serves them ahead
+// of the bulk bursts already queued (their latency is on the critical path of every descriptor;
+// their few bits still count against the channel's bandwidth).
+struct PriorityExt : tlm::tlm_extension<PriorityExt> {
+  tlm::tlm_extension_base* clone() const override { return new PriorityExt(*this); }
+  void copy_from(const tlm::tlm_extension_base&) override {}
+};
+
+// Attached by the PE cluster to a TLM_IGNORE_COMMAND addressed to an operand in a buffer. No data
+// move (the PEs reach their operands through DMI), but the buffer reserves a port for the
+// zero-free bits of the words the PEs read or write there, and counts the access for energy; the
+// annotated delay returns when the access has finished.
+struct PortAccessExt : tlm::tlm_extension<PortAccessExt> {
+  bool write = false;           // in: the PEs write results (else they read operands)
+  uint64_t words = 0, nonzero = 0;  // in: words accessed, non-zero among them
+  uint32_t tag = 0;             // in: trace tag (statistics only)
+  uint64_t stream_end = 0;      // in: cycle the last word is produced (writes), as for TransferExt
+  uint64_t spread_end = 0;      // in: the units consume (produce) the words evenly until this cycle
+  uint64_t data_start = 0;      // out: cycle the first word moved
+  tlm::tlm_extension_base* clone() const override { return new PortAccessExt(*this); }
+  void copy_from(const tlm::tlm_extension_base& e) override { *this = static_cast<const PortAccessExt&>(e); }
 };
 
 // Bits the zero-free format moves for `words` words of which `nonzero` are non-zero.

@@ -6,6 +6,7 @@
 #include "nm.hpp"
 #include "regmap.hpp"
 #include "tlm_util.hpp"
+#include "trace_recorder.hpp"
 
 namespace acc {
 
@@ -387,10 +388,22 @@ ControlBlock::Operands ControlBlock::operands(const acc_desc_t& d) const {
       o.write = {space(x.c_buf), x.c_addr, x.rows, x.cols, x.c_stride};
       break;
     }
+    case ACC_OP_FENCE:
+      o.fence = true;
+      break;
     default:
       break;
   }
   return o;
+}
+
+bool ControlBlock::conflict(const Operands& a, const Operands& b) {
+  if (a.fence || b.fence) return true;
+  for (const Region& r : a.reads)
+    if (regions_overlap(r, b.write)) return true;  // read after write
+  for (const Region& r : b.reads)
+    if (regions_overlap(a.write, r)) return true;  // write after read
+  return regions_overlap(a.write, b.write);        // write after write
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -403,22 +416,23 @@ bool ControlBlock::has_work() const {
 uint64_t ControlBlock::next_fetch_cycle() const { return std::max({doorbell_cycle_, last_fetch_done_, batch_consumed_at_}); }
 
 void ControlBlock::set_local(uint64_t cycle) {
-  // The engine's next transaction is a dispatch after `cycle` or a descriptor fetch, which the
-  // prefetch may start before `cycle`. Synchronising no further than the earlier of the two keeps
-  // every transaction's delay non-negative and the timing independent of where quantum
-  // boundaries fall (and so of the host CPU's speed).
+  // The engine's next transaction is an issue at or after `cycle` (issues happen in time order)
+  // or a descriptor fetch, which the prefetch may start before `cycle`. Synchronising no further
+  // than the earlier of the two keeps every transaction's delay non-negative and the timing
+  // independent of where quantum boundaries fall (and so of the host CPU's speed).
   const sc_core::sc_time t = clock_.to_time(std::min(cycle, next_fetch_cycle())), now = sc_core::sc_time_stamp();
   qk_.set(t > now ? t - now : sc_core::SC_ZERO_TIME);
   if (qk_.need_sync()) qk_.sync();
 }
 
 void ControlBlock::stop_on_error(uint32_t code, uint32_t desc_index, uint32_t info, uint64_t at) {
-  error_ = true;
+  stopping_ = true;  // decode stops; what is in flight completes, then the engine reports
+  stop_head_ = desc_index;
   ++errors_;
   bank_.set(ACC_REG_ERR_CODE, code);
   bank_.set(ACC_REG_ERR_DESC, desc_index);
   bank_.set(ACC_REG_ERR_INFO, info);
-  last_retire_ = std::max(last_retire_, at);
+  last_done_ = std::max(last_done_, at);
 }
 
 bool ControlBlock::fetch_batch(uint64_t now) {
@@ -431,7 +445,7 @@ bool ControlBlock::fetch_batch(uint64_t now) {
     stop_on_error(ACC_ERR_QUEUE_CONFIG, first, tail, now);
     return false;
   }
-  // Double-buffered prefetch: a burst starts once the issue stage works on the previous one.
+  // Double-buffered prefetch: a burst starts once decode works on the previous one.
   const uint64_t earliest = next_fetch_cycle();
   std::vector<acc_desc_t> buf(n);
   tlm::tlm_generic_payload t;
@@ -442,25 +456,32 @@ bool ControlBlock::fetch_batch(uint64_t now) {
   t.set_data_length(n * ACC_DESC_BYTES);
   t.set_streaming_width(n * ACC_DESC_BYTES);
   t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  PriorityExt priority;  // descriptor fetches go ahead of queued bulk transfers
+  t.set_extension(&priority);
   const sc_core::sc_time t_now = sc_core::sc_time_stamp();
   sc_core::sc_time delay = clock_.to_time(earliest) - t_now;
   fetch->b_transport(t, delay);
+  t.clear_extension(&priority);
   if (!t.is_response_ok()) {
     stop_on_error(ACC_ERR_FETCH, first, clip32(addr), earliest);
     return false;
   }
   ++fetch_bursts_;
   last_fetch_done_ = clock_.to_cycles(t_now + delay);
+  if (trace_) trace_->fetch(earliest, last_fetch_done_, first, n);
   for (uint32_t i = 0; i < n; ++i) fetched_.push_back({buf[i], last_fetch_done_, i == 0});
   return true;
 }
 
-uint64_t ControlBlock::dispatch(tlm_utils::simple_initiator_socket<ControlBlock>& socket, const acc_desc_t& d, uint64_t issue,
-                                uint32_t& error, uint32_t& info) {
+ControlBlock::Execution ControlBlock::dispatch(tlm_utils::simple_initiator_socket<ControlBlock>& socket, const Decoded& d,
+                                                uint64_t issue) {
   DispatchExt ext;
   ext.tau = static_cast<int32_t>(bank_.get(ACC_REG_DYNATRAN_TAU));
   ext.pruning = &pruning_;
-  acc_desc_t copy = d;
+  ext.index = d.index;
+  ext.id = d.seq;
+  ext.start = issue;
+  acc_desc_t copy = d.desc;
   tlm::tlm_generic_payload t;
   t.set_command(tlm::TLM_WRITE_COMMAND);
   t.set_address(0);
@@ -478,87 +499,193 @@ uint64_t ControlBlock::dispatch(tlm_utils::simple_initiator_socket<ControlBlock>
   eff_macs_ += ext.effectual_macs;
   dram_rd_bits_ += ext.dram_read_bits;
   dram_wr_bits_ += ext.dram_write_bits;
+  Execution e;
+  e.deferred = ext.deferred;
+  e.start = std::max(issue, ext.start);
+  e.macs = ext.effectual_macs;
+  e.bytes = (ext.dram_read_bits + ext.dram_write_bits + 7) / 8;
   if (!t.is_response_ok()) {
-    error = ext.error ? ext.error : ACC_ERR_BUS;
-    info = ext.info;
-    return issue;
+    e.error = ext.error ? ext.error : ACC_ERR_BUS;
+    e.info = ext.info;
+    e.done = issue;
+  } else {
+    e.done = clock_.to_cycles(now + delay);
   }
-  return clock_.to_cycles(now + delay);
+  return e;
 }
 
-bool ControlBlock::process_one(uint64_t now) {
-  if (fetched_.empty()) {
-    if (!fetch_batch(now)) return false;
-  }
-  const Fetched f = fetched_.front();
-  fetched_.pop_front();
-  const uint32_t index = next_;
+bool ControlBlock::decode_next(uint64_t before) {
+  if (stopping_ || !has_work()) return false;
   const uint64_t seq = seq_;
-  const uint32_t op = f.desc.w[0] & ACC_DESC_OPCODE_MASK;
-
-  // Decode: one descriptor per cycle, once it has arrived.
-  uint64_t t = std::max(last_issue_ + 1, now);
-  if (f.ready > t) stall_fetch_ += f.ready - t, t = f.ready;
-  if (f.first) batch_consumed_at_ = t;
-  uint32_t info = 0;
-  const uint32_t err = validate(f.desc, info);
-  if (err != ACC_ERR_NONE) {
-    stop_on_error(err, index, info, t);
-    return false;
-  }
-
-  // Issue: a free window slot, no hazard with older in-flight descriptors, FENCE waits for all.
   const uint32_t window = cfg_.queue_window;
-  if (seq >= window && retire_[seq - window] > t) stall_window_ += retire_[seq - window] - t, t = retire_[seq - window];
-  uint64_t ready = t;
-  const Operands ops = operands(f.desc);
-  if (op == ACC_OP_FENCE) {
-    ready = std::max(ready, last_retire_);
-  } else {
-    const uint64_t oldest = seq > window ? seq - window : 0;
-    for (uint64_t s = oldest; s < seq; ++s) {
-      const Slot& w = window_[s % window];
-      if (w.done <= ready) continue;
-      bool conflict = false;
-      for (const Region& r : ops.reads) conflict = conflict || regions_overlap(r, w.ops.write);
-      for (const Region& r : w.ops.reads) conflict = conflict || regions_overlap(ops.write, r);
-      conflict = conflict || regions_overlap(ops.write, w.ops.write);
-      if (conflict) ready = w.done;
-    }
+  // A window slot frees when descriptor seq - window retires, which is known once it has issued.
+  uint64_t slot_free = period_start_;
+  if (seq >= window) {
+    if (seq - window >= retire_.size()) return false;
+    slot_free = retire_[seq - window];
   }
-  stall_dep_ += ready - t;
-  t = ready;
+  if (fetched_.empty() && !fetch_batch(last_decode_)) return false;
+  const Fetched& f = fetched_.front();
 
-  uint64_t done = t + 1;
-  uint32_t exec_err = ACC_ERR_NONE, exec_info = 0;
-  if (op == ACC_OP_LOAD || op == ACC_OP_STORE)
-    done = dispatch(dma, f.desc, t, exec_err, exec_info);
-  else if (op == ACC_OP_MATMUL || op == ACC_OP_SOFTMAX || op == ACC_OP_LAYERNORM || op == ACC_OP_ADD || op == ACC_OP_SCORE)
-    done = dispatch(pe, f.desc, t, exec_err, exec_info);
-  if (exec_err != ACC_ERR_NONE) {
-    stop_on_error(exec_err, index, exec_info, t);
+  // One descriptor per cycle, once it has arrived and a window slot is free.
+  const uint64_t base = last_decode_ + 1;
+  const uint64_t arrived = std::max(base, f.ready), t = std::max(arrived, slot_free);
+  if (t > before) return false;  // an issue comes first
+  stall_fetch_ += arrived - base;
+  stall_window_ += t - arrived;
+  last_decode_ = t;
+  if (f.first) batch_consumed_at_ = t;
+  const acc_desc_t desc = f.desc;
+  fetched_.pop_front();
+
+  uint32_t info = 0;
+  const uint32_t err = validate(desc, info);
+  if (err != ACC_ERR_NONE) {
+    stop_on_error(err, next_, info, t);
     return false;
   }
+  Decoded d{desc, next_, seq, t, {}};
+  const Operands& ops = window_[seq % window] = operands(desc);
+  for (uint64_t s = seq >= window ? seq - window + 1 : 0; s < seq; ++s)
+    if (done_[s] > t && conflict(ops, window_[s % window])) d.deps.push_back(s);
+  done_.push_back(UINT64_MAX);
+  issued_.push_back(UINT64_MAX);
+  if (!earliest_stale_) earliest_ = std::min(earliest_, ready_cycle(d));
+  waiting_.push_back(std::move(d));
+  ++seq_;
+  next_ = (next_ + 1) % ring_size_;
+  return true;
+}
 
-  window_[seq % window] = {ops, done};
-  const uint32_t tag = f.desc.w[ACC_DESC_WORDS - 1];
+uint64_t ControlBlock::ready_cycle(const Decoded& d) const {
+  uint64_t r = d.decode;
+  for (uint64_t s : d.deps) {
+    if (done_[s] == UINT64_MAX) return UINT64_MAX;
+    r = std::max(r, done_[s]);
+  }
+  return r;
+}
+
+uint64_t ControlBlock::earliest_issue() {
+  // Cached: it changes only when a descriptor is decoded, issues or completes.
+  if (earliest_stale_) {
+    earliest_ = UINT64_MAX;
+    for (const Decoded& d : waiting_) earliest_ = std::min(earliest_, ready_cycle(d));
+    earliest_stale_ = false;
+  }
+  return earliest_;
+}
+
+void ControlBlock::issue_next() {
+  // The descriptor that can issue first; the oldest on ties.
+  size_t pick = 0;
+  uint64_t t = UINT64_MAX;
+  for (size_t i = 0; i < waiting_.size(); ++i) {
+    const uint64_t r = ready_cycle(waiting_[i]);
+    if (r < t) t = r, pick = i;
+  }
+  Decoded d = std::move(waiting_[pick]);
+  waiting_.erase(waiting_.begin() + static_cast<std::ptrdiff_t>(pick));
+  earliest_stale_ = true;
+  if (pick > 0) ++out_of_order_;  // an older descriptor still waits
+  stall_dep_ += t - d.decode;
+  issued_[d.seq] = t;
+  last_issue_ = t;
+  const uint32_t op = d.desc.w[0] & ACC_DESC_OPCODE_MASK;
+
+  Execution e;  // NOP and FENCE take one cycle
+  e.start = t, e.done = t + 1;
+  if (op == ACC_OP_LOAD || op == ACC_OP_STORE)
+    e = dispatch(dma, d, t);
+  else if (op == ACC_OP_MATMUL || op == ACC_OP_SOFTMAX || op == ACC_OP_LAYERNORM || op == ACC_OP_ADD || op == ACC_OP_SCORE)
+    e = dispatch(pe, d, t);
+  if (e.deferred && e.error == ACC_ERR_NONE)
+    at_dma_.emplace(d.seq, std::move(d));  // the DMA reports its completion when it gets there
+  else
+    complete(d, e);
+  set_local(t);
+}
+
+void ControlBlock::step_dma() {
+  const uint64_t at = dma_unit_->next_step();
+  completions_.clear();
+  dma_unit_->step(completions_);
+  for (const Completion& c : completions_) {
+    auto it = at_dma_.find(c.id);
+    if (it == at_dma_.end()) continue;  // not this busy period's (cannot happen)
+    Execution e;
+    e.start = c.start, e.done = c.done, e.error = c.error, e.info = c.info;
+    e.bytes = (c.dram_read_bits + c.dram_write_bits + 7) / 8;
+    dram_rd_bits_ += c.dram_read_bits;
+    dram_wr_bits_ += c.dram_write_bits;
+    const Decoded d = std::move(it->second);
+    at_dma_.erase(it);
+    complete(d, e);
+  }
+  set_local(at);
+}
+
+void ControlBlock::complete(const Decoded& d, const Execution& e) {
+  earliest_stale_ = true;  // descriptors waiting on this one may be ready now
+  const uint64_t t = issued_[d.seq];
+  const uint32_t op = d.desc.w[0] & ACC_DESC_OPCODE_MASK;
+  stall_unit_ += e.start - t;
+  if (e.error != ACC_ERR_NONE) {
+    done_[d.seq] = e.done;
+    last_done_ = std::max(last_done_, e.done);
+    if (d.seq > stop_seq_) return;  // an older descriptor already stopped the queue
+    // Nothing younger that has not issued yet executes; what issued out of order completes.
+    stop_on_error(e.error, d.index, e.info, e.done);
+    stop_seq_ = d.seq;
+    waiting_.erase(std::remove_if(waiting_.begin(), waiting_.end(), [&](const Decoded& w) { return w.seq > d.seq; }), waiting_.end());
+    return;
+  }
+  const uint64_t done = e.done;
+  done_[d.seq] = done;
+  last_done_ = std::max(last_done_, done);
+  const uint32_t tag = d.desc.w[ACC_DESC_WORDS - 1];
+  if (trace_) {
+    trace_->descriptor(d.index, op, tag, t, done, e.bytes, e.macs);
+    const Operands& ops = operands(d.desc);
+    for (const Region* r : {&ops.reads[0], &ops.reads[1], &ops.reads[2], &ops.write})
+      if (r->space == Space::Act || r->space == Space::Wgt)
+        trace_->buffer_use(r->space == Space::Act ? ACC_BUF_ACT : ACC_BUF_WGT, t, done, r->rows * r->cols);
+  }
   ClassTotals& ct = by_class_[(tag >> ACC_TAG_CLASS_SHIFT) & ACC_TAG_CLASS_MAX];
   ++ct.descriptors;
   ct.cycles += done - t;
   if ((tag & ACC_TAG_CLASS_MAX) != ACC_TAG_NONE) {  // an untagged descriptor belongs to no layer
+    // A layer runs from its first compute op: its weights may be loaded while the previous one computes.
     LayerSpan& ls = by_layer_[(tag >> ACC_TAG_LAYER_SHIFT) & ACC_TAG_LAYER_MAX];
-    ls.first_issue = std::min(ls.first_issue, t);
+    if (op != ACC_OP_LOAD && op != ACC_OP_STORE) ls.first_issue = std::min(ls.first_issue, t);
     ls.last_done = std::max(ls.last_done, done);
     ++ls.descriptors;
   }
-  last_retire_ = std::max(last_retire_, done);
-  retire_.push_back(last_retire_);
-  last_issue_ = t;
   ++by_opcode_[op];
-  ++seq_;
-  next_ = (next_ + 1) % ring_size_;
-  set_local(t);
-  return true;
+  // Retire in order: the prefix of completed descriptors.
+  while (retire_.size() < seq_ && retire_.size() < stop_seq_ && done_[retire_.size()] != UINT64_MAX) {
+    last_retire_ = std::max(last_retire_, done_[retire_.size()]);
+    retire_.push_back(last_retire_);
+  }
+}
+
+void ControlBlock::run_period() {
+  // Everything happens in simulated-time order: decode what could issue no later than the next
+  // event; then either the DMA takes its next step or the first ready descriptor issues.
+  for (;;) {
+    const uint64_t dma_next = dma_unit_ ? dma_unit_->next_step() : UINT64_MAX;
+    while (decode_next(std::min(earliest_issue(), dma_next))) {
+    }
+    const uint64_t issue_at = earliest_issue();
+    if (issue_at == UINT64_MAX && dma_next == UINT64_MAX) {
+      if (!waiting_.empty()) SC_REPORT_FATAL(name(), "descriptors wait on a unit that has nothing to do");
+      return;
+    }
+    if (dma_next < issue_at)
+      step_dma();
+    else
+      issue_next();
+  }
 }
 
 void ControlBlock::engine() {
@@ -568,6 +695,7 @@ void ControlBlock::engine() {
     // A busy period begins, at the first clock edge after the doorbell.
     const uint64_t start = clock_.cycle_at_or_after(sc_core::sc_time_stamp());
     busy_ = true;
+    stopping_ = false;
     ++busy_periods_;
     bank_.set(ACC_REG_STATUS, ACC_STATUS_BUSY);
     ring_base_ = bank_.get(ACC_REG_QUEUE_BASE);
@@ -575,13 +703,22 @@ void ControlBlock::engine() {
     period_start_ = start;
     period_head_ = next_;
     doorbell_cycle_ = start;
+    last_decode_ = start;
     last_issue_ = start;
     last_retire_ = start;
+    last_done_ = start;
     last_fetch_done_ = start;
     batch_consumed_at_ = start;
     seq_ = 0;
+    stop_seq_ = UINT64_MAX;
+    waiting_.clear();
+    earliest_stale_ = true;
+    done_.clear();
     retire_.clear();
+    issued_.clear();
+    at_dma_.clear();
     fetched_.clear();
+    window_.assign(cfg_.queue_window, Operands{});
     qk_.reset();
 
     const uint32_t tail = bank_.get(ACC_REG_QUEUE_TAIL);
@@ -593,29 +730,30 @@ void ControlBlock::engine() {
       stop_on_error(ACC_ERR_QUEUE_CONFIG, next_, tail, start);
     }
 
-    // Issue everything up to TAIL; a doorbell while work is in flight extends the period.
-    while (!error_) {
-      while (has_work() && process_one(clock_.now())) {
-      }
-      if (error_ || reset_pending_) break;
+    // Decode and issue everything up to TAIL; a doorbell while work is in flight extends the period.
+    for (;;) {
+      run_period();
+      if (stopping_ || reset_pending_) break;
       qk_.sync();
       const uint64_t now = clock_.now();
-      if (now >= last_retire_ && !has_work()) break;
+      if (now >= last_done_ && !has_work()) break;
       // A doorbell may have rung while the engine synchronised: then there is no need to wait.
-      if (now < last_retire_ && !has_work()) sc_core::wait(clock_.to_time(last_retire_) - sc_core::sc_time_stamp(), doorbell_ev_);
+      if (now < last_done_ && !has_work()) sc_core::wait(clock_.to_time(last_done_) - sc_core::sc_time_stamp(), doorbell_ev_);
       const uint32_t new_tail = bank_.get(ACC_REG_QUEUE_TAIL);
       if (new_tail >= ring_size_) stop_on_error(ACC_ERR_QUEUE_CONFIG, next_, new_tail, clock_.now());
     }
 
     // Drain what is in flight, then report.
     qk_.sync();
-    if (clock_.now() < last_retire_) sc_core::wait(clock_.to_time(last_retire_) - sc_core::sc_time_stamp());
-    const uint64_t end = last_retire_;
+    if (clock_.now() < last_done_) sc_core::wait(clock_.to_time(last_done_) - sc_core::sc_time_stamp());
+    const uint64_t end = std::max(last_retire_, last_done_);
     active_cycles_ += end - period_start_;
-    desc_done_ += seq_;
-    bank_.set(ACC_REG_QUEUE_HEAD, next_);
+    peak_in_flight_ = std::max(peak_in_flight_, peak_in_flight());
+    desc_done_ += retire_.size();
+    bank_.set(ACC_REG_QUEUE_HEAD, stopping_ ? stop_head_ : next_);
     busy_ = false;
     uint32_t irq_bits;
+    error_ = stopping_;
     if (error_) {
       bank_.set(ACC_REG_STATUS, ACC_STATUS_ERROR);
       irq_bits = ACC_IRQ_STATUS_ERROR;
@@ -629,6 +767,16 @@ void ControlBlock::engine() {
   }
 }
 
+uint64_t ControlBlock::peak_in_flight() const {
+  std::vector<std::pair<uint64_t, int>> events;
+  for (size_t s = 0; s < issued_.size(); ++s)
+    if (issued_[s] != UINT64_MAX && done_[s] != UINT64_MAX) events.emplace_back(issued_[s], 1), events.emplace_back(done_[s], -1);
+  std::sort(events.begin(), events.end());  // a completion before an issue in the same cycle
+  int64_t now = 0, peak = 0;
+  for (const auto& e : events) peak = std::max(peak, now += e.second);
+  return static_cast<uint64_t>(peak);
+}
+
 void ControlBlock::collect_stats(Stats& s, const StatsContext&) const {
   s.put("control.active_cycles", active_cycles_, "cycles", "Cycles from a doorbell until the queue drained, summed");
   s.put("control.busy_periods", busy_periods_, "periods", "Doorbell-to-drain periods");
@@ -637,9 +785,14 @@ void ControlBlock::collect_stats(Stats& s, const StatsContext&) const {
     s.put(std::string("control.descriptors_by_op.") + regmap::kOpcodes[i].name, by_opcode_[regmap::kOpcodes[i].code],
           "descriptors", "Descriptors of this opcode");
   s.put("control.fetch_bursts", fetch_bursts_, "transactions", "Descriptor fetch bursts from DRAM");
-  s.put("control.stall_dependency_cycles", stall_dep_, "cycles", "Issue waited for an older conflicting descriptor");
-  s.put("control.stall_fetch_cycles", stall_fetch_, "cycles", "Issue waited for a descriptor to arrive from DRAM");
-  s.put("control.stall_window_cycles", stall_window_, "cycles", "Issue waited for a free in-flight slot");
+  s.put("control.stall_dependency_cycles", stall_dep_, "cycles",
+        "Sum over descriptors of cycles from decode to issue, waiting for an older conflicting descriptor");
+  s.put("control.stall_fetch_cycles", stall_fetch_, "cycles", "Cycles decode waited for a descriptor to arrive from DRAM");
+  s.put("control.stall_window_cycles", stall_window_, "cycles", "Sum over descriptors of cycles decode waited for a free in-flight slot");
+  s.put("control.stall_unit_cycles", stall_unit_, "cycles",
+        "Sum over descriptors of cycles an issued descriptor waited for its unit (a DMA channel, a PE dispatcher)");
+  s.put("control.issued_out_of_order", out_of_order_, "descriptors", "Descriptors that issued while an older one still waited");
+  s.put("control.peak_in_flight", peak_in_flight_, "descriptors", "Most descriptors issued and not yet complete at once");
   s.put("control.errors", errors_, "stops", "Queue stops on an error");
   for (const auto& [cls, t] : by_class_) {
     const std::string b = std::string("by_class.") + regmap::tag_class_name(cls) + ".";
@@ -649,7 +802,9 @@ void ControlBlock::collect_stats(Stats& s, const StatsContext&) const {
   for (const auto& [layer, l] : by_layer_) {
     if (layer == ACC_TAG_LAYER_MAX) continue;  // not in a layer
     const std::string b = "layers." + std::to_string(layer) + ".";
-    s.put(b + "cycles", l.last_done - l.first_issue, "cycles", "From the layer's first issue to its last completion");
+    if (l.first_issue == UINT64_MAX) continue;  // only transfers
+    s.put(b + "cycles", l.last_done - l.first_issue, "cycles",
+          "From the layer's first compute op to its last completion (layers overlap: the next one's loads run meanwhile)");
     s.put(b + "descriptors", l.descriptors, "descriptors", "Descriptors of the layer");
   }
 }

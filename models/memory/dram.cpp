@@ -10,29 +10,27 @@ namespace acc {
 
 Dram::Dram(sc_core::sc_module_name name, const HwConfig& cfg, const Clock& clock)
     : MemoryTarget(name, cfg.dram_bytes(), clock),
-      bw_bits_per_s_(static_cast<uint64_t>(std::llround(cfg.main_memory.bandwidth_gbps * 8e9))),
-      latency_(clock.ceil_cycles_ns(cfg.main_memory.latency_ns)) {}
+      latency_(cfg.dram_latency_cycles()),
+      channel_(static_cast<uint64_t>(std::llround(cfg.main_memory.bandwidth_gbps * 8e9)), clock.hz()) {}
 
-uint64_t Dram::transfer_cycles(uint64_t bits) const {
-  const unsigned __int128 num = static_cast<unsigned __int128>(bits) * clock_.hz();
-  return static_cast<uint64_t>((num + bw_bits_per_s_ - 1) / bw_bits_per_s_);
-}
-
-uint64_t Dram::schedule(bool write, uint64_t start, uint64_t bits, uint64_t words, uint64_t nonzero, uint32_t tag) {
-  // The access latency precedes the data; other bursts may use the channel meanwhile.
-  const uint64_t dur = transfer_cycles(bits);
-  const uint64_t s = channel_.reserve(start + latency_, dur);
+MemoryTarget::Timing Dram::schedule(const Transfer& x) {
+  // The access latency precedes the data; other bursts may use the channel meanwhile. A priority
+  // request goes ahead of the queue: its data arrive after the latency, and its bits take the
+  // first gap of the channel, after what was already queued.
+  BandwidthChannel::Slot slot = channel_.reserve(x.start + latency_, x.bits, x.stream_end);
+  if (x.priority) slot = {x.start + latency_, x.start + latency_ + channel_.cycles(x.bits)};
   channel_.forget_before(clock_.now());
-  (write ? writes_ : reads_)++;
-  (write ? write_bits_ : read_bits_) += bits;
-  const uint64_t blocks = (bits + 1279) / 1280;  // a 64-element block is 64 x 20 bits
+  if (trace_) trace_->dram(slot.start, slot.end, x.bits);
+  (x.write ? writes_ : reads_)++;
+  (x.write ? write_bits_ : read_bits_) += x.bits;
+  const uint64_t blocks = (x.bits + 1279) / 1280;  // a 64-element block is 64 x 20 bits
   blocks_ += blocks;
-  TagTraffic& tt = by_tag_[tag_key(tag)];
-  tt.bits += bits;
+  TagTraffic& tt = by_tag_[tag_key(x.tag)];
+  tt.bits += x.bits;
   tt.blocks += blocks;
-  words_ += words;
-  nonzero_ += nonzero;
-  return s + dur;
+  words_ += x.words;
+  nonzero_ += x.nonzero;
+  return {slot.start, slot.end};
 }
 
 void Dram::collect_stats(Stats& s, const StatsContext& ctx) const {
@@ -41,7 +39,8 @@ void Dram::collect_stats(Stats& s, const StatsContext& ctx) const {
   s.put("dram.read_bytes", (read_bits_ + 7) / 8, "bytes", "Bytes read, at the modelled (zero-free, 20-bit) size");
   s.put("dram.write_bytes", (write_bits_ + 7) / 8, "bytes", "Bytes written, at the modelled (zero-free, 20-bit) size");
   s.put("dram.blocks", blocks_, "blocks", "64-element (1280-bit) blocks transferred; each costs the block energy");
-  s.put("dram.busy_cycles", channel_.busy_cycles(), "cycles", "Cycles the data channel was transferring");
+  s.put("dram.busy_cycles", static_cast<uint64_t>(std::llround(channel_.busy_cycles())), "cycles",
+        "Cycles the data channel was transferring");
   s.put("dram.tensor_words", words_, "words", "Tensor words moved (zero-free transfers)");
   s.put("dram.tensor_nonzero_words", nonzero_, "words", "Non-zero tensor words among them");
   s.put("dram.result_digest", written_digest(), "digest",

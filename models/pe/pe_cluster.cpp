@@ -10,6 +10,7 @@
 #include "pruning_config.hpp"
 #include "regmap.hpp"
 #include "score_engine.hpp"
+#include "tlm_util.hpp"
 #include "vector_kernels.hpp"
 
 namespace acc {
@@ -45,12 +46,13 @@ PeCluster::PeCluster(sc_core::sc_module_name name, const HwConfig& cfg, const Cl
       bus("bus"),
       cfg_(cfg),
       clock_(clock),
-      lanes_{LaneScheduler(cfg.pe, cfg.lanes_per_pe), std::vector<uint32_t>(cfg.total_lanes(), UINT32_MAX)},
-      softmax_units_{LaneScheduler(cfg.pe, cfg.softmax_per_pe), std::vector<uint32_t>(uint64_t{cfg.pe} * cfg.softmax_per_pe, UINT32_MAX)},
+      lanes_{LaneScheduler(cfg.pe, cfg.lanes_per_pe), std::vector<uint32_t>(cfg.total_lanes(), UINT32_MAX), TraceRecorder::Unit::Lanes},
+      softmax_units_{LaneScheduler(cfg.pe, cfg.softmax_per_pe), std::vector<uint32_t>(uint64_t{cfg.pe} * cfg.softmax_per_pe, UINT32_MAX),
+                     TraceRecorder::Unit::Softmax},
       layernorm_units_{LaneScheduler(cfg.pe, cfg.layernorm_per_pe),
-                       std::vector<uint32_t>(uint64_t{cfg.pe} * cfg.layernorm_per_pe, UINT32_MAX)},
+                       std::vector<uint32_t>(uint64_t{cfg.pe} * cfg.layernorm_per_pe, UINT32_MAX), TraceRecorder::Unit::LayerNorm},
       score_lanes_{LaneScheduler(cfg.pe, cfg.score_engine_lanes_per_pe),
-                   std::vector<uint32_t>(uint64_t{cfg.pe} * cfg.score_engine_lanes_per_pe, UINT32_MAX)},
+                   std::vector<uint32_t>(uint64_t{cfg.pe} * cfg.score_engine_lanes_per_pe, UINT32_MAX), TraceRecorder::Unit::ScoreEngine},
       pe_busy_until_(cfg.pe, 0) {
   cmd.register_b_transport(this, &PeCluster::b_transport);
   cmd.register_transport_dbg(this, &PeCluster::transport_dbg);
@@ -74,8 +76,35 @@ PeCluster::BufferView& PeCluster::view(uint32_t buf) {
   return v;
 }
 
-void PeCluster::note(uint32_t buf, bool write, uint64_t words, uint64_t nonzero, uint32_t tag) {
-  if (hooks_[buf]) hooks_[buf](write, words, nonzero, tag);
+uint64_t PeCluster::port_access(const Operand& o, bool write, uint64_t words, uint64_t nonzero, uint32_t tag, uint64_t earliest,
+                                uint64_t stream_end, uint64_t spread_end) {
+  BufferView& v = view(o.buf);
+  PortAccessExt ext;
+  ext.write = write, ext.words = words, ext.nonzero = nonzero, ext.tag = tag, ext.stream_end = stream_end;
+  ext.spread_end = spread_end;
+  const uint64_t extent = (o.rows - 1) * o.stride + o.cols;
+  tlm::tlm_generic_payload t;
+  t.set_command(tlm::TLM_IGNORE_COMMAND);  // the data go through DMI; this reserves the port
+  t.set_address((o.buf == ACC_BUF_ACT ? ACC_MAP_ACT_BUF_BASE : ACC_MAP_WGT_BUF_BASE) + 4ull * o.addr);
+  t.set_data_ptr(reinterpret_cast<unsigned char*>(v.words + o.addr));
+  t.set_data_length(static_cast<unsigned>(4 * extent));
+  t.set_streaming_width(static_cast<unsigned>(4 * extent));
+  t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  t.set_extension(&ext);
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  sc_core::sc_time delay = clock_.to_time(earliest) - now;
+  bus->b_transport(t, delay);
+  t.clear_extension(&ext);
+  if (!t.is_response_ok()) SC_REPORT_FATAL(name(), "a buffer refused a port access of a validated operand");
+  return clock_.to_cycles(now + delay);
+}
+
+uint64_t PeCluster::port_read(const Operand& o, uint64_t nonzero, uint32_t tag, uint64_t earliest, uint64_t until) {
+  return port_access(o, false, o.rows * o.cols, nonzero, tag, earliest, 0, until);
+}
+
+uint64_t PeCluster::port_write(const Operand& o, uint64_t nonzero, uint32_t tag, uint64_t earliest, uint64_t stream_end) {
+  return port_access(o, true, o.rows * o.cols, nonzero, tag, earliest, stream_end, stream_end);
 }
 
 uint64_t PeCluster::kstep_cycles(uint64_t effectual) const { return ceil_div(effectual, cfg_.mac_per_lane); }
@@ -91,6 +120,7 @@ void PeCluster::b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay
   const sc_core::sc_time now = sc_core::sc_time_stamp();
   const uint64_t issue = clock_.to_cycles(now + delay);
   const uint32_t op = d.w[0] & ACC_DESC_OPCODE_MASK;
+  op_index_ = ext->index, op_code_ = op, op_tag_ = d.w[ACC_DESC_WORDS - 1];
   uint64_t done;
   switch (op) {
     case ACC_OP_MATMUL: done = matmul(d, issue, *ext); break;
@@ -111,10 +141,14 @@ void PeCluster::b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay
 }
 
 uint64_t PeCluster::run_blocks(Pool& pool, uint64_t issue, uint64_t fill, uint64_t drain, size_t blocks, const BlockCosts& costs,
-                               TagStats& ts, uint64_t& tile_ops, bool reduce) {
+                               TagStats& ts, uint64_t& tile_ops, uint64_t& dispatched, bool reduce) {
   std::vector<uint64_t> tiles;
-  uint64_t done_all = issue;
+  const uint64_t first = std::max(issue, pool.dispatch_free);  // the dispatcher finishes older ops first
+  dispatched = first;
+  uint64_t done_all = first, handed_out = 0;
   const unsigned per_pe = pool.sched.lanes_per_pe();
+  // For the timeline: the span of the op on each group of PEs.
+  std::vector<std::pair<uint64_t, uint64_t>> group_span(trace_ ? TraceRecorder::kPeGroups : 0, {UINT64_MAX, 0});
   for (size_t b = 0; b < blocks; ++b) {
     tiles.clear();
     uint64_t tail = 0;
@@ -124,7 +158,7 @@ uint64_t PeCluster::run_blocks(Pool& pool, uint64_t issue, uint64_t fill, uint64
     uint64_t start = UINT64_MAX, end = 0;
     unsigned units = 0;
     for (uint64_t cyc : tiles) {
-      const uint64_t dispatch = issue + tile_ops++ / cfg_.compute_dispatch_batch;
+      const uint64_t dispatch = first + handed_out++ / cfg_.compute_dispatch_batch;
       if (cyc == 0) continue;  // no effectual work: the pre-sparsity logic drops it
       unsigned unit = 0;
       const uint64_t e = pool.sched.run_on(pe, dispatch + fill, cyc, unit);
@@ -143,7 +177,15 @@ uint64_t PeCluster::run_blocks(Pool& pool, uint64_t issue, uint64_t fill, uint64
     ts.pe_busy += done - overlap_from;
     pe_busy_until_[pe] = std::max(pe_busy_until_[pe], done);
     done_all = std::max(done_all, done);
+    if (trace_) {
+      auto& g = group_span[trace_->pe_group(pe)];
+      g.first = std::min(g.first, start), g.second = std::max(g.second, done);
+    }
   }
+  tile_ops += handed_out;
+  pool.dispatch_free = first + ceil_div(handed_out, cfg_.compute_dispatch_batch);
+  for (unsigned g = 0; g < group_span.size(); ++g)
+    if (group_span[g].second) trace_->unit(pool.kind, g, group_span[g].first, group_span[g].second, op_index_, op_code_, op_tag_);
   return done_all;
 }
 
@@ -250,15 +292,20 @@ uint64_t PeCluster::matmul(const acc_desc_t& desc, uint64_t issue, DispatchExt& 
     }
     tail = epi.act != Activation::None ? 1 : 0;  // the non-linearity: one cycle per tile
   };
-  const uint64_t fill = cfg_.buffer_latency_cycles + 1;   // operand read + pre-sparsity
-  const uint64_t drain = 1 + cfg_.buffer_latency_cycles;  // post-sparsity + result write
-  const uint64_t done = run_blocks(lanes_, issue, fill, drain, uint64_t{mt} * nt, costs, ts, tile_ops);
+  const uint64_t fill = cfg_.buffer_latency_cycles + 1;  // operand read + pre-sparsity
+  const uint64_t drain = 1;                              // post-sparsity (the result write is a port access)
+  uint64_t start = 0;
+  const uint64_t computed = run_blocks(lanes_, issue, fill, drain, uint64_t{mt} * nt, costs, ts, tile_ops, start);
+  ext.start = start;
 
-  // Buffer traffic: each k-step reads its A and B tiles; every output is written once.
-  note(d.a_buf, false, uint64_t{nt} * d.m * d.k, uint64_t{nt} * out.a_nonzero, d.tag);
-  note(d.b_buf, false, uint64_t{mt} * b_rows * d.n, uint64_t{mt} * out.b_nonzero, d.tag);
-  note(d.c_buf, true, uint64_t{d.m} * d.n, out.out_nonzero, d.tag);
-  if (epi.bias) note(d.bias_buf, false, uint64_t{mt} * d.n, uint64_t{mt} * d.n, d.tag);
+  // The PEs read A, B (and the bias) once and write C once through the buffers' ports; the last
+  // results wait for the last operands.
+  uint64_t reads = port_read({d.a_buf, d.a_addr, d.m, d.k, d.a_stride}, out.a_nonzero, d.tag, start, computed);
+  reads = std::max(reads, port_read({d.b_buf, d.b_addr, shape.transpose_b ? d.n : b_rows, shape.transpose_b ? d.k : d.n, d.b_stride},
+                                    out.b_nonzero, d.tag, start, computed));
+  if (epi.bias) reads = std::max(reads, port_read({d.bias_buf, d.bias_addr, 1, d.n, d.n}, d.n, d.tag, start, computed));
+  const uint64_t done = port_write({d.c_buf, d.c_addr, d.m, d.n, d.c_stride}, out.out_nonzero, d.tag, start,
+                                   std::max(computed, reads + drain));
   count_output(d.tag, c.base, c.stride, d.m, d.n, ts);
 
   const uint64_t dense = uint64_t{d.m} * b_rows * d.n;  // N:M: k*N/M MACs per output
@@ -301,11 +348,11 @@ uint64_t PeCluster::score(const acc_desc_t& desc, uint64_t issue, DispatchExt& e
   const unsigned F = pc.hdp.frac_bits, I = 20 - F;
   const bool hdp = spec.hdp_heads || spec.hdp_blocks || spec.hdp_approx;
   uint64_t tile_ops = 0, lane_busy = 0, int_cycles = 0, score_lane_busy = 0;
-  const uint64_t fill = cfg_.buffer_latency_cycles + 1, drain = 1 + cfg_.buffer_latency_cycles;
+  const uint64_t fill = cfg_.buffer_latency_cycles + 1, drain = 1;  // the result write is a port access
   // Work in bit products of a 20 x 20 multiplier (400): the integer pass I x I, the HDP
   // approximation's two cross terms 2 x I x F, an exact product all 400.
   auto kstep = [&](uint64_t pairs, uint64_t bit_products) { return ceil_div(pairs * bit_products, 400 * uint64_t{cfg_.mac_per_lane}); };
-  uint64_t t = issue;
+  uint64_t t = issue, start = issue, value_start = 0;
   if (hdp) {  // the integer-part pass, then the head and block decisions
     auto int_costs = [&](size_t b, std::vector<uint64_t>& cyc, uint64_t&) {
       for (uint32_t kb = 0; kb < o.ksteps; ++kb) {
@@ -314,7 +361,7 @@ uint64_t PeCluster::score(const acc_desc_t& desc, uint64_t issue, DispatchExt& e
         int_cycles += c;
       }
     };
-    t = run_blocks(lanes_, issue, fill, 0, d.heads * tiles, int_costs, ts, tile_ops) + (spec.hdp_heads || spec.hdp_blocks ? 2 : 0);
+    t = run_blocks(lanes_, issue, fill, 0, d.heads * tiles, int_costs, ts, tile_ops, start) + (spec.hdp_heads || spec.hdp_blocks ? 2 : 0);
   }
   auto value_costs = [&](size_t b, std::vector<uint64_t>& cyc, uint64_t&) {
     if (spec.leopard) {  // one bit plane of one score per cycle per engine lane; a tile's rows in parallel
@@ -325,14 +372,18 @@ uint64_t PeCluster::score(const acc_desc_t& desc, uint64_t issue, DispatchExt& e
       for (uint64_t c : cyc) lane_busy += c;
     }
   };
-  const uint64_t done =
-      run_blocks(spec.leopard ? score_lanes_ : lanes_, t, fill, drain, d.heads * tiles, value_costs, ts, tile_ops, !spec.leopard);
+  const uint64_t computed =
+      run_blocks(spec.leopard ? score_lanes_ : lanes_, t, fill, drain, d.heads * tiles, value_costs, ts, tile_ops, value_start, !spec.leopard);
+  if (!hdp) start = value_start;
+  ext.start = start;
 
   for (uint32_t h = 0; h < d.heads; ++h) count_output(d.tag, s.base + uint64_t{h} * d.rows * d.out_stride, d.out_stride, d.rows, d.cols, ts);
   const uint64_t A = uint64_t{d.heads} * d.head_dim;
-  note(d.q_buf, false, uint64_t{o.col_tiles} * d.rows * A, uint64_t{o.col_tiles} * d.rows * A, d.tag);
-  note(d.k_buf, false, uint64_t{o.row_tiles} * d.cols * A, uint64_t{o.row_tiles} * d.cols * A, d.tag);
-  note(d.out_buf, true, uint64_t{d.heads} * d.rows * d.cols, uint64_t{d.heads} * d.rows * d.cols - o.hdp_head_masked - o.hdp_block_masked - o.leopard_masked, d.tag);
+  uint64_t reads = port_read({d.q_buf, d.q_addr, d.rows, A, d.q_stride}, uint64_t{d.rows} * A, d.tag, start, computed);
+  reads = std::max(reads, port_read({d.k_buf, d.k_addr, d.cols, A, d.k_stride}, uint64_t{d.cols} * A, d.tag, start, computed));
+  const uint64_t kept = uint64_t{d.heads} * d.rows * d.cols - o.hdp_head_masked - o.hdp_block_masked - o.leopard_masked;
+  const uint64_t done = port_write({d.out_buf, d.out_addr, uint64_t{d.heads} * d.rows, d.cols, d.out_stride}, kept, d.tag, start,
+                                   std::max(computed, reads + drain));
 
   const uint64_t dense = uint64_t{d.heads} * d.rows * d.cols * d.head_dim;
   const auto work = static_cast<uint64_t>(o.mac_equivalents + 0.5);
@@ -386,13 +437,18 @@ uint64_t PeCluster::softmax(const acc_desc_t& desc, uint64_t issue, DispatchExt&
     for (uint32_t r = static_cast<uint32_t>(rb) * R; r < std::min(d.rows, static_cast<uint32_t>(rb + 1) * R); ++r) tail += o.row_topk_cycles[r];
   };
   const uint64_t fill = cfg_.buffer_latency_cycles;
-  const uint64_t drain = 1 + cfg_.buffer_latency_cycles;  // post-sparsity + result write
-  const uint64_t done = run_blocks(softmax_units_, issue, fill, drain, row_blocks, costs, ts, tile_ops);
+  const uint64_t drain = 1;  // post-sparsity (the result write is a port access)
+  uint64_t start = 0;
+  const uint64_t computed = run_blocks(softmax_units_, issue, fill, drain, row_blocks, costs, ts, tile_ops, start);
+  ext.start = start;
 
   uint64_t topk_cycles = 0, topk_rows = 0;
   for (uint32_t c : o.row_topk_cycles) topk_cycles += c, topk_rows += c > 0;
-  note(d.in_buf, false, unmasked, unmasked, d.tag);
-  note(d.out_buf, true, uint64_t{d.rows} * d.cols, unmasked - o.pruned - o.topk_dropped, d.tag);
+  // Masked entries are not read (their mask bits are); every output is written.
+  const Operand in_op{d.in_buf, d.in_addr, d.rows, d.cols, d.in_stride};
+  const uint64_t reads = port_access(in_op, false, unmasked, unmasked, d.tag, start, 0, computed);
+  const uint64_t done = port_write({d.out_buf, d.out_addr, d.rows, d.cols, d.out_stride}, unmasked - o.pruned - o.topk_dropped, d.tag,
+                                   start, std::max(computed, reads + drain));
   count_output(d.tag, out.base, out.stride, d.rows, d.cols, ts);
   ext.tile_ops = tile_ops;
   ts.softmax_busy += busy;
@@ -430,13 +486,15 @@ uint64_t PeCluster::layernorm(const acc_desc_t& desc, uint64_t issue, DispatchEx
       nonzero_in += nz;
     }
   };
-  const uint64_t done = run_blocks(layernorm_units_, issue, cfg_.buffer_latency_cycles, cfg_.buffer_latency_cycles, row_blocks, costs,
-                                   ts, tile_ops);
-  note(d.in_buf, false, uint64_t{d.rows} * d.cols, nonzero_in, d.tag);
-  note(d.gamma_buf, false, uint64_t{row_blocks} * d.cols, uint64_t{row_blocks} * d.cols, d.tag);
-  note(d.beta_buf, false, uint64_t{row_blocks} * d.cols, uint64_t{row_blocks} * d.cols, d.tag);
+  uint64_t start = 0;
+  const uint64_t computed = run_blocks(layernorm_units_, issue, cfg_.buffer_latency_cycles, 0, row_blocks, costs, ts, tile_ops, start);
+  ext.start = start;
+  uint64_t reads = port_read({d.in_buf, d.in_addr, d.rows, d.cols, d.in_stride}, nonzero_in, d.tag, start, computed);
+  reads = std::max(reads, port_read({d.gamma_buf, d.gamma_addr, 1, d.cols, d.cols}, d.cols, d.tag, start, computed));
+  reads = std::max(reads, port_read({d.beta_buf, d.beta_addr, 1, d.cols, d.cols}, d.cols, d.tag, start, computed));
   count_output(d.tag, out.base, out.stride, d.rows, d.cols, ts);
-  note(d.out_buf, true, uint64_t{d.rows} * d.cols, uint64_t{d.rows} * d.cols, d.tag);
+  const uint64_t done = port_write({d.out_buf, d.out_addr, d.rows, d.cols, d.out_stride}, uint64_t{d.rows} * d.cols, d.tag, start,
+                                   std::max(computed, reads));
   ext.tile_ops = tile_ops;
   ts.layernorm_busy += busy;
   ts.tile_ops += tile_ops;
@@ -459,12 +517,13 @@ uint64_t PeCluster::add(const acc_desc_t& desc, uint64_t issue, DispatchExt& ext
     busy += cyc;
     work += active[t];
   };
-  const uint64_t done = run_blocks(lanes_, issue, cfg_.buffer_latency_cycles, cfg_.buffer_latency_cycles, active.size(), costs, ts,
-                                   tile_ops);
-  note(d.a_buf, false, uint64_t{d.rows} * d.cols, work, d.tag);
-  note(d.b_buf, false, uint64_t{d.rows} * d.cols, work, d.tag);
+  uint64_t start = 0;
+  const uint64_t computed = run_blocks(lanes_, issue, cfg_.buffer_latency_cycles, 0, active.size(), costs, ts, tile_ops, start);
+  ext.start = start;
+  uint64_t reads = port_read({d.a_buf, d.a_addr, d.rows, d.cols, d.a_stride}, work, d.tag, start, computed);
+  reads = std::max(reads, port_read({d.b_buf, d.b_addr, d.rows, d.cols, d.b_stride}, work, d.tag, start, computed));
   count_output(d.tag, c.base, c.stride, d.rows, d.cols, ts);
-  note(d.c_buf, true, uint64_t{d.rows} * d.cols, work, d.tag);
+  const uint64_t done = port_write({d.c_buf, d.c_addr, d.rows, d.cols, d.c_stride}, work, d.tag, start, std::max(computed, reads));
   ext.tile_ops = tile_ops;
   ts.lane_busy += busy;
   ts.tile_ops += tile_ops;

@@ -11,7 +11,12 @@
 //     their partial results meet in a reduction tree;
 //   * a tile's cycles follow its data: effectual multiplies for the lanes, unmasked entries for the
 //     softmax units, non-zero inputs for the layer-norm units;
-//   * the dispatcher hands out compute_dispatch_batch tiled ops per cycle.
+//   * each kind of unit has a dispatcher that hands out compute_dispatch_batch tiled ops per
+//     cycle, one op after another (an op waits while the dispatcher is busy with an older one);
+//   * the PEs read each operand of an op once and write each result once through the buffers'
+//     ports (the operands reach every unit that needs them over the PE interconnect), so their
+//     accesses contend with the DMA's for the ports; an op completes no earlier than its port
+//     accesses.
 #pragma once
 
 #include <systemc>
@@ -29,6 +34,7 @@
 #include "hw_config.hpp"
 #include "lane_scheduler.hpp"
 #include "stats.hpp"
+#include "trace_recorder.hpp"
 
 namespace acc {
 
@@ -44,12 +50,9 @@ class PeCluster : public sc_core::sc_module {
   tlm_utils::simple_target_socket<PeCluster> cmd;     // descriptors from the control block
   tlm_utils::simple_initiator_socket<PeCluster> bus;  // DMI to the buffers
 
-  // Reports accesses made through DMI to a buffer's energy accounting: write?, words, non-zero, tag.
-  using AccessHook = std::function<void(bool, uint64_t, uint64_t, uint32_t)>;
-
   PeCluster(sc_core::sc_module_name name, const HwConfig& cfg, const Clock& clock);
 
-  void set_access_hook(uint32_t buf, AccessHook hook) { hooks_[buf] = std::move(hook); }
+  void set_trace(TraceRecorder* trace) { trace_ = trace; }
   void set_token_validity(TokenValidity v) { validity_ = std::move(v); }
 
   // Cycles of a tiled matmul k-step with `effectual` effectual multiplies.
@@ -67,7 +70,14 @@ class PeCluster : public sc_core::sc_module {
   struct Pool {
     LaneScheduler sched;
     std::vector<uint32_t> mark;  // block id that last used each unit (distinct units per block)
+    TraceRecorder::Unit kind;
     uint64_t busy = 0;
+    uint64_t dispatch_free = 0;  // cycle its dispatcher has handed out every tile of older ops
+  };
+  // An operand or result of an op in a buffer: `rows` x `cols` words, `stride` apart.
+  struct Operand {
+    uint32_t buf, addr;
+    uint64_t rows, cols, stride;
   };
   // What one tag (layer, class) did, for the breakdowns.
   struct TagStats {
@@ -86,14 +96,21 @@ class PeCluster : public sc_core::sc_module {
   uint64_t add(const acc_desc_t& d, uint64_t issue, DispatchExt& ext);
   uint64_t score(const acc_desc_t& d, uint64_t issue, DispatchExt& ext);
 
-  // Schedules the blocks of an op on a unit pool; returns its completion cycle. A tile of 0 cycles
-  // is dispatched but dropped by the pre-sparsity logic; a block with no work at all is skipped.
+  // Schedules the blocks of an op on a unit pool, from when its dispatcher is free (no earlier than
+  // `issue`, reported in `dispatched`); returns its completion cycle. A tile of 0 cycles is
+  // dispatched but dropped by the pre-sparsity logic; a block with no work at all is skipped.
   // `reduce`: the units' partial results meet in a tree (not for LeOPArd's independent scores).
   uint64_t run_blocks(Pool& pool, uint64_t issue, uint64_t fill, uint64_t drain, size_t blocks, const BlockCosts& costs,
-                      TagStats& ts, uint64_t& tile_ops, bool reduce = true);
+                      TagStats& ts, uint64_t& tile_ops, uint64_t& dispatched, bool reduce = true);
+  // The PEs' read of an operand (taken evenly from `earliest` until `until`, as the units compute)
+  // or write of a result (streamed out until `stream_end`) on the buffer ports, counted for
+  // energy; returns the cycle it has finished.
+  uint64_t port_read(const Operand& o, uint64_t nonzero, uint32_t tag, uint64_t earliest, uint64_t until);
+  uint64_t port_write(const Operand& o, uint64_t nonzero, uint32_t tag, uint64_t earliest, uint64_t stream_end);
+  uint64_t port_access(const Operand& o, bool write, uint64_t words, uint64_t nonzero, uint32_t tag, uint64_t earliest,
+                       uint64_t stream_end, uint64_t spread_end);
   void count_output(uint32_t tag, const int32_t* base, uint64_t stride, uint32_t rows, uint32_t cols, TagStats& ts);
   BufferView& view(uint32_t buf);
-  void note(uint32_t buf, bool write, uint64_t words, uint64_t nonzero, uint32_t tag);
   TagStats& tag_stats(uint32_t tag) { return by_tag_[tag & kTagKeyMask]; }
 
   static constexpr uint32_t kTagKeyMask = (ACC_TAG_LAYER_MAX << ACC_TAG_LAYER_SHIFT) | ACC_TAG_CLASS_MAX;
@@ -102,7 +119,8 @@ class PeCluster : public sc_core::sc_module {
   const Clock& clock_;
   Pool lanes_, softmax_units_, layernorm_units_, score_lanes_;
   BufferView views_[2];
-  AccessHook hooks_[2];
+  TraceRecorder* trace_ = nullptr;
+  uint32_t op_index_ = 0, op_code_ = 0, op_tag_ = 0;  // the op being executed (for the trace)
   TokenValidity validity_;
   std::vector<uint64_t> pe_busy_until_;
   uint32_t next_block_id_ = 0;

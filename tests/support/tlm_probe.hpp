@@ -27,7 +27,7 @@ class Probe : public sc_core::sc_module {
   // One transaction; returns the response status and adds the target's latency to `delay`.
   tlm::tlm_response_status access(tlm::tlm_command cmd, uint64_t addr, void* data, unsigned len,
                                   sc_core::sc_time* delay = nullptr, unsigned char* byte_enables = nullptr,
-                                  ZeroFreeExt* ext = nullptr) {
+                                  TransferExt* ext = nullptr) {
     tlm::tlm_generic_payload t;
     t.set_command(cmd);
     t.set_address(addr);

@@ -31,21 +31,30 @@ TEST(CommandPorts, MalformedDispatchesAreRefused) {
     EXPECT_EQ(p.access(tlm::TLM_WRITE_COMMAND, 0, &d, 32), tlm::TLM_BURST_ERROR_RESPONSE);
     d.w[0] = ACC_OP_MATMUL;  // not a DMA opcode
     EXPECT_EQ(p.access(tlm::TLM_WRITE_COMMAND, 0, &d, sizeof d), tlm::TLM_COMMAND_ERROR_RESPONSE);
-    // A LOAD whose bus transfer fails reports BUS with the address.
+    // The DMA accepts a LOAD and completes it later, when the control block steps it; a LOAD
+    // whose bus transfer fails completes with BUS and the address.
     d.load = {ACC_OP_LOAD, 0x80000000u, 64, 1, 16, ACC_BUF_ACT, 0, 16, {}, 0};
     DispatchExt ext;
+    ext.id = 7;
     tlm::tlm_generic_payload t;
     t.set_command(tlm::TLM_WRITE_COMMAND);
     t.set_data_ptr(reinterpret_cast<unsigned char*>(&d));
     t.set_data_length(sizeof d);
     t.set_streaming_width(sizeof d);
     t.set_extension(&ext);
-    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+    sc_core::sc_time delay = clock.to_time(5);
     p.socket->b_transport(t, delay);
     t.clear_extension(&ext);
-    EXPECT_EQ(t.get_response_status(), tlm::TLM_GENERIC_ERROR_RESPONSE);
-    EXPECT_EQ(ext.error, ACC_ERR_BUS);
-    EXPECT_EQ(ext.info, 0x80000000u);
+    EXPECT_EQ(t.get_response_status(), tlm::TLM_OK_RESPONSE);
+    EXPECT_TRUE(ext.deferred);
+    std::vector<Completion> done;
+    for (int steps = 0; done.empty() && dma.next_step() != UINT64_MAX && steps < 10; ++steps) dma.step(done);
+    ASSERT_EQ(done.size(), 1u);
+    EXPECT_EQ(done[0].id, 7u);
+    EXPECT_EQ(done[0].start, 5u);
+    EXPECT_EQ(done[0].error, ACC_ERR_BUS);
+    EXPECT_EQ(done[0].info, 0x80000000u);
+    EXPECT_EQ(dma.next_step(), UINT64_MAX);
     EXPECT_EQ(p.debug(tlm::TLM_READ_COMMAND, 0, &d, sizeof d), 0u);
   };
   to_pe.body = [&](Probe& p) {

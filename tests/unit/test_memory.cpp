@@ -32,7 +32,7 @@ TEST(Dram, ZeroFreeTransfersChargeNonZeroWordsAndMaskBits) {
   probe.body = [&](Probe& p) {
     std::vector<int32_t> words(256, 0);
     for (int i = 0; i < 64; ++i) words[i * 4] = i + 1;  // 64 of 256 non-zero
-    ZeroFreeExt zf;
+    TransferExt zf;
     sc_core::sc_time t1 = sc_core::SC_ZERO_TIME;
     ASSERT_EQ(p.access(tlm::TLM_WRITE_COMMAND, 0, words.data(), 1024, &t1, nullptr, &zf), tlm::TLM_OK_RESPONSE);
     EXPECT_EQ(zf.words, 256u);
@@ -40,16 +40,28 @@ TEST(Dram, ZeroFreeTransfersChargeNonZeroWordsAndMaskBits) {
     EXPECT_EQ(zf.modelled_bits, 64u * 20 + 256);
     // latency 32 + ceil(1536 * 7 / 2048) = 32 + 6
     EXPECT_EQ(clock.to_cycles(t1), 38u);
-    // A second burst queues on the channel behind the first (its latency overlaps).
+    EXPECT_EQ(zf.data_start, 32u);
+    // A second burst queues on the channel behind the first (its latency overlaps). The channel
+    // counts in fractions of a cycle: the first burst holds it for 5.25 cycles, [32, 37.25), so
+    // the second, 5.25 more, ends at 42.5: cycle 43 (44 if each burst were rounded on its own).
     sc_core::sc_time t2 = sc_core::SC_ZERO_TIME;
     std::vector<int32_t> back(256);
     ASSERT_EQ(p.access(tlm::TLM_READ_COMMAND, 0, back.data(), 1024, &t2, nullptr, &zf), tlm::TLM_OK_RESPONSE);
     EXPECT_EQ(back, words);
-    EXPECT_EQ(clock.to_cycles(t2), 44u);
+    EXPECT_EQ(zf.data_start, 37u);
+    EXPECT_EQ(clock.to_cycles(t2), 43u);
     // A plain (non-tensor) transfer is charged at 8 bits per byte.
     sc_core::sc_time t3 = clock.to_time(1000);
     ASSERT_EQ(p.access(tlm::TLM_READ_COMMAND, 0, back.data(), 64, &t3), tlm::TLM_OK_RESPONSE);
     EXPECT_EQ(clock.to_cycles(t3), 1000u + 32 + 2);  // 512 bits -> ceil(1.75)
+    // Cut-through: a write fed by a stream that ends at cycle 2000 cannot end before it; the
+    // channel is reserved for its 5.25 cycles just before then, [1994.75, 2000).
+    TransferExt fed;
+    fed.stream_end = 2000;
+    sc_core::sc_time t4 = clock.to_time(1100);
+    ASSERT_EQ(p.access(tlm::TLM_WRITE_COMMAND, 0, words.data(), 1024, &t4, nullptr, &fed), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(clock.to_cycles(t4), 2000u);
+    EXPECT_EQ(fed.data_start, 1994u);
     uint32_t v;
     EXPECT_EQ(p.access(tlm::TLM_READ_COMMAND, dram.size() - 2, &v, 4), tlm::TLM_ADDRESS_ERROR_RESPONSE);
     EXPECT_EQ(p.access(tlm::TLM_IGNORE_COMMAND, 0, &v, 4), tlm::TLM_COMMAND_ERROR_RESPONSE);
@@ -63,9 +75,9 @@ TEST(Dram, ZeroFreeTransfersChargeNonZeroWordsAndMaskBits) {
   Stats s;
   const EnergyTable t = EnergyTable::load(cfg);
   dram.collect_stats(s, {cfg, t, 0});
-  EXPECT_EQ(s.get("dram.write_bytes"), (1536 + 32 + 7) / 8);  // incl. the 4-byte write
-  EXPECT_EQ(s.get("dram.blocks"), 2 + 2 + 1 + 1);             // ceil(1536/1280) = 2 twice, then 1 per small transfer
-  EXPECT_DOUBLE_EQ(s.get("energy.dram.dynamic_nj"), 6 * 13.438);
+  EXPECT_EQ(s.get("dram.write_bytes"), (2 * 1536 + 32 + 7) / 8);  // incl. the 4-byte write
+  EXPECT_EQ(s.get("dram.blocks"), 2 + 2 + 1 + 2 + 1);             // ceil(1536/1280) = 2 per tile, 1 per small transfer
+  EXPECT_DOUBLE_EQ(s.get("energy.dram.dynamic_nj"), 8 * 13.438);
 }
 
 TEST(Buffer, PortsWorkInParallelAndAddTheAccessLatency) {
@@ -79,15 +91,37 @@ TEST(Buffer, PortsWorkInParallelAndAddTheAccessLatency) {
   probe.socket.bind(buf.socket);
   probe.body = [&](Probe& p) {
     std::vector<int32_t> w(1024, 1);
-    ZeroFreeExt zf;
-    // 1024 x 21 bits over a 370 GB/s port (4228.57 bits/cycle): 6 cycles, + 1 latency.
+    TransferExt zf;
+    // 1024 x 21 bits through one 370 GB/s port (4228.57 bits/cycle): 5.09 cycles, + 1 latency.
+    // The two ports are one channel of twice the bandwidth, of which a burst takes half: the
+    // first burst holds that channel for 2.54 cycles and lasts 5.09, the next starts at 2.54.
     sc_core::sc_time a = sc_core::SC_ZERO_TIME, b = sc_core::SC_ZERO_TIME, c = sc_core::SC_ZERO_TIME;
     p.access(tlm::TLM_WRITE_COMMAND, 0, w.data(), 4096, &a, nullptr, &zf);
     p.access(tlm::TLM_WRITE_COMMAND, 4096, w.data(), 4096, &b, nullptr, &zf);
     p.access(tlm::TLM_WRITE_COMMAND, 8192, w.data(), 4096, &c, nullptr, &zf);
-    EXPECT_EQ(clock.to_cycles(a), 7u);
-    EXPECT_EQ(clock.to_cycles(b), 7u);   // second port
-    EXPECT_EQ(clock.to_cycles(c), 13u);  // both ports busy until 6
+    EXPECT_EQ(clock.to_cycles(a), 6u + 1);   // [0, 5.09)
+    EXPECT_EQ(clock.to_cycles(b), 8u + 1);   // [2.54, 7.63)
+    EXPECT_EQ(clock.to_cycles(c), 11u + 1);  // [5.08, 10.17)
+    // The PE cluster's port access: no data move, the ports are taken for the zero-free bits of
+    // the words it reads (here 1024 words, 512 non-zero: 11264 bits, interleaved over both
+    // ports: 1.33 cycles each) and counted.
+    PortAccessExt pe;
+    pe.words = 1024, pe.nonzero = 512;
+    sc_core::sc_time d = clock.to_time(100);
+    tlm::tlm_generic_payload t;
+    t.set_command(tlm::TLM_IGNORE_COMMAND);
+    t.set_address(0);
+    t.set_data_ptr(reinterpret_cast<unsigned char*>(w.data()));
+    t.set_data_length(4096);
+    t.set_streaming_width(4096);
+    t.set_extension(&pe);
+    p.socket->b_transport(t, d);
+    t.clear_extension(&pe);
+    EXPECT_EQ(t.get_response_status(), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(clock.to_cycles(d), 100u + 2 + 1);  // 1.33 cycles of the summed bandwidth: [100, 101.33)
+    EXPECT_EQ(pe.data_start, 101u);  // a read delivers its first word after the access latency
+    // Without the extension an IGNORE command is refused.
+    EXPECT_EQ(p.access(tlm::TLM_IGNORE_COMMAND, 0, w.data(), 4), tlm::TLM_COMMAND_ERROR_RESPONSE);
     uint32_t v;
     EXPECT_EQ(p.access(tlm::TLM_READ_COMMAND, buf.size(), &v, 4), tlm::TLM_ADDRESS_ERROR_RESPONSE);
   };
@@ -98,8 +132,11 @@ TEST(Buffer, PortsWorkInParallelAndAddTheAccessLatency) {
   buf.collect_stats(s, {cfg, t, 700});  // 1 us active
   mask.collect_stats(s, {cfg, t, 700});
   EXPECT_EQ(s.get("buffers.activation.words_written"), 3072);
-  EXPECT_EQ(s.get("buffers.activation.blocks"), 48);
-  EXPECT_NEAR(s.get("energy.activation_buffer.dynamic_nj"), 48 * 0.079275 * 2.0, 1e-9);  // sqrt(4 MB) = 2
+  EXPECT_EQ(s.get("buffers.activation.words_read"), 1024);
+  EXPECT_EQ(s.get("buffers.activation.pe_accesses"), 1);
+  EXPECT_EQ(s.get("buffers.activation.dma_transfers"), 3);
+  EXPECT_EQ(s.get("buffers.activation.blocks"), 48 + 8);  // zero-free: 512 non-zero words read = 8 blocks
+  EXPECT_NEAR(s.get("energy.activation_buffer.dynamic_nj"), 56 * 0.079275 * 2.0, 1e-9);  // sqrt(4 MB) = 2
   EXPECT_NEAR(s.get("energy.activation_buffer.leakage_nj"), 247.92 * 4 * 1e-3 * 1e-6 * 1e9, 1e-6);
-  EXPECT_EQ(s.get("buffers.mask.blocks"), 48);
+  EXPECT_EQ(s.get("buffers.mask.blocks"), 48 + 16);
 }
