@@ -67,5 +67,7 @@ std::string fw_status_name(uint32_t status);
 
 // What every job reports of the firmware's run: status, descriptors, the counters it read.
 void put_firmware_stats(const fw_job_t& job, Stats& stats);
+// The GEMM plan the firmware followed (job.plan.*).
+void put_plan_stats(const fw_matmul_args_t& args, Stats& stats);
 
 }  // namespace acc

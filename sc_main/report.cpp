@@ -101,6 +101,14 @@ void print_summary(std::ostream& out, const Stats& s, const HwConfig& cfg) {
     }
     if (!layers.empty()) row("layer cycles", layers);
   }
+  if (s.has("job.plan.steps")) {
+    const bool ij = s.get("job.plan.order") == 1;
+    std::snprintf(line, sizeof line, "%s, C tiles %.0f x %.0f (%.0f matmuls)%s; DRAM %s planned, least possible %s",
+                  ij ? "b_i_j_k" : "b_j_i_k", s.get("job.plan.tile_m"), s.get("job.plan.tile_n"), s.get("job.plan.steps"),
+                  s.get("job.plan.keep") > 0 ? (ij ? ", B kept" : ", A kept") : "", human(s.get("job.plan.dram_bytes"), "B").c_str(),
+                  human(s.get("job.plan.min_dram_bytes"), "B").c_str());
+    row("plan", line);
+  }
   const double stalls_dep = s.get("control.stall_dependency_cycles"), stalls_fetch = s.get("control.stall_fetch_cycles"),
                stalls_window = s.get("control.stall_window_cycles");
   std::snprintf(line, sizeof line, "data hazards %.0f, descriptor fetch %.0f, in-flight window %.0f cycles", stalls_dep, stalls_fetch,

@@ -7,11 +7,14 @@
  * or layer-norm outputs.
  *
  * Memory: the sequences of the batch are processed in groups that fit the activation buffer (the
- * whole batch when it fits). Weights stream through the weight buffer as a ring: each tensor is
- * loaded just before the op that uses it, into the next free part of the ring, so loads overlap
- * compute; the hardware's hazard tracking keeps a region from being overwritten while it is read.
- * Heads of a layer run concurrently: each (sequence, head) pair has its own score, softmax and
- * context ops on disjoint regions, emitted in waves so that in-order issue never blocks them. */
+ * whole batch when it fits). Weights go through the weight buffer as a ring. When a layer's
+ * weights fit half the ring, the next layer's are loaded while this one computes (their LOADs
+ * are emitted before this layer's ops, so they issue at once and stream meanwhile); the hardware's
+ * hazard tracking keeps a region from being overwritten while it is read. A layer too large for
+ * that streams each linear's weights in column tiles, loaded just before the matmul that uses
+ * them, sized by the driver's GEMM planner (acc_gemm_plan: activations on chip, weights through
+ * the ring). Heads of a layer run concurrently: each (sequence, head) pair has its own score,
+ * softmax and context ops on disjoint regions. */
 #include "acc_driver.h"
 #include "fw_bert.h"
 #include "fw_job.h"
@@ -55,37 +58,84 @@ static uint32_t load_vector(bert_t *b, uint32_t pa, uint32_t n) {
   return at;
 }
 
-/* y[rows x n] = act(prune(x[rows x k] . W + bias)) with W (k x n, DRAM rows of w_ld words) and the
- * bias from DRAM. W streams through the ring in column tiles that fit half of it. With
- * ACC_MATMUL_NM_WEIGHTS, W is N:M compressed: kc = ceil(k/M)*N rows of value+index words. */
-static void linear(bert_t *b, acc_operand_t x, uint32_t rows, uint32_t k, uint32_t n, uint32_t w_pa, uint32_t w_ld,
-                   uint32_t b_pa, acc_operand_t y, uint32_t flags) {
-  acc_dev_t *dev = b->dev;
-  const uint32_t half = b->ring_end / 2, q = dev->tile_y;
+/* A linear layer y[rows x n] = act(prune(x[rows x k] . W + bias)): W is k x n in DRAM (rows of
+ * w_ld words) with its bias; in the ring it takes column tiles of nt columns, each kc x nc values
+ * followed by its nc biases. With ACC_MATMUL_NM_WEIGHTS, W is N:M compressed: kc = ceil(k/M)*N
+ * rows of value+index words. */
+typedef struct linear {
+  uint32_t k, n, kc, w_pa, w_ld, b_pa, flags, tag;
+  uint32_t nt;      /* columns per tile */
+  uint32_t ring;    /* ring address of the first tile, when loaded ahead */
+  uint32_t loaded;  /* 1: loaded ahead (all tiles, contiguous at `ring`) */
+} linear_t;
+
+static linear_t make_linear(const bert_t *b, uint32_t k, uint32_t n, uint32_t w_pa, uint32_t w_ld, uint32_t b_pa, uint32_t flags,
+                            uint32_t tag) {
   const uint32_t nm_n = b->a->nm_cfg & 0xFFu, nm_m = (b->a->nm_cfg >> 8) & 0xFFu;
-  const uint32_t kc = (flags & ACC_MATMUL_NM_WEIGHTS) ? (k + nm_m - 1) / nm_m * nm_n : k;
-  uint32_t nt = n;
-  if ((uint64_t)kc * n + n > half) {
-    nt = (uint32_t)(half / (kc + 1u)) / q * q;
-    if (nt == 0) nt = q; /* k <= HW_MAX_K keeps a single tile column within the ring */
+  linear_t L = {k, n, (flags & ACC_MATMUL_NM_WEIGHTS) ? (k + nm_m - 1) / nm_m * nm_n : k, w_pa, w_ld, b_pa, flags, tag, n, 0, 0};
+  return L;
+}
+
+static uint32_t linear_words(const linear_t *L) { return (L->kc + 1u) * L->n; }
+
+/* The LOADs of one column tile (its values, then its biases) to ring address `at`. */
+static void load_tile(bert_t *b, const linear_t *L, uint32_t j0, uint32_t nc, uint32_t at) {
+  acc_dev_t *dev = b->dev;
+  acc_set_tag(dev, L->tag);
+  if (L->flags & ACC_MATMUL_NM_WEIGHTS)
+    acc_load_nm(dev, at, nc, L->w_pa + 4u * j0, 4u * L->w_ld, L->kc, nc);
+  else
+    acc_load(dev, ACC_BUF_WGT, at, nc, L->w_pa + 4u * j0, 4u * L->w_ld, L->kc, nc);
+  acc_load(dev, ACC_BUF_WGT, at + L->kc * nc, nc, L->b_pa + 4u * j0, 4u * nc, 1, nc);
+}
+
+/* Loads the whole of W ahead of its use, as one tile. */
+static void load_ahead(bert_t *b, linear_t *L) {
+  L->nt = L->n;
+  L->ring = ring_alloc(b, linear_words(L));
+  L->loaded = 1;
+  load_tile(b, L, 0, L->n, L->ring);
+}
+
+/* Runs the linear layer on x, into y: from the weights loaded ahead, or streaming its column
+ * tiles through the ring (the planner sizes them: x and y stay on chip, W passes once). */
+static void linear(bert_t *b, linear_t *L, acc_operand_t x, uint32_t rows, acc_operand_t y) {
+  acc_dev_t *dev = b->dev;
+  if (!L->loaded) {
+    const acc_gemm_shape_t shape = {rows, L->k, L->n, ACC_GEMM_ORDER_IJ, ACC_GEMM_A_ON_CHIP | ACC_GEMM_C_ON_CHIP, L->kc + 1u, 0,
+                                    b->ring_end / 2};
+    acc_gemm_plan_t plan;
+    /* k <= HW_MAX_K (checked up front) keeps a one-tile column within half the ring. */
+    L->nt = acc_gemm_plan(dev, &shape, &plan) == FW_OK ? plan.nt : dev->tile_y;
   }
-  for (uint32_t j0 = 0; j0 < n; j0 += nt) {
-    const uint32_t nc = min_u(nt, n - j0);
-    const uint32_t w = ring_alloc(b, kc * nc + nc);
-    if (flags & ACC_MATMUL_NM_WEIGHTS)
-      acc_load_nm(dev, w, nc, w_pa + 4u * j0, 4u * w_ld, kc, nc);
-    else
-      acc_load(dev, ACC_BUF_WGT, w, nc, w_pa + 4u * j0, 4u * w_ld, kc, nc);
-    acc_load(dev, ACC_BUF_WGT, w + kc * nc, nc, b_pa + 4u * j0, 4u * nc, 1, nc);
+  for (uint32_t j0 = 0; j0 < L->n; j0 += L->nt) {
+    const uint32_t nc = min_u(L->nt, L->n - j0);
+    uint32_t w = L->ring + j0 * (L->kc + 1u);
+    if (!L->loaded) {
+      w = ring_alloc(b, (L->kc + 1u) * nc);
+      load_tile(b, L, j0, nc, w);
+    }
+    acc_set_tag(dev, L->tag);
     acc_operand_t yt = y;
     yt.addr += j0;
-    acc_matmul(dev, flags | ACC_MATMUL_BIAS, rows, k, nc, x, wgt(w, nc), yt, wgt(w + kc * nc, nc));
+    acc_matmul(dev, L->flags | ACC_MATMUL_BIAS, rows, L->k, nc, x, wgt(w, nc), yt, wgt(w + L->kc * nc, nc));
   }
 }
 
-static void layernorm(bert_t *b, uint32_t rows, acc_operand_t in, acc_operand_t out, uint32_t g_pa, uint32_t b_pa) {
-  const uint32_t g = load_vector(b, g_pa, b->H), be = load_vector(b, b_pa, b->H);
-  acc_layernorm(b->dev, rows, b->H, in, out, wgt(g, b->H), wgt(be, b->H), b->a->ln_eps);
+/* Layer-norm parameters (gamma, beta) in the ring. */
+typedef struct norm {
+  uint32_t g_pa, b_pa, g, b, loaded;
+} norm_t;
+
+static void norm_ahead(bert_t *b, norm_t *n) {
+  n->g = load_vector(b, n->g_pa, b->H);
+  n->b = load_vector(b, n->b_pa, b->H);
+  n->loaded = 1;
+}
+
+static void layernorm(bert_t *b, uint32_t rows, acc_operand_t in, acc_operand_t out, norm_t *n) {
+  if (!n->loaded) norm_ahead(b, n);
+  acc_layernorm(b->dev, rows, b->H, in, out, wgt(n->g, b->H), wgt(n->b, b->H), b->a->ln_eps);
 }
 
 static uint32_t prune_flag(const bert_t *b) { return (b->a->flags & FW_BERT_DYNATRAN) ? ACC_MATMUL_PRUNE_OUT : 0u; }
@@ -122,7 +172,8 @@ static void embeddings(bert_t *b, uint32_t s0, uint32_t g) {
       acc_load(dev, ACC_BUF_ACT, b->x + (s * S + t) * H, H, a->word_emb + 4u * id * H, 4u * H, 1, H);
     }
   for (uint32_t s = 0; s < g; ++s) acc_add(dev, S, H, act(b->x + s * S * H, H), act(b->pos, H), act(b->x + s * S * H, H));
-  layernorm(b, g * S, act(b->x, H), act(b->x, H), a->emb_ln_g, a->emb_ln_b);
+  norm_t ln = {a->emb_ln_g, a->emb_ln_b, 0, 0, 0};
+  layernorm(b, g * S, act(b->x, H), act(b->x, H), &ln);
 }
 
 /* Position + token-type (type 0 for every token) embeddings of the S positions, once. */
@@ -135,22 +186,66 @@ static void position_rows(bert_t *b) {
   acc_add(dev, S, H, act(b->pos, H), act(b->t2, H), act(b->pos, H));
 }
 
-static void encoder_layer(bert_t *b, uint32_t l, uint32_t s0, uint32_t g) {
+/* The parameters of one encoder layer: its linears and layer norms, loaded ahead or not. */
+typedef struct layer {
+  linear_t q, k, v, o, ffn[FW_BERT_MAX_FFN + 1];
+  norm_t ln1, ln2;
+  uint32_t n_ffn;
+} layer_t;
+
+static layer_t describe_layer(const bert_t *b, uint32_t l) {
+  const fw_bert_layer_t *L = &b->layers[l];
+  const uint32_t H = b->H, A = L->heads * L->head_dim, no_head = ACC_TAG_HEAD_MAX, rows = ACC_TAG_SEQ_MAX;
+  const uint32_t prune = prune_flag(b), nmw = nm_weights_flag(b), nma = nm_act_flag(b);
+  layer_t w;
+  w.q = make_linear(b, H, A, L->wq, A, L->bq, prune | nmw | nma, acc_tag(ACC_TAG_Q, l, no_head, rows));
+  w.k = make_linear(b, H, A, L->wk, A, L->bk, prune | nmw | nma, acc_tag(ACC_TAG_K, l, no_head, rows));
+  w.v = make_linear(b, H, A, L->wv, A, L->bv, prune | nmw, acc_tag(ACC_TAG_V, l, no_head, rows));
+  w.o = make_linear(b, A, H, L->wo, H, L->bo, prune | nmw, acc_tag(ACC_TAG_ATTN_OUT, l, no_head, rows));
+  /* FFN: hidden -> ffn[0] (GELU) -> ... -> hidden; DynaTran before each GELU. */
+  w.n_ffn = L->n_ffn;
+  for (uint32_t i = 0, in = H; i <= L->n_ffn; ++i) {
+    const int last = i == L->n_ffn;
+    const uint32_t out = last ? H : L->ffn[i];
+    w.ffn[i] = make_linear(b, in, out, L->ffn_w[i], out, L->ffn_b[i], prune | nmw | (last ? 0u : ACC_MATMUL_GELU | nma),
+                           acc_tag(last ? ACC_TAG_FFN2 : ACC_TAG_FFN1, l, no_head, rows));
+    in = out;
+  }
+  const norm_t ln1 = {L->ln1_g, L->ln1_b, 0, 0, 0}, ln2 = {L->ln2_g, L->ln2_b, 0, 0, 0};
+  w.ln1 = ln1, w.ln2 = ln2;
+  return w;
+}
+
+/* Loads a layer's parameters ahead of its ops when they fit half of the weight ring (so that
+ * they stream in while the previous layer, whose parameters take the other half, computes). */
+static void load_layer_ahead(bert_t *b, uint32_t l, layer_t *w) {
+  uint32_t words = linear_words(&w->q) + linear_words(&w->k) + linear_words(&w->v) + linear_words(&w->o) + 4u * b->H;
+  for (uint32_t i = 0; i <= w->n_ffn; ++i) words += linear_words(&w->ffn[i]);
+  if (words > b->ring_end / 2) return; /* streamed at use, tile by tile */
+  load_ahead(b, &w->q);
+  load_ahead(b, &w->k);
+  load_ahead(b, &w->v);
+  load_ahead(b, &w->o);
+  acc_set_tag(b->dev, acc_tag(ACC_TAG_LAYERNORM, l, ACC_TAG_HEAD_MAX, ACC_TAG_SEQ_MAX));
+  norm_ahead(b, &w->ln1);
+  for (uint32_t i = 0; i <= w->n_ffn; ++i) load_ahead(b, &w->ffn[i]);
+  acc_set_tag(b->dev, acc_tag(ACC_TAG_LAYERNORM, l, ACC_TAG_HEAD_MAX, ACC_TAG_SEQ_MAX));
+  norm_ahead(b, &w->ln2);
+}
+
+static void encoder_layer(bert_t *b, uint32_t l, uint32_t s0, uint32_t g, layer_t *w) {
   acc_dev_t *dev = b->dev;
   const fw_bert_args_t *a = b->a;
   const fw_bert_layer_t *L = &b->layers[l];
   const uint32_t S = b->S, H = b->H, R = g * S, d = L->head_dim, A = L->heads * d;
-  const uint32_t prune = prune_flag(b), nmw = nm_weights_flag(b), nma = nm_act_flag(b);
+  const uint32_t prune = prune_flag(b), nma = nm_act_flag(b);
   const uint32_t batch_rows = ACC_TAG_SEQ_MAX, no_head = ACC_TAG_HEAD_MAX;
   const uint32_t *valid = (const uint32_t *)hal_phys_to_virt(a->valid_len);
 
   /* Q, K, V projections of every head at once (heads are column slices). */
-  acc_set_tag(dev, acc_tag(ACC_TAG_Q, l, no_head, batch_rows));
-  linear(b, act(b->x, H), R, H, A, L->wq, A, L->bq, act(b->q, A), prune | nmw | nma);
-  acc_set_tag(dev, acc_tag(ACC_TAG_K, l, no_head, batch_rows));
-  linear(b, act(b->x, H), R, H, A, L->wk, A, L->bk, act(b->k, A), prune | nmw | nma);
-  acc_set_tag(dev, acc_tag(ACC_TAG_V, l, no_head, batch_rows));
-  linear(b, act(b->x, H), R, H, A, L->wv, A, L->bv, act(b->v, A), prune | nmw);
+  linear(b, &w->q, act(b->x, H), R, act(b->q, A));
+  linear(b, &w->k, act(b->x, H), R, act(b->k, A));
+  linear(b, &w->v, act(b->x, H), R, act(b->v, A));
 
   /* Per (sequence, head), in waves: raw scores (DynaTran before scaling), softmax in place, P.V.
    * With LeOPArd or HDP, one SCORE descriptor computes every head of a sequence on the pruning
@@ -191,29 +286,24 @@ static void encoder_layer(bert_t *b, uint32_t l, uint32_t s0, uint32_t g) {
     }
 
   /* Output projection, residual, layer norm. */
-  acc_set_tag(dev, acc_tag(ACC_TAG_ATTN_OUT, l, no_head, batch_rows));
-  linear(b, act(b->ctx, A), R, A, H, L->wo, H, L->bo, act(b->t1, H), prune | nmw);
+  linear(b, &w->o, act(b->ctx, A), R, act(b->t1, H));
   acc_set_tag(dev, acc_tag(ACC_TAG_RESIDUAL, l, no_head, batch_rows));
   acc_add(dev, R, H, act(b->t1, H), act(b->x, H), act(b->t1, H));
   acc_set_tag(dev, acc_tag(ACC_TAG_LAYERNORM, l, no_head, batch_rows));
-  layernorm(b, R, act(b->t1, H), act(b->t1, H), L->ln1_g, L->ln1_b);
+  layernorm(b, R, act(b->t1, H), act(b->t1, H), &w->ln1);
 
-  /* FFN: hidden -> ffn[0] (GELU) -> ... -> hidden; DynaTran before each GELU. */
+  /* FFN: hidden -> ffn[0] (GELU) -> ... -> hidden. */
   acc_operand_t in = act(b->t1, H);
-  uint32_t in_dim = H;
-  for (uint32_t i = 0; i <= L->n_ffn; ++i) {
-    const int last = i == L->n_ffn;
-    const uint32_t out_dim = last ? H : L->ffn[i];
-    const acc_operand_t out = last ? act(b->t2, H) : act(i % 2 ? b->ffb : b->ffa, out_dim);
-    acc_set_tag(dev, acc_tag(last ? ACC_TAG_FFN2 : ACC_TAG_FFN1, l, no_head, batch_rows));
-    linear(b, in, R, in_dim, out_dim, L->ffn_w[i], out_dim, L->ffn_b[i], out, prune | nmw | (last ? 0u : ACC_MATMUL_GELU | nma));
+  for (uint32_t i = 0; i <= w->n_ffn; ++i) {
+    const int last = i == w->n_ffn;
+    const acc_operand_t out = last ? act(b->t2, H) : act(i % 2 ? b->ffb : b->ffa, w->ffn[i].n);
+    linear(b, &w->ffn[i], in, R, out);
     in = out;
-    in_dim = out_dim;
   }
   acc_set_tag(dev, acc_tag(ACC_TAG_RESIDUAL, l, no_head, batch_rows));
   acc_add(dev, R, H, act(b->t2, H), act(b->t1, H), act(b->t2, H));
   acc_set_tag(dev, acc_tag(ACC_TAG_LAYERNORM, l, no_head, batch_rows));
-  layernorm(b, R, act(b->t2, H), act(b->x, H), L->ln2_g, L->ln2_b); /* the next layer's input */
+  layernorm(b, R, act(b->t2, H), act(b->x, H), &w->ln2); /* the next layer's input */
 }
 
 /* Words of the activation plan for groups of g sequences; fills the addresses. */
@@ -304,16 +394,30 @@ uint32_t run_bert(acc_dev_t *dev, fw_bert_args_t *a) {
   }
   if (a->flags & (FW_BERT_NM_WEIGHTS | FW_BERT_NM_ACT)) hal_write32(dev->regs + ACC_REG_NM_CFG, a->nm_cfg);
   if (a->flags & FW_BERT_TOKENS) position_rows(&b);
+  /* Each layer's parameters are loaded ahead while the layer before computes (the first ones
+   * while the embeddings are gathered). */
+  layer_t cur = describe_layer(&b, 0), next;
+  load_layer_ahead(&b, 0, &cur);
   for (uint32_t s0 = 0; s0 < a->batch; s0 += g) {
     const uint32_t n = min_u(g, a->batch - s0), H = b.H, S = b.S;
     embeddings(&b, s0, n);
-    for (uint32_t l = 0; l < a->layers; ++l) encoder_layer(&b, l, s0, n);
+    for (uint32_t l = 0; l < a->layers; ++l) {
+      const int more = l + 1 < a->layers || s0 + g < a->batch; /* the next layer, or the next group's first */
+      if (more) {
+        const uint32_t nl = l + 1 < a->layers ? l + 1 : 0;
+        next = describe_layer(&b, nl);
+        load_layer_ahead(&b, nl, &next);
+      }
+      encoder_layer(&b, l, s0, n, &cur);
+      if (more) cur = next;
+    }
     acc_set_tag(dev, acc_tag(ACC_TAG_IO, ACC_TAG_LAYER_MAX, ACC_TAG_HEAD_MAX, ACC_TAG_SEQ_MAX));
     acc_store(dev, ACC_BUF_ACT, b.x, H, a->out_hidden + 4u * s0 * S * H, 4u * H, n * S, H);
     if (a->flags & FW_BERT_POOLER) {
       /* pooled = tanh(W_p . h_CLS + b_p): the CLS rows are S rows apart. */
-      acc_set_tag(dev, acc_tag(ACC_TAG_POOLER, ACC_TAG_LAYER_MAX, ACC_TAG_HEAD_MAX, ACC_TAG_SEQ_MAX));
-      linear(&b, act(b.x, S * H), n, H, H, a->pool_w, H, a->pool_b, act(b.pool, H), prune_flag(&b) | ACC_MATMUL_TANH);
+      linear_t pool = make_linear(&b, H, H, a->pool_w, H, a->pool_b, prune_flag(&b) | ACC_MATMUL_TANH,
+                                  acc_tag(ACC_TAG_POOLER, ACC_TAG_LAYER_MAX, ACC_TAG_HEAD_MAX, ACC_TAG_SEQ_MAX));
+      linear(&b, &pool, act(b.x, S * H), n, act(b.pool, H));
       acc_set_tag(dev, acc_tag(ACC_TAG_IO, ACC_TAG_LAYER_MAX, ACC_TAG_HEAD_MAX, ACC_TAG_SEQ_MAX));
       acc_store(dev, ACC_BUF_ACT, b.pool, H, a->out_pooled + 4u * s0 * H, 4u * H, n, H);
     }

@@ -8,15 +8,21 @@
 int fw_main(void);
 uint32_t run_bert(acc_dev_t *dev, fw_bert_args_t *a);
 
-static uint32_t run_matmul(acc_dev_t *dev, const fw_matmul_args_t *a) {
+static uint32_t run_matmul(acc_dev_t *dev, fw_matmul_args_t *a) {
   if (a->prune) hal_write32(dev->regs + ACC_REG_DYNATRAN_TAU, a->tau);
-  acc_gemm_t g = {a->m, a->k, a->n, a->a_pa, a->b_pa, a->c_pa, a->prune ? ACC_MATMUL_PRUNE_OUT : 0u, a->max_tile};
-  return acc_gemm(dev, &g);
+  acc_gemm_t g = {a->m, a->k, a->n, a->a_pa, a->b_pa, a->c_pa, a->prune ? ACC_MATMUL_PRUNE_OUT : 0u, a->order};
+  acc_gemm_plan_t p = {0};
+  const uint32_t status = acc_gemm(dev, &g, &p);
+  a->plan_order = p.order, a->plan_mt = p.mt, a->plan_nt = p.nt, a->plan_keep = p.keep, a->plan_steps = p.steps;
+  a->plan_dram_words_lo = (uint32_t)p.dram_words, a->plan_dram_words_hi = (uint32_t)(p.dram_words >> 32);
+  a->plan_min_words_lo = (uint32_t)p.min_words, a->plan_min_words_hi = (uint32_t)(p.min_words >> 32);
+  a->plan_est_cycles_lo = (uint32_t)p.est_cycles, a->plan_est_cycles_hi = (uint32_t)(p.est_cycles >> 32);
+  return status;
 }
 
 /* Submits one valid LOAD, then the requested bad descriptor, and waits for the error. */
 static uint32_t run_fault(acc_dev_t *dev, fw_fault_args_t *f) {
-  const fw_matmul_args_t *r = &f->recovery;
+  fw_matmul_args_t *r = &f->recovery;
   acc_load(dev, ACC_BUF_ACT, 0, r->k, r->a_pa, 4u * r->k, 1, r->k);
   acc_desc_t bad;
   memset(&bad, 0, sizeof bad);

@@ -25,6 +25,16 @@ int acc_open(acc_dev_t *dev, uint32_t ring_pa, uint32_t ring_bytes) {
   dev->tile_y = rd(dev, ACC_REG_HW_TILE) & 0xFFu;
   dev->softmax_units = rd(dev, ACC_REG_HW_PE) * rd(dev, ACC_REG_HW_SOFTMAX);
   dev->layernorm_units = rd(dev, ACC_REG_HW_PE) * rd(dev, ACC_REG_HW_LAYERNORM);
+  dev->pes = rd(dev, ACC_REG_HW_PE);
+  dev->lanes = rd(dev, ACC_REG_HW_LANES);
+  dev->macs = rd(dev, ACC_REG_HW_MACS);
+  dev->dram_bits_per_kcycle = rd(dev, ACC_REG_HW_DRAM_BW);
+  dev->dram_latency = rd(dev, ACC_REG_HW_DRAM_LAT);
+  dev->dma_channels = rd(dev, ACC_REG_HW_DMA_CHANNELS);
+  dev->dma_outstanding = rd(dev, ACC_REG_HW_DMA_OUTSTANDING);
+  dev->dma_burst = rd(dev, ACC_REG_HW_DMA_BURST);
+  dev->buf_bits_per_kcycle = rd(dev, ACC_REG_HW_BUF_BW);
+  dev->buf_ports = rd(dev, ACC_REG_HW_BUF_PORTS);
 
   wr(dev, ACC_REG_CTRL, ACC_CTRL_QUEUE_RESET);
   wr(dev, ACC_REG_QUEUE_BASE, ring_pa);
@@ -190,46 +200,3 @@ void acc_fence(acc_dev_t *dev) {
   commit(dev);
 }
 
-static uint32_t min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
-static uint32_t round_up(uint32_t x, uint32_t q) { return (x + q - 1) / q * q; }
-
-uint32_t acc_gemm(acc_dev_t *dev, const acc_gemm_t *g) {
-  const uint32_t m = g->m, k = g->k, n = g->n;
-  if (!m || !k || !n) return FW_ERR_BAD_JOB;
-  if (k > dev->max_k) return FW_ERR_UNSUPPORTED;
-  const uint32_t q = dev->tile_x; /* tiles are multiples of the hardware tile */
-  const uint32_t cap = g->max_tile ? g->max_tile : 128u;
-
-  /* Weight buffer: two B slots of k x nt. Activation buffer: two A slots of mt x k and two C
-   * slots of mt x nt. Largest tiles (multiples of the hardware tile, at most cap) that fit. */
-  uint32_t nt = min_u32(round_up(n, q), round_up(cap, q));
-  while (nt > q && 2ull * k * nt > dev->wgt_words) nt -= q;
-  if (2ull * k * nt > dev->wgt_words) return FW_ERR_NO_MEMORY;
-  uint32_t mt = min_u32(round_up(m, q), round_up(cap, q));
-  while (mt > q && 2ull * mt * (k + nt) > dev->act_words) mt -= q;
-  if (2ull * mt * (k + nt) > dev->act_words) return FW_ERR_NO_MEMORY;
-
-  const uint32_t b_slot = k * nt;         /* words per B slot (weight buffer) */
-  const uint32_t a_slot = mt * k;         /* words per A slot (activation buffer) */
-  const uint32_t c_base = 2 * a_slot;     /* C slots follow the A slots */
-  const uint32_t c_slot = mt * nt;
-  const uint32_t m_tiles = (m + mt - 1) / mt;
-  uint32_t step = 0;
-
-  for (uint32_t j0 = 0, jt = 0; j0 < n; j0 += nt, ++jt) {
-    const uint32_t nc = min_u32(nt, n - j0);
-    const uint32_t bs = (jt % 2) * b_slot;
-    acc_load(dev, ACC_BUF_WGT, bs, nc, g->b_pa + 4u * j0, 4u * n, k, nc);
-    for (uint32_t i0 = 0, it = 0; i0 < m; i0 += mt, ++it, ++step) {
-      const uint32_t mr = min_u32(mt, m - i0);
-      /* A tiles alternate slots; a single A tile stays resident across all column tiles. */
-      const uint32_t as = (m_tiles == 1 ? 0 : (step % 2)) * a_slot;
-      if (m_tiles > 1 || jt == 0) acc_load(dev, ACC_BUF_ACT, as, k, g->a_pa + 4u * i0 * k, 4u * k, mr, k);
-      const uint32_t cs = c_base + (step % 2) * c_slot;
-      const acc_operand_t a = {ACC_BUF_ACT, as, k}, b = {ACC_BUF_WGT, bs, nc}, c = {ACC_BUF_ACT, cs, nc}, none = {0, 0, 0};
-      acc_matmul(dev, g->flags, mr, k, nc, a, b, c, none);
-      acc_store(dev, ACC_BUF_ACT, cs, nc, g->c_pa + 4u * (i0 * n + j0), 4u * n, mr, nc);
-    }
-  }
-  return acc_sync(dev) == ACC_ERR_NONE ? FW_OK : FW_ERR_ACCEL;
-}

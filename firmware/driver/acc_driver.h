@@ -36,6 +36,11 @@ typedef struct acc_dev {
   uint32_t stopped;    /* the queue stopped on last_error; cleared by acc_recover */
   uint32_t tag;        /* trace tag written into every descriptor built (acc_tag()) */
   uint32_t softmax_units, layernorm_units;
+  uint32_t pes, lanes, macs;      /* PEs, MAC lanes per PE, multipliers per lane */
+  uint32_t dram_bits_per_kcycle;  /* DRAM bandwidth: bits per 1024 accelerator cycles */
+  uint32_t dram_latency;          /* DRAM first-access latency, cycles */
+  uint32_t dma_channels, dma_outstanding, dma_burst; /* DMA: channels, bursts in flight per channel, longest burst (words) */
+  uint32_t buf_bits_per_kcycle, buf_ports; /* a buffer port: bits per 1024 cycles; ports per buffer */
 } acc_dev_t;
 
 /* Checks ID/VERSION, programs the ring (ring_bytes of DRAM at ring_pa), enables interrupts. */
@@ -82,17 +87,64 @@ static inline void acc_set_tag(acc_dev_t *dev, uint32_t tag) { dev->tag = tag; }
 /* Writes a raw descriptor (for tests of the hardware's error checking). */
 void acc_raw(acc_dev_t *dev, const acc_desc_t *d);
 
-/* C[m x n] = A[m x k] . B[k x n], row-major in DRAM. Tiles M and N to fit the buffers, with two
- * slots per operand so that loads of the next tile overlap the current matmul (double buffering);
- * ragged edges are ordinary smaller tiles. flags: ACC_MATMUL_PRUNE_OUT. Returns FW_OK or a
- * fw_status (FW_ERR_ACCEL with dev->last_error filled). */
+/* ---- Tiled GEMM (acc_gemm.c) ----------------------------------------------------------------
+ * C[m x n] = A[m x k] . B[k x n], row-major in DRAM. The planner cuts C into mt x nt tiles (multiples
+ * of the hardware tile; ragged edges are smaller tiles) and walks them in one of AccelTran's loop
+ * orders (k innermost): b_i_j_k keeps a row panel of A while the column tiles of B pass, b_j_i_k
+ * keeps a column panel of B while the row tiles of A pass. The operand that passes is re-read
+ * from DRAM once per panel, unless it fits the buffer whole: then it stays resident after its
+ * first load ("keep"). Among the plans that fit the buffers the planner takes the least DRAM
+ * traffic, then the shortest estimated time (a walk of the steps through the DRAM, the PEs and
+ * the buffer ports, as the hardware overlaps them), with a quarter of the plan's buffer-port
+ * time added. Every operand has at least two slots (double buffering),
+ * more where the buffers allow, and the descriptors are emitted software-pipelined: the next
+ * step's LOADs before this step's STORE. */
+enum acc_gemm_order {
+  ACC_GEMM_ORDER_AUTO = 0, /* the planner chooses */
+  ACC_GEMM_ORDER_IJ = 1,   /* b_i_j_k: rows of C outer */
+  ACC_GEMM_ORDER_JI = 2,   /* b_j_i_k: columns of C outer */
+};
+
+typedef struct acc_gemm_plan {
+  uint32_t order;          /* ACC_GEMM_ORDER_IJ or _JI */
+  uint32_t mt, nt;         /* C tile: rows of A, columns of B */
+  uint32_t keep;           /* the passing operand (B for IJ, A for JI) stays resident */
+  uint32_t steps;          /* matmuls: ceil(m/mt) * ceil(n/nt) */
+  uint32_t a_slots, b_slots, c_slots; /* tiles of each operand the buffers hold at once */
+  uint64_t dram_words;     /* words the plan moves between DRAM and the buffers */
+  uint64_t min_words;      /* m*k + k*n + m*n: each operand once */
+  uint64_t est_cycles;     /* the planner's estimate */
+  uint64_t buffer_words;   /* words through the buffers' ports: DMA transfers and the PEs' accesses */
+  uint64_t port_cycles;    /* the busier buffer's port time for them */
+} acc_gemm_plan_t;
+
+/* What to plan: C[m x k] = A . B with B stored as b_rows x n words (N:M compressed weights have
+ * fewer rows than k; 0: k). An operand flagged on chip is already in its buffer (A) or stays
+ * there (C): it costs no DRAM traffic and no buffer space of the plan's. */
+enum acc_gemm_on_chip { ACC_GEMM_A_ON_CHIP = 1u << 0, ACC_GEMM_C_ON_CHIP = 1u << 1 };
+typedef struct acc_gemm_shape {
+  uint32_t m, k, n;
+  uint32_t order;      /* ACC_GEMM_ORDER_* */
+  uint32_t on_chip;    /* ACC_GEMM_A_ON_CHIP | ACC_GEMM_C_ON_CHIP */
+  uint32_t b_rows;     /* rows of B as loaded, bias included (0: k) */
+  uint32_t act_words;  /* activation-buffer words the plan may use (0: HW_ACT_WORDS) */
+  uint32_t wgt_words;  /* weight-buffer words the plan may use (0: HW_WGT_WORDS) */
+} acc_gemm_shape_t;
+
+/* The plan for a GEMM on this device; FW_OK, or FW_ERR_NO_MEMORY when not even the smallest
+ * tiles fit, FW_ERR_UNSUPPORTED for k > HW_MAX_K, FW_ERR_BAD_JOB for a zero dimension or an
+ * unknown order. */
+uint32_t acc_gemm_plan(const acc_dev_t *dev, const acc_gemm_shape_t *shape, acc_gemm_plan_t *plan);
+
 typedef struct acc_gemm {
   uint32_t m, k, n;
   uint32_t a_pa, b_pa, c_pa;
-  uint32_t flags;
-  uint32_t max_tile; /* cap on the M and N tile (0: 128) */
+  uint32_t flags;  /* ACC_MATMUL_PRUNE_OUT */
+  uint32_t order;  /* ACC_GEMM_ORDER_* */
 } acc_gemm_t;
-uint32_t acc_gemm(acc_dev_t *dev, const acc_gemm_t *g);
+/* Plans (into *plan) and runs the GEMM; returns FW_OK or a fw_status (FW_ERR_ACCEL with
+ * dev->last_error filled). */
+uint32_t acc_gemm(acc_dev_t *dev, const acc_gemm_t *g, acc_gemm_plan_t *plan);
 
 #ifdef __cplusplus
 }

@@ -34,7 +34,11 @@ typedef struct fw_matmul_args {
   uint32_t a_pa, b_pa, c_pa;
   uint32_t prune; /* 1: DynaTran at the output with tau */
   uint32_t tau;
-  uint32_t max_tile; /* cap on the M and N tile (0: the driver's default) */
+  uint32_t order;    /* loop order, ACC_GEMM_ORDER_* (0: the planner chooses) */
+  /* out: the plan the driver followed (acc_gemm_plan_t) */
+  uint32_t plan_order, plan_mt, plan_nt, plan_keep, plan_steps;
+  uint32_t plan_dram_words_lo, plan_dram_words_hi, plan_min_words_lo, plan_min_words_hi;
+  uint32_t plan_est_cycles_lo, plan_est_cycles_hi;
 } fw_matmul_args_t;
 
 enum fw_fault_kind {

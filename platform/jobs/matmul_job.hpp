@@ -13,7 +13,8 @@ struct MatmulSpec {
   bool prune = false;    // DynaTran at the output
   double tau = 0.0;
   uint32_t ring_entries = DramLayout::kScratchBytes / 64;  // descriptor ring the firmware may use
-  uint32_t max_tile = 0;  // driver's cap on the M and N tile (0: its default)
+  bool check = true;      // compare C with the reference model
+  uint32_t order = 0;     // the driver's loop order, ACC_GEMM_ORDER_* (0: its planner chooses)
 };
 
 class MatmulJob : public Job {

