@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  cmake ninja-build g++ pkg-config ccache
+  cmake ninja-build g++ pkg-config ccache python3
   libsystemc-dev              # SystemC 2.3.4 + TLM-2.0 (built as C++17)
   libboost-program-options-dev
   libgtest-dev                # GoogleTest (we link GTest::gtest, never gtest_main)

@@ -19,6 +19,7 @@ class BandwidthChannel {
   struct Slot {
     uint64_t start;  // cycle the first bit moves (rounded down)
     uint64_t end;    // cycle the last bit has moved (rounded up)
+    double from = 0, to = 0;  // when the bits occupy the channel, in cycles, unrounded (for traces)
   };
 
   BandwidthChannel(uint64_t bits_per_second, uint64_t clock_hz) : bps_(bits_per_second), hz_(clock_hz) {
@@ -38,7 +39,9 @@ class BandwidthChannel {
   Slot reserve(uint64_t earliest, uint64_t bits, uint64_t end_not_before = 0, uint64_t share = 1) {
     const uint64_t dur = ticks(bits), from = start_tick(earliest, share * dur, end_not_before);
     const uint64_t s = line_.reserve(from, dur);
-    return {s / ticks_per_cycle_, ceil_div(s + share * dur, ticks_per_cycle_)};
+    const double tpc = static_cast<double>(ticks_per_cycle_);
+    return {s / ticks_per_cycle_, ceil_div(s + share * dur, ticks_per_cycle_), static_cast<double>(s) / tpc,
+            static_cast<double>(s + dur) / tpc};
   }
 
   // Cycles `bits` occupy the channel (rounded up), for documentation and tests.

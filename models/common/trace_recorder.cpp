@@ -73,7 +73,7 @@ void TraceRecorder::unit(Unit kind, unsigned group, uint64_t start, uint64_t end
   if (group < tracks.size()) slices_.push_back({tracks[group], start, end, index, opcode, tag, 0, 0});
 }
 
-void TraceRecorder::dram(uint64_t start, uint64_t end, uint64_t bits) { dram_.push_back({start, end, bits}); }
+void TraceRecorder::dram(double from, double to, uint64_t bits) { dram_.push_back({from, to, bits}); }
 
 void TraceRecorder::buffer_use(uint32_t buf, uint64_t start, uint64_t end, uint64_t words) {
   if (buf < 2 && words) buffer_use_[buf].push_back({start, end, words});
@@ -142,22 +142,23 @@ void TraceRecorder::write(std::ostream& out) const {
   }
 
   // DRAM bandwidth, averaged over at most ~2000 intervals of the run.
-  uint64_t last = 0;
-  for (const Span& d : dram_) last = std::max(last, d.end);
+  double last = 0;
+  for (const Flow& d : dram_) last = std::max(last, d.to);
   if (last > 0) {
-    const uint64_t width = std::max<uint64_t>(1, (last + 1999) / 2000);
-    std::vector<double> bits((last + width - 1) / width + 1, 0.0);
-    for (const Span& d : dram_) {
-      const uint64_t len = std::max<uint64_t>(1, d.end - d.start);
-      for (uint64_t b = d.start / width; b * width < d.start + len; ++b) {
-        const uint64_t lo = std::max(d.start, b * width), hi = std::min(d.start + len, (b + 1) * width);
-        bits[b] += static_cast<double>(d.amount) * static_cast<double>(hi - lo) / static_cast<double>(len);
+    const double width = std::max(1.0, std::ceil(last / 2000.0));
+    std::vector<double> bits(static_cast<size_t>(last / width) + 2, 0.0);
+    for (const Flow& d : dram_) {
+      const double len = d.to - d.from;
+      if (len <= 0) continue;
+      for (auto b = static_cast<size_t>(d.from / width); b * width < d.to; ++b) {
+        const double lo = std::max(d.from, b * width), hi = std::min(d.to, (b + 1) * width);
+        if (hi > lo) bits[b] += static_cast<double>(d.bits) * (hi - lo) / len;
       }
     }
-    const double seconds_per_bin = static_cast<double>(width) * us_per_cycle_ * 1e-6;
+    const double seconds_per_bin = width * us_per_cycle_ * 1e-6;
     for (size_t b = 0; b < bits.size(); ++b) {
       sep();
-      out << "{\"ph\":\"C\",\"pid\":" << kCounters << ",\"name\":\"DRAM bandwidth\",\"ts\":" << ts(b * width)
+      out << "{\"ph\":\"C\",\"pid\":" << kCounters << ",\"name\":\"DRAM bandwidth\",\"ts\":" << b * width * us_per_cycle_
           << ",\"args\":{\"GB/s\":" << bits[b] / 8.0 / seconds_per_bin * 1e-9 << "}}";
     }
   }

@@ -30,7 +30,8 @@ class TraceRecorder {
   void dma(unsigned channel, uint64_t start, uint64_t end, uint32_t index, uint32_t opcode, uint32_t tag, uint64_t bytes);
   // Compute op `index` kept units of `kind` in PE group `group` (pe_group()) busy from `start` to `end`.
   void unit(Unit kind, unsigned group, uint64_t start, uint64_t end, uint32_t index, uint32_t opcode, uint32_t tag);
-  void dram(uint64_t start, uint64_t end, uint64_t bits);
+  // `bits` took the DRAM channel from `from` to `to` (cycles, fractional).
+  void dram(double from, double to, uint64_t bits);
   // Words of buffer `buf` (ACC_BUF_*) that an in-flight descriptor uses, from `start` to `end`.
   void buffer_use(uint32_t buf, uint64_t start, uint64_t end, uint64_t words);
 
@@ -49,6 +50,10 @@ class TraceRecorder {
   struct Span {
     uint64_t start, end, amount;
   };
+  struct Flow {
+    double from, to;
+    uint64_t bits;
+  };
   uint32_t track(const std::string& process, const std::string& name);
 
   double us_per_cycle_;
@@ -57,7 +62,8 @@ class TraceRecorder {
   uint32_t fetch_track_, desc_track_;
   std::vector<uint32_t> dma_tracks_, unit_tracks_[4];
   std::vector<Slice> slices_;
-  std::vector<Span> dram_, buffer_use_[2];
+  std::vector<Flow> dram_;
+  std::vector<Span> buffer_use_[2];
 };
 
 }  // namespace acc

@@ -17,10 +17,11 @@ MemoryTarget::Timing Dram::schedule(const Transfer& x) {
   // The access latency precedes the data; other bursts may use the channel meanwhile. A priority
   // request goes ahead of the queue: its data arrive after the latency, and its bits take the
   // first gap of the channel, after what was already queued.
-  BandwidthChannel::Slot slot = channel_.reserve(x.start + latency_, x.bits, x.stream_end);
-  if (x.priority) slot = {x.start + latency_, x.start + latency_ + channel_.cycles(x.bits)};
+  const BandwidthChannel::Slot reserved = channel_.reserve(x.start + latency_, x.bits, x.stream_end);
   channel_.forget_before(clock_.now());
-  if (trace_) trace_->dram(slot.start, slot.end, x.bits);
+  if (trace_) trace_->dram(reserved.from, reserved.to, x.bits);  // where the bits take the channel's bandwidth
+  const BandwidthChannel::Slot slot =
+      x.priority ? BandwidthChannel::Slot{x.start + latency_, x.start + latency_ + channel_.cycles(x.bits), 0, 0} : reserved;
   (x.write ? writes_ : reads_)++;
   (x.write ? write_bits_ : read_bits_) += x.bits;
   const uint64_t blocks = (x.bits + 1279) / 1280;  // a 64-element block is 64 x 20 bits
