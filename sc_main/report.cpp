@@ -116,7 +116,7 @@ void print_summary(std::ostream& out, const Stats& s, const HwConfig& cfg) {
   row("issue stalls", line);
   const double rd = s.get("dram.read_bytes"), wr = s.get("dram.write_bytes");
   std::snprintf(line, sizeof line, "%s read, %s written (%.1f %% of peak bandwidth)", human(rd, "B").c_str(), human(wr, "B").c_str(),
-                secs > 0 ? 100.0 * (rd + wr) / (cfg.main_memory.bandwidth_gbps * 1e9 * secs) : 0.0);
+                secs > 0 ? 100.0 * (rd + wr) * 8 / (cfg.bits_per_second(cfg.main_memory.bandwidth_gbps) * secs) : 0.0);
   row("DRAM traffic", line);
 
   // Energy by module, largest first.

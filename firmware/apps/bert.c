@@ -78,14 +78,19 @@ static linear_t make_linear(const bert_t *b, uint32_t k, uint32_t n, uint32_t w_
 
 static uint32_t linear_words(const linear_t *L) { return (L->kc + 1u) * L->n; }
 
-/* The LOADs of one column tile (its values, then its biases) to ring address `at`. */
+/* The LOADs of one column tile (its values, then its biases) to ring address `at`. With
+ * FW_BERT_WEIGHTS_PER_SEQ the values are loaded once per sequence of the batch, as AccelTran's
+ * simulator sizes its weights (batch, in, out). */
 static void load_tile(bert_t *b, const linear_t *L, uint32_t j0, uint32_t nc, uint32_t at) {
   acc_dev_t *dev = b->dev;
   acc_set_tag(dev, L->tag);
-  if (L->flags & ACC_MATMUL_NM_WEIGHTS)
-    acc_load_nm(dev, at, nc, L->w_pa + 4u * j0, 4u * L->w_ld, L->kc, nc);
-  else
-    acc_load(dev, ACC_BUF_WGT, at, nc, L->w_pa + 4u * j0, 4u * L->w_ld, L->kc, nc);
+  const uint32_t copies = (b->a->flags & FW_BERT_WEIGHTS_PER_SEQ) ? b->a->batch : 1u;
+  for (uint32_t c = 0; c < copies; ++c) {
+    if (L->flags & ACC_MATMUL_NM_WEIGHTS)
+      acc_load_nm(dev, at, nc, L->w_pa + 4u * j0, 4u * L->w_ld, L->kc, nc);
+    else
+      acc_load(dev, ACC_BUF_WGT, at, nc, L->w_pa + 4u * j0, 4u * L->w_ld, L->kc, nc);
+  }
   acc_load(dev, ACC_BUF_WGT, at + L->kc * nc, nc, L->b_pa + 4u * j0, 4u * nc, 1, nc);
 }
 
@@ -101,7 +106,9 @@ static void load_ahead(bert_t *b, linear_t *L) {
  * tiles through the ring (the planner sizes them: x and y stay on chip, W passes once). */
 static void linear(bert_t *b, linear_t *L, acc_operand_t x, uint32_t rows, acc_operand_t y) {
   acc_dev_t *dev = b->dev;
-  if (!L->loaded) {
+  if (!L->loaded && (b->a->flags & FW_BERT_IN_ORDER_LOADS) && linear_words(L) <= b->ring_end / 2) {
+    L->nt = L->n; /* AccelTran's simulator moves a tensor whole */
+  } else if (!L->loaded) {
     const acc_gemm_shape_t shape = {rows, L->k, L->n, ACC_GEMM_ORDER_IJ, ACC_GEMM_A_ON_CHIP | ACC_GEMM_C_ON_CHIP, L->kc + 1u, 0,
                                     b->ring_end / 2};
     acc_gemm_plan_t plan;
@@ -176,6 +183,21 @@ static void embeddings(bert_t *b, uint32_t s0, uint32_t g) {
   layernorm(b, g * S, act(b->x, H), act(b->x, H), &ln);
 }
 
+/* FW_BERT_WHOLE_TABLE: the whole word-embedding table and S position rows, through one region of
+ * the weight ring (the table does not fit the buffer), before anything else runs: AccelTran's
+ * simulator pins the table in its weight buffer before the first op. */
+static void whole_table(bert_t *b) {
+  acc_dev_t *dev = b->dev;
+  const fw_bert_args_t *a = b->a;
+  const uint32_t H = b->H;
+  acc_set_tag(dev, acc_tag(ACC_TAG_EMBEDDING, ACC_TAG_LAYER_MAX, ACC_TAG_HEAD_MAX, ACC_TAG_SEQ_MAX));
+  const uint32_t chunk = min_u(a->vocab, max_u(1u, b->ring_end / 4u / H)), region = ring_alloc(b, chunk * H);
+  for (uint32_t r = 0; r < a->vocab; r += chunk)
+    acc_load(dev, ACC_BUF_WGT, region, H, a->word_emb + 4u * r * H, 4u * H, min_u(chunk, a->vocab - r), H);
+  acc_load(dev, ACC_BUF_WGT, region, H, a->pos_emb, 4u * H, min_u(b->S, chunk), H);
+  acc_fence(dev);
+}
+
 /* Position + token-type (type 0 for every token) embeddings of the S positions, once. */
 static void position_rows(bert_t *b) {
   acc_dev_t *dev = b->dev;
@@ -219,6 +241,7 @@ static layer_t describe_layer(const bert_t *b, uint32_t l) {
 /* Loads a layer's parameters ahead of its ops when they fit half of the weight ring (so that
  * they stream in while the previous layer, whose parameters take the other half, computes). */
 static void load_layer_ahead(bert_t *b, uint32_t l, layer_t *w) {
+  if (b->a->flags & FW_BERT_IN_ORDER_LOADS) return; /* each weight at its use */
   uint32_t words = linear_words(&w->q) + linear_words(&w->k) + linear_words(&w->v) + linear_words(&w->o) + 4u * b->H;
   for (uint32_t i = 0; i <= w->n_ffn; ++i) words += linear_words(&w->ffn[i]);
   if (words > b->ring_end / 2) return; /* streamed at use, tile by tile */
@@ -393,14 +416,15 @@ uint32_t run_bert(acc_dev_t *dev, fw_bert_args_t *a) {
     hal_write32(dev->regs + ACC_REG_HDP_BLOCK_PARAM, a->hdp_block_param);
   }
   if (a->flags & (FW_BERT_NM_WEIGHTS | FW_BERT_NM_ACT)) hal_write32(dev->regs + ACC_REG_NM_CFG, a->nm_cfg);
+  if ((a->flags & FW_BERT_WHOLE_TABLE) && (a->flags & FW_BERT_TOKENS)) whole_table(&b);
   if (a->flags & FW_BERT_TOKENS) position_rows(&b);
-  /* Each layer's parameters are loaded ahead while the layer before computes (the first ones
-   * while the embeddings are gathered). */
+  /* Each layer's parameters are loaded ahead while the layer before computes (the first layer's
+   * after the first group's embedding rows, which are needed first). */
   layer_t cur = describe_layer(&b, 0), next;
-  load_layer_ahead(&b, 0, &cur);
   for (uint32_t s0 = 0; s0 < a->batch; s0 += g) {
     const uint32_t n = min_u(g, a->batch - s0), H = b.H, S = b.S;
     embeddings(&b, s0, n);
+    if (s0 == 0) load_layer_ahead(&b, 0, &cur);
     for (uint32_t l = 0; l < a->layers; ++l) {
       const int more = l + 1 < a->layers || s0 + g < a->batch; /* the next layer, or the next group's first */
       if (more) {

@@ -20,6 +20,10 @@ enum fw_bert_flags {
   FW_BERT_HDP_APPROX = 1u << 8, /* HDP approximation of the kept scores */
   FW_BERT_NM_WEIGHTS = 1u << 9, /* encoder weights are N:M compressed (nm_cfg) */
   FW_BERT_NM_ACT = 1u << 10,    /* dynamic N:M on Q, K, the context and the FFN1 output */
+  /* As AccelTran's Python simulator compiles the model (compat.* configuration keys): */
+  FW_BERT_WHOLE_TABLE = 1u << 11,     /* load the whole word-embedding table (and S position rows) first */
+  FW_BERT_WEIGHTS_PER_SEQ = 1u << 12, /* load every weight matrix once per sequence of the batch */
+  FW_BERT_IN_ORDER_LOADS = 1u << 13,  /* load each weight whole, just before its use */
 };
 
 typedef struct fw_bert_layer {

@@ -18,7 +18,9 @@ void MaskBuffer::collect_stats(Stats& s, const StatsContext& ctx) const {
   const auto& f = ctx.energy.buffer("mask");
   s.put("buffers.mask.blocks", blocks_, "blocks", "64-bit mask blocks accessed (one mask bit per data word accessed)");
   s.put_real("energy.mask_buffer.dynamic_nj", static_cast<double>(blocks_) * nj_per_block(ctx), "nJ", "Mask buffer access energy");
-  s.put_real("energy.mask_buffer.leakage_nj", EnergyTable::leakage_nj(f.leakage_mw_per_mb * mb_, ctx.active_cycles, ctx.cfg),
+  // compat.busy_leakage: only while transferring, as AccelTran's simulator charges it.
+  s.put_real("energy.mask_buffer.leakage_nj",
+             EnergyTable::leakage_nj(f.leakage_mw_per_mb * mb_, ctx.cfg.compat.busy_leakage ? transferring_.cycles : ctx.active_cycles, ctx.cfg),
              "nJ", "Mask buffer leakage over the active time");
 }
 
@@ -29,9 +31,11 @@ Buffer::Buffer(sc_core::sc_module_name name, const std::string& kind, double siz
       mb_(size_mb),
       words_(HwConfig::words_of_mb(size_mb)),
       latency_(cfg.buffer_latency_cycles),
-      ports_(static_cast<uint64_t>(std::llround(cfg.buffer_bandwidth_gbps * 8e9)) * cfg.buffer_ports, clock.hz()),
+      ports_(static_cast<uint64_t>(std::llround(cfg.bits_per_second(cfg.buffer_bandwidth_gbps))) * cfg.buffer_ports, clock.hz()),
       ports_count_(cfg.buffer_ports),
-      mask_(mask) {}
+      mask_(mask) {
+  global_sparsity_ = cfg.compat.global_sparsity;
+}
 
 void Buffer::count(bool write, uint64_t words, uint64_t nonzero, uint32_t tag) {
   (write ? words_written_ : words_read_) += words;
@@ -68,6 +72,10 @@ MemoryTarget::Timing Buffer::schedule(const Transfer& x) {
     const BandwidthChannel::Slot slot = ports_.reserve(x.start, x.bits, x.stream_end, x.pe_access ? 1 : ports_count_);
     first = slot.start, last = slot.end;
   }
+  if (!x.pe_access) {  // a DMA burst is in progress from its request (the source data starting) to its end
+    transferring_.add(x.start, last);
+    mask_.note_transfer(x.start, last);
+  }
   ports_.forget_before(clock_.now());
   // Reads deliver their first word after the access latency; writes are visible after it.
   return {first + (x.write ? 0 : latency_), last + latency_};
@@ -86,10 +94,13 @@ void Buffer::collect_stats(Stats& s, const StatsContext& ctx) const {
   s.put(p + "pe_accesses", pe_accesses_, "accesses", "Operand reads and result writes of the PE cluster on the buffer ports");
   s.put(p + "port_busy_cycles", static_cast<uint64_t>(std::llround(ports_.busy_cycles() * ports_count_)), "port-cycles",
         "Sum over the ports of the cycles they were transferring");
+  s.put(p + "transfer_cycles", transferring_.cycles, "cycles", "Cycles with a DMA transfer to or from the buffer in progress");
   const auto& f = ctx.energy.buffer(kind_);
   s.put_real("energy." + kind_ + "_buffer.dynamic_nj", static_cast<double>(blocks_) * nj_per_block(ctx), "nJ",
              "Buffer access energy (blocks x figure x sqrt(MB))");
-  s.put_real("energy." + kind_ + "_buffer.leakage_nj", EnergyTable::leakage_nj(f.leakage_mw_per_mb * mb_, ctx.active_cycles, ctx.cfg),
+  // compat.busy_leakage: only while transferring, as AccelTran's simulator charges it.
+  s.put_real("energy." + kind_ + "_buffer.leakage_nj",
+             EnergyTable::leakage_nj(f.leakage_mw_per_mb * mb_, ctx.cfg.compat.busy_leakage ? transferring_.cycles : ctx.active_cycles, ctx.cfg),
              "nJ", "Buffer leakage over the active time");
 }
 

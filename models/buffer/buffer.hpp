@@ -11,6 +11,7 @@
 // (AccelTran's zero-free format); it is not addressable, every data access also accesses it.
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -24,6 +25,17 @@
 
 namespace acc {
 
+// Cycles covered by intervals that arrive in increasing order of their starts (DMA bursts, as
+// the DMA steps in time order): the cycles a buffer was transferring.
+struct CoveredCycles {
+  uint64_t until = 0, cycles = 0;
+  void add(uint64_t start, uint64_t end) {
+    if (end <= until) return;
+    cycles += end - std::max(start, until);
+    until = end;
+  }
+};
+
 class MaskBuffer {
  public:
   explicit MaskBuffer(const HwConfig& cfg) : mb_(cfg.mask_buffer_mb) {}
@@ -32,6 +44,8 @@ class MaskBuffer {
     blocks_ += b;
     by_tag_[tag_key(tag)] += b;
   }
+  // A data buffer's DMA transfer from `start` to `end` moves its mask bits too.
+  void note_transfer(uint64_t start, uint64_t end) { transferring_.add(start, end); }
   void collect_stats(Stats& s, const StatsContext& ctx) const;
   void attribute(const StatsContext& ctx, Attribution& a) const;
 
@@ -40,6 +54,7 @@ class MaskBuffer {
   double mb_;
   uint64_t blocks_ = 0;
   std::map<uint32_t, uint64_t> by_tag_;
+  CoveredCycles transferring_;
 };
 
 class Buffer : public MemoryTarget {
@@ -72,6 +87,7 @@ class Buffer : public MemoryTarget {
   MaskBuffer& mask_;
   uint64_t words_read_ = 0, words_written_ = 0, nonzero_read_ = 0, nonzero_written_ = 0, blocks_ = 0;
   uint64_t transfers_ = 0, pe_accesses_ = 0;
+  CoveredCycles transferring_;  // cycles with a DMA transfer in progress
   std::map<uint32_t, uint64_t> blocks_by_tag_;
 };
 

@@ -90,6 +90,12 @@ std::string fmt(double x) {
         [](const HwConfig& c) { return fmt(c.FIELD); }                                            \
   }
 
+#define BOOL_KEY(NAME, FIELD, MEANING)                                                     \
+  Key {                                                                                    \
+    NAME, MEANING, [](HwConfig& c, const std::string& v) { c.FIELD = parse_bool(v); },    \
+        [](const HwConfig& c) { return std::string(c.FIELD ? "true" : "false"); }          \
+  }
+
 const std::vector<Key>& keys() {
   static const std::vector<Key> k = {
       DOUBLE_KEY("clock_mhz", clock_mhz, 1, 10000, "Accelerator clock (MHz)"),
@@ -160,6 +166,21 @@ const std::vector<Key>& keys() {
                "Bit-serial lanes per PE of LeOPArd's score engine (one bit plane of a score per cycle each)"),
       DOUBLE_KEY("vp.cpu_clock_mhz", cpu_clock_mhz, 1, 10000, "Host CPU clock (MHz)"),
       DOUBLE_KEY("vp.cpu_cpi", cpu_cpi, 0.01, 1000, "Host CPU cycles per instruction (riscv backend: instructions become time)"),
+      BOOL_KEY("compat.twenty_bit_bytes", compat.twenty_bit_bytes,
+               "AccelTran's simulator: bandwidths converted as GB/s x 2^30 bytes x 20 bits (not x 1e9 x 8)"),
+      DOUBLE_KEY("compat.global_sparsity", compat.global_sparsity, -1, 0.999,
+                 "AccelTran's simulator: every transfer and tile skips this fraction, whatever the data (-1: measured)"),
+      BOOL_KEY("compat.idle_submodules", compat.idle_submodules,
+               "AccelTran's simulator: FIFO, pre-/post-sparsity, dataflow and DMA units take no cycles and no energy"),
+      BOOL_KEY("compat.busy_leakage", compat.busy_leakage, "AccelTran's simulator: units leak only while busy, buffers while transferring"),
+      BOOL_KEY("compat.mask_copy_dram_energy", compat.mask_copy_dram_energy,
+               "AccelTran's simulator: a load's DRAM energy is charged again for its mask copy"),
+      BOOL_KEY("compat.whole_embedding_table", compat.whole_embedding_table,
+               "AccelTran's simulator: the firmware loads the whole word-embedding table before the first op"),
+      BOOL_KEY("compat.weights_per_sequence", compat.weights_per_sequence,
+               "AccelTran's simulator: the firmware loads every weight once per sequence of the batch"),
+      BOOL_KEY("compat.in_order_loads", compat.in_order_loads,
+               "AccelTran's simulator: the firmware loads each weight just before its use (no layer ahead)"),
   };
   return k;
 }
@@ -234,7 +255,7 @@ Entries load_entries(const std::string& hw, std::set<std::string>& seen_files) {
   std::string origin = "preset '" + hw + "'";
   if (text.empty()) {
     if (hw.find('/') == std::string::npos && hw.find(".y") == std::string::npos)
-      throw ConfigError("--hw '" + hw + "' is neither a preset (edge, server) nor a YAML file");
+      throw ConfigError("--hw '" + hw + "' is neither a preset (edge, server, acceltran-sim) nor a YAML file");
     if (!seen_files.insert(hw).second) throw ConfigError(hw + ": inherits from itself");
     std::ifstream in(hw);
     if (!in) throw ConfigError("cannot open hardware configuration file '" + hw + "'");

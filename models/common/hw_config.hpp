@@ -24,6 +24,19 @@ struct MemoryConfig {
   double size_mb = 0;          // populated DRAM (MiB)
 };
 
+// AccelTran's Python simulator's assumptions, one switch each (docs/validation.md, "the bridge"):
+// off by default; the `acceltran-sim` preset turns them all on.
+struct CompatConfig {
+  bool twenty_bit_bytes = false;       // bandwidth = GB/s x 2^30 bytes x 20 bits (constants.yaml), not x 1e9 x 8
+  double global_sparsity = -1;         // >= 0: this fraction of every transfer and tile is skipped, whatever the data
+  bool idle_submodules = false;        // FIFO, pre-/post-sparsity, dataflow and DMA units take no cycles and no energy
+  bool busy_leakage = false;           // units leak only while busy; buffers only while transferring
+  bool mask_copy_dram_energy = false;  // a load's DRAM energy is charged again for its mask copy
+  bool whole_embedding_table = false;  // firmware: loads the whole word-embedding table before the first op
+  bool weights_per_sequence = false;   // firmware: loads every weight once per sequence of the batch
+  bool in_order_loads = false;         // firmware: loads each weight just before its use (no layer ahead)
+};
+
 struct HwConfig {
   std::string name;  // preset or file it came from
   double clock_mhz = 0;
@@ -53,6 +66,7 @@ struct HwConfig {
   unsigned score_engine_lanes_per_pe = 0;  // bit-serial lanes of LeOPArd's score engine
   double cpu_clock_mhz = 0;             // host CPU clock
   double cpu_cpi = 0;                   // host CPU cycles per instruction (riscv backend)
+  CompatConfig compat;
 
   // Derived quantities.
   double clock_hz() const { return clock_mhz * 1e6; }
@@ -62,9 +76,11 @@ struct HwConfig {
   uint64_t dram_bytes() const { return static_cast<uint64_t>(main_memory.size_mb * 1048576.0); }
   uint64_t total_lanes() const { return uint64_t{pe} * lanes_per_pe; }
   uint64_t total_multipliers() const { return total_lanes() * mac_per_lane; }
-  // DRAM bits per accelerator cycle (8 bits per byte, REFERENCE §1.3).
-  double dram_bits_per_cycle() const { return main_memory.bandwidth_gbps * 8e9 / clock_hz(); }
-  double buffer_bits_per_cycle() const { return buffer_bandwidth_gbps * 8e9 / clock_hz(); }
+  // Bits per second of a bandwidth in GB/s: 1e9 bytes of 8 bits (or, compat.twenty_bit_bytes,
+  // 2^30 bytes of 20 bits, as AccelTran's simulator converts it).
+  double bits_per_second(double gbps) const { return compat.twenty_bit_bytes ? gbps * 1073741824.0 * 20.0 : gbps * 8e9; }
+  double dram_bits_per_cycle() const { return bits_per_second(main_memory.bandwidth_gbps) / clock_hz(); }
+  double buffer_bits_per_cycle() const { return bits_per_second(buffer_bandwidth_gbps) / clock_hz(); }
   // DRAM first-access latency in whole accelerator cycles (rounded up).
   uint64_t dram_latency_cycles() const;
   // Loop order as indices: order[i] is 'b', 'i', 'j' for the three outer loops (k is innermost).

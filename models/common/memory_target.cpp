@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <cmath>
 #include <cstring>
 #include <new>
 
@@ -78,6 +79,7 @@ void MemoryTarget::b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& de
     x.write = pa->write, x.words = pa->words, x.nonzero = pa->nonzero, x.tag = pa->tag, x.stream_end = pa->stream_end;
     x.spread_end = pa->spread_end;
     x.bits = zero_free_bits(x.words, x.nonzero);
+    apply_global_sparsity(x, 0);
     const Timing tm = schedule(x);
     pa->data_start = tm.data_start;
     delay = clock_.to_time(tm.done) - now;
@@ -96,6 +98,7 @@ void MemoryTarget::b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& de
     x.words = t.get_data_length() / 4;
     x.nonzero = count_nonzero_words(reinterpret_cast<const int32_t*>(x.write ? t.get_data_ptr() : mem), x.words);
     x.bits = zf->nm_index_bits ? nm_bits(x.words, zf->nm_index_bits) : zero_free_bits(x.words, x.nonzero);
+    apply_global_sparsity(x, zf->nm_index_bits);
     x.tag = zf->tag;
     x.stream_end = zf->stream_end;
     zf->words = x.words;
@@ -112,6 +115,12 @@ void MemoryTarget::b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& de
   delay = clock_.to_time(tm.done) - now;
   t.set_dmi_allowed(true);
   t.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+void MemoryTarget::apply_global_sparsity(Transfer& x, uint32_t nm_index_bits) const {
+  if (global_sparsity_ < 0) return;
+  x.nonzero = static_cast<uint64_t>(std::llround(static_cast<double>(x.words) * (1.0 - global_sparsity_)));
+  x.bits = x.nonzero * (20 + nm_index_bits);
 }
 
 uint64_t MemoryTarget::written_digest() const {

@@ -47,8 +47,12 @@ class MemoryTarget : public sc_core::sc_module {
   virtual sc_core::sc_time dmi_latency() const { return sc_core::SC_ZERO_TIME; }
 
   const Clock& clock_;
+  // compat.global_sparsity: >= 0 replaces the data's zeros in the zero-free size of every tensor
+  // transfer by this fraction (and the mask bits by nothing), as AccelTran's simulator sizes them.
+  double global_sparsity_ = -1;
 
  private:
+  void apply_global_sparsity(Transfer& x, uint32_t nm_index_bits) const;
   void b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay);
   unsigned int transport_dbg(tlm::tlm_generic_payload& t);
   bool get_direct_mem_ptr(tlm::tlm_generic_payload& t, tlm::tlm_dmi& dmi);

@@ -190,6 +190,7 @@ void Dma::finish(Channel& chan, uint64_t at, uint32_t error, uint32_t info, std:
 }
 
 void Dma::attribute(const StatsContext& ctx, Attribution& a) const {
+  if (ctx.cfg.compat.idle_submodules) return;  // AccelTran's simulator never charges its DMA units
   const double per_cycle = EnergyTable::dynamic_nj(ctx.energy.module("dma"), 1, ctx.cfg);
   for (const auto& [key, busy] : busy_by_tag_) a.add(key, static_cast<double>(busy) * per_cycle);
 }
@@ -205,10 +206,12 @@ void Dma::collect_stats(Stats& s, const StatsContext& ctx) const {
   s.put("dma.request_wait_cycles", slot_wait_, "cycles",
         "Sum over bursts of cycles waited for a request slot of the read or write engine (vp.dma_outstanding)");
   const auto& f = ctx.energy.module("dma");
-  s.put_real("energy.dma.dynamic_nj", EnergyTable::dynamic_nj(f, static_cast<double>(busy_), ctx.cfg), "nJ",
-             "DMA energy over its busy cycles");
-  s.put_real("energy.dma.leakage_nj", EnergyTable::leakage_nj(f.leakage_mw * ctx.cfg.pe, ctx.active_cycles, ctx.cfg), "nJ",
-             "Leakage of the DMA units (one per PE) over the active time");
+  const double counted = ctx.cfg.compat.idle_submodules ? 0.0 : 1.0, busy = static_cast<double>(busy_);
+  s.put_real("energy.dma.dynamic_nj", counted * EnergyTable::dynamic_nj(f, busy, ctx.cfg), "nJ", "DMA energy over its busy cycles");
+  s.put_real("energy.dma.leakage_nj",
+             counted * (ctx.cfg.compat.busy_leakage ? EnergyTable::leakage_nj(f.leakage_mw, busy, ctx.cfg)
+                                                     : EnergyTable::leakage_nj(f.leakage_mw * ctx.cfg.pe, ctx.active_cycles, ctx.cfg)),
+             "nJ", "Leakage of the DMA units (one per PE) over the active time");
 }
 
 }  // namespace acc

@@ -11,7 +11,9 @@ namespace acc {
 Dram::Dram(sc_core::sc_module_name name, const HwConfig& cfg, const Clock& clock)
     : MemoryTarget(name, cfg.dram_bytes(), clock),
       latency_(cfg.dram_latency_cycles()),
-      channel_(static_cast<uint64_t>(std::llround(cfg.main_memory.bandwidth_gbps * 8e9)), clock.hz()) {}
+      channel_(static_cast<uint64_t>(std::llround(cfg.bits_per_second(cfg.main_memory.bandwidth_gbps))), clock.hz()) {
+  global_sparsity_ = cfg.compat.global_sparsity;
+}
 
 MemoryTarget::Timing Dram::schedule(const Transfer& x) {
   // The access latency precedes the data; other bursts may use the channel meanwhile. A priority
@@ -29,6 +31,7 @@ MemoryTarget::Timing Dram::schedule(const Transfer& x) {
   TagTraffic& tt = by_tag_[tag_key(x.tag)];
   tt.bits += x.bits;
   tt.blocks += blocks;
+  if (!x.write) read_blocks_ += blocks, tt.read_blocks += blocks;
   words_ += x.words;
   nonzero_ += x.nonzero;
   return {slot.start, slot.end};
@@ -46,7 +49,10 @@ void Dram::collect_stats(Stats& s, const StatsContext& ctx) const {
   s.put("dram.tensor_nonzero_words", nonzero_, "words", "Non-zero tensor words among them");
   s.put("dram.result_digest", written_digest(), "digest",
         "48-bit digest of DRAM from the lowest to the highest byte the accelerator wrote: equal digests, equal results");
-  const double nj = static_cast<double>(blocks_) * ctx.energy.dram_nj_per_block(ctx.cfg);
+  // compat.mask_copy_dram_energy: AccelTran's simulator charges a load's main-memory energy again
+  // for the mask buffer's copy of it.
+  const uint64_t charged = blocks_ + (ctx.cfg.compat.mask_copy_dram_energy ? read_blocks_ : 0);
+  const double nj = static_cast<double>(charged) * ctx.energy.dram_nj_per_block(ctx.cfg);
   s.put_real("energy.dram.dynamic_nj", nj, "nJ", "Main memory access energy (blocks x energy per block)");
   std::map<uint32_t, uint64_t> by_class;
   for (const auto& [key, t] : by_tag_) by_class[key & 0x1F] += t.bits;
@@ -57,7 +63,8 @@ void Dram::collect_stats(Stats& s, const StatsContext& ctx) const {
 
 void Dram::attribute(const StatsContext& ctx, Attribution& a) const {
   const double per_block = ctx.energy.dram_nj_per_block(ctx.cfg);
-  for (const auto& [key, t] : by_tag_) a.add(key, static_cast<double>(t.blocks) * per_block);
+  const bool twice = ctx.cfg.compat.mask_copy_dram_energy;
+  for (const auto& [key, t] : by_tag_) a.add(key, static_cast<double>(t.blocks + (twice ? t.read_blocks : 0)) * per_block);
 }
 
 }  // namespace acc

@@ -33,10 +33,10 @@ class Dram : public MemoryTarget {
   TraceRecorder* trace_ = nullptr;
   uint64_t latency_;  // cycles
   BandwidthChannel channel_;
-  uint64_t reads_ = 0, writes_ = 0, read_bits_ = 0, write_bits_ = 0, blocks_ = 0;
+  uint64_t reads_ = 0, writes_ = 0, read_bits_ = 0, write_bits_ = 0, blocks_ = 0, read_blocks_ = 0;
   uint64_t words_ = 0, nonzero_ = 0;
   struct TagTraffic {
-    uint64_t bits = 0, blocks = 0;
+    uint64_t bits = 0, blocks = 0, read_blocks = 0;
   };
   std::map<uint32_t, TagTraffic> by_tag_;
 };

@@ -1,6 +1,7 @@
 #include "pe_cluster.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "energy.hpp"
@@ -108,6 +109,11 @@ uint64_t PeCluster::port_write(const Operand& o, uint64_t nonzero, uint32_t tag,
 }
 
 uint64_t PeCluster::kstep_cycles(uint64_t effectual) const { return ceil_div(effectual, cfg_.mac_per_lane); }
+
+uint64_t PeCluster::work(uint64_t measured, uint64_t dense) const {
+  const double s = cfg_.compat.global_sparsity;
+  return s < 0 ? measured : static_cast<uint64_t>(std::ceil(static_cast<double>(dense) * (1.0 - s) - 1e-9));
+}
 
 void PeCluster::b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay) {
   if (!check_dispatch(t, sizeof(acc_desc_t))) return;
@@ -279,21 +285,22 @@ uint64_t PeCluster::matmul(const acc_desc_t& desc, uint64_t issue, DispatchExt& 
     const uint32_t* an = &prof.a_col_nnz[uint64_t{i} * d.k];
     for (uint32_t kb = 0; kb < kt; ++kb) {
       uint64_t eff = 0;
+      const uint32_t p_end = std::min<uint32_t>(b_rows, (kb + 1) * D);
       if (nm_weights) {
         eff = nm_eff[(uint64_t{i} * nt + j) * kt + kb];
       } else {
-        const uint32_t p_end = std::min<uint32_t>(d.k, (kb + 1) * D);
         for (uint32_t p = kb * D; p < p_end; ++p) eff += uint64_t{an[p]} * prof.b_row_nnz[uint64_t{p} * nt + j];
       }
-      const uint64_t cyc = kstep_cycles(eff);
+      const uint64_t dense = uint64_t{std::min(R, d.m - i * R)} * std::min(C, d.n - j * C) * (p_end - kb * D);
+      const uint64_t cyc = kstep_cycles(work(eff, dense));
       tiles.push_back(cyc);
       eff_total += eff;
       lane_busy += cyc;
     }
     tail = epi.act != Activation::None ? 1 : 0;  // the non-linearity: one cycle per tile
   };
-  const uint64_t fill = cfg_.buffer_latency_cycles + 1;  // operand read + pre-sparsity
-  const uint64_t drain = 1;                              // post-sparsity (the result write is a port access)
+  const uint64_t fill = cfg_.buffer_latency_cycles + sparsity_stage();  // operand read + pre-sparsity
+  const uint64_t drain = sparsity_stage();  // post-sparsity (the result write is a port access)
   uint64_t start = 0;
   const uint64_t computed = run_blocks(lanes_, issue, fill, drain, uint64_t{mt} * nt, costs, ts, tile_ops, start);
   ext.start = start;
@@ -348,7 +355,7 @@ uint64_t PeCluster::score(const acc_desc_t& desc, uint64_t issue, DispatchExt& e
   const unsigned F = pc.hdp.frac_bits, I = 20 - F;
   const bool hdp = spec.hdp_heads || spec.hdp_blocks || spec.hdp_approx;
   uint64_t tile_ops = 0, lane_busy = 0, int_cycles = 0, score_lane_busy = 0;
-  const uint64_t fill = cfg_.buffer_latency_cycles + 1, drain = 1;  // the result write is a port access
+  const uint64_t fill = cfg_.buffer_latency_cycles + sparsity_stage(), drain = sparsity_stage();  // the result write is a port access
   // Work in bit products of a 20 x 20 multiplier (400): the integer pass I x I, the HDP
   // approximation's two cross terms 2 x I x F, an exact product all 400.
   auto kstep = [&](uint64_t pairs, uint64_t bit_products) { return ceil_div(pairs * bit_products, 400 * uint64_t{cfg_.mac_per_lane}); };
@@ -430,14 +437,16 @@ uint64_t PeCluster::softmax(const acc_desc_t& desc, uint64_t issue, DispatchExt&
     for (uint32_t t = 0; t < col_tiles; ++t) {
       const uint32_t u = o.tile_unmasked[rb * col_tiles + t];
       if (u == 0) continue;  // a fully masked tile costs no exponential
-      tiles.push_back(u);   // one exponential per cycle: ceil(tx * ty * (1 - s))
-      busy += u;
+      const uint64_t dense = uint64_t{std::min(R, d.rows - static_cast<uint32_t>(rb) * R)} * std::min(C, d.cols - t * C);
+      const uint64_t cyc = std::max<uint64_t>(1, work(u, dense));  // one exponential per cycle: ceil(tx * ty * (1 - s))
+      tiles.push_back(cyc);
+      busy += cyc;
       unmasked += u;
     }
     for (uint32_t r = static_cast<uint32_t>(rb) * R; r < std::min(d.rows, static_cast<uint32_t>(rb + 1) * R); ++r) tail += o.row_topk_cycles[r];
   };
   const uint64_t fill = cfg_.buffer_latency_cycles;
-  const uint64_t drain = 1;  // post-sparsity (the result write is a port access)
+  const uint64_t drain = sparsity_stage();  // post-sparsity (the result write is a port access)
   uint64_t start = 0;
   const uint64_t computed = run_blocks(softmax_units_, issue, fill, drain, row_blocks, costs, ts, tile_ops, start);
   ext.start = start;
@@ -480,7 +489,7 @@ uint64_t PeCluster::layernorm(const acc_desc_t& desc, uint64_t issue, DispatchEx
       const uint64_t c = std::min<uint64_t>(C, d.cols - uint64_t{t} * C);
       const uint64_t nz = r * c - zeros[rb * col_tiles + t];
       // ceil(tb * (tx + ty) * (1 - s)) with s the tile's zero fraction, at least one cycle.
-      const uint64_t cyc = std::max<uint64_t>(1, ceil_div((r + c) * nz, r * c));
+      const uint64_t cyc = std::max<uint64_t>(1, cfg_.compat.global_sparsity < 0 ? ceil_div((r + c) * nz, r * c) : work(0, r + c));
       tiles.push_back(cyc);
       busy += cyc;
       nonzero_in += nz;
@@ -510,20 +519,20 @@ uint64_t PeCluster::add(const acc_desc_t& desc, uint64_t issue, DispatchExt& ext
   const MatrixRef b{view(d.b_buf).words + d.b_addr, d.b_stride};
   const MatrixRef c{view(d.c_buf).words + d.c_addr, d.c_stride};
   const std::vector<uint32_t> active = add_tiles(a, b, c, d.rows, d.cols, R, C);
-  uint64_t busy = 0, tile_ops = 0, work = 0;
+  uint64_t busy = 0, tile_ops = 0, adds = 0;
   auto costs = [&](size_t t, std::vector<uint64_t>& tiles, uint64_t&) {
-    const uint64_t cyc = std::max<uint64_t>(1, ceil_div(active[t], cfg_.mac_per_lane));  // one add per multiplier slot
+    const uint64_t cyc = std::max<uint64_t>(1, ceil_div(this->work(active[t], uint64_t{R} * C), cfg_.mac_per_lane));  // one add per multiplier slot
     tiles.push_back(cyc);
     busy += cyc;
-    work += active[t];
+    adds += active[t];
   };
   uint64_t start = 0;
   const uint64_t computed = run_blocks(lanes_, issue, cfg_.buffer_latency_cycles, 0, active.size(), costs, ts, tile_ops, start);
   ext.start = start;
-  uint64_t reads = port_read({d.a_buf, d.a_addr, d.rows, d.cols, d.a_stride}, work, d.tag, start, computed);
-  reads = std::max(reads, port_read({d.b_buf, d.b_addr, d.rows, d.cols, d.b_stride}, work, d.tag, start, computed));
+  uint64_t reads = port_read({d.a_buf, d.a_addr, d.rows, d.cols, d.a_stride}, adds, d.tag, start, computed);
+  reads = std::max(reads, port_read({d.b_buf, d.b_addr, d.rows, d.cols, d.b_stride}, adds, d.tag, start, computed));
   count_output(d.tag, c.base, c.stride, d.rows, d.cols, ts);
-  const uint64_t done = port_write({d.c_buf, d.c_addr, d.rows, d.cols, d.c_stride}, work, d.tag, start, std::max(computed, reads));
+  const uint64_t done = port_write({d.c_buf, d.c_addr, d.rows, d.cols, d.c_stride}, adds, d.tag, start, std::max(computed, reads));
   ext.tile_ops = tile_ops;
   ts.lane_busy += busy;
   ts.tile_ops += tile_ops;
@@ -534,10 +543,11 @@ uint64_t PeCluster::add(const acc_desc_t& desc, uint64_t issue, DispatchExt& ext
 void PeCluster::attribute(const StatsContext& ctx, Attribution& a) const {
   const auto& cfg = ctx.cfg;
   const auto lane = ctx.energy.mac_lane(cfg);
-  const double per_lane_cycle = EnergyTable::dynamic_nj(lane, 1, cfg) + EnergyTable::dynamic_nj(ctx.energy.module("fifo"), 1, cfg);
-  const double per_tile_op = EnergyTable::dynamic_nj(ctx.energy.module("pre_sparsity"), 1, cfg) +
-                             EnergyTable::dynamic_nj(ctx.energy.module("post_sparsity"), 1, cfg);
-  const double per_pe_cycle = EnergyTable::dynamic_nj(ctx.energy.module("dataflow"), 1, cfg);
+  const double sub = cfg.compat.idle_submodules ? 0.0 : 1.0;  // FIFO, pre-/post-sparsity, dataflow
+  const double per_lane_cycle = EnergyTable::dynamic_nj(lane, 1, cfg) + sub * EnergyTable::dynamic_nj(ctx.energy.module("fifo"), 1, cfg);
+  const double per_tile_op = sub * (EnergyTable::dynamic_nj(ctx.energy.module("pre_sparsity"), 1, cfg) +
+                                    EnergyTable::dynamic_nj(ctx.energy.module("post_sparsity"), 1, cfg));
+  const double per_pe_cycle = sub * EnergyTable::dynamic_nj(ctx.energy.module("dataflow"), 1, cfg);
   const double per_softmax = EnergyTable::dynamic_nj(ctx.energy.softmax(cfg), 1, cfg);
   const double per_ln = EnergyTable::dynamic_nj(ctx.energy.layernorm(cfg), 1, cfg);
   const double per_score_lane = EnergyTable::dynamic_nj(lane, 1, cfg);  // see energy.score_engine
@@ -646,22 +656,28 @@ void PeCluster::collect_stats(Stats& s, const StatsContext& ctx) const {
   const auto& flow = ctx.energy.module("dataflow");
   const auto sm = ctx.energy.softmax(cfg);
   const auto ln = ctx.energy.layernorm(cfg);
-  auto leak = [&](double mw) { return EnergyTable::leakage_nj(mw, double(ctx.active_cycles), cfg); };
+  // Leakage of `units` units of `mw` each: over the active time, or (compat.busy_leakage, as
+  // AccelTran's simulator) only over their busy unit-cycles. compat.idle_submodules: the FIFOs,
+  // pre-/post-sparsity and dataflow units take no energy.
+  auto leak = [&](double mw, double units, double busy) {
+    return EnergyTable::leakage_nj(mw, cfg.compat.busy_leakage ? busy : units * double(ctx.active_cycles), cfg);
+  };
+  const double sub = cfg.compat.idle_submodules ? 0.0 : 1.0, pe_busy = static_cast<double>(pe_busy_);
   s.put_real("energy.mac_lanes.dynamic_nj", EnergyTable::dynamic_nj(lane, lane_busy, cfg), "nJ", "MAC lanes, busy cycles");
-  s.put_real("energy.mac_lanes.leakage_nj", leak(lane.leakage_mw * lanes), "nJ", "MAC lanes, leakage");
-  s.put_real("energy.pre_sparsity.dynamic_nj", EnergyTable::dynamic_nj(pre, ops, cfg), "nJ", "Pre-sparsity, 1 cycle per tiled op");
-  s.put_real("energy.pre_sparsity.leakage_nj", leak(pre.leakage_mw * lanes), "nJ", "Pre-sparsity, leakage");
-  s.put_real("energy.post_sparsity.dynamic_nj", EnergyTable::dynamic_nj(post, ops, cfg), "nJ", "Post-sparsity, 1 cycle per tiled op");
-  s.put_real("energy.post_sparsity.leakage_nj", leak(post.leakage_mw * lanes), "nJ", "Post-sparsity, leakage");
-  s.put_real("energy.fifo.dynamic_nj", EnergyTable::dynamic_nj(fifo, lane_busy, cfg), "nJ", "Lane FIFOs, active with their lane");
-  s.put_real("energy.fifo.leakage_nj", leak(fifo.leakage_mw * lanes), "nJ", "Lane FIFOs, leakage");
-  s.put_real("energy.dataflow.dynamic_nj", EnergyTable::dynamic_nj(flow, double(pe_busy_), cfg), "nJ", "PE dataflow control, busy PE-cycles");
-  s.put_real("energy.dataflow.leakage_nj", leak(flow.leakage_mw * cfg.pe), "nJ", "PE dataflow control, leakage");
+  s.put_real("energy.mac_lanes.leakage_nj", leak(lane.leakage_mw, lanes, lane_busy), "nJ", "MAC lanes, leakage");
+  s.put_real("energy.pre_sparsity.dynamic_nj", sub * EnergyTable::dynamic_nj(pre, ops, cfg), "nJ", "Pre-sparsity, 1 cycle per tiled op");
+  s.put_real("energy.pre_sparsity.leakage_nj", sub * leak(pre.leakage_mw, lanes, ops), "nJ", "Pre-sparsity, leakage");
+  s.put_real("energy.post_sparsity.dynamic_nj", sub * EnergyTable::dynamic_nj(post, ops, cfg), "nJ", "Post-sparsity, 1 cycle per tiled op");
+  s.put_real("energy.post_sparsity.leakage_nj", sub * leak(post.leakage_mw, lanes, ops), "nJ", "Post-sparsity, leakage");
+  s.put_real("energy.fifo.dynamic_nj", sub * EnergyTable::dynamic_nj(fifo, lane_busy, cfg), "nJ", "Lane FIFOs, active with their lane");
+  s.put_real("energy.fifo.leakage_nj", sub * leak(fifo.leakage_mw, lanes, lane_busy), "nJ", "Lane FIFOs, leakage");
+  s.put_real("energy.dataflow.dynamic_nj", sub * EnergyTable::dynamic_nj(flow, pe_busy, cfg), "nJ", "PE dataflow control, busy PE-cycles");
+  s.put_real("energy.dataflow.leakage_nj", sub * leak(flow.leakage_mw, cfg.pe, pe_busy), "nJ", "PE dataflow control, leakage");
   s.put_real("energy.softmax.dynamic_nj", EnergyTable::dynamic_nj(sm, double(softmax_units_.busy), cfg), "nJ", "Softmax units, busy cycles");
-  s.put_real("energy.softmax.leakage_nj", leak(sm.leakage_mw * sm_units), "nJ", "Softmax units, leakage");
+  s.put_real("energy.softmax.leakage_nj", leak(sm.leakage_mw, sm_units, double(softmax_units_.busy)), "nJ", "Softmax units, leakage");
   s.put_real("energy.layernorm.dynamic_nj", EnergyTable::dynamic_nj(ln, double(layernorm_units_.busy), cfg), "nJ",
              "Layer-norm units, busy cycles");
-  s.put_real("energy.layernorm.leakage_nj", leak(ln.leakage_mw * ln_units), "nJ", "Layer-norm units, leakage");
+  s.put_real("energy.layernorm.leakage_nj", leak(ln.leakage_mw, ln_units, double(layernorm_units_.busy)), "nJ", "Layer-norm units, leakage");
   // LeOPArd's engine has no published figures: a busy bit-serial lane is charged a MAC lane's
   // dynamic energy (an upper bound); no leakage or area is added (docs/pruning.md).
   s.put_real("energy.score_engine.dynamic_nj", EnergyTable::dynamic_nj(lane, double(score_lanes_.busy), cfg), "nJ",

@@ -57,6 +57,11 @@ class PeCluster : public sc_core::sc_module {
 
   // Cycles of a tiled matmul k-step with `effectual` effectual multiplies.
   uint64_t kstep_cycles(uint64_t effectual) const;
+  // The work of a tile: `measured` from its data, or, with compat.global_sparsity, its `dense`
+  // work scaled by the global fraction (AccelTran's simulator).
+  uint64_t work(uint64_t measured, uint64_t dense) const;
+  // Cycles of the pre- and post-sparsity stages (compat.idle_submodules: none).
+  uint64_t sparsity_stage() const { return cfg_.compat.idle_submodules ? 0 : 1; }
 
   void collect_stats(Stats& s, const StatsContext& ctx) const;
   void attribute(const StatsContext& ctx, Attribution& a) const;

@@ -76,8 +76,10 @@ void BertJob::load(Soc& soc) {
   a.hidden = H, a.seq = S, a.batch = B;
   const RunOptions o = run_options();
   auto flag = [](bool on, fw_bert_flags f) { return on ? static_cast<uint32_t>(f) : 0u; };
+  const CompatConfig& compat = soc.cfg().compat;  // as AccelTran's simulator compiles the model
   a.flags = flag(inputs_.from_tokens, FW_BERT_TOKENS) | flag(spec_.pooler, FW_BERT_POOLER) | flag(spec_.dynatran, FW_BERT_DYNATRAN) |
-            flag(spec_.topk_exact, FW_BERT_TOPK_EXACT);
+            flag(spec_.topk_exact, FW_BERT_TOPK_EXACT) | flag(compat.whole_embedding_table, FW_BERT_WHOLE_TABLE) |
+            flag(compat.weights_per_sequence, FW_BERT_WEIGHTS_PER_SEQ) | flag(compat.in_order_loads, FW_BERT_IN_ORDER_LOADS);
   a.tau = static_cast<uint32_t>(o.tau);
   a.topk = spec_.topk;
   a.ln_eps = o.ln_eps;
