@@ -101,6 +101,7 @@ int run(int argc, char** argv) {
       ("cpu", po::value<std::string>()->default_value("native"), "host CPU backend: native (firmware compiled into the simulator) or riscv (RV32IM firmware on an instruction-set simulator)")
       ("quiet,q", "do not echo the firmware's console output")
       ("print-config", "print the resolved hardware configuration and exit")
+      ("config-keys", "print every configuration key and its meaning (tab-separated) and exit")
       ("stats-doc", "after the run, print every statistic as a markdown row (key, unit, meaning)");
   po::options_description job("Job");
   job.add_options()
@@ -169,6 +170,10 @@ int run(int argc, char** argv) {
     return 0;
   }
 
+  if (vm.count("config-keys")) {
+    for (const auto& k : acc::config_keys()) std::cout << k.key << "\t" << k.meaning << "\n";
+    return 0;
+  }
   const std::vector<std::string> overrides = vm.count("param") ? vm["param"].as<std::vector<std::string>>() : std::vector<std::string>{};
   const acc::HwConfig cfg = as_usage([&] { return acc::load_hw_config(vm["hw"].as<std::string>(), overrides); });
   if (vm.count("print-config")) {

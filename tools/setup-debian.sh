@@ -10,7 +10,7 @@ packages=(
   libgtest-dev                # GoogleTest (we link GTest::gtest, never gtest_main)
   libyaml-cpp-dev             # hardware presets, register map source
   nlohmann-json3-dev          # statistics JSON, model-dict JSON
-  libopenblas-dev             # exact fixed-point GEMM through dgemm (REFERENCE §9)
+  libopenblas-dev             # exact fixed-point GEMM through dgemm (doubles hold every product exactly)
   libunicorn-dev              # RISC-V instruction-set simulator (host CPU backend)
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf   # firmware cross-compiler + C library
 )

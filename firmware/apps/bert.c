@@ -3,7 +3,7 @@
  * Every op runs on the accelerator's units: the embedding gather (one LOAD per token row of the
  * word-embedding table) and sums, Q/K/V projections, Q.K^T, softmax (scale, padding mask, top-k,
  * DynaTran), P.V, the output projection, residual adds, layer norms, the FFN with GELU, and the
- * pooler with tanh. DynaTran is applied where REFERENCE §2 says (PRUNE flags), never to embeddings
+ * pooler with tanh. DynaTran is applied where the AccelTran paper says (PRUNE flags), never to embeddings
  * or layer-norm outputs.
  *
  * Memory: the sequences of the batch are processed in groups that fit the activation buffer (the

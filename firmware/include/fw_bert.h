@@ -11,7 +11,7 @@
 enum fw_bert_flags {
   FW_BERT_TOKENS = 1u << 0,     /* input: token ids + embedding tables (else: encoder-input embeddings) */
   FW_BERT_POOLER = 1u << 1,     /* compute the pooled output (tanh(W_p h_CLS + b_p)) */
-  FW_BERT_DYNATRAN = 1u << 2,   /* DynaTran with tau on every tensor REFERENCE §2 names */
+  FW_BERT_DYNATRAN = 1u << 2,   /* DynaTran with tau on every tensor the AccelTran paper names */
   FW_BERT_TOPK_EXACT = 1u << 3, /* top-k keeps exactly k (sorter); else strictly greater than the k-th */
   FW_BERT_LEOPARD = 1u << 4,    /* LeOPArd score thresholds (SCORE descriptors) */
   FW_BERT_LEOPARD_PER_HEAD = 1u << 5,

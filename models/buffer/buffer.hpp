@@ -6,7 +6,7 @@
 // one channel of their summed bandwidth (accesses interleave over the banks); a DMA burst goes
 // through one port, at one port's rate. (A burst that finds the ports busy waits for a share of
 // their summed bandwidth rather than for a port of its own: the difference is at most a burst.)
-// Energy is charged per 64-element block accessed (figure x sqrt(size in MB), REFERENCE §1.2) and
+// Energy is charged per 64-element block accessed (figure x sqrt(size in MB), AccelTran's simulator/constants/constants.yaml) and
 // leakage per MB for the whole active time. The mask buffer holds one bit per activation and weight word
 // (AccelTran's zero-free format); it is not addressable, every data access also accesses it.
 #pragma once

@@ -43,12 +43,12 @@ inline int32_t wrap20(int32_t raw) {
   return static_cast<int32_t>(static_cast<uint32_t>(raw) << (32 - kWordBits)) >> (32 - kWordBits);
 }
 
-// A MASKED element (REFERENCE §8: a score pruned to -infinity, not to zero). The hardware keeps a
+// A MASKED element (docs/pruning.md: a score pruned to -infinity, not to zero). The hardware keeps a
 // mask bit beside the word; in the 32-bit container the VP writes this marker, whose 20-bit value
 // is 0 (so zero-free transfers and sparsity counts see an absent value).
 constexpr int32_t kMaskMarker = INT32_MIN;
 
-// DynaTran's rule (REFERENCE §2): keep x only if x > tau or x < -tau.
+// DynaTran's rule (the AccelTran paper, Tuli & Jha 2023): keep x only if x > tau or x < -tau.
 inline int32_t dynatran(int32_t x, int32_t tau) { return (x > tau || x < -tau) ? x : 0; }
 
 }  // namespace acc::fx

@@ -32,7 +32,7 @@ inline bool check_word_access(tlm::tlm_generic_payload& t) {
 
 // Attached by the DMA to DRAM and buffer transfers of tensor data. The data travel as 32-bit
 // containers of 20-bit words; the target charges the zero-free size the hardware moves:
-// 20 bits per non-zero word plus one mask bit per word (REFERENCE §1.3). The target fills in
+// 20 bits per non-zero word plus one mask bit per word (the AccelTran paper; AccelTran's simulator/src/buffer.py). The target fills in
 // what it charged and when the data moved. `stream_end` makes a transfer cut-through: the DMA
 // writes a burst as its source data arrive, so the write cannot finish before the last of them.
 struct TransferExt : tlm::tlm_extension<TransferExt> {

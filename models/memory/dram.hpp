@@ -1,6 +1,6 @@
 // Main memory (LP-DDR3, RRAM or HBM): one data channel of the configured bandwidth, a first-access
 // latency per burst (bursts overlap it: the channel carries one burst's data while others wait
-// out their latency), and energy per 64-element block transferred (REFERENCE §1.2).
+// out their latency), and energy per 64-element block transferred (AccelTran's simulator/constants/constants.yaml).
 #pragma once
 
 #include <map>

@@ -4,7 +4,7 @@
 // Values: A and B are Q4.16 words; C = narrow(sum_p A[i][p] * B[p][j]) with the sum held exactly
 // (wide accumulator) and narrowed once (fx::narrow_product_sum). The exact sum is computed with a
 // double-precision GEMM of the raw integers: every product is below 2^38 and, with K <= 2^14, every
-// partial sum below 2^52, so each is an exactly representable integer (REFERENCE §9).
+// partial sum below 2^52, so each is an exactly representable integer (a double's significand has 53 bits).
 #pragma once
 
 #include <cstdint>

@@ -28,7 +28,7 @@ uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 uint32_t tag_class(uint32_t tag) { return (tag >> ACC_TAG_CLASS_SHIFT) & ACC_TAG_CLASS_MAX; }
 uint32_t tag_seq(uint32_t tag) { return (tag >> ACC_TAG_SEQ_SHIFT) & ACC_TAG_SEQ_MAX; }
 
-// The tensor classes DynaTran prunes (REFERENCE §2): their zeros make up the reported sparsity.
+// The tensor classes DynaTran prunes (the AccelTran paper, Tuli & Jha 2023): their zeros make up the reported sparsity.
 bool pruned_class(uint32_t c) {
   switch (c) {
     case ACC_TAG_Q: case ACC_TAG_K: case ACC_TAG_V: case ACC_TAG_SCORES: case ACC_TAG_PROBS: case ACC_TAG_CONTEXT:
@@ -644,7 +644,7 @@ void PeCluster::collect_stats(Stats& s, const StatsContext& ctx) const {
     if (pruned_class(cls)) p_out += t.outputs, p_zero += t.zeros, p_vout += t.valid_outputs, p_vzero += t.valid_zeros;
   }
   s.put_real("sparsity.pruned_tensors.fraction", p_out ? double(p_zero) / double(p_out) : 0.0, "fraction",
-             "Zeros / elements over every tensor DynaTran applies to (REFERENCE §2)");
+             "Zeros / elements over every tensor DynaTran applies to (the AccelTran paper, Tuli & Jha 2023)");
   s.put_real("sparsity.pruned_tensors.valid_fraction", p_vout ? double(p_vzero) / double(p_vout) : 0.0, "fraction",
              "The same over valid tokens only");
 

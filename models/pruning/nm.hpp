@@ -1,4 +1,4 @@
-// N:M sparsity (REFERENCE §6): in every group of M consecutive values along the reduction
+// N:M sparsity (Fang, Zhou & Wang 2022; docs/references.md: N:M): in every group of M consecutive values along the reduction
 // dimension keep the N largest magnitudes (ties: the lower index wins).
 //
 // Compressed weights (the NM_WEIGHTS operand of a MATMUL, LOAD with NM_META): a k x n dense matrix

@@ -14,7 +14,7 @@ namespace {
 
 enum Mask : uint8_t { kKept = 0, kHead = 1, kBlock = 2, kLeopard = 3 };
 
-// C[m x n] = A[m x k] . B[n x k]^T, exact for the integer magnitudes involved (REFERENCE §9).
+// C[m x n] = A[m x k] . B[n x k]^T, exact for the integer magnitudes involved (see models/pe/matmul_kernel.hpp).
 void gemm_nt(const std::vector<double>& a, const std::vector<double>& b, uint32_t m, uint32_t n, uint32_t k, std::vector<double>& c) {
   c.assign(uint64_t{m} * n, 0.0);
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0, a.data(),

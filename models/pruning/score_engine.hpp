@@ -1,5 +1,5 @@
 // The attention-score engine of the pruning units (the SCORE descriptor): for every head of one
-// sequence, S_h = Q_h . K_h^T through the enabled stages, in this order (REFERENCE §4, §5, §8):
+// sequence, S_h = Q_h . K_h^T through the enabled stages, in this order (LeOPArd, HDP: docs/references.md; composition: docs/pruning.md):
 //
 //   1. HDP integer pass   Qi = Q >> F, Ki = K >> F, S_int = Qi . Ki^T (whenever an HDP stage is on)
 //   2. HDP heads          importance of each head from S_int; a pruned head's scores are MASKED

@@ -55,7 +55,7 @@ struct ScoreCounts {
 Tensor scores(const Tensor& q, const Tensor& k, uint32_t rows, uint32_t cols, uint32_t heads, uint32_t d, const ScoreParams& p,
               ScoreCounts* counts = nullptr);
 
-// LeOPArd's bit-serial decision for one score, one bit plane at a time (REFERENCE §4).
+// LeOPArd's bit-serial decision for one score, one bit plane at a time (LeOPArd, Li et al. 2022).
 struct LeopardResult {
   bool pruned;
   unsigned bits_used;

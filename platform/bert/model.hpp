@@ -25,7 +25,7 @@ struct Model {
   uint32_t vocab = 30522, max_positions = 512, type_vocab = 2;
   double ln_eps = 1e-12;
 
-  // Multiply-accumulates of the encoder for one sequence (REFERENCE §1.4: projections, scores,
+  // Multiply-accumulates of the encoder for one sequence (the BERT encoder layer, Devlin et al. 2019: projections, scores,
   // P.V, output projection, FFN; no embeddings, no pooler).
   uint64_t encoder_macs(uint32_t seq) const;
   // The first n layers only (n = 0: all).

@@ -1,6 +1,6 @@
 // BERT end to end: the firmware compiles the encoder into descriptors, every op runs on the
 // accelerator, the outputs are bit-exact against the reference model and close to a
-// double-precision BERT; DynaTran applies where REFERENCE §2 says; sparsity is counted over all
+// double-precision BERT; DynaTran applies where the AccelTran paper says; sparsity is counted over all
 // elements and over valid tokens; the cycles of softmax follow the unmasked entries.
 #include <gtest/gtest.h>
 
@@ -40,7 +40,7 @@ TEST(Bert, NanoWholeModelOnEdge) {
   EXPECT_EQ(stat(out.stats, "pe.ops.LAYERNORM"), 1 + 2);  // embedding + 2 per layer
   EXPECT_EQ(stat(out.stats, "pe.ops.ADD"), 1 + 4 + 2);    // position+type, 4 word+position, 2 residuals
   EXPECT_EQ(stat(out.stats, "pe.ops.MATMUL"), 3 + 2 * 8 + 1 + 2 + 1);
-  // Dense MACs: the encoder (REFERENCE §1.4) plus the pooler.
+  // Dense MACs: the encoder (the BERT encoder layer, Devlin et al. 2019) plus the pooler.
   const bert::Model m = bert::zoo_model("bert-nano");
   EXPECT_EQ(stat(out.stats, "pe.dense_macs"), double(m.encoder_macs(128) * 4 + 4 * 32 * 32));
   // The attention ops of the 2 heads x 4 sequences are independent: they execute concurrently.
@@ -129,7 +129,7 @@ TEST(Bert, SmallBuffersGroupSequencesAndTileWeights) {
 
 TEST(Bert, DynatranAppliesWhereTheReferenceSays) {
   // A large tau prunes every class DynaTran applies to, and never embeddings, layer-norm outputs
-  // or residual sums (REFERENCE §2). Two or three valid keys keep probabilities above tau.
+  // or residual sums (the AccelTran paper, Tuli & Jha 2023). Two or three valid keys keep probabilities above tau.
   BertSpec s = spec("bert-nano", 32, 2);
   s.tau = 0.2;
   s.valid_len = "2,3";

@@ -13,15 +13,20 @@ import unittest
 VP = None
 
 
-def run(*args):
-    """Runs the VP with --timeline; returns (trace, stats)."""
+def run(*args, timeline=True):
+    """Runs the VP, with --timeline unless told otherwise; returns (trace or None, stats)."""
     with tempfile.TemporaryDirectory() as tmp:
         trace_path, stats_path = os.path.join(tmp, "t.json"), os.path.join(tmp, "s.json")
-        out = subprocess.run([VP, *args, "--quiet", "--timeline", trace_path, "--stats-out", stats_path], capture_output=True, text=True)
+        extra = ["--timeline", trace_path] if timeline else []
+        out = subprocess.run([VP, *args, "--quiet", *extra, "--stats-out", stats_path], capture_output=True, text=True)
         if out.returncode != 0:
             raise AssertionError(f"acceltran-vp {' '.join(args)} failed: {out.stdout}{out.stderr}")
-        with open(trace_path) as f, open(stats_path) as g:
-            return json.load(f), json.load(g)
+        with open(stats_path) as g:
+            stats = json.load(g)
+        if not timeline:
+            return None, stats
+        with open(trace_path) as f:
+            return json.load(f), stats
 
 
 def slices(trace):
@@ -81,12 +86,16 @@ class Timeline(unittest.TestCase):
         self.assertGreater(overlapped["control"]["peak_in_flight"], 1)
 
     def test_bert_tracks_name_layers_and_units(self):
-        trace, _ = run("--model", "bert-nano", "--seq", "32", "--batch", "2", "--check", "off")
+        trace, stats = run("--model", "bert-nano", "--seq", "32", "--batch", "2", "--check", "off")
         ev = slices(trace)
         tracks = {e["track"] for e in ev}
         for prefix in ("descriptor fetch", "descriptors", "load channel", "store channel", "MAC lanes", "softmax", "layer-norm"):
             self.assertTrue(any(t.startswith(prefix) for t in tracks), prefix)
         self.assertTrue(any(e["args"].get("class") == "PROBS" and "layer" in e["args"] for e in ev))
+        # Recording only observes: the same job without a timeline takes the same cycles and energy.
+        _, plain = run("--model", "bert-nano", "--seq", "32", "--batch", "2", "--check", "off", timeline=False)
+        self.assertEqual(plain["control"]["active_cycles"], stats["control"]["active_cycles"])
+        self.assertEqual(plain["energy"]["total_nj"], stats["energy"]["total_nj"])
 
 
 if __name__ == "__main__":

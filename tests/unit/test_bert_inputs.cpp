@@ -27,7 +27,7 @@ std::string error_of(F f) {
 }  // namespace
 
 TEST(BertModel, ZooShapesAndMacs) {
-  // REFERENCE §1.4: MACs per 128-token sequence.
+  // BERT shapes (Devlin et al. 2019; compact BERTs, Turc et al. 2019): MACs per 128-token sequence.
   EXPECT_EQ(zoo_model("bert-tiny").encoder_macs(128), 58720256u);
   EXPECT_EQ(zoo_model("bert-base").encoder_macs(128), 11173625856u);
   EXPECT_NEAR(double(zoo_model("bert-large").encoder_macs(128)), 39.46e9, 0.01e9);

