@@ -8,7 +8,7 @@
 namespace acc {
 
 DramLayout::DramLayout(const Soc& soc)
-    : next_(uint64_t{FW_JOB_PA} + 4096 + kScratchBytes), end_(uint64_t{ACC_MAP_DRAM_BASE} + soc.cfg().dram_bytes()) {}
+    : next_(uint64_t{FW_JOB_PA} + kFixedBytes), end_(uint64_t{ACC_MAP_DRAM_BASE} + soc.cfg().dram_bytes()) {}
 
 uint32_t DramLayout::alloc(uint64_t bytes, const std::string& what) {
   const uint64_t pa = next_;

@@ -22,6 +22,11 @@ class Job {
  public:
   virtual ~Job() = default;
   virtual std::string describe() const = 0;
+  // An upper estimate (bytes) of the host memory the job needs on top of the platform
+  // (platform_host_bytes): its DRAM image, its own copies of the data, the reference model's
+  // buffers. It may read the job's small input files (model dict, token file, .npy header),
+  // never its large data; the command line refuses a job whose estimate exceeds the limit.
+  virtual uint64_t host_memory_bytes() = 0;
   virtual void load(Soc& soc) = 0;
   virtual JobResult check(Soc& soc, Stats& stats) = 0;
 };
@@ -31,6 +36,7 @@ class Job {
 class DramLayout {
  public:
   static constexpr uint32_t kScratchBytes = 4096 * 64;  // a ring of 4096 descriptors
+  static constexpr uint32_t kFixedBytes = 4096 + kScratchBytes;  // before the first tensor
   explicit DramLayout(const Soc& soc);
   uint32_t scratch_pa() const { return FW_JOB_PA + 4096; }
   // Reserves `bytes` for a tensor; throws std::runtime_error naming `what` if DRAM is too small.

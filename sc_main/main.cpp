@@ -13,17 +13,18 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
-#include <regex>
 
 #include "acc_driver.h"
 #include "bus.hpp"
 #include "elf_image.hpp"
 #include "riscv_cpu.hpp"
 #include "fw_job.h"
+#include "host_memory.hpp"
 #include "hw_config.hpp"
 #include "jobs/bert_job.hpp"
 #include "jobs/fault_job.hpp"
 #include "jobs/matmul_job.hpp"
+#include "parse_number.hpp"
 #include "report.hpp"
 #include "soc.hpp"
 
@@ -56,23 +57,50 @@ auto as_usage(F f) -> decltype(f()) {
     throw UsageError(e.what());
   } catch (const acc::bert::PruningError& e) {
     throw UsageError(e.what());
+  } catch (const acc::HostMemoryError& e) {
+    throw UsageError(e.what());
   }
 }
 
+// Numeric options are taken as text and read strictly (parse_number.hpp): boost would turn "-1"
+// into 4294967295 and let "nan" through every range check. A NumberError names the option.
+uint64_t unsigned_option(const po::variables_map& vm, const std::string& name, uint64_t lo, uint64_t hi) {
+  return acc::parse_unsigned_option("--" + name, vm[name].as<std::string>(), lo, hi);
+}
+uint32_t u32_option(const po::variables_map& vm, const std::string& name, uint32_t lo = 0, uint32_t hi = UINT32_MAX) {
+  return static_cast<uint32_t>(unsigned_option(vm, name, lo, hi));
+}
+double real_option(const po::variables_map& vm, const std::string& name, double lo, double hi) {
+  return acc::parse_real_option("--" + name, vm[name].as<std::string>(), lo, hi);
+}
+
+// The longest temporal-decoupling quantum: a second of simulated time, far beyond any useful
+// quantum (the default is 10 us) and within SystemC's 64-bit picosecond time.
+constexpr double kMaxQuantumSeconds = 1.0;
+
 sc_core::sc_time parse_time(const std::string& text) {
-  static const std::regex re(R"(\s*([0-9]+(?:\.[0-9]+)?)\s*(ps|ns|us|ms|s)\s*)");
-  std::smatch m;
-  if (!std::regex_match(text, m, re)) throw UsageError("--quantum '" + text + "': expected a time such as 1us or 500ns");
-  const double v = std::stod(m[1]);
-  const std::string u = m[2];
-  const sc_core::sc_time_unit unit = u == "ps"   ? sc_core::SC_PS
-                                     : u == "ns" ? sc_core::SC_NS
-                                     : u == "us" ? sc_core::SC_US
-                                     : u == "ms" ? sc_core::SC_MS
-                                                 : sc_core::SC_SEC;
-  const sc_core::sc_time t(v, unit);
-  if (t == sc_core::SC_ZERO_TIME) throw UsageError("--quantum must be positive");
-  return t;
+  const std::string expected = "--quantum '" + text + "': expected a time such as 1us or 500ns";
+  const size_t unit_at = text.find_first_not_of("0123456789.");
+  if (unit_at == 0 || unit_at == std::string::npos) throw UsageError(expected);
+  std::string u = text.substr(unit_at);
+  u.erase(0, u.find_first_not_of(' '));
+  const std::pair<const char*, std::pair<sc_core::sc_time_unit, double>> units[] = {
+      {"ps", {sc_core::SC_PS, 1e-12}}, {"ns", {sc_core::SC_NS, 1e-9}}, {"us", {sc_core::SC_US, 1e-6}},
+      {"ms", {sc_core::SC_MS, 1e-3}}, {"s", {sc_core::SC_SEC, 1.0}}};
+  for (const auto& [name, unit] : units) {
+    if (u != name) continue;
+    double v = 0;
+    try {
+      v = acc::parse_real(text.substr(0, unit_at), 0.0);
+    } catch (const acc::NumberError&) {
+      throw UsageError(expected);
+    }
+    if (v * unit.second > kMaxQuantumSeconds) throw UsageError("--quantum '" + text + "': at most 1 s");
+    const sc_core::sc_time t(v, unit.first);
+    if (t == sc_core::SC_ZERO_TIME) throw UsageError("--quantum must be positive");
+    return t;
+  }
+  throw UsageError(expected);
 }
 
 // A trace destination: a file, or stderr for "-".
@@ -95,7 +123,8 @@ int run(int argc, char** argv) {
       ("help,h", "print this help and exit")
       ("hw", po::value<std::string>()->default_value("edge"), "hardware: edge, server or a YAML file (keys: docs/configuration.md)")
       ("param,p", po::value<std::vector<std::string>>()->composing(), "override a configuration key: -p pe=128 (repeatable)")
-      ("quantum", po::value<std::string>()->default_value("10us"), "temporal-decoupling quantum of every initiator (e.g. 1us, 500ns)")
+      ("quantum", po::value<std::string>()->default_value("10us"), "temporal-decoupling quantum of every initiator (e.g. 1us, 500ns; at most 1s)")
+      ("max-memory", po::value<std::string>(), "host memory the run may use, e.g. 8G (default: the machine's physical memory); a job that needs more is refused before it starts")
       ("stats-out", po::value<std::string>(), "write the statistics JSON to FILE")
       ("timeline", po::value<std::string>(), "write a Chrome/Perfetto trace of what every unit did when to FILE.json (docs/timeline.md)")
       ("cpu", po::value<std::string>()->default_value("native"), "host CPU backend: native (firmware compiled into the simulator) or riscv (RV32IM firmware on an instruction-set simulator)")
@@ -106,24 +135,24 @@ int run(int argc, char** argv) {
   po::options_description job("Job");
   job.add_options()
       ("job", po::value<std::string>()->default_value("bert"), "bert | matmul | fault")
-      ("seed", po::value<uint64_t>()->default_value(1), "seed of the synthetic weights, inputs and matrices")
+      ("seed", po::value<std::string>()->default_value("1"), "seed of the synthetic weights, inputs and matrices")
       ("dynatran", "DynaTran pruning on (the default for bert)")
       ("no-dynatran", "DynaTran pruning off")
-      ("tau", po::value<double>()->default_value(0.01), "DynaTran threshold (real value; |x| <= tau becomes 0)")
+      ("tau", po::value<std::string>()->default_value("0.01"), "DynaTran threshold (real value; |x| <= tau becomes 0)")
       ("check", po::value<std::string>()->default_value("auto"),
        "compare the outputs with the reference model: auto (bert: when cheap; matmul: always) | on | off");
   po::options_description bert("BERT (--job bert)");
   bert.add_options()
       ("model", po::value<std::string>()->default_value("bert-tiny"),
        "bert-nano | bert-tiny | bert-mini | bert-small | bert-medium | bert-base | bert-large | MODEL.json (AccelTran model dict)")
-      ("layers", po::value<uint32_t>()->default_value(0), "run only the first N encoder layers (0: all)")
-      ("seq", po::value<uint32_t>()->default_value(128), "sequence length (padded)")
-      ("batch", po::value<uint32_t>(), "sequences per batch (default: the configuration's batch_size)")
+      ("layers", po::value<std::string>()->default_value("0"), "run only the first N encoder layers (0: all)")
+      ("seq", po::value<std::string>()->default_value("128"), "sequence length (padded)")
+      ("batch", po::value<std::string>(), "sequences per batch (default: the configuration's batch_size)")
       ("valid-len", po::value<std::string>()->default_value(""), "valid tokens per sequence: N, or N1,N2,... (default: all)")
       ("tokens", po::value<std::string>(), "token ids: a text file, one sequence per line")
       ("embeddings", po::value<std::string>(), "encoder-input embeddings: a .npy file [batch, seq, hidden]")
       ("weights", po::value<std::string>(), "a safetensors file with Hugging Face BERT tensor names (default: synthetic)")
-      ("topk", po::value<uint32_t>()->default_value(0), "top-k on the attention probabilities (0: off)")
+      ("topk", po::value<std::string>()->default_value("0"), "top-k on the attention probabilities (0: off)")
       ("topk-mode", po::value<std::string>()->default_value("strict"), "strict (> the k-th, AccelTran's code) | exact (k, lowest index first)")
       ("no-pooler", "skip the pooler");
   po::options_description pruning("Pruning units (--job bert; docs/pruning.md)");
@@ -134,16 +163,16 @@ int run(int argc, char** argv) {
       ("hdp-blocks", po::value<std::string>(), "HDP block pruning per block row: ratio:R | mean:A | top:K")
       ("hdp-block", po::value<std::string>()->default_value("4x4"), "HDP block shape RxC")
       ("hdp-approx", "HDP approximation: drop Qf.Kf of the kept scores")
-      ("hdp-frac-bits", po::value<unsigned>()->default_value(16), "HDP integer/fraction split F (1..16)")
+      ("hdp-frac-bits", po::value<std::string>()->default_value("16"), "HDP integer/fraction split F (1..16)")
       ("nm", po::value<std::string>(), "N:M weights (compressed in DRAM), e.g. 2:4")
       ("nm-act", po::value<std::string>(), "dynamic N:M on Q, K, the context and FFN1, e.g. 2:4")
       ("outputs-out", po::value<std::string>(), "write the final hidden states to FILE (docs/pruning.md, 'outputs file')");
   po::options_description matmul("Matmul and fault (--job matmul | fault)");
   matmul.add_options()
-      ("m", po::value<uint32_t>()->default_value(128), "rows of A and C")
-      ("k", po::value<uint32_t>()->default_value(512), "reduction length")
-      ("n", po::value<uint32_t>()->default_value(128), "columns of B and C")
-      ("a-zeros", po::value<double>()->default_value(0.0), "fraction of A's values that are zero")
+      ("m", po::value<std::string>()->default_value("128"), "rows of A and C")
+      ("k", po::value<std::string>()->default_value("512"), "reduction length")
+      ("n", po::value<std::string>()->default_value("128"), "columns of B and C")
+      ("a-zeros", po::value<std::string>()->default_value("0"), "fraction of A's values that are zero")
       ("loop-order", po::value<std::string>()->default_value("auto"),
        "the driver's GEMM loop order: auto (its planner chooses) | b_i_j_k (rows of C outer) | b_j_i_k (columns outer)")
       ("fault", po::value<std::string>()->default_value("opcode"), "fault: opcode | dram | overflow | shape");
@@ -152,7 +181,7 @@ int run(int argc, char** argv) {
       ("firmware", po::value<std::string>(), "riscv: run this RV32IM ELF instead of the built-in firmware")
       ("trace-mmio", po::value<std::string>(), "write every register access (time, address, value) to FILE ('-': stderr)")
       ("trace-insn", po::value<std::string>(), "riscv: write every executed instruction (time, pc, word, function) to FILE ('-': stderr)")
-      ("watchdog", po::value<uint64_t>()->default_value(acc::RiscvCpu::kDefaultWatchdogInstructions),
+      ("watchdog", po::value<std::string>()->default_value(std::to_string(acc::RiscvCpu::kDefaultWatchdogInstructions)),
        "riscv: instructions without a register write or a sleep in wfi before the firmware is declared stuck");
   po::options_description all("acceltran-vp: SystemC/TLM-2.0 virtual platform of the AccelTran accelerator");
   all.add(general).add(job).add(bert).add(pruning).add(matmul).add(firmware);
@@ -195,18 +224,17 @@ int run(int argc, char** argv) {
   only_for(matmul, kind != "bert", "--job matmul and --job fault");
   if (vm.count("dynatran") && vm.count("no-dynatran")) throw UsageError("--dynatran and --no-dynatran contradict each other");
   const bool dynatran = kind == "bert" ? !vm.count("no-dynatran") : vm.count("dynatran") > 0;
-  const double tau = vm["tau"].as<double>();
-  if (tau < 0 || tau >= 8) throw UsageError("--tau must be within 0..8 (Q4.16)");
+  const double tau = real_option(vm, "tau", 0, 8);
+  if (tau >= 8) throw UsageError("--tau must be within 0..8 (Q4.16)");
   acc::MatmulSpec mm;
-  mm.m = vm["m"].as<uint32_t>();
-  mm.k = vm["k"].as<uint32_t>();
-  mm.n = vm["n"].as<uint32_t>();
-  mm.seed = vm["seed"].as<uint64_t>();
-  mm.a_zeros = vm["a-zeros"].as<double>();
+  mm.m = u32_option(vm, "m");
+  mm.k = u32_option(vm, "k");
+  mm.n = u32_option(vm, "n");
+  mm.seed = unsigned_option(vm, "seed", 0, UINT64_MAX);
+  mm.a_zeros = real_option(vm, "a-zeros", 0, 1);
   mm.prune = dynatran;
   mm.tau = tau;
   if (!mm.m || !mm.k || !mm.n) throw UsageError("--m, --k and --n must be at least 1");
-  if (mm.a_zeros < 0 || mm.a_zeros > 1) throw UsageError("--a-zeros must be within 0..1");
   const std::string check = vm["check"].as<std::string>();
   if (check != "auto" && check != "on" && check != "off") throw UsageError("--check '" + check + "': expected auto, on or off");
   mm.check = check != "off";
@@ -222,17 +250,17 @@ int run(int argc, char** argv) {
   if (kind == "bert") {
     acc::BertSpec b;
     b.model = vm["model"].as<std::string>();
-    b.layers = vm["layers"].as<uint32_t>();
-    b.seq = vm["seq"].as<uint32_t>();
-    b.batch = vm.count("batch") ? vm["batch"].as<uint32_t>() : cfg.batch_size;
+    b.layers = u32_option(vm, "layers");
+    b.seq = u32_option(vm, "seq", 1);
+    b.batch = vm.count("batch") ? u32_option(vm, "batch", 1) : cfg.batch_size;
     b.valid_len = vm["valid-len"].as<std::string>();
     if (vm.count("tokens")) b.tokens_file = vm["tokens"].as<std::string>();
     if (vm.count("embeddings")) b.embeddings_file = vm["embeddings"].as<std::string>();
     if (vm.count("weights")) b.weights_file = vm["weights"].as<std::string>();
-    b.seed = vm["seed"].as<uint64_t>();
+    b.seed = mm.seed;
     b.dynatran = dynatran;
     b.tau = tau;
-    b.topk = vm["topk"].as<uint32_t>();
+    b.topk = u32_option(vm, "topk");
     const std::string mode = vm["topk-mode"].as<std::string>();
     if (mode != "strict" && mode != "exact") throw UsageError("--topk-mode '" + mode + "': expected strict or exact");
     b.topk_exact = mode == "exact";
@@ -246,8 +274,7 @@ int run(int argc, char** argv) {
       if (vm.count("hdp-blocks")) acc::bert::parse_hdp_blocks(vm["hdp-blocks"].as<std::string>(), p);
       acc::bert::parse_hdp_block_shape(vm["hdp-block"].as<std::string>(), p);
       p.hdp_approx = vm.count("hdp-approx") > 0;
-      p.hdp.frac_bits = vm["hdp-frac-bits"].as<unsigned>();
-      if (p.hdp.frac_bits < 1 || p.hdp.frac_bits > 16) throw acc::bert::PruningError("--hdp-frac-bits must be within 1..16");
+      p.hdp.frac_bits = u32_option(vm, "hdp-frac-bits", 1, 16);
       if (vm.count("nm")) acc::bert::parse_nm(vm["nm"].as<std::string>(), p), p.nm_weights = true;
       if (vm.count("nm-act")) {
         acc::bert::PruningOptions act;
@@ -265,7 +292,13 @@ int run(int argc, char** argv) {
   } else if (kind == "matmul") {
     the_job = std::make_unique<acc::MatmulJob>(mm);
   } else if (kind == "fault") {
-    the_job = std::make_unique<acc::FaultJob>(acc::parse_fault_kind(vm["fault"].as<std::string>()), mm);
+    uint32_t fault = 0;
+    try {
+      fault = acc::parse_fault_kind(vm["fault"].as<std::string>());
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
+    the_job = std::make_unique<acc::FaultJob>(fault, mm);
   } else {
     throw UsageError("--job '" + kind + "': expected bert, matmul or fault");
   }
@@ -276,8 +309,7 @@ int run(int argc, char** argv) {
   for (const char* riscv_only : {"firmware", "trace-insn"})
     if (vm.count(riscv_only) && opt.cpu != "riscv") throw UsageError(std::string("--") + riscv_only + " needs --cpu riscv");
   if (vm.count("firmware")) opt.firmware = vm["firmware"].as<std::string>();
-  opt.watchdog_instructions = vm["watchdog"].as<uint64_t>();
-  if (opt.watchdog_instructions == 0) throw UsageError("--watchdog must be at least 1");
+  opt.watchdog_instructions = unsigned_option(vm, "watchdog", 1, UINT64_MAX);
   TraceFile mmio_trace, insn_trace;
   if (vm.count("trace-mmio")) opt.mmio_trace = mmio_trace.open(vm["trace-mmio"].as<std::string>(), "--trace-mmio");
   if (vm.count("trace-insn")) opt.insn_trace = insn_trace.open(vm["trace-insn"].as<std::string>(), "--trace-insn");
@@ -292,6 +324,12 @@ int run(int argc, char** argv) {
     timeline = std::make_unique<acc::TraceRecorder>(cfg.clock_hz(), cfg.pe, cfg.dma_channels);
     opt.trace = timeline.get();
   }
+  // Memory, checked before anything large exists.
+  const uint64_t limit = vm.count("max-memory") ? as_usage([&] { return acc::parse_memory_size(vm["max-memory"].as<std::string>()); })
+                                                : acc::physical_memory_bytes();
+  as_usage([&] {
+    acc::require_host_memory(acc::platform_host_bytes(cfg, opt.cpu == "riscv"), the_job->host_memory_bytes(), limit);
+  });
   const auto soc = as_usage([&] {
     try {
       return std::make_unique<acc::Soc>("soc", cfg, opt);
@@ -353,6 +391,9 @@ int sc_main(int argc, char** argv) {
   try {
     return run(argc, argv);
   } catch (const UsageError& e) {
+    std::cerr << "acceltran-vp: " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const acc::NumberError& e) {  // a numeric option
     std::cerr << "acceltran-vp: " << e.what() << "\n";
     return kExitUsage;
   } catch (const std::exception& e) {

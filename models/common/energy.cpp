@@ -3,34 +3,69 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
-#include <fstream>
-#include <sstream>
 
 #include "energy_embedded.hpp"  // generated: platform/energy/acceltran_14nm.yaml
+#include "input_file.hpp"
+#include "parse_number.hpp"
+#include "yaml_reader.hpp"
 
 namespace acc {
 
+namespace {
+
+// A figure of the table: a finite, non-negative number (a NaN, an infinity or a negative energy
+// would reach the statistics as null or negative energies), at most kMaxFigure (µm², mW, nJ: a
+// larger one would overflow the energy sums).
+constexpr double kMaxFigure = 1e9;
+
+double figure(const YAML::Node& entry, const char* field, const std::string& where) {
+  const YAML::Node v = entry[field];
+  if (!v.IsScalar()) throw ConfigError(where + "." + field + " must be a number");
+  try {
+    return parse_real(v.Scalar(), 0.0, kMaxFigure);
+  } catch (const NumberError& e) {
+    throw ConfigError(where + "." + field + ": " + e.what() + " (figures are finite and non-negative)");
+  }
+}
+
+unsigned count(const YAML::Node& entry, const char* field, const std::string& where) {
+  const YAML::Node v = entry[field];
+  if (!v.IsScalar()) throw ConfigError(where + "." + field + " must be an unsigned integer");
+  try {
+    return static_cast<unsigned>(parse_unsigned(v.Scalar(), 0, 1u << 20));
+  } catch (const NumberError& e) {
+    throw ConfigError(where + "." + field + ": " + e.what());
+  }
+}
+
+}  // namespace
+
 EnergyTable EnergyTable::parse(const std::string& text, const std::string& origin) {
   EnergyTable t;
+  const YAML::Node root = load_strict_yaml(text, origin);
   try {
-    const YAML::Node root = YAML::Load(text);
     for (const auto& kv : root["modules"]) {
       const std::string name = kv.first.as<std::string>();
       const auto& v = kv.second;
       if (!v["area_um2"] || !v["dynamic_mw"] || !v["leakage_mw"])
         throw ConfigError(origin + ": module '" + name + "' needs area_um2, dynamic_mw and leakage_mw");
-      t.modules_[name] = {v["area_um2"].as<double>(), v["dynamic_mw"].as<double>(), v["leakage_mw"].as<double>()};
+      const std::string where = origin + ": modules." + name;
+      t.modules_[name] = {figure(v, "area_um2", where), figure(v, "dynamic_mw", where), figure(v, "leakage_mw", where)};
     }
     for (const auto& kv : root["buffers"]) {
       const std::string name = kv.first.as<std::string>();
       const auto& v = kv.second;
       if (!v["area_um2_per_mb"] || !v["leakage_mw_per_mb"] || !v["access_nj_sqrt_mb"])
         throw ConfigError(origin + ": buffer '" + name + "' needs area_um2_per_mb, leakage_mw_per_mb and access_nj_sqrt_mb");
-      t.buffers_[name] = {v["area_um2_per_mb"].as<double>(), v["leakage_mw_per_mb"].as<double>(), v["access_nj_sqrt_mb"].as<double>()};
+      const std::string where = origin + ": buffers." + name;
+      t.buffers_[name] = {figure(v, "area_um2_per_mb", where), figure(v, "leakage_mw_per_mb", where), figure(v, "access_nj_sqrt_mb", where)};
     }
-    for (const auto& m : root["main_memory"])
-      t.memory_.push_back({m["type"].as<std::string>(), m["banks"].as<unsigned>(), m["ranks"].as<unsigned>(),
-                           m["channels"].as<unsigned>(), m["nj_per_block"].as<double>()});
+    size_t i = 0;
+    for (const auto& m : root["main_memory"]) {
+      const std::string where = origin + ": main_memory[" + std::to_string(i++) + "]";
+      t.memory_.push_back({m["type"].as<std::string>(), count(m, "banks", where), count(m, "ranks", where), count(m, "channels", where),
+                           figure(m, "nj_per_block", where)});
+    }
   } catch (const YAML::Exception& e) {
     throw ConfigError(origin + ": malformed energy table: " + e.what());
   }
@@ -39,16 +74,16 @@ EnergyTable EnergyTable::parse(const std::string& text, const std::string& origi
     if (!t.modules_.count(m)) throw ConfigError(origin + ": energy table lacks module '" + std::string(m) + "'");
   for (const char* b : {"weight", "activation", "mask"})
     if (!t.buffers_.count(b)) throw ConfigError(origin + ": energy table lacks buffer '" + std::string(b) + "'");
+  // Other lane widths and the ReLU lane are scaled by these figures: they divide.
+  const ModuleFigures& g16 = t.modules_["mac_lane_16_gelu"];
+  if (g16.area_um2 <= 0 || g16.dynamic_mw <= 0 || g16.leakage_mw <= 0)
+    throw ConfigError(origin + ": modules.mac_lane_16_gelu: its figures scale the other lanes and must be positive");
   return t;
 }
 
 EnergyTable EnergyTable::load(const HwConfig& cfg) {
   if (cfg.energy_table.empty()) return parse(kEmbeddedEnergyTables[0].text, "built-in energy table");
-  std::ifstream in(cfg.energy_table);
-  if (!in) throw ConfigError("cannot open energy table '" + cfg.energy_table + "'");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse(ss.str(), cfg.energy_table);
+  return parse(read_input_file_as<ConfigError>(cfg.energy_table, kMaxEnergyTableBytes, "energy table"), cfg.energy_table);
 }
 
 const ModuleFigures& EnergyTable::module(const std::string& name) const {
@@ -78,6 +113,8 @@ ModuleFigures EnergyTable::mac_lane(const HwConfig& cfg) const {
     m.dynamic_mw *= r16.dynamic_mw / g16.dynamic_mw;
     m.leakage_mw *= r16.leakage_mw / g16.leakage_mw;
   }
+  if (m.area_um2 < 0 || m.dynamic_mw < 0 || m.leakage_mw < 0)  // extrapolated past 16 from a table whose 1-MAC lane costs more
+    throw ConfigError("energy table: the MAC-lane figures extrapolated to " + std::to_string(cfg.mac_per_lane) + " multipliers are negative");
   return m;
 }
 

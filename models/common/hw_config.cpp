@@ -4,13 +4,15 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <set>
 #include <sstream>
 
+#include "input_file.hpp"
+#include "parse_number.hpp"
 #include "presets_embedded.hpp"  // generated: the text of platform/presets/*.yaml
+#include "yaml_reader.hpp"
 
 namespace acc {
 namespace {
@@ -29,33 +31,19 @@ struct Key {
 }
 
 unsigned parse_uint(const std::string& v, unsigned lo, unsigned hi) {
-  size_t pos = 0;
-  unsigned long x = 0;
   try {
-    x = std::stoul(v, &pos, 0);
-  } catch (...) {
-    bad_value(v, "an unsigned integer");
+    return static_cast<unsigned>(parse_unsigned(v, lo, hi));
+  } catch (const NumberError& e) {
+    throw ConfigError(e.what());
   }
-  if (pos != v.size() || v[0] == '-') bad_value(v, "an unsigned integer");
-  if (x < lo || x > hi) throw ConfigError(v + " is outside " + std::to_string(lo) + ".." + std::to_string(hi));
-  return static_cast<unsigned>(x);
 }
 
 double parse_double(const std::string& v, double lo, double hi) {
-  size_t pos = 0;
-  double x = 0;
   try {
-    x = std::stod(v, &pos);
-  } catch (...) {
-    bad_value(v, "a number");
+    return parse_real(v, lo, hi);
+  } catch (const NumberError& e) {
+    throw ConfigError(e.what());
   }
-  if (pos != v.size() || !std::isfinite(x)) bad_value(v, "a number");
-  if (x < lo || x > hi) {
-    std::ostringstream s;
-    s << v << " is outside " << lo << ".." << hi;
-    throw ConfigError(s.str());
-  }
-  return x;
 }
 
 std::string parse_choice(const std::string& v, std::initializer_list<const char*> choices) {
@@ -238,15 +226,14 @@ const Key* find_key(const std::string& name) {
 using Entries = std::vector<std::pair<std::string, std::string>>;
 
 Entries parse_yaml_text(const std::string& text, const std::string& origin) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throw ConfigError(origin + ": malformed YAML: " + e.what());
-  }
+  const YAML::Node root = load_strict_yaml(text, origin);
   if (!root.IsMap()) throw ConfigError(origin + ": expected a mapping of configuration keys");
   Entries out;
   flatten(root, "", out, origin);
+  // A dotted key and the same key nested ("main_memory.size_mb" beside "main_memory: {size_mb}").
+  std::set<std::string> seen;
+  for (const auto& [k, v] : out)
+    if (!seen.insert(k).second) throw ConfigError(origin + ": duplicate key '" + k + "'");
   return out;
 }
 
@@ -257,11 +244,7 @@ Entries load_entries(const std::string& hw, std::set<std::string>& seen_files) {
     if (hw.find('/') == std::string::npos && hw.find(".y") == std::string::npos)
       throw ConfigError("--hw '" + hw + "' is neither a preset (edge, server, acceltran-sim) nor a YAML file");
     if (!seen_files.insert(hw).second) throw ConfigError(hw + ": inherits from itself");
-    std::ifstream in(hw);
-    if (!in) throw ConfigError("cannot open hardware configuration file '" + hw + "'");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    text = ss.str();
+    text = read_input_file_as<ConfigError>(hw, kMaxHwConfigBytes, "hardware configuration file");
     origin = hw;
   }
   Entries e = parse_yaml_text(text, origin);

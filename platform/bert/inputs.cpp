@@ -1,12 +1,15 @@
 #include "inputs.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include "fixed_point.hpp"
+#include "input_file.hpp"
 #include "job.hpp"
+#include "parse_number.hpp"
 
 namespace acc::bert {
 
@@ -16,16 +19,11 @@ std::vector<uint32_t> parse_valid_lengths(const std::string& spec, uint32_t seq,
   std::stringstream ss(spec);
   std::string item;
   while (std::getline(ss, item, ',')) {
-    size_t pos = 0;
-    unsigned long n = 0;
     try {
-      n = std::stoul(item, &pos);
-    } catch (...) {
-      pos = 0;
-    }
-    if (pos == 0 || pos != item.size() || n == 0 || n > seq)
+      v.push_back(static_cast<uint32_t>(parse_unsigned(item, 1, seq)));
+    } catch (const NumberError&) {
       throw InputError("--valid-len '" + item + "': each valid length must be within 1.." + std::to_string(seq));
-    v.push_back(static_cast<uint32_t>(n));
+    }
   }
   if (v.size() == 1) return std::vector<uint32_t>(batch, v[0]);
   if (v.size() != batch)
@@ -49,11 +47,10 @@ Inputs synthetic_tokens(const Model& m, uint32_t seq, uint32_t batch, const std:
   return in;
 }
 
-Inputs tokens_from_file(const Model& m, const std::string& path, uint32_t seq) {
-  std::ifstream f(path);
-  if (!f) throw InputError("cannot open token file '" + path + "'");
-  Inputs in;
-  in.seq = seq, in.origin = path;
+TokenFile read_token_file(const Model& m, const std::string& path, uint32_t seq) {
+  std::stringstream f(read_input_file_as<InputError>(path, kMaxTokenFileBytes, "token file"));
+  TokenFile t;
+  t.path = path;
   std::string line;
   uint32_t line_no = 0;
   while (std::getline(f, line)) {
@@ -61,81 +58,142 @@ Inputs tokens_from_file(const Model& m, const std::string& path, uint32_t seq) {
     for (char& c : line)
       if (c == ',') c = ' ';
     std::stringstream ss(line);
-    std::vector<uint32_t> ids;
     std::string tok;
+    uint32_t n = 0;
     while (ss >> tok) {
-      size_t pos = 0;
-      unsigned long id = 0;
+      const std::string where = path + ":" + std::to_string(line_no) + ": ";
+      uint64_t id = 0;
       try {
-        id = std::stoul(tok, &pos);
-      } catch (...) {
-        pos = 0;
+        id = parse_unsigned(tok);
+      } catch (const NumberError& e) {
+        throw InputError(where + "'" + tok + "' is not a token id (" + e.what() + ")");
       }
-      if (pos != tok.size() || pos == 0) throw InputError(path + ":" + std::to_string(line_no) + ": '" + tok + "' is not a token id");
-      if (id >= m.vocab)
-        throw InputError(path + ":" + std::to_string(line_no) + ": token id " + tok + " is outside the vocabulary of " + std::to_string(m.vocab));
-      ids.push_back(static_cast<uint32_t>(id));
+      if (id >= m.vocab) throw InputError(where + "token id " + tok + " is outside the vocabulary of " + std::to_string(m.vocab));
+      t.ids.push_back(static_cast<uint32_t>(id));
+      ++n;
     }
-    if (ids.empty()) continue;
-    if (ids.size() > seq)
-      throw InputError(path + ":" + std::to_string(line_no) + ": " + std::to_string(ids.size()) + " tokens, more than --seq " +
-                       std::to_string(seq));
-    in.valid_len.push_back(static_cast<uint32_t>(ids.size()));  // the ids given are the valid tokens
-    ids.resize(seq, 0);                                           // [PAD]
-    in.tokens.insert(in.tokens.end(), ids.begin(), ids.end());
+    if (n > seq)
+      throw InputError(path + ":" + std::to_string(line_no) + ": " + std::to_string(n) + " tokens, more than --seq " + std::to_string(seq));
+    if (n) t.lengths.push_back(n);  // the ids given are the valid tokens
   }
-  in.batch = static_cast<uint32_t>(in.valid_len.size());
-  if (in.batch == 0) throw InputError(path + ": no sequences");
+  if (t.lengths.empty()) throw InputError(path + ": no sequences");
+  return t;
+}
+
+Inputs padded_tokens(const TokenFile& t, uint32_t seq) {
+  Inputs in;
+  in.seq = seq, in.origin = t.path;
+  in.batch = static_cast<uint32_t>(t.lengths.size());
+  in.valid_len = t.lengths;
+  in.tokens.assign(uint64_t{in.batch} * seq, 0);  // [PAD]
+  uint64_t next = 0;
+  for (uint32_t b = 0; b < in.batch; ++b) {
+    std::copy(t.ids.begin() + static_cast<std::ptrdiff_t>(next), t.ids.begin() + static_cast<std::ptrdiff_t>(next + t.lengths[b]),
+              in.tokens.begin() + static_cast<std::ptrdiff_t>(uint64_t{b} * seq));
+    next += t.lengths[b];
+  }
   return in;
 }
 
-Inputs embeddings_from_npy(const Model& m, const std::string& path, uint32_t seq, const std::string& valid_spec) {
+Inputs tokens_from_file(const Model& m, const std::string& path, uint32_t seq) { return padded_tokens(read_token_file(m, path, seq), seq); }
+
+NpyEmbeddings read_npy_header(const Model& m, const std::string& path, uint32_t seq) {
+  const uint64_t size = regular_file_size_as<InputError>(path, "embeddings file");
   std::ifstream f(path, std::ios::binary);
   if (!f) throw InputError("cannot open embeddings file '" + path + "'");
   char magic[8];
   if (!f.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0) throw InputError(path + ": not a .npy file");
+  // Version 1 has a 2-byte header length, versions 2 and 3 a 4-byte one.
   uint32_t header_len = 0;
   if (magic[6] == 1) {
-    uint16_t n;
+    uint16_t n = 0;
     f.read(reinterpret_cast<char*>(&n), 2);
     header_len = n;
-  } else {
+  } else if (magic[6] == 2 || magic[6] == 3) {
     f.read(reinterpret_cast<char*>(&header_len), 4);
+  } else {
+    throw InputError(path + ": .npy format version " + std::to_string(int(magic[6])) + " (1, 2 or 3 expected)");
   }
+  const uint64_t data_offset = static_cast<uint64_t>(f.tellg()) + header_len;
+  if (!f || header_len > kMaxNpyHeaderBytes || data_offset > size)
+    throw InputError(path + ": a .npy header of " + std::to_string(header_len) + " bytes in a file of " + std::to_string(size) +
+                     " (headers are at most " + bytes_text(kMaxNpyHeaderBytes) + ")");
   std::string header(header_len, '\0');
-  f.read(header.data(), header_len);
-  std::smatch d, s;
-  if (!std::regex_search(header, d, std::regex("'descr':\\s*'([<>|]?)(f4|f8)'")))
+  if (!f.read(header.data(), header_len)) throw InputError(path + ": truncated .npy header");
+  // The header is a Python dict literal: {'descr': '<f4', 'fortran_order': False, 'shape': (2, 4, 32), }
+  auto value_of = [&](const std::string& key) {
+    size_t p = header.find("'" + key + "'");
+    if (p == std::string::npos) return p;
+    p = header.find_first_not_of(" ", p + key.size() + 2);
+    if (p == std::string::npos || header[p] != ':') return std::string::npos;
+    return header.find_first_not_of(" ", p + 1);
+  };
+  const size_t descr = value_of("descr");
+  std::string type = descr == std::string::npos ? "" : header.substr(descr, header.find('\'', descr + 1) - descr + 1);
+  if (type != "'<f4'" && type != "'<f8'" && type != "'|f4'" && type != "'|f8'" && type != "'f4'" && type != "'f8'") {
+    if (type == "'>f4'" || type == "'>f8'") throw InputError(path + ": big-endian arrays are not supported");
     throw InputError(path + ": embeddings must be float32 or float64 ('descr' '<f4' or '<f8')");
-  if (d[1] == ">") throw InputError(path + ": big-endian arrays are not supported");
-  if (std::regex_search(header, std::regex("'fortran_order':\\s*True"))) throw InputError(path + ": Fortran-order arrays are not supported");
-  if (!std::regex_search(header, s, std::regex("'shape':\\s*\\(([0-9,\\s]*)\\)"))) throw InputError(path + ": no shape in the header");
+  }
+  const size_t order = value_of("fortran_order");
+  if (order != std::string::npos && header.compare(order, 4, "True") == 0) throw InputError(path + ": Fortran-order arrays are not supported");
+  const size_t open = value_of("shape");
+  const size_t close = open == std::string::npos ? open : header.find(')', open);
+  if (open == std::string::npos || header[open] != '(' || close == std::string::npos) throw InputError(path + ": no shape in the header");
   std::vector<uint64_t> shape;
-  std::stringstream ss(s[1].str());
+  std::stringstream ss(header.substr(open + 1, close - open - 1));
   std::string dim;
-  while (std::getline(ss, dim, ','))
-    if (dim.find_first_not_of(" ") != std::string::npos) shape.push_back(std::stoull(dim));
+  while (std::getline(ss, dim, ',')) {
+    const auto first = dim.find_first_not_of(" "), last = dim.find_last_not_of(" ");
+    if (first == std::string::npos) continue;
+    try {
+      shape.push_back(parse_unsigned(dim.substr(first, last - first + 1)));
+    } catch (const NumberError& e) {
+      throw InputError(path + ": shape: " + e.what());
+    }
+  }
   if (shape.size() == 2) shape.insert(shape.begin(), 1);
   if (shape.size() != 3 || shape[1] != seq || shape[2] != m.hidden)
     throw InputError(path + ": embeddings must be [batch, " + std::to_string(seq) + ", " + std::to_string(m.hidden) + "] (--seq, hidden)");
+  NpyEmbeddings e;
+  e.path = path, e.f8 = type.find("f8") != std::string::npos, e.data_offset = data_offset;
+  // The shape must be backed by the file's bytes (checked by division: the product may overflow).
+  const uint64_t row_bytes = uint64_t{seq} * m.hidden * (e.f8 ? 8 : 4);
+  if (shape[0] == 0 || shape[0] > (size - data_offset) / row_bytes)
+    throw InputError(path + ": the shape needs " + (shape[0] == 0 ? "at least one sequence" : "more data than the file holds (truncated)"));
+  e.batch = static_cast<uint32_t>(shape[0]);  // <= the file size / row_bytes: fits
+  return e;
+}
+
+Inputs embeddings_from_npy(const Model& m, const std::string& path, uint32_t seq, const std::string& valid_spec) {
+  const NpyEmbeddings e = read_npy_header(m, path, seq);
   Inputs in;
-  in.seq = seq, in.batch = static_cast<uint32_t>(shape[0]), in.from_tokens = false, in.origin = path;
+  in.seq = seq, in.batch = e.batch, in.from_tokens = false, in.origin = path;
   in.valid_len = parse_valid_lengths(valid_spec, seq, in.batch);
-  const uint64_t n = shape[0] * shape[1] * shape[2];
-  const bool f8 = d[2] == "f8";
-  std::vector<char> raw(n * (f8 ? 8 : 4));
-  if (!f.read(raw.data(), static_cast<std::streamsize>(raw.size()))) throw InputError(path + ": truncated data");
+  const uint64_t n = uint64_t{e.batch} * seq * m.hidden;
+  const unsigned width = e.f8 ? 8 : 4;
+  std::ifstream f(path, std::ios::binary);
+  f.seekg(static_cast<std::streamoff>(e.data_offset));
   in.embeddings.resize(n);
-  for (uint64_t i = 0; i < n; ++i) {
-    double v;
-    if (f8) {
-      std::memcpy(&v, &raw[i * 8], 8);
-    } else {
-      float x;
-      std::memcpy(&x, &raw[i * 4], 4);
-      v = x;
+  std::vector<char> chunk(width * 65536);
+  for (uint64_t i0 = 0; i0 < n; i0 += 65536) {
+    const uint64_t count = std::min<uint64_t>(65536, n - i0);
+    if (!f.read(chunk.data(), static_cast<std::streamsize>(count * width))) throw InputError(path + ": truncated data");
+    for (uint64_t i = 0; i < count; ++i) {
+      double v;
+      if (e.f8) {
+        std::memcpy(&v, &chunk[i * 8], 8);
+      } else {
+        float x;
+        std::memcpy(&x, &chunk[i * 4], 4);
+        v = x;
+      }
+      if (!std::isfinite(v)) {
+        const uint64_t at = i0 + i, row = at / m.hidden;
+        throw InputError(path + ": element [" + std::to_string(row / seq) + ", " + std::to_string(row % seq) + ", " +
+                         std::to_string(at % m.hidden) + "] is " + (std::isnan(v) ? "NaN" : "infinite"));
+      }
+      in.embeddings[i0 + i] = fx::from_double(v);
     }
-    in.embeddings[i] = fx::from_double(v);
   }
   return in;
 }

@@ -35,7 +35,29 @@ Inputs synthetic_tokens(const Model& m, uint32_t seq, uint32_t batch, const std:
 // of lines, a sequence's valid length the number of its ids.
 Inputs tokens_from_file(const Model& m, const std::string& path, uint32_t seq);
 
-// A NumPy .npy file of float32/float64 embeddings shaped [batch, seq, hidden] or [seq, hidden].
+// The same in two steps, so that the batch is known before the padded batch x seq ids exist: the
+// ids as the file has them (checked: within the vocabulary, at most seq per line; at most
+// kMaxTokenFileBytes of text), then padded.
+struct TokenFile {
+  std::string path;
+  std::vector<uint32_t> ids;      // every line's ids, one after the other
+  std::vector<uint32_t> lengths;  // ids per non-empty line
+};
+TokenFile read_token_file(const Model& m, const std::string& path, uint32_t seq);
+Inputs padded_tokens(const TokenFile& t, uint32_t seq);
+
+// A NumPy .npy file of float32/float64 embeddings shaped [batch, seq, hidden] or [seq, hidden];
+// a NaN or an infinity is an error naming the element.
 Inputs embeddings_from_npy(const Model& m, const std::string& path, uint32_t seq, const std::string& valid_spec);
+
+// Its header alone, checked against the model and seq: the data type, the shape, and that the
+// file holds the data the shape needs (so the batch is known, and bounded by the file's size).
+struct NpyEmbeddings {
+  std::string path;
+  bool f8 = false;  // float64 (else float32)
+  uint32_t batch = 0;
+  uint64_t data_offset = 0;
+};
+NpyEmbeddings read_npy_header(const Model& m, const std::string& path, uint32_t seq);
 
 }  // namespace acc::bert

@@ -1,9 +1,8 @@
 #include "model.hpp"
 
-#include <nlohmann/json.hpp>
-
-#include <fstream>
-#include <sstream>
+#include "input_file.hpp"
+#include "json_reader.hpp"
+#include "parse_number.hpp"
 
 namespace acc::bert {
 
@@ -68,18 +67,19 @@ Model zoo_model(const std::string& name) {
 }
 
 Model model_from_dict(const std::string& text, const std::string& origin) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw ModelError(origin + ": malformed JSON: " + e.what());
-  }
+  const nlohmann::json j = parse_json_as<ModelError>(text, origin + ": malformed JSON: ");
   auto fail = [&](const std::string& what) -> ModelError { return ModelError(origin + ": " + what); };
+  if (!j.is_object()) throw fail("expected a JSON object with keys l, o, h and f");
+  // A size is read as a whole number of 1..kMaxModelSize (not truncated to 32 bits).
+  const std::string range = " must be an integer within 1.." + std::to_string(kMaxModelSize);
+  auto size = [&](const nlohmann::json& v, const std::string& what) {
+    if (!v.is_number_unsigned() || v.get<uint64_t>() == 0 || v.get<uint64_t>() > kMaxModelSize) throw fail(what + range);
+    return static_cast<uint32_t>(v.get<uint64_t>());
+  };
   for (const char* key : {"l", "o", "h", "f"})
     if (!j.contains(key)) throw fail(std::string("missing key '") + key + "'");
   if (j.contains("p")) throw fail("only FlexiBERT 2.0 model dicts are supported (key 'p' found)");
-  if (!j["l"].is_number_unsigned() || j["l"].get<uint64_t>() == 0) throw fail("'l' must be a positive integer");
-  const uint32_t L = j["l"].get<uint32_t>();
+  const uint32_t L = size(j["l"], "'l'");
   for (const char* key : {"o", "h", "f"})
     if (!j[key].is_array() || j[key].size() < L)
       throw fail(std::string("'") + key + "' must list at least " + std::to_string(L) + " layers");
@@ -87,8 +87,7 @@ Model model_from_dict(const std::string& text, const std::string& origin) {
   m.name = origin;
   for (uint32_t l = 0; l < L; ++l) {
     const std::string where = "layer " + std::to_string(l);
-    if (!j["h"][l].is_number_unsigned() || j["h"][l].get<uint64_t>() == 0) throw fail(where + ": 'h' must be a positive integer");
-    const uint32_t h = j["h"][l].get<uint32_t>();
+    const uint32_t h = size(j["h"][l], where + ": 'h'");
     if (l == 0) m.hidden = h;
     if (h != m.hidden)
       throw fail(where + " has hidden size " + std::to_string(h) + ", layer 0 has " + std::to_string(m.hidden) +
@@ -99,38 +98,34 @@ Model model_from_dict(const std::string& text, const std::string& origin) {
       const auto& op = j["o"][l][i];
       const std::string s = op.is_string() ? op.get<std::string>() : "";
       const std::string prefix = "sa_sdp_";
+      const std::string head = where + " head " + std::to_string(i);
+      if (s.rfind(prefix, 0) != 0)
+        throw fail(head + ": '" + s + "' is not a scaled dot-product self-attention head 'sa_sdp_<dim>' (the only kind modelled)");
       uint32_t d = 0;
       try {
-        if (s.rfind(prefix, 0) == 0) d = static_cast<uint32_t>(std::stoul(s.substr(prefix.size())));
-      } catch (...) {
+        d = static_cast<uint32_t>(parse_unsigned(s.substr(prefix.size()), 1, kMaxModelSize));
+      } catch (const NumberError& e) {
+        throw fail(head + ": '" + s + "': the head size " + e.what());
       }
-      if (d == 0)
-        throw fail(where + " head " + std::to_string(i) + ": '" + s +
-                   "' is not a scaled dot-product self-attention head 'sa_sdp_<dim>' (the only kind modelled)");
       if (shape.head_dim && d != shape.head_dim)
         throw fail(where + ": heads of different sizes (" + std::to_string(shape.head_dim) + ", " + std::to_string(d) + ")");
       shape.head_dim = d;
       ++shape.heads;
     }
+    if (uint64_t{shape.heads} * shape.head_dim > kMaxModelSize)
+      throw fail(where + ": " + std::to_string(shape.heads) + " heads of " + std::to_string(shape.head_dim) + " are wider than " +
+                 std::to_string(kMaxModelSize));
     if (!j["f"][l].is_array() || j["f"][l].empty() || j["f"][l].size() > 4)
       throw fail(where + ": 'f' must list 1 to 4 feed-forward sizes");
-    for (const auto& f : j["f"][l]) {
-      if (!f.is_number_unsigned() || f.get<uint64_t>() == 0) throw fail(where + ": feed-forward sizes must be positive integers");
-      shape.ffn.push_back(f.get<uint32_t>());
-    }
+    for (const auto& f : j["f"][l]) shape.ffn.push_back(size(f, where + ": a feed-forward size"));
     m.layers.push_back(shape);
   }
   return m;
 }
 
 Model load_model(const std::string& name_or_path) {
-  if (name_or_path.size() > 5 && name_or_path.substr(name_or_path.size() - 5) == ".json") {
-    std::ifstream in(name_or_path);
-    if (!in) throw ModelError("cannot open model dict '" + name_or_path + "'");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return model_from_dict(ss.str(), name_or_path);
-  }
+  if (name_or_path.size() > 5 && name_or_path.substr(name_or_path.size() - 5) == ".json")
+    return model_from_dict(read_input_file_as<ModelError>(name_or_path, kMaxModelDictBytes, "model dict"), name_or_path);
   return zoo_model(name_or_path);
 }
 

@@ -12,6 +12,11 @@ struct ModelError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The largest hidden, head, feed-forward and attention (heads x head size) size a model dict may
+// give: products of two sizes stay far from 64-bit overflow, and no model near it would fit the
+// 2 GiB DRAM window anyway.
+inline constexpr uint32_t kMaxModelSize = 1u << 24;
+
 struct LayerShape {
   uint32_t heads = 0, head_dim = 0;
   std::vector<uint32_t> ffn;  // hidden -> ffn[0] -> ... -> hidden

@@ -8,6 +8,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "input_file.hpp"
+#include "json_reader.hpp"
+#include "parse_number.hpp"
+
 namespace acc::bert {
 
 namespace {
@@ -19,15 +23,11 @@ std::pair<std::string, std::string> split(const std::string& s, char sep) {
 }
 
 double number(const std::string& v, const std::string& what) {
-  size_t pos = 0;
-  double x = 0;
   try {
-    x = std::stod(v, &pos);
-  } catch (...) {
-    pos = 0;
+    return parse_real(v, 0.0);
+  } catch (const NumberError& e) {
+    throw PruningError(what + ": " + e.what() + " (a non-negative number)");
   }
-  if (pos == 0 || pos != v.size() || !std::isfinite(x) || x < 0) throw PruningError(what + ": '" + v + "' is not a non-negative number");
-  return x;
 }
 
 uint32_t ratio_q16(const std::string& v, const std::string& what) {
@@ -112,21 +112,29 @@ void parse_nm(const std::string& spec, PruningOptions& o) {
 }
 
 LeopardThresholds load_thresholds(const std::string& path, const Model& m) {
-  std::ifstream in(path);
-  if (!in) throw PruningError("cannot open LeOPArd thresholds '" + path + "'");
-  nlohmann::json j;
-  try {
-    in >> j;
-  } catch (const nlohmann::json::exception& e) {
-    throw PruningError(path + ": malformed JSON: " + e.what());
-  }
+  const nlohmann::json j =
+      parse_json_as<PruningError>(read_input_file_as<PruningError>(path, kMaxThresholdsBytes, "LeOPArd thresholds"), path + ": malformed JSON: ");
   LeopardThresholds t;
   t.origin = path;
+  // Whole numbers must be JSON integers: nlohmann would truncate 12.7 to 12, and a float beyond the
+  // 64-bit range has no integer value at all.
+  auto integer = [&](const nlohmann::json& v, const std::string& what) {
+    if (!v.is_number_integer()) throw PruningError(path + ": " + what + " must be an integer");
+    return v.get<int64_t>();
+  };
   try {
-    t.key_bits = j.at("key_bits").get<unsigned>();
+    const int64_t bits = integer(j.at("key_bits"), "key_bits");
+    t.key_bits = bits >= 1 && bits <= 20 ? static_cast<unsigned>(bits) : 0;
     t.per_head = j.at("per_head").get<bool>();
     t.target_rate = j.value("target_rate", 0.0);
-    t.layers = j.at("thresholds").get<std::vector<std::vector<int64_t>>>();
+    const auto& layers = j.at("thresholds");
+    if (!layers.is_array()) throw PruningError(path + ": thresholds must be a list of layers");
+    for (size_t l = 0; l < layers.size(); ++l) {
+      if (!layers[l].is_array()) throw PruningError(path + ": thresholds of layer " + std::to_string(l) + " must be a list");
+      std::vector<int64_t> row;
+      for (const auto& v : layers[l]) row.push_back(integer(v, "a threshold of layer " + std::to_string(l)));
+      t.layers.push_back(std::move(row));
+    }
     t.calibrated_rate = j.value("calibrated_rate", std::vector<double>{});
   } catch (const nlohmann::json::exception& e) {
     throw PruningError(path + ": " + e.what());

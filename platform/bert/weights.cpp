@@ -1,14 +1,14 @@
 #include "weights.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <cmath>
 #include <cstring>
 #include <fstream>
 #include <map>
 
 #include "fixed_point.hpp"
+#include "input_file.hpp"
 #include "job.hpp"
+#include "json_reader.hpp"
 
 namespace acc::bert {
 
@@ -133,22 +133,19 @@ double half_to_double(uint16_t h) {
 
 class SafetensorsFile {
  public:
-  explicit SafetensorsFile(const std::string& path) : path_(path), in_(path, std::ios::binary) {
+  explicit SafetensorsFile(const std::string& path) : path_(path) {
+    const uint64_t size = regular_file_size_as<WeightsError>(path, "weights file");
+    in_.open(path, std::ios::binary);
     if (!in_) throw WeightsError("cannot open weights file '" + path + "'");
     uint64_t n = 0;
-    if (!in_.read(reinterpret_cast<char*>(&n), 8) || n == 0 || n > (uint64_t{1} << 30))
+    if (!in_.read(reinterpret_cast<char*>(&n), 8) || n == 0 || n > kMaxSafetensorsHeaderBytes || n > size - 8)
       throw WeightsError(path + ": not a safetensors file (bad header length)");
     std::string header(n, '\0');
     if (!in_.read(header.data(), static_cast<std::streamsize>(n))) throw WeightsError(path + ": truncated header");
     data_start_ = 8 + n;
-    in_.seekg(0, std::ios::end);
-    const uint64_t size = static_cast<uint64_t>(in_.tellg());
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(header);
-    } catch (const nlohmann::json::exception& e) {
-      throw WeightsError(path + ": malformed safetensors header: " + e.what());
-    }
+    const uint64_t data_bytes = size - data_start_;
+    const nlohmann::json j = parse_json_as<WeightsError>(header, path + ": malformed safetensors header: ");
+    if (!j.is_object()) throw WeightsError(path + ": malformed safetensors header: expected a JSON object of tensors");
     for (auto it = j.begin(); it != j.end(); ++it) {
       if (it.key() == "__metadata__") continue;
       TensorInfo t;
@@ -160,7 +157,8 @@ class SafetensorsFile {
       } catch (const nlohmann::json::exception&) {
         throw WeightsError(path + ": tensor '" + it.key() + "' has a malformed header entry");
       }
-      if (t.end < t.begin || data_start_ + t.end > size) throw WeightsError(path + ": tensor '" + it.key() + "' lies outside the file");
+      // Offsets count from the data's start: compared with the data's size, they cannot wrap.
+      if (t.end < t.begin || t.end > data_bytes) throw WeightsError(path + ": tensor '" + it.key() + "' lies outside the file");
       tensors_[it.key()] = t;
     }
   }
@@ -182,7 +180,7 @@ class SafetensorsFile {
     std::vector<char> raw(t.end - t.begin);
     in_.clear();
     in_.seekg(static_cast<std::streamoff>(data_start_ + t.begin));
-    in_.read(raw.data(), static_cast<std::streamsize>(raw.size()));
+    if (!in_.read(raw.data(), static_cast<std::streamsize>(raw.size()))) throw WeightsError(path_ + ": tensor '" + name + "' is truncated");
     std::vector<double> v(count);
     for (uint64_t i = 0; i < count; ++i) {
       const char* p = raw.data() + i * width;
@@ -204,6 +202,9 @@ class SafetensorsFile {
           v[i] = f;
         }
       }
+      if (!std::isfinite(v[i]))  // Q4.16 has neither
+        throw WeightsError(path_ + ": tensor '" + name + "' holds " + (std::isnan(v[i]) ? "NaN" : "an infinity") + " at element " +
+                           std::to_string(i));
     }
     return v;
   }

@@ -1,11 +1,13 @@
 #include "bert_job.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
 #include "fixed_point.hpp"
+#include "host_memory.hpp"
 #include "nm.hpp"
 #include "regmap.hpp"
 
@@ -43,18 +45,75 @@ std::string BertJob::describe() const {
   return s.str();
 }
 
-void BertJob::load(Soc& soc) {
+void BertJob::prepare() {
+  if (prepared_) return;
   model_ = load_model(spec_.model).truncated(spec_.layers);
   if (spec_.seq == 0 || spec_.batch == 0) throw InputError("--seq and --batch must be at least 1");
   if (!spec_.tokens_file.empty() && !spec_.embeddings_file.empty()) throw InputError("give --tokens or --embeddings, not both");
+  // Checked before any input exists: token inputs have one position embedding per token.
+  if (spec_.embeddings_file.empty() && spec_.seq > model_.max_positions)
+    throw InputError("--seq " + std::to_string(spec_.seq) + " exceeds the model's " + std::to_string(model_.max_positions) + " positions");
+  if (!spec_.tokens_file.empty()) {
+    token_file_ = read_token_file(model_, spec_.tokens_file, spec_.seq);
+    batch_ = static_cast<uint32_t>(token_file_.lengths.size());
+  } else if (!spec_.embeddings_file.empty()) {
+    batch_ = read_npy_header(model_, spec_.embeddings_file, spec_.seq).batch;
+  } else {
+    batch_ = spec_.batch;
+  }
+  prepared_ = true;
+}
+
+bool BertJob::runs_check() const {
+  return spec_.check == BertSpec::Check::On ||
+         (spec_.check == BertSpec::Check::Auto && double(model_.encoder_macs(spec_.seq)) * batch_ <= double(kAutoCheckMacs));
+}
+
+uint64_t BertJob::host_memory_bytes() {
+  prepare();
+  const Model& m = model_;
+  const double S = spec_.seq, B = batch_, R = S * B, H = m.hidden;
+  // Every weight tensor's elements; the largest tensor, the largest layer matrix and the widest
+  // activation row.
+  double weights = (double(m.vocab) + m.max_positions + m.type_vocab + H + 3) * H;  // embeddings, their layer norm, the pooler
+  double matrix = H * H, widest = H, heads = 0, attention = 0;
+  for (const auto& l : m.layers) {
+    const double A = l.attention();
+    weights += 4 * (H * A + A) + 5 * H;  // Q, K, V and the output projection; their biases; two layer norms
+    double in = H;
+    for (size_t i = 0; i <= l.ffn.size(); ++i) {
+      const double out = i < l.ffn.size() ? double(l.ffn[i]) : H;
+      weights += in * out + out;
+      matrix = std::max(matrix, in * out), widest = std::max(widest, out);
+      in = out;
+    }
+    matrix = std::max(matrix, H * A), attention = std::max(attention, A), heads = std::max(heads, double(l.heads));
+  }
+  const double largest = std::max(matrix, double(m.vocab) * H);
+  const bool tokens = spec_.embeddings_file.empty();
+  double bytes = 4 * weights;                                  // the weights on the host
+  if (!spec_.weights_file.empty()) bytes += 24 * largest;      // a tensor being read: its bytes, as doubles, transposed
+  bytes += 4 * weights * (spec_.pruning.nm_weights ? 2 : 1);   // the weights in DRAM (N:M: values and indices)
+  bytes += tokens ? 2 * 4 * R : 2 * 4 * R * H;                  // the inputs on the host and in DRAM
+  bytes += 4 * (double(token_file_.ids.size()) + double(token_file_.lengths.size()));
+  bytes += 4 * (R * H + B * H);                                 // the outputs in DRAM
+  if (runs_check()) {
+    // The outputs read back; the reference model's activations (4 bytes) and the double-precision
+    // model's (8 bytes), with room for a layer's temporaries and the scores of every head.
+    const double activations = R * (4 * H + 5 * attention + 2 * widest) + 3 * heads * S * S + 2 * matrix;
+    bytes += 4 * (R * H + B * H) + 2 * 4 * activations + 2 * 8 * activations;
+  }
+  return saturated_bytes(bytes + DramLayout::kFixedBytes);
+}
+
+void BertJob::load(Soc& soc) {
+  prepare();
   if (!spec_.tokens_file.empty())
-    inputs_ = tokens_from_file(model_, spec_.tokens_file, spec_.seq);
+    inputs_ = padded_tokens(token_file_, spec_.seq);
   else if (!spec_.embeddings_file.empty())
     inputs_ = embeddings_from_npy(model_, spec_.embeddings_file, spec_.seq, spec_.valid_len);
   else
     inputs_ = synthetic_tokens(model_, spec_.seq, spec_.batch, parse_valid_lengths(spec_.valid_len, spec_.seq, spec_.batch), spec_.seed);
-  if (inputs_.from_tokens && inputs_.seq > model_.max_positions)
-    throw InputError("--seq " + std::to_string(inputs_.seq) + " exceeds the model's " + std::to_string(model_.max_positions) + " positions");
   weights_ = spec_.weights_file.empty() ? synthetic_weights(model_, spec_.seed) : load_safetensors(model_, spec_.weights_file);
   const PruningOptions& P = spec_.pruning;
   if (P.leopard) {
@@ -201,8 +260,7 @@ JobResult BertJob::check(Soc& soc, Stats& stats) {
     out.write(reinterpret_cast<const char*>(outputs_.hidden.data()), static_cast<std::streamsize>(outputs_.hidden.size() * 4));
   }
 
-  const bool run_check = spec_.check == BertSpec::Check::On ||
-                         (spec_.check == BertSpec::Check::Auto && model_.encoder_macs(S) * B <= kAutoCheckMacs);
+  const bool run_check = runs_check();
   stats.put("job.checked", run_check ? 1 : 0, "bool", "1 if the outputs were compared with the reference model");
   if (!run_check) {
     r.ok = true;

@@ -35,6 +35,7 @@ class BertJob : public Job {
  public:
   explicit BertJob(const BertSpec& s) : spec_(s) {}
   std::string describe() const override;
+  uint64_t host_memory_bytes() override;
   void load(Soc& soc) override;
   JobResult check(Soc& soc, Stats& stats) override;
 
@@ -44,7 +45,15 @@ class BertJob : public Job {
   bert::RunOptions run_options() const;
 
  private:
+  // Loads the model and learns the batch (from the token file or the .npy header): what the
+  // memory estimate and load() need first. Once.
+  void prepare();
+  bool runs_check() const;  // the outputs are compared with the reference model
+
   BertSpec spec_;
+  bool prepared_ = false;
+  uint32_t batch_ = 0;          // the batch the inputs will have
+  bert::TokenFile token_file_;  // --tokens, as read
   bert::Model model_;
   bert::Weights weights_;
   bert::Inputs inputs_;

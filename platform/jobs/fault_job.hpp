@@ -20,6 +20,7 @@ class FaultJob : public Job {
  public:
   FaultJob(uint32_t kind, const MatmulSpec& recovery) : kind_(kind), recovery_(recovery) {}
   std::string describe() const override;
+  uint64_t host_memory_bytes() override { return recovery_.host_memory_bytes(); }
   void load(Soc& soc) override;
   JobResult check(Soc& soc, Stats& stats) override;
   const FaultOutcome& outcome() const { return outcome_; }

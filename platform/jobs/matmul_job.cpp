@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "fixed_point.hpp"
+#include "host_memory.hpp"
 #include "reference.hpp"
 
 namespace acc {
@@ -14,6 +15,14 @@ std::string MatmulJob::describe() const {
   if (spec_.a_zeros > 0) s << ", A " << spec_.a_zeros * 100 << " % zeros";
   if (spec_.prune) s << ", DynaTran tau " << spec_.tau;
   return s.str();
+}
+
+uint64_t MatmulJob::host_memory_bytes() {
+  const double A = double(spec_.m) * spec_.k, B = double(spec_.k) * spec_.n, C = double(spec_.m) * spec_.n;
+  // A and B on the host and in DRAM; C in DRAM, and for the check read back and computed by the
+  // reference model.
+  const double words = 2 * (A + B) + C + (spec_.check ? 2 * C : 0);
+  return saturated_bytes(4 * words + DramLayout::kFixedBytes);
 }
 
 void MatmulJob::load(Soc& soc) {

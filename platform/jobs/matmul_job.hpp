@@ -21,6 +21,7 @@ class MatmulJob : public Job {
  public:
   explicit MatmulJob(const MatmulSpec& s) : spec_(s) {}
   std::string describe() const override;
+  uint64_t host_memory_bytes() override;
   void load(Soc& soc) override;
   JobResult check(Soc& soc, Stats& stats) override;
 

@@ -5,6 +5,7 @@
 
 #include <elf.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -321,17 +322,20 @@ TEST(ElfImage, ReadsTheFirmwaresEntryAndSymbols) {
   EXPECT_FALSE(img.symbol("no_such_symbol"));
 }
 
+// The firmware with its ELF header (and, through `bytes`, anything else) edited by edit(header, bytes).
+template <typename Edit>
+std::vector<uint8_t> with_header(Edit edit) {
+  auto b = firmware_bytes();
+  Elf32_Ehdr h;
+  std::memcpy(&h, b.data(), sizeof h);
+  edit(h, b);
+  std::memcpy(b.data(), &h, sizeof h);
+  return b;
+}
+
 TEST(ElfImage, RefusesWhatTheCpuCannotRun) {
   const auto good = firmware_bytes();
   ASSERT_EQ(parse_error(good), "(accepted)");
-  auto with_header = [&](auto edit) {
-    auto b = good;
-    Elf32_Ehdr h;
-    std::memcpy(&h, b.data(), sizeof h);
-    edit(h, b);
-    std::memcpy(b.data(), &h, sizeof h);
-    return b;
-  };
   EXPECT_EQ(parse_error({'h', 'e', 'l', 'l', 'o'}), "test.elf: not an ELF file");
   EXPECT_NE(parse_error(with_header([](Elf32_Ehdr& h, auto&) { h.e_ident[EI_CLASS] = ELFCLASS64; })).find("not a 32-bit"),
             std::string::npos);
@@ -343,6 +347,50 @@ TEST(ElfImage, RefusesWhatTheCpuCannotRun) {
   EXPECT_NE(parse_error(with_header([](Elf32_Ehdr& h, auto&) { h.e_flags |= EF_RISCV_FLOAT_ABI_DOUBLE; })).find("floating-point"),
             std::string::npos);
   EXPECT_NE(parse_error(std::vector<uint8_t>(good.begin(), good.begin() + 200)).find("truncated"), std::string::npos);
+}
+
+TEST(ElfImage, RefusesHeaderFieldsThatPointOutsideTheFileOrWrap) {
+  const auto good = firmware_bytes();
+  auto edited = [](auto edit) { return parse_error(with_header(edit)); };
+  // The first loadable program header, edited in place.
+  auto with_segment = [&](auto edit) {
+    return edited([&](Elf32_Ehdr& h, std::vector<uint8_t>& b) {
+      for (unsigned i = 0; i < h.e_phnum; ++i) {
+        Elf32_Phdr ph;
+        std::memcpy(&ph, b.data() + h.e_phoff + i * sizeof ph, sizeof ph);
+        if (ph.p_type != PT_LOAD) continue;
+        edit(ph);
+        std::memcpy(b.data() + h.e_phoff + i * sizeof ph, &ph, sizeof ph);
+        return;
+      }
+    });
+  };
+  EXPECT_NE(edited([](Elf32_Ehdr& h, auto&) { h.e_phentsize = 16; }).find("program header entries of 16 bytes (32 expected)"), std::string::npos);
+  EXPECT_NE(edited([&](Elf32_Ehdr& h, auto&) { h.e_phoff = static_cast<uint32_t>(good.size() - 8); }).find("the program headers end past the end"),
+            std::string::npos);
+  EXPECT_NE(edited([](Elf32_Ehdr& h, auto&) { h.e_phoff = 0xffffffffu; }).find("the program headers end past the end"), std::string::npos);
+  EXPECT_NE(edited([](Elf32_Ehdr& h, auto&) { h.e_phnum = 0xffff; }).find("the program headers end past the end"), std::string::npos);
+  EXPECT_NE(with_segment([](Elf32_Phdr& ph) { ph.p_filesz = ph.p_memsz + 1; }).find("more file bytes"), std::string::npos);
+  EXPECT_NE(with_segment([](Elf32_Phdr& ph) { ph.p_offset = 0xfffffff0u; }).find("past the end of the file"), std::string::npos);
+  EXPECT_NE(with_segment([](Elf32_Phdr& ph) { ph.p_paddr = 0xfffff000u, ph.p_memsz = std::max<uint32_t>(ph.p_memsz, 0x2000); })
+                .find("wraps past the end of the 32-bit address space"),
+            std::string::npos);
+  EXPECT_NE(edited([](Elf32_Ehdr& h, auto&) { h.e_shentsize = 8; }).find("section header entries of 8 bytes"), std::string::npos);
+  EXPECT_NE(edited([](Elf32_Ehdr& h, auto&) { h.e_shoff = 0xfffffff0u; }).find("the section headers end past the end"), std::string::npos);
+  // The symbol table's link to its string table, out of the section table.
+  EXPECT_NE(edited([](Elf32_Ehdr& h, std::vector<uint8_t>& b) {
+              for (unsigned i = 0; i < h.e_shnum; ++i) {
+                Elf32_Shdr sh;
+                std::memcpy(&sh, b.data() + h.e_shoff + i * sizeof sh, sizeof sh);
+                if (sh.sh_type != SHT_SYMTAB) continue;
+                sh.sh_link = 9999;
+                std::memcpy(b.data() + h.e_shoff + i * sizeof sh, &sh, sizeof sh);
+              }
+            }).find("the symbol table links to section 9999"),
+            std::string::npos);
+  // A segment without file bytes (.bss) is loaded as zeros: it has no data to copy.
+  const ElfImage img = ElfImage::parse(good.data(), good.size(), "acc_firmware.elf");
+  EXPECT_TRUE(std::any_of(img.segments().begin(), img.segments().end(), [](const auto& s) { return s.bytes.empty() && s.mem_size > 0; }));
 }
 
 TEST(RiscvCpu, RefusesAnImageOutsideItsProgramRam) {

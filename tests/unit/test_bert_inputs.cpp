@@ -2,29 +2,23 @@
 // .npy embeddings, valid lengths): formats accepted as is, bad input rejected by name.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cmath>
 #include <cstring>
 
 #include "bert/inputs.hpp"
 #include "bert/model.hpp"
+#include "bert/pruning_options.hpp"
 #include "bert/weights.hpp"
 #include "fixed_point.hpp"
+#include "error_of.hpp"
 #include "temp_file.hpp"
 
 using namespace acc;
 using namespace acc::bert;
+using acc::test::error_of;
 using acc::test::temp_file;
 
-namespace {
-template <typename E, typename F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  return "";
-}
-}  // namespace
 
 TEST(BertModel, ZooShapesAndMacs) {
   // BERT shapes (Devlin et al. 2019; compact BERTs, Turc et al. 2019): MACs per 128-token sequence.
@@ -187,4 +181,140 @@ TEST(BertInputs, NumpyEmbeddings) {
   EXPECT_EQ(in.valid_len, (std::vector<uint32_t>{3, 4}));
   EXPECT_EQ(in.embeddings[5], fx::from_double(5.0 / 256.0));
   EXPECT_NE(error_of<InputError>([&] { embeddings_from_npy(m, f, 8, ""); }).find("embeddings must be [batch, 8, 32]"), std::string::npos);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hostile files: each is an error naming the file and the problem, found without reading or
+// allocating more than the file holds.
+
+TEST(BertModel, ModelDictSizesAreNotTruncated) {
+  auto err = [](const std::string& j) { return error_of<ModelError>([&] { model_from_dict(j, "m.json"); }); };
+  // 2^32 + 32 would become 32 if read as 32 bits.
+  EXPECT_NE(err(R"({"l": 1, "o": [["sa_sdp_16"]], "h": [4294967328], "f": [[64]]})").find("layer 0: 'h' must be an integer within 1..16777216"),
+            std::string::npos);
+  EXPECT_NE(err(R"({"l": 1, "o": [["sa_sdp_16"]], "h": [32], "f": [[4294967360]]})").find("a feed-forward size must be an integer"),
+            std::string::npos);
+  EXPECT_NE(err(R"({"l": 4294967297, "o": [["sa_sdp_16"]], "h": [32], "f": [[64]]})").find("'l' must be an integer"), std::string::npos);
+  EXPECT_NE(err(R"({"l": 1, "o": [["sa_sdp_4294967312"]], "h": [32], "f": [[64]]})").find("'sa_sdp_4294967312': the head size"),
+            std::string::npos);
+  EXPECT_NE(err(R"({"l": 1, "o": [["sa_sdp_16abc"]], "h": [32], "f": [[64]]})").find("'16abc' is not an unsigned integer"), std::string::npos);
+  EXPECT_NE(err(R"({"l": 1, "o": [["sa_sdp_16"]], "h": [-32], "f": [[64]]})").find("'h' must be an integer"), std::string::npos);
+  EXPECT_NE(err(R"({"l": 1, "o": [["sa_sdp_16"]], "h": [32.5], "f": [[64]]})").find("'h' must be an integer"), std::string::npos);
+  std::string wide = R"({"l": 1, "o": [[)";
+  for (int i = 0; i < 2; ++i) wide += std::string(i ? ", " : "") + "\"sa_sdp_16000000\"";
+  EXPECT_NE(err(wide + R"(]], "h": [32], "f": [[64]]})").find("2 heads of 16000000 are wider than 16777216"), std::string::npos);
+  EXPECT_NE(err(R"({"l": 1, "l": 2, "o": [["sa_sdp_16"]], "h": [32], "f": [[64]]})").find("m.json: malformed JSON: duplicate key 'l'"),
+            std::string::npos);
+  EXPECT_NE(err("[1, 2]").find("expected a JSON object"), std::string::npos);
+  EXPECT_NE(err(std::string(10000, '[') + std::string(10000, ']')).find("nested deeper than 32 levels"), std::string::npos);
+  EXPECT_NE(error_of<ModelError>([] { load_model("/dev/zero.json"); }).find("cannot open model dict '/dev/zero.json'"), std::string::npos);
+}
+
+TEST(BertWeights, SafetensorsOffsetsAndHeadersAreChecked) {
+  const Model m = zoo_model("bert-nano");
+  auto err = [&](const std::string& file) { return error_of<WeightsError>([&] { load_safetensors(m, temp_file(".safetensors", file)); }); };
+  // Offsets that wrap past 2^64 when added to the data's start would point at the header.
+  const std::string entry = R"("bert.embeddings.LayerNorm.weight": {"dtype": "F32", "shape": [32], "data_offsets": [)";
+  std::string probe = safetensors(entry + "0, 128]}", 128);
+  uint64_t header = 0;
+  std::memcpy(&header, probe.data(), 8);
+  const uint64_t wrap = ~uint64_t{0} - (8 + header) + 1;  // data start + wrap == 0 (mod 2^64)
+  std::string wrapping = entry + std::to_string(wrap) + ", " + std::to_string(wrap + 128) + "]}";
+  EXPECT_NE(err(safetensors(wrapping, 256)).find("tensor 'bert.embeddings.LayerNorm.weight' lies outside the file"), std::string::npos);
+  EXPECT_NE(err(safetensors(entry + "0, 129]}", 128)).find("lies outside the file"), std::string::npos);
+  // A header that is JSON but not an object, a header longer than the file, duplicate tensors.
+  std::string array = safetensors("", 0);
+  array.replace(8, 2, "[]");
+  EXPECT_NE(err(array).find("malformed safetensors header: expected a JSON object of tensors"), std::string::npos);
+  std::string longer = safetensors(entry + "0, 128]}", 128);
+  const uint64_t huge = uint64_t{1} << 40;
+  std::memcpy(longer.data(), &huge, 8);
+  EXPECT_NE(err(longer).find("not a safetensors file (bad header length)"), std::string::npos);
+  EXPECT_NE(err(safetensors(entry + "0, 128]}, " + entry + "0, 128]}", 128)).find("duplicate key 'bert.embeddings.LayerNorm.weight'"),
+            std::string::npos);
+  EXPECT_NE(error_of<WeightsError>([&] { load_safetensors(m, "/dev/zero"); }).find("not a regular file"), std::string::npos);
+}
+
+TEST(BertWeights, NanAndInfiniteWeightsAreNamed) {
+  // Q4.16 has neither: converting a NaN would be undefined behaviour, an infinity would saturate unseen.
+  const Model m = zoo_model("bert-nano");
+  const uint64_t bytes = 30522ull * 32 * 4;
+  const std::string entry = R"("bert.embeddings.word_embeddings.weight": {"dtype": "F32", "shape": [30522, 32], "data_offsets": [0, )" +
+                            std::to_string(bytes) + "]}";
+  for (const float bad : {NAN, INFINITY}) {
+    std::string file = safetensors(entry, bytes);
+    std::memcpy(&file[file.size() - bytes + 4 * 77], &bad, 4);
+    const std::string e = error_of<WeightsError>([&] { load_safetensors(m, temp_file(".safetensors", file)); });
+    EXPECT_NE(e.find("tensor 'bert.embeddings.word_embeddings.weight' holds " + std::string(std::isnan(bad) ? "NaN" : "an infinity") +
+                     " at element 77"),
+              std::string::npos)
+        << e;
+  }
+}
+
+namespace {
+// A .npy file: version 1 header with `dict`, then `data`.
+std::string npy(const std::string& dict, const std::string& data) {
+  std::string header = dict;
+  while ((10 + header.size() + 1) % 64) header += ' ';
+  header += '\n';
+  std::string out = std::string("\x93NUMPY\x01\x00", 8);
+  const uint16_t hl = static_cast<uint16_t>(header.size());
+  out.append(reinterpret_cast<const char*>(&hl), 2);
+  return out + header + data;
+}
+}  // namespace
+
+TEST(BertInputs, NumpyHeadersMustBeBackedByTheFile) {
+  const Model m = zoo_model("bert-nano");
+  auto err = [&](const std::string& file) { return error_of<InputError>([&] { embeddings_from_npy(m, temp_file(".npy", file), 4, ""); }); };
+  // 12 bytes whose header length is 4 GiB: refused at once, nothing allocated.
+  const std::string twelve = std::string("\x93NUMPY\x02\x00\xff\xff\xff\xff", 12);
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_NE(err(twelve).find("a .npy header of 4294967295 bytes in a file of 12"), std::string::npos);
+  // A shape of 10^12 sequences on a file without data.
+  EXPECT_NE(err(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000000, 4, 32), }", "")).find("more data than the file holds"),
+            std::string::npos);
+  EXPECT_NE(err(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999, 4, 32), }", "")).find("shape: "),
+            std::string::npos);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+  std::vector<float> data(4 * 32, 0.5f);
+  data[1 * 32 + 5] = NAN;
+  const std::string raw(reinterpret_cast<const char*>(data.data()), data.size() * 4);
+  EXPECT_NE(err(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 4, 32), }", raw)).find("element [0, 1, 5] is NaN"),
+            std::string::npos);
+  EXPECT_NE(err(npy("{'descr': '>f4', 'fortran_order': False, 'shape': (1, 4, 32), }", raw)).find("big-endian"), std::string::npos);
+  EXPECT_NE(err(npy("{'descr': '<i4', 'fortran_order': False, 'shape': (1, 4, 32), }", raw)).find("float32 or float64"), std::string::npos);
+  EXPECT_NE(error_of<InputError>([&] { embeddings_from_npy(m, "/dev/zero", 4, ""); }).find("not a regular file"), std::string::npos);
+}
+
+TEST(BertInputs, TokenFilesAreReadStrictlyAndBounded) {
+  const Model m = zoo_model("bert-nano");
+  auto err = [&](const std::string& text) { return error_of<InputError>([&] { tokens_from_file(m, temp_file(".txt", text), 8); }); };
+  EXPECT_NE(err("101 -5 102\n").find(":1: '-5' is not a token id"), std::string::npos);  // not 2^64 - 5
+  EXPECT_NE(err("101 0102\n").find("'0102' is not a token id"), std::string::npos);
+  EXPECT_NE(err("101 1e3\n").find("'1e3' is not a token id"), std::string::npos);
+  EXPECT_NE(error_of<InputError>([&] { tokens_from_file(m, "/dev/zero", 8); }).find("token file '/dev/zero': larger than 16 MiB"),
+            std::string::npos);
+  const TokenFile t = read_token_file(m, temp_file(".txt", "101 7 102\n\n101 102\n"), 8);
+  EXPECT_EQ(t.lengths, (std::vector<uint32_t>{3, 2}));
+  EXPECT_EQ(t.ids.size(), 5u);
+  EXPECT_EQ(padded_tokens(t, 8).tokens, (std::vector<uint32_t>{101, 7, 102, 0, 0, 0, 0, 0, 101, 102, 0, 0, 0, 0, 0, 0}));
+  EXPECT_NE(error_of<InputError>([] { parse_valid_lengths("-1", 16, 2); }).find("within 1..16"), std::string::npos);
+  EXPECT_NE(error_of<InputError>([] { parse_valid_lengths("05", 16, 2); }).find("within 1..16"), std::string::npos);
+}
+
+TEST(BertPruning, ThresholdFilesAreReadStrictly) {
+  const Model m = zoo_model("bert-nano");
+  auto err = [&](const std::string& json) { return error_of<PruningError>([&] { load_thresholds(temp_file(".json", json), m); }); };
+  EXPECT_EQ(err(R"({"key_bits": 12, "per_head": false, "thresholds": [[-5]]})"), "");
+  // A float beyond 64 bits has no integer value (nlohmann's cast would be undefined); 12.7 is not 12.
+  EXPECT_NE(err(R"({"key_bits": 12, "per_head": false, "thresholds": [[1e30]]})").find("a threshold of layer 0 must be an integer"),
+            std::string::npos);
+  EXPECT_NE(err(R"({"key_bits": 12.7, "per_head": false, "thresholds": [[1]]})").find("key_bits must be an integer"), std::string::npos);
+  EXPECT_NE(err(R"({"key_bits": -1, "per_head": false, "thresholds": [[1]]})").find("key_bits must be within 1..20"), std::string::npos);
+  EXPECT_NE(err(R"({"key_bits": 12, "key_bits": 4, "per_head": false, "thresholds": [[1]]})").find("duplicate key 'key_bits'"),
+            std::string::npos);
+  EXPECT_NE(error_of<PruningError>([&] { load_thresholds("/dev/zero", m); }).find("LeOPArd thresholds '/dev/zero': larger than 16 MiB"),
+            std::string::npos);
 }

@@ -106,3 +106,24 @@ TEST(Config, DumpRoundTrips) {
   const HwConfig d = load_hw_config(f);
   EXPECT_EQ(dump_config(c), dump_config(d));
 }
+
+TEST(Config, FilesAreReadStrictly) {
+  // Duplicate keys, aliases and leading zeros name the key and the file instead of a guess.
+  const std::string dup = temp_yaml("inherit: edge\npe: 8\npe: 16\n");
+  EXPECT_EQ(error_of(dup), dup + ":3: duplicate key 'pe'");
+  const std::string dotted = temp_yaml("inherit: edge\nmain_memory:\n  size_mb: 64\nmain_memory.size_mb: 128\n");
+  EXPECT_EQ(error_of(dotted), dotted + ": duplicate key 'main_memory.size_mb'");
+  const std::string cycle = temp_yaml("vp: &v {x: *v}\n");
+  EXPECT_NE(error_of(cycle).find(cycle + ":1: aliases"), std::string::npos);
+  EXPECT_EQ(error_of("edge", {"pe=010"}),
+            "configuration key 'pe': '010': a leading zero is ambiguous (octal in C and YAML 1.1, decimal in YAML 1.2); write it without");
+  EXPECT_NE(error_of(temp_yaml("inherit: edge\npe: 010\n")).find("configuration key 'pe': '010': a leading zero"), std::string::npos);
+  EXPECT_EQ(load_hw_config("edge", {"pe=0x10"}).pe, 16u);
+  EXPECT_NE(error_of("edge", {"pe=-1"}).find("'-1' is not an unsigned integer"), std::string::npos);
+  EXPECT_NE(error_of("edge", {"clock_mhz=nan"}).find("'nan' is not a number"), std::string::npos);
+  // Files are read within their limit: a device is not read forever, a directory is named.
+  EXPECT_NE(error_of("/dev/zero").find("hardware configuration file '/dev/zero': larger than 1 MiB"), std::string::npos);
+  EXPECT_NE(error_of("/tmp/").find("'/tmp/': is a directory"), std::string::npos);
+  // -p may repeat a key on purpose: overrides apply in order.
+  EXPECT_EQ(load_hw_config("edge", {"pe=8", "pe=16"}).pe, 16u);
+}

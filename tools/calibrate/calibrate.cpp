@@ -17,6 +17,9 @@
 #include "bert/bert_reference.hpp"
 #include "bert/pruning_options.hpp"
 #include "fixed_point.hpp"
+#include "host_memory.hpp"
+#include "jobs/bert_job.hpp"
+#include "parse_number.hpp"
 
 namespace po = boost::program_options;
 using namespace acc::bert;
@@ -29,17 +32,17 @@ int sc_main(int argc, char** argv) {
   o.add_options()
       ("help,h", "print this help")
       ("model", po::value<std::string>()->default_value("bert-tiny"), "zoo name or model-dict .json")
-      ("layers", po::value<uint32_t>()->default_value(0), "the first N layers only (0: all)")
+      ("layers", po::value<std::string>()->default_value("0"), "the first N layers only (0: all)")
       ("weights", po::value<std::string>(), "safetensors file (default: synthetic with --seed)")
       ("tokens", po::value<std::string>(), "sample inputs: token ids, one sequence per line")
-      ("seq", po::value<uint32_t>()->default_value(128), "sequence length")
-      ("batch", po::value<uint32_t>()->default_value(4), "synthetic sample sequences")
+      ("seq", po::value<std::string>()->default_value("128"), "sequence length")
+      ("batch", po::value<std::string>()->default_value("4"), "synthetic sample sequences")
       ("valid-len", po::value<std::string>()->default_value(""), "valid tokens per sequence")
-      ("seed", po::value<uint64_t>()->default_value(1), "seed of synthetic weights and inputs")
-      ("rate", po::value<double>(), "target fraction of scores to prune, 0..1 (required)")
-      ("key-bits", po::value<unsigned>()->default_value(12), "LeOPArd key width B (1..20)")
+      ("seed", po::value<std::string>()->default_value("1"), "seed of synthetic weights and inputs")
+      ("rate", po::value<std::string>(), "target fraction of scores to prune, 0..1 (required)")
+      ("key-bits", po::value<std::string>()->default_value("12"), "LeOPArd key width B (1..20)")
       ("per-head", "one threshold per head (else per layer)")
-      ("tau", po::value<double>()->default_value(0.01), "DynaTran threshold of the sample run")
+      ("tau", po::value<std::string>()->default_value("0.01"), "DynaTran threshold of the sample run")
       ("no-dynatran", "sample run without DynaTran")
       ("out", po::value<std::string>(), "thresholds file to write (required)");
   po::variables_map vm;
@@ -51,19 +54,32 @@ int sc_main(int argc, char** argv) {
       return 0;
     }
     if (!vm.count("rate") || !vm.count("out")) throw po::error("--rate and --out are required");
-    const double rate = vm["rate"].as<double>();
-    const unsigned bits = vm["key-bits"].as<unsigned>();
-    if (rate < 0 || rate > 1) throw po::error("--rate must be within 0..1");
-    if (bits < 1 || bits > 20) throw po::error("--key-bits must be within 1..20");
-    const Model m = load_model(vm["model"].as<std::string>()).truncated(vm["layers"].as<uint32_t>());
-    const uint32_t seq = vm["seq"].as<uint32_t>(), batch = vm["batch"].as<uint32_t>();
-    const Weights w = vm.count("weights") ? load_safetensors(m, vm["weights"].as<std::string>()) : synthetic_weights(m, vm["seed"].as<uint64_t>());
+    // Numbers are read strictly (parse_number.hpp): boost would turn "-1" into 4294967295.
+    auto count = [&](const char* name, uint64_t lo, uint64_t hi) {
+      return acc::parse_unsigned_option(std::string("--") + name, vm[name].as<std::string>(), lo, hi);
+    };
+    auto real = [&](const char* name, double lo, double hi) {
+      return acc::parse_real_option(std::string("--") + name, vm[name].as<std::string>(), lo, hi);
+    };
+    const double rate = real("rate", 0, 1), tau = real("tau", 0, 8);
+    const unsigned bits = static_cast<unsigned>(count("key-bits", 1, 20));
+    const uint64_t seed = count("seed", 0, UINT64_MAX);
+    const uint32_t seq = static_cast<uint32_t>(count("seq", 1, UINT32_MAX)), batch = static_cast<uint32_t>(count("batch", 1, UINT32_MAX));
+    const uint32_t layers = static_cast<uint32_t>(count("layers", 0, UINT32_MAX));
+    // Refused before anything large exists: the estimate of a BERT job that checks its outputs
+    // covers the reference model run here.
+    acc::BertSpec spec;
+    spec.model = vm["model"].as<std::string>(), spec.layers = layers, spec.seq = seq, spec.batch = batch, spec.check = acc::BertSpec::Check::On;
+    if (vm.count("tokens")) spec.tokens_file = vm["tokens"].as<std::string>();
+    if (vm.count("weights")) spec.weights_file = vm["weights"].as<std::string>();
+    acc::require_host_memory(acc::kSimulatorBaseBytes, acc::BertJob(spec).host_memory_bytes(), acc::physical_memory_bytes());
+    const Model m = load_model(vm["model"].as<std::string>()).truncated(layers);
+    const Weights w = vm.count("weights") ? load_safetensors(m, vm["weights"].as<std::string>()) : synthetic_weights(m, seed);
     const Inputs in = vm.count("tokens") ? tokens_from_file(m, vm["tokens"].as<std::string>(), seq)
-                                         : synthetic_tokens(m, seq, batch, parse_valid_lengths(vm["valid-len"].as<std::string>(), seq, batch),
-                                                            vm["seed"].as<uint64_t>());
+                                         : synthetic_tokens(m, seq, batch, parse_valid_lengths(vm["valid-len"].as<std::string>(), seq, batch), seed);
     RunOptions r;
     r.dynatran = !vm.count("no-dynatran");
-    r.tau = r.dynatran ? acc::fx::from_double(vm["tau"].as<double>()) : 0;
+    r.tau = r.dynatran ? acc::fx::from_double(tau) : 0;
     r.ln_eps = static_cast<uint32_t>(std::llround(m.ln_eps * 4294967296.0));
     const LeopardThresholds t = calibrate_leopard(m, w, in, r, rate, bits, vm.count("per-head") > 0);
     save_thresholds(t, m, vm["out"].as<std::string>());

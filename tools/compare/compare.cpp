@@ -27,7 +27,8 @@ namespace po = boost::program_options;
 namespace {
 
 struct Failure : std::runtime_error {
-  using std::runtime_error::runtime_error;
+  explicit Failure(const std::string& what, bool usage = false) : std::runtime_error(what), usage(usage) {}
+  bool usage;  // a run refused its options (exit code 2): so does this command
 };
 
 // Runs argv; stdout and stderr go to `log`. Returns the exit code.
@@ -182,7 +183,8 @@ int main(int argc, char** argv) {
           if (!str("valid-len").empty()) cal.insert(cal.end(), {"--valid-len", str("valid-len")});
           if (vm.count("weights")) cal.insert(cal.end(), {"--weights", str("weights")});
           if (vm.count("tokens")) cal.insert(cal.end(), {"--tokens", str("tokens")});
-          if (run(cal, tmp + "/calibrate.log") != 0) throw Failure("calibration failed:\n" + slurp(tmp + "/calibrate.log"));
+          const int rc = run(cal, tmp + "/calibrate.log");
+          if (rc != 0) throw Failure("calibration failed:\n" + slurp(tmp + "/calibrate.log"), rc == 2);
           args.insert(args.end(), {"--leopard", th});
         } else if (part == "hdp") {
           if (!str("hdp-heads").empty()) args.insert(args.end(), {"--hdp-heads", str("hdp-heads")});
@@ -203,13 +205,13 @@ int main(int argc, char** argv) {
       args.insert(args.end(), {"--stats-out", stats, "--outputs-out", outs});
       const std::string log = tmp + "/" + std::to_string(rows.size()) + ".log";
       const int rc = run(args, log);
-      if (rc != 0) throw Failure("scheme '" + scheme + "' failed (exit " + std::to_string(rc) + "):\n" + slurp(log));
+      if (rc != 0) throw Failure("scheme '" + scheme + "' failed (exit " + std::to_string(rc) + "):\n" + slurp(log), rc == 2);
       rows.push_back({scheme, nlohmann::json::parse(slurp(stats)), read_outputs(outs)});
     }
   } catch (const Failure& e) {
     std::cerr << "acceltran-compare: " << e.what() << "\n";
     const std::string what = e.what();
-    return what.rfind("unknown scheme", 0) == 0 || what.rfind("the first", 0) == 0 || what.rfind("scheme 'hdp' needs", 0) == 0 ? 2 : 1;
+    return e.usage || what.rfind("unknown scheme", 0) == 0 || what.rfind("the first", 0) == 0 || what.rfind("scheme 'hdp' needs", 0) == 0 ? 2 : 1;
   } catch (const std::exception& e) {
     std::cerr << "acceltran-compare: " << e.what() << "\n";
     return 1;

@@ -5,8 +5,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <iterator>
+
+#include "input_file.hpp"
 
 namespace acc {
 
@@ -20,6 +21,12 @@ T read_at(const uint8_t* data, size_t size, uint64_t offset, const std::string& 
   T v;
   std::memcpy(&v, data + offset, sizeof v);
   return v;
+}
+
+std::string hex(uint32_t v) {
+  char s[16];
+  std::snprintf(s, sizeof s, "0x%08x", v);
+  return s;
 }
 
 }  // namespace
@@ -40,11 +47,24 @@ ElfImage ElfImage::parse(const uint8_t* data, size_t size, const std::string& or
     throw FirmwareError(origin + ": built for a floating-point or RV32E ABI; build for rv32im/ilp32");
   img.entry_ = eh.e_entry;
 
+  // Program headers: a table of e_phnum entries of the size this loader reads, inside the file.
+  if (eh.e_phnum > 0 && eh.e_phentsize != sizeof(Elf32_Phdr))
+    throw FirmwareError(origin + ": program header entries of " + std::to_string(eh.e_phentsize) + " bytes (" +
+                        std::to_string(sizeof(Elf32_Phdr)) + " expected)");
+  if (uint64_t{eh.e_phoff} + uint64_t{eh.e_phnum} * sizeof(Elf32_Phdr) > size)
+    throw FirmwareError(origin + ": truncated ELF file (the program headers end past the end of the file)");
   for (unsigned i = 0; i < eh.e_phnum; ++i) {
     const auto ph = read_at<Elf32_Phdr>(data, size, uint64_t{eh.e_phoff} + uint64_t{i} * eh.e_phentsize, origin, "program header");
     if (ph.p_type != PT_LOAD || ph.p_memsz == 0) continue;
-    if (ph.p_filesz > ph.p_memsz || uint64_t{ph.p_offset} + ph.p_filesz > size)
-      throw FirmwareError(origin + ": truncated ELF file (segment " + std::to_string(i) + " past the end of the file)");
+    const std::string segment = "segment " + std::to_string(i);
+    if (ph.p_filesz > ph.p_memsz)
+      throw FirmwareError(origin + ": " + segment + " has more file bytes (" + std::to_string(ph.p_filesz) + ") than memory bytes (" +
+                          std::to_string(ph.p_memsz) + ")");
+    if (uint64_t{ph.p_offset} + ph.p_filesz > size)
+      throw FirmwareError(origin + ": truncated ELF file (" + segment + " past the end of the file)");
+    if (uint64_t{ph.p_paddr} + ph.p_memsz > (uint64_t{1} << 32))
+      throw FirmwareError(origin + ": " + segment + " (" + std::to_string(ph.p_memsz) + " bytes at " + hex(ph.p_paddr) +
+                          ") wraps past the end of the 32-bit address space");
     Segment s;
     s.addr = ph.p_paddr;
     s.mem_size = ph.p_memsz;
@@ -55,9 +75,17 @@ ElfImage ElfImage::parse(const uint8_t* data, size_t size, const std::string& or
 
   // Symbols (optional: a stripped file loses only the names in fault messages and traces, not
   // _fw_exit, which the CPU model requires and checks for).
+  if (eh.e_shnum > 0 && eh.e_shentsize != sizeof(Elf32_Shdr))
+    throw FirmwareError(origin + ": section header entries of " + std::to_string(eh.e_shentsize) + " bytes (" +
+                        std::to_string(sizeof(Elf32_Shdr)) + " expected)");
+  if (uint64_t{eh.e_shoff} + uint64_t{eh.e_shnum} * sizeof(Elf32_Shdr) > size)
+    throw FirmwareError(origin + ": truncated ELF file (the section headers end past the end of the file)");
   for (unsigned i = 0; i < eh.e_shnum; ++i) {
     const auto sh = read_at<Elf32_Shdr>(data, size, uint64_t{eh.e_shoff} + uint64_t{i} * eh.e_shentsize, origin, "section header");
     if (sh.sh_type != SHT_SYMTAB || sh.sh_entsize != sizeof(Elf32_Sym)) continue;
+    if (uint64_t{sh.sh_offset} + sh.sh_size > size) throw FirmwareError(origin + ": truncated ELF file (symbol table)");
+    if (sh.sh_link >= eh.e_shnum) throw FirmwareError(origin + ": the symbol table links to section " + std::to_string(sh.sh_link) +
+                                                      " of " + std::to_string(eh.e_shnum));
     const auto strtab = read_at<Elf32_Shdr>(data, size, uint64_t{eh.e_shoff} + uint64_t{sh.sh_link} * eh.e_shentsize, origin,
                                             "string table header");
     if (uint64_t{strtab.sh_offset} + strtab.sh_size > size) throw FirmwareError(origin + ": truncated ELF file (string table)");
@@ -77,10 +105,8 @@ ElfImage ElfImage::parse(const uint8_t* data, size_t size, const std::string& or
 }
 
 ElfImage ElfImage::load_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw FirmwareError(path + ": cannot open the file");
-  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return parse(bytes.data(), bytes.size(), path);
+  const std::string bytes = read_input_file_as<FirmwareError>(path, kMaxFirmwareBytes, "firmware ELF file");
+  return parse(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), path);
 }
 
 std::optional<uint32_t> ElfImage::symbol(const std::string& name) const {

@@ -92,7 +92,8 @@ RiscvCpu::RiscvCpu(sc_core::sc_module_name name, ElfImage firmware, const Option
   void* p = mmap(nullptr, ACC_MAP_CPU_RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
   ram_.reset(static_cast<uint8_t*>(p));
-  for (const auto& s : fw_.segments()) std::memcpy(ram_.get() + (s.addr - ACC_MAP_CPU_RAM_BASE), s.bytes.data(), s.bytes.size());
+  for (const auto& s : fw_.segments())  // a segment without file bytes (.bss) has no data pointer to copy from
+    if (!s.bytes.empty()) std::memcpy(ram_.get() + (s.addr - ACC_MAP_CPU_RAM_BASE), s.bytes.data(), s.bytes.size());
 
   (void)exception_pc_skew();  // measured before simulation starts
   uc_engine* uc = nullptr;
