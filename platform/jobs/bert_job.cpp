@@ -7,7 +7,6 @@
 
 #include "fixed_point.hpp"
 #include "nm.hpp"
-#include "regmap.hpp"
 
 namespace acc {
 
@@ -17,6 +16,11 @@ namespace {
 // Reference checks cost O(MACs) of plain loops; beyond this they are opt-in (--check on).
 constexpr uint64_t kAutoCheckMacs = 2'000'000'000ull;
 }  // namespace
+
+bool BertJob::checks_outputs() const {
+  return spec_.check == BertSpec::Check::On ||
+         (spec_.check == BertSpec::Check::Auto && model_.encoder_macs(inputs_.seq) * inputs_.batch <= kAutoCheckMacs);
+}
 
 bert::RunOptions BertJob::run_options() const {
   bert::RunOptions o;
@@ -55,8 +59,10 @@ void BertJob::load(Soc& soc) {
     inputs_ = synthetic_tokens(model_, spec_.seq, spec_.batch, parse_valid_lengths(spec_.valid_len, spec_.seq, spec_.batch), spec_.seed);
   if (inputs_.from_tokens && inputs_.seq > model_.max_positions)
     throw InputError("--seq " + std::to_string(inputs_.seq) + " exceeds the model's " + std::to_string(model_.max_positions) + " positions");
-  weights_ = spec_.weights_file.empty() ? synthetic_weights(model_, spec_.seed) : load_safetensors(model_, spec_.weights_file);
   const PruningOptions& P = spec_.pruning;
+  // The double-precision comparison (check) runs on the file's values before rounding.
+  weights_ = spec_.weights_file.empty() ? synthetic_weights(model_, spec_.seed)
+                                        : load_safetensors(model_, spec_.weights_file, checks_outputs() && !P.score_engine());
   if (P.leopard) {
     if (P.thresholds.layers.size() != model_.layers.size())
       throw PruningError("LeOPArd thresholds for " + std::to_string(P.thresholds.layers.size()) + " layers, the model has " +
@@ -178,14 +184,10 @@ JobResult BertJob::check(Soc& soc, Stats& stats) {
   stats.put("job.bert.valid_tokens", valid_tokens, "tokens", "Valid (non-padding) tokens of the batch");
   stats.put("job.bert.group", job->args.bert.group, "sequences", "Sequences the firmware processed together (what fits the buffers)");
   stats.put("job.bert.encoder_macs", model_.encoder_macs(S) * B, "MACs", "Encoder MACs of the batch by the model's shape (the BERT encoder layer, Devlin et al. 2019)");
-  stats.put("job.bert.saturated_weights", weights_.saturated, "values", "Weights of the file clipped to the Q4.16 range");
+  stats.put("saturation.weights", weights_.saturated, "values", "Weights of the file clipped to Q4.16 when loaded");
   JobResult r;
   if (job->status != FW_OK) {
-    std::ostringstream m;
-    m << "firmware reported: " << fw_status_name(job->status);
-    if (job->status == FW_ERR_ACCEL)
-      m << " " << regmap::error_name(job->err_code) << " at descriptor " << job->err_desc << " (info 0x" << std::hex << job->err_info << ")";
-    r.message = m.str();
+    r.message = firmware_failure(*job, soc);
     return r;
   }
   outputs_.hidden = read_words(soc, out_hidden_, uint64_t{B} * S * H);
@@ -201,8 +203,7 @@ JobResult BertJob::check(Soc& soc, Stats& stats) {
     out.write(reinterpret_cast<const char*>(outputs_.hidden.data()), static_cast<std::streamsize>(outputs_.hidden.size() * 4));
   }
 
-  const bool run_check = spec_.check == BertSpec::Check::On ||
-                         (spec_.check == BertSpec::Check::Auto && model_.encoder_macs(S) * B <= kAutoCheckMacs);
+  const bool run_check = checks_outputs();
   stats.put("job.checked", run_check ? 1 : 0, "bool", "1 if the outputs were compared with the reference model");
   if (!run_check) {
     r.ok = true;
@@ -225,8 +226,11 @@ JobResult BertJob::check(Soc& soc, Stats& stats) {
   stats.put("job.mismatches", mismatches, "values", "Outputs that differ from the reference model");
 
   r.ok = mismatches == 0;
+  // Beside "bit-exact": how many values the datapath clipped (bit-exact clipping is still clipping).
+  const std::string saturation = soc.pe().saturation().describe(weights_.saturated);
   if (o.pruning.score_engine()) {  // LeOPArd and HDP decide in the integer domain: no float counterpart
-    r.message = r.ok ? "bit-exact against the reference model (" + std::to_string(outputs_.hidden.size() + outputs_.pooled.size()) + " values)"
+    r.message = r.ok ? "bit-exact against the reference model (" + std::to_string(outputs_.hidden.size() + outputs_.pooled.size()) +
+                           " values); " + saturation
                      : std::to_string(mismatches) + " values differ from the reference model; first " + first;
     return r;
   }
@@ -249,8 +253,8 @@ JobResult BertJob::check(Soc& soc, Stats& stats) {
 
   std::ostringstream m;
   if (r.ok)
-    m << "bit-exact against the reference model (" << outputs_.hidden.size() + outputs_.pooled.size() << " values); vs double precision: max "
-      << max_err << ", mean " << (n ? sum_err / double(n) : 0.0) << " on the hidden states";
+    m << "bit-exact against the reference model (" << outputs_.hidden.size() + outputs_.pooled.size() << " values); " << saturation
+      << "; vs double precision: max " << max_err << ", mean " << (n ? sum_err / double(n) : 0.0) << " on the hidden states";
   else
     m << mismatches << " values differ from the reference model; first " << first;
   r.message = m.str();

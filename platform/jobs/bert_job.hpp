@@ -42,6 +42,8 @@ class BertJob : public Job {
   const bert::Inputs& inputs() const { return inputs_; }
   const bert::Outputs& outputs() const { return outputs_; }  // read back from DRAM by check()
   bert::RunOptions run_options() const;
+  // Whether check() compares the outputs with the reference models (--check, or auto when cheap).
+  bool checks_outputs() const;
 
  private:
   BertSpec spec_;
