@@ -1,9 +1,11 @@
 #include "job.hpp"
 
 #include <cstring>
+#include <sstream>
 #include <stdexcept>
 
 #include "fixed_point.hpp"
+#include "regmap.hpp"
 
 namespace acc {
 
@@ -63,6 +65,24 @@ void put_plan_stats(const fw_matmul_args_t& a, Stats& stats) {
             "The planner's estimate of the job's cycles (its model: docs/firmware.md)");
   stats.put("job.plan.min_dram_bytes", bytes(a.plan_min_words_lo, a.plan_min_words_hi), "bytes",
             "The least any plan can move: A, B and C once each, dense");
+}
+
+std::string firmware_failure(const fw_job_t& job, Soc& soc) {
+  std::ostringstream m;
+  m << "firmware reported: " << fw_status_name(job.status);
+  const auto describe = [&](uint32_t code, uint32_t desc, uint32_t info) {
+    m << regmap::error_name(code) << " at descriptor " << desc << " (info 0x" << std::hex << info << std::dec << ")";
+  };
+  if (job.status == FW_ERR_ACCEL) {
+    m << " ";
+    describe(job.err_code, job.err_desc, job.err_info);
+  }
+  const ControlBlock::ErrorRecord& hw = soc.control().last_error();
+  if (soc.control().error_stops() > 0 && (job.status != FW_ERR_ACCEL || hw.code != job.err_code || hw.desc != job.err_desc || hw.info != job.err_info)) {
+    m << "; the accelerator's last error stop: ";
+    describe(hw.code, hw.desc, hw.info);
+  }
+  return m.str();
 }
 
 std::string fw_status_name(uint32_t status) {

@@ -71,6 +71,11 @@ std::vector<int32_t> read_words(Soc& soc, uint32_t pa, uint64_t n);
 // Status word of the firmware, as text.
 std::string fw_status_name(uint32_t status);
 
+// The result line of a job whose firmware did not return FW_OK: its status and, for an accelerator
+// error, what the firmware read from ERR_CODE / ERR_DESC / ERR_INFO; and the hardware's own record
+// of its last error stop when that differs (a QUEUE_RESET after the stop clears the registers).
+std::string firmware_failure(const fw_job_t& job, Soc& soc);
+
 // What every job reports of the firmware's run: status, descriptors, the counters it read.
 void put_firmware_stats(const fw_job_t& job, Stats& stats);
 // The GEMM plan the firmware followed (job.plan.*).

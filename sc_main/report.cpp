@@ -8,6 +8,9 @@
 #include <ostream>
 #include <vector>
 
+#include "saturation.hpp"
+#include "regmap.hpp"
+
 namespace acc {
 
 std::string stats_to_json(const Stats& s, const HwConfig& cfg) {
@@ -68,6 +71,30 @@ void print_summary(std::ostream& out, const Stats& s, const HwConfig& cfg) {
   const double secs = cycles / cfg.clock_hz();
   char line[256];
   auto row = [&](const char* name, const std::string& value) { out << "  " << name << std::string(18 - std::string(name).size(), ' ') << value << "\n"; };
+  auto count = [&](const char* key) { return static_cast<uint64_t>(s.get(key)); };
+
+  // What the hardware itself reports beside the result: values it clipped (a "bit-exact" result
+  // can still have saturated), its last error stop, register writes it ignored.
+  if (s.has("saturation.total")) {
+    Saturation sat;
+    sat.matmul = count("saturation.matmul"), sat.score = count("saturation.score"), sat.activation = count("saturation.activation");
+    sat.softmax = count("saturation.softmax"), sat.layernorm = count("saturation.layernorm"), sat.add = count("saturation.add");
+    row("saturation", sat.describe(count("saturation.weights")));
+  }
+  if (s.get("control.errors") > 0) {
+    const auto code = static_cast<uint32_t>(count("control.error.code"));
+    std::snprintf(line, sizeof line, "%s (0x%02x) at descriptor %llu, info 0x%08llx; %llu error stop%s", regmap::error_name(code), code,
+                  static_cast<unsigned long long>(count("control.error.descriptor")),
+                  static_cast<unsigned long long>(count("control.error.info")), static_cast<unsigned long long>(count("control.errors")),
+                  s.get("control.errors") == 1 ? "" : "s");
+    row("accelerator error", line);
+  }
+  const uint64_t ro_writes = count("control.registers.read_only_writes"), reserved = count("control.registers.reserved_bit_writes");
+  if (ro_writes + reserved > 0) {
+    std::snprintf(line, sizeof line, "%llu write%s to read-only registers, %llu setting reserved bits (ignored; --trace-mmio marks them)",
+                  static_cast<unsigned long long>(ro_writes), ro_writes == 1 ? "" : "s", static_cast<unsigned long long>(reserved));
+    row("register misuse", line);
+  }
 
   std::snprintf(line, sizeof line, "%.0f (%s at %g MHz)", cycles, seconds(secs).c_str(), cfg.clock_mhz);
   row("cycles", line);

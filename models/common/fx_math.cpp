@@ -1,5 +1,6 @@
 #include "fx_math.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <vector>
@@ -96,36 +97,49 @@ int32_t lerp(const Table& t, uint32_t i, uint32_t f) {
   return static_cast<int32_t>(a + (((b - a) * static_cast<int64_t>(f) + 128) >> 8));
 }
 
-// x in Q4.16 over [-8, 8): table index and fraction.
-int32_t over_signed_domain(const Table& t, int32_t x) {
+// x in Q4.16 over [-8, 8): table index and fraction. The result is saturated and `clipped` counts
+// it (GELU and tanh stay in range: the interpolation towards f(8) ends at the largest word).
+int32_t over_signed_domain(const Table& t, int32_t x, uint64_t& clipped) {
   const uint32_t u = static_cast<uint32_t>(saturate(x) + (1 << 19));  // 0 .. 2^20 - 1
-  return saturate(lerp(t, u >> 8, u & 0xFF));
+  return saturate_counted(lerp(t, u >> 8, u & 0xFF), clipped);
 }
 
 }  // namespace
 
 int32_t exp_neg(int64_t d) {
   if (d >= 0) return kOne;
+  if (d <= -(int64_t{16} << 16)) return 0;  // before the negation: -INT64_MIN overflows
   const int64_t y = -d;
-  if (y >= (int64_t{16} << 16)) return 0;
   return lerp(exp_table(), static_cast<uint32_t>(y >> 8), static_cast<uint32_t>(y & 0xFF));
 }
 
-int32_t gelu(int32_t x) { return over_signed_domain(gelu_table(), x); }
-int32_t tanh_fx(int32_t x) { return over_signed_domain(tanh_table(), x); }
+int32_t gelu(int32_t x, uint64_t& clipped) { return over_signed_domain(gelu_table(), x, clipped); }
+int32_t tanh_fx(int32_t x, uint64_t& clipped) { return over_signed_domain(tanh_table(), x, clipped); }
+int32_t gelu(int32_t x) {
+  uint64_t ignored = 0;
+  return gelu(x, ignored);
+}
+int32_t tanh_fx(int32_t x) {
+  uint64_t ignored = 0;
+  return tanh_fx(x, ignored);
+}
 
 uint64_t isqrt(uint64_t v) {
-  uint64_t r = static_cast<uint64_t>(std::sqrt(static_cast<double>(v)));
+  // The root is below 2^32: capping the estimate keeps r * r and (r + 1) * (r + 1) from wrapping.
+  constexpr uint64_t kRootMax = 0xFFFFFFFFull;
+  uint64_t r = std::min<uint64_t>(kRootMax, static_cast<uint64_t>(std::sqrt(static_cast<double>(v))));
   while (r > 0 && r * r > v) --r;
-  while ((r + 1) * (r + 1) <= v) ++r;
+  while (r < kRootMax && (r + 1) * (r + 1) <= v) ++r;
   return r;
 }
 
-int64_t div_round(int64_t a, int64_t b) {
-  const int64_t n = 2 * a + b, d = 2 * b;
-  int64_t q = n / d;
+int64_t div_round(__int128 a, int64_t b) {
+  const __int128 n = 2 * a + b, d = 2 * static_cast<__int128>(b);
+  __int128 q = n / d;
   if ((n % d != 0) && (n < 0)) --q;  // floor for negative numerators
-  return q;
+  if (q > INT64_MAX) return INT64_MAX;
+  if (q < INT64_MIN) return INT64_MIN;
+  return static_cast<int64_t>(q);
 }
 
 }  // namespace acc::fx

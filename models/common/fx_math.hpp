@@ -3,7 +3,7 @@
 // tables; the tables are computed once from series that use only IEEE basic operations (no libm),
 // so every host builds the same tables and every run gives the same bits.
 //
-//   exp_neg(d)   e^d for d <= 0, Q4.16 in (any int32), Q0.16 out in [0, 65536]; 0 below -16
+//   exp_neg(d)   e^d for d <= 0, Q4.16 in (any int64), Q0.16 out in [0, 65536]; 0 below -16
 //   gelu(x)      x * Phi(x) (the erf form BERT uses), Q4.16 in and out
 //   tanh_fx(x)   tanh(x), Q4.16 in and out
 // Tables hold the function every 1/256 on their domain; values in between are interpolated
@@ -17,12 +17,17 @@ namespace acc::fx {
 int32_t exp_neg(int64_t d);
 int32_t gelu(int32_t x);
 int32_t tanh_fx(int32_t x);
+// The same, adding 1 to `clipped` when the result saturated to the Q4.16 range.
+int32_t gelu(int32_t x, uint64_t& clipped);
+int32_t tanh_fx(int32_t x, uint64_t& clipped);
 
-// floor(sqrt(v)) for v >= 0.
+// floor(sqrt(v)), for every v.
 uint64_t isqrt(uint64_t v);
 
-// Rounded integer division, ties away from zero's floor convention: floor((2a + b) / 2b), b > 0.
-int64_t div_round(int64_t a, int64_t b);
+// Rounded integer division, ties toward +infinity: floor((2a + b) / 2b), b > 0. The numerator is
+// 128 bits wide (a layer norm's sum of squares can exceed 2^63); a quotient beyond the int64
+// range saturates.
+int64_t div_round(__int128 a, int64_t b);
 
 // The deterministic double-precision functions the tables come from (exposed for tests).
 double series_exp_neg(double y);  // e^-y, y >= 0

@@ -28,14 +28,22 @@ bool RegisterBank::read(uint32_t offset, uint32_t& value) const {
   return true;
 }
 
-bool RegisterBank::write(uint32_t offset, uint32_t value) {
+bool RegisterBank::write(uint32_t offset, uint32_t value, Misuse* misuse) {
   if (offset % 4 || offset / 4 >= slots_.size()) return false;
   Slot& s = slots_[offset / 4];
   if (!s.def) return false;
+  Misuse local;
+  Misuse& m = misuse ? *misuse : local;
+  m = Misuse{};
   const uint32_t before = s.value;
+  if (s.def->access == regmap::Access::RO) {
+    m.read_only = true;
+    ++read_only_writes_;
+    return true;  // ignored, as the table documents
+  }
+  m.reserved_bits = value & ~s.def->defined_mask;
+  reserved_bit_writes_ += m.reserved_bits != 0;
   switch (s.def->access) {
-    case regmap::Access::RO:
-      return true;  // ignored, as the table documents
     case regmap::Access::RW:
     case regmap::Access::PORT:  // the owner's hooks move the value to or from the table
       s.value = value & s.def->write_mask;
@@ -43,6 +51,7 @@ bool RegisterBank::write(uint32_t offset, uint32_t value) {
     case regmap::Access::W1C:
       s.value = before & ~(value & s.def->write_mask);
       break;
+    case regmap::Access::RO:  // returned above
     case regmap::Access::WO:
       break;
   }

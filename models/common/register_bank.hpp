@@ -21,9 +21,19 @@ class RegisterBank {
 
   RegisterBank(const HwConfig& cfg, uint32_t window_bytes);
 
-  // Initiator-side access; false if no register lives at `offset`.
+  // What the access rules ignored of a write (the write itself succeeds, as the table documents).
+  struct Misuse {
+    bool read_only = false;      // the register is read-only: nothing was written
+    uint32_t reserved_bits = 0;  // bits set outside the register's defined bits (write mask, write-only fields)
+  };
+
+  // Initiator-side access; false if no register lives at `offset`. A write reports in `misuse`
+  // what it attempted that the register ignores; the bank counts such writes.
   bool read(uint32_t offset, uint32_t& value) const;
-  bool write(uint32_t offset, uint32_t value);
+  bool write(uint32_t offset, uint32_t value, Misuse* misuse = nullptr);
+
+  uint64_t read_only_writes() const { return read_only_writes_; }
+  uint64_t reserved_bit_writes() const { return reserved_bit_writes_; }
 
   // Hardware-side access (no access rules, no hooks).
   uint32_t get(uint32_t offset) const { return slots_[offset / 4].value; }
@@ -44,6 +54,7 @@ class RegisterBank {
     ReadHook read_hook;
   };
   std::vector<Slot> slots_;
+  uint64_t read_only_writes_ = 0, reserved_bit_writes_ = 0;
 };
 
 }  // namespace acc

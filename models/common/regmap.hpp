@@ -19,6 +19,7 @@ struct RegisterDef {
   uint32_t reset;            // used when reset_config is null
   const char* reset_config;  // configuration key whose value is the reset value, or null
   uint32_t write_mask;       // bits a write can change (RW) or clear (W1C)
+  uint32_t defined_mask;     // bits a write may set (write_mask and write-only fields); others are reserved
   const char* description;
 };
 

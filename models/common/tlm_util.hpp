@@ -70,6 +70,16 @@ struct PortAccessExt : tlm::tlm_extension<PortAccessExt> {
   void copy_from(const tlm::tlm_extension_base& e) override { *this = static_cast<const PortAccessExt&>(e); }
 };
 
+// Attached by the host CPU to its MMIO accesses, for the register trace (--trace-mmio): a register
+// target notes here what the access rules ignored of a write. The write is still answered OK, as
+// the register map documents; the note only makes the misuse visible.
+struct MmioNoteExt : tlm::tlm_extension<MmioNoteExt> {
+  bool read_only = false;      // out: the register is read-only, the write was ignored
+  uint32_t reserved_bits = 0;  // out: bits written outside the register's defined bits, ignored
+  tlm::tlm_extension_base* clone() const override { return new MmioNoteExt(*this); }
+  void copy_from(const tlm::tlm_extension_base& e) override { *this = static_cast<const MmioNoteExt&>(e); }
+};
+
 // Bits the zero-free format moves for `words` words of which `nonzero` are non-zero.
 inline uint64_t zero_free_bits(uint64_t words, uint64_t nonzero) { return nonzero * 20 + words; }
 // Bits of N:M compressed words: each carries a value and its index, no mask.

@@ -34,8 +34,13 @@ ControlBlock::ControlBlock(sc_core::sc_module_name name, const HwConfig& cfg, co
 
   // Effects of a register write start at the time the initiator wrote it (its annotated delay),
   // not at the SystemC time it runs at: an initiator may be up to a quantum ahead.
-  bank_.on_write(ACC_REG_QUEUE_TAIL, [this](uint32_t, uint32_t, uint32_t) {
+  bank_.on_write(ACC_REG_QUEUE_TAIL, [this](uint32_t o, uint32_t, uint32_t) {
     doorbell_cycle_ = std::max(doorbell_cycle_, clock_.cycle_at_or_after(sc_core::sc_time_stamp() + write_delay_));
+    // While the engine works, a TAIL outside the ring it latched would never be reached: the
+    // engine would cycle the ring forever. It stops the queue instead (an idle engine checks TAIL
+    // against QUEUE_SIZE when the next busy period begins).
+    const uint32_t tail = bank_.get(o);
+    if (busy_ && !stopping_ && tail >= ring_size_) stop_on_error(ACC_ERR_QUEUE_CONFIG, next_, tail, doorbell_cycle_);
     doorbell_ev_.notify(write_delay_);
   });
   bank_.on_write(ACC_REG_CTRL, [this](uint32_t, uint32_t, uint32_t written) {
@@ -120,7 +125,11 @@ void ControlBlock::reg_b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time
   } else {
     std::memcpy(&v, t.get_data_ptr(), 4);
     write_delay_ = delay;
-    ok = bank_.write(offset, v);
+    RegisterBank::Misuse misuse;
+    ok = bank_.write(offset, v, &misuse);
+    MmioNoteExt* note = nullptr;
+    t.get_extension(note);
+    if (ok && note) note->read_only = misuse.read_only, note->reserved_bits = misuse.reserved_bits;
   }
   t.set_response_status(ok ? tlm::TLM_OK_RESPONSE : tlm::TLM_ADDRESS_ERROR_RESPONSE);
 }
@@ -173,19 +182,20 @@ struct Checker {
   }
   uint64_t buffer_words(uint32_t buf) const { return buf == ACC_BUF_ACT ? cfg.act_buffer_words() : cfg.weight_buffer_words(); }
 
-  // A buffer operand of rows x cols words: its buffer id, stride and extent.
+  // A buffer operand of rows x cols words: its buffer id, stride and extent. The extent is
+  // computed in 128 bits: rows may be a product of two 32-bit fields (a SCORE's heads x rows).
   uint32_t buffer(uint32_t buf, uint64_t addr, uint64_t rows, uint64_t cols, uint64_t stride) {
     if (buf != ACC_BUF_ACT && buf != ACC_BUF_WGT) return fail(ACC_ERR_BAD_BUFFER, buf);
     if (rows > 1 && stride < cols) return fail(ACC_ERR_BAD_SHAPE, stride);
-    const uint64_t last = addr + (rows - 1) * stride + cols - 1;
-    if (last >= buffer_words(buf)) return fail(ACC_ERR_BUFFER_OVERFLOW, last);
+    const unsigned __int128 last = addr + static_cast<unsigned __int128>(rows - 1) * stride + cols - 1;
+    if (last >= buffer_words(buf)) return fail(ACC_ERR_BUFFER_OVERFLOW, last > UINT64_MAX ? UINT64_MAX : static_cast<uint64_t>(last));
     return ACC_ERR_NONE;
   }
   uint32_t dram(uint64_t addr, uint64_t rows, uint64_t cols, uint64_t stride) {
     if (addr % 4 || stride % 4) return fail(ACC_ERR_DRAM_RANGE, addr);
     if (rows > 1 && stride < 4 * cols) return fail(ACC_ERR_BAD_SHAPE, stride);
     const uint64_t base = ACC_MAP_DRAM_BASE, end = base + cfg.dram_bytes();
-    const uint64_t last = addr + (rows - 1) * stride + 4 * cols;  // one past
+    const unsigned __int128 last = addr + static_cast<unsigned __int128>(rows - 1) * stride + 4 * cols;  // one past
     if (addr < base || last > end) return fail(ACC_ERR_DRAM_RANGE, addr);
     return ACC_ERR_NONE;
   }
@@ -295,7 +305,8 @@ uint32_t ControlBlock::validate(const acc_desc_t& d, uint32_t& info) const {
         err = c.fail(ACC_ERR_BAD_SHAPE, !x.rows ? x.rows : !x.cols ? x.cols : !x.heads ? x.heads : x.head_dim);
       } else if (x.head_dim > cfg_.max_k || width > 0xFFFFFFFFull) {
         err = c.fail(ACC_ERR_BAD_SHAPE, x.head_dim);
-      } else if ((flags & ACC_SCORE_LEOPARD) && x.th_index + ((flags & ACC_SCORE_LEOPARD_PER_HEAD) ? x.heads - 1 : 0) >= PruningConfig::kThresholds) {
+      } else if ((flags & ACC_SCORE_LEOPARD) &&
+                 uint64_t{x.th_index} + ((flags & ACC_SCORE_LEOPARD_PER_HEAD) ? x.heads - 1 : 0) >= PruningConfig::kThresholds) {
         err = c.fail(ACC_ERR_BAD_SHAPE, x.th_index);
       } else if (const uint32_t reg = bad_pruning_register(d)) {
         err = c.fail(ACC_ERR_BAD_CONFIG, reg);
@@ -426,12 +437,15 @@ void ControlBlock::set_local(uint64_t cycle) {
 }
 
 void ControlBlock::stop_on_error(uint32_t code, uint32_t desc_index, uint32_t info, uint64_t at) {
+  // One stop per busy period; a later call names an older descriptor that failed in execution
+  // after a younger one failed validation (the oldest error is the one reported).
+  if (!stopping_) ++errors_;
   stopping_ = true;  // decode stops; what is in flight completes, then the engine reports
   stop_head_ = desc_index;
-  ++errors_;
   bank_.set(ACC_REG_ERR_CODE, code);
   bank_.set(ACC_REG_ERR_DESC, desc_index);
   bank_.set(ACC_REG_ERR_INFO, info);
+  last_error_ = {code, desc_index, info};
   last_done_ = std::max(last_done_, at);
 }
 
@@ -740,7 +754,7 @@ void ControlBlock::engine() {
       // A doorbell may have rung while the engine synchronised: then there is no need to wait.
       if (now < last_done_ && !has_work()) sc_core::wait(clock_.to_time(last_done_) - sc_core::sc_time_stamp(), doorbell_ev_);
       const uint32_t new_tail = bank_.get(ACC_REG_QUEUE_TAIL);
-      if (new_tail >= ring_size_) stop_on_error(ACC_ERR_QUEUE_CONFIG, next_, new_tail, clock_.now());
+      if (!stopping_ && new_tail >= ring_size_) stop_on_error(ACC_ERR_QUEUE_CONFIG, next_, new_tail, clock_.now());
     }
 
     // Drain what is in flight, then report.
@@ -794,6 +808,14 @@ void ControlBlock::collect_stats(Stats& s, const StatsContext&) const {
   s.put("control.issued_out_of_order", out_of_order_, "descriptors", "Descriptors that issued while an older one still waited");
   s.put("control.peak_in_flight", peak_in_flight_, "descriptors", "Most descriptors issued and not yet complete at once");
   s.put("control.errors", errors_, "stops", "Queue stops on an error");
+  // The last error stop as ERR_CODE / ERR_DESC / ERR_INFO held it (a later QUEUE_RESET clears the
+  // registers, not this record).
+  s.put("control.error.code", last_error_.code, "code", "ERR_CODE of the last error stop (0: none)");
+  s.put("control.error.descriptor", last_error_.desc, "index", "ERR_DESC of the last error stop: ring index of the faulting descriptor");
+  s.put("control.error.info", last_error_.info, "value", "ERR_INFO of the last error stop: the offending value or address");
+  s.put("control.registers.read_only_writes", bank_.read_only_writes(), "writes", "Writes to read-only registers (ignored)");
+  s.put("control.registers.reserved_bit_writes", bank_.reserved_bit_writes(), "writes",
+        "Writes that set bits outside the register's write mask and write-only fields (those bits ignored)");
   for (const auto& [cls, t] : by_class_) {
     const std::string b = std::string("by_class.") + regmap::tag_class_name(cls) + ".";
     s.put(b + "descriptors", t.descriptors, "descriptors", "Descriptors of the class");

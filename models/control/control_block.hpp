@@ -61,6 +61,14 @@ class ControlBlock : public sc_core::sc_module {
   // The DMA, which completes its commands later: the engine steps it in time order.
   void set_dma_unit(DeferredUnit* dma) { dma_unit_ = dma; }
 
+  // The last error stop, as ERR_CODE / ERR_DESC / ERR_INFO held it when the queue stopped (a
+  // later QUEUE_RESET clears the registers, not this record); code ACC_ERR_NONE if none.
+  struct ErrorRecord {
+    uint32_t code = ACC_ERR_NONE, desc = 0, info = 0;
+  };
+  const ErrorRecord& last_error() const { return last_error_; }
+  uint64_t error_stops() const { return errors_; }
+
   // Validation of one descriptor against the configuration: ACC_ERR_NONE, or the error code
   // with its detail in `info`. Public for unit tests.
   uint32_t validate(const acc_desc_t& d, uint32_t& info) const;
@@ -160,6 +168,8 @@ class ControlBlock : public sc_core::sc_module {
   uint64_t read_cycle_ = 0;          // time of the register read being served
   sc_core::sc_time write_delay_;     // annotated delay of the register write being served
   TraceRecorder* trace_ = nullptr;
+
+  ErrorRecord last_error_;  // the last error stop (statistics), kept across QUEUE_RESET
 
   // Counters (also behind the PERF_* registers).
   uint64_t active_cycles_ = 0, desc_done_ = 0, tile_ops_ = 0, macs_ = 0, eff_macs_ = 0;

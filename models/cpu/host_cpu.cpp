@@ -6,6 +6,7 @@
 
 #include "acceltran_regs.h"
 #include "regmap.hpp"
+#include "tlm_util.hpp"
 
 namespace acc {
 
@@ -22,28 +23,37 @@ bool HostCpu::mmio(bool write, uint32_t pa, uint32_t& value, unsigned size) {
   t.set_data_length(size);
   t.set_streaming_width(size);
   t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  MmioNoteExt note;  // for the trace: what a register ignored of a write
+  t.set_extension(&note);
   const sc_core::sc_time issued = local_now();
   sc_core::sc_time delay = qk_.get_local_time();
   socket->b_transport(t, delay);
+  t.clear_extension(&note);
   qk_.set(delay);
   if (qk_.need_sync()) qk_.sync();
   (write ? mmio_writes_ : mmio_reads_)++;
   const bool ok = t.is_response_ok();
   if (ok && !write) value = data;
-  if (mmio_trace_) trace_mmio(issued, write, pa, write || ok ? value : 0, size, ok);
+  if (mmio_trace_) trace_mmio(issued, write, pa, write || ok ? value : 0, size, ok, note);
   return ok;
 }
 
-void HostCpu::trace_mmio(const sc_core::sc_time& issued, bool write, uint32_t pa, uint32_t value, unsigned size, bool ok) const {
+void HostCpu::trace_mmio(const sc_core::sc_time& issued, bool write, uint32_t pa, uint32_t value, unsigned size, bool ok,
+                         const MmioNoteExt& note) const {
   const char* name = "";
   if (pa >= ACC_MAP_ACC_REGS_BASE && pa - ACC_MAP_ACC_REGS_BASE < ACC_MAP_ACC_REGS_SIZE) {
     if (const auto* r = regmap::find_register(pa - ACC_MAP_ACC_REGS_BASE)) name = r->name;
   } else if (pa == ACC_MAP_CONSOLE_BASE) {
     name = "CONSOLE";
   }
-  char line[160];
-  std::snprintf(line, sizeof line, "[mmio] %16.3f ns  %c%u 0x%08x = 0x%08x  %s%s\n", issued.to_seconds() * 1e9,
-                write ? 'W' : 'R', size * 8, pa, value, name, ok ? "" : "  (error response)");
+  char misuse[64] = "";  // register misuse: the write was answered OK but (partly) ignored
+  if (note.read_only)
+    std::snprintf(misuse, sizeof misuse, "  (read-only: ignored)");
+  else if (note.reserved_bits)
+    std::snprintf(misuse, sizeof misuse, "  (reserved bits 0x%08x: ignored)", note.reserved_bits);
+  char line[224];
+  std::snprintf(line, sizeof line, "[mmio] %16.3f ns  %c%u 0x%08x = 0x%08x  %s%s%s\n", issued.to_seconds() * 1e9,
+                write ? 'W' : 'R', size * 8, pa, value, name, ok ? "" : "  (error response)", misuse);
   *mmio_trace_ << line;
 }
 

@@ -19,6 +19,8 @@
 
 namespace acc {
 
+struct MmioNoteExt;
+
 class HostCpu : public sc_core::sc_module {
  public:
   tlm_utils::simple_initiator_socket<HostCpu> socket;
@@ -53,7 +55,8 @@ class HostCpu : public sc_core::sc_module {
   uint64_t mmio_reads_ = 0, mmio_writes_ = 0, irq_waits_ = 0;
 
  private:
-  void trace_mmio(const sc_core::sc_time& issued, bool write, uint32_t pa, uint32_t value, unsigned size, bool ok) const;
+  void trace_mmio(const sc_core::sc_time& issued, bool write, uint32_t pa, uint32_t value, unsigned size, bool ok,
+                  const MmioNoteExt& note) const;
 
   std::ostream* mmio_trace_ = nullptr;
   tlm::tlm_dmi dmi_;

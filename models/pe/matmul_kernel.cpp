@@ -26,7 +26,7 @@ MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const Matrix
     const int32_t* row = a.base + i * a.stride;
     double* dst = &ad[i * k];
     for (uint64_t p = 0; p < k; ++p) {
-      dst[p] = row[p];
+      dst[p] = fx::wrap20(row[p]);
       out.a_nonzero += nz(row[p]);
     }
   }
@@ -34,7 +34,7 @@ MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const Matrix
     for (uint64_t j = 0; j < n; ++j) {
       const int32_t* row = b.base + j * b.stride;
       for (uint64_t p = 0; p < k; ++p) {
-        bd[p * n + j] = row[p];
+        bd[p * n + j] = fx::wrap20(row[p]);
         out.b_nonzero += nz(row[p]);
       }
     }
@@ -43,7 +43,7 @@ MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const Matrix
       const int32_t* row = b.base + p * b.stride;
       double* dst = &bd[p * n];
       for (uint64_t j = 0; j < n; ++j) {
-        dst[j] = row[j];
+        dst[j] = fx::wrap20(row[j]);
         out.b_nonzero += nz(row[j]);
       }
     }
@@ -55,10 +55,8 @@ MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const Matrix
     const double* src = &cd[i * n];
     for (uint64_t j = 0; j < n; ++j) {
       int64_t acc = static_cast<int64_t>(src[j]);
-      if (epi.bias) acc += int64_t{epi.bias[j]} * fx::kOne;
-      const int64_t wide = fx::round_shift(acc, fx::kFracBits);
-      out.saturated += fx::saturates(wide);
-      int32_t v = fx::saturate(wide);
+      if (epi.bias) acc += int64_t{fx::wrap20(epi.bias[j])} * fx::kOne;
+      int32_t v = fx::saturate_counted(fx::round_shift(acc, fx::kFracBits), out.saturated);
       if (epi.prune) {
         const int32_t kept = fx::dynatran(v, epi.tau);
         out.pruned += (v != 0 && kept == 0);
@@ -68,8 +66,8 @@ MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const Matrix
     }
     if (epi.nm_n) out.nm_pruned += nm::prune_row(row, static_cast<uint32_t>(n), epi.nm_n, epi.nm_m);
     for (uint64_t j = 0; j < n; ++j) {
-      if (epi.act == Activation::Gelu) row[j] = fx::gelu(row[j]);
-      if (epi.act == Activation::Tanh) row[j] = fx::tanh_fx(row[j]);
+      if (epi.act == Activation::Gelu) row[j] = fx::gelu(row[j], out.activation_saturated);
+      if (epi.act == Activation::Tanh) row[j] = fx::tanh_fx(row[j], out.activation_saturated);
       out.out_nonzero += row[j] != 0;
     }
   }

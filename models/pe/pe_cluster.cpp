@@ -327,7 +327,8 @@ uint64_t PeCluster::matmul(const acc_desc_t& desc, uint64_t issue, DispatchExt& 
   tile_ops_ += tile_ops;
   dense_macs_ += dense;
   effectual_macs_ += eff_total;
-  saturated_ += out.saturated;
+  saturation_.matmul += out.saturated;
+  saturation_.activation += out.activation_saturated;
   pruned_ += out.pruned;
   nm_pruned_ += out.nm_pruned;
   nm_weight_matmuls_ += nm_weights;
@@ -411,6 +412,7 @@ uint64_t PeCluster::score(const acc_desc_t& desc, uint64_t issue, DispatchExt& e
   hdp_block_masked_ += o.hdp_block_masked;
   leopard_masked_ += o.leopard_masked;
   score_dynatran_zeroed_ += o.dynatran_zeroed;
+  saturation_.score += o.saturated;
   heads_pruned_ += o.heads_pruned;
   hdp_int_cycles_ += int_cycles;
   ++score_ops_;
@@ -469,6 +471,7 @@ uint64_t PeCluster::softmax(const acc_desc_t& desc, uint64_t issue, DispatchExt&
   topk_rows_ += topk_rows;
   topk_cycles_ += topk_cycles;
   topk_dropped_ += o.topk_dropped;
+  saturation_.softmax += o.saturated;
   return done;
 }
 
@@ -480,7 +483,9 @@ uint64_t PeCluster::layernorm(const acc_desc_t& desc, uint64_t issue, DispatchEx
   const MatrixRef out{view(d.out_buf).words + d.out_addr, d.out_stride};
   const int32_t* gamma = view(d.gamma_buf).words + d.gamma_addr;
   const int32_t* beta = view(d.beta_buf).words + d.beta_addr;
-  const std::vector<uint32_t> zeros = layernorm_rows(in, out, gamma, beta, {d.rows, d.cols, d.eps, R, C});
+  const LayerNormOutcome ln = layernorm_rows(in, out, gamma, beta, {d.rows, d.cols, d.eps, R, C});
+  const std::vector<uint32_t>& zeros = ln.tile_zeros;
+  saturation_.layernorm += ln.saturated;
   const uint32_t col_tiles = static_cast<uint32_t>(ceil_div(d.cols, C)), row_blocks = static_cast<uint32_t>(ceil_div(d.rows, R));
   uint64_t busy = 0, tile_ops = 0, nonzero_in = 0;
   auto costs = [&](size_t rb, std::vector<uint64_t>& tiles, uint64_t&) {
@@ -518,7 +523,9 @@ uint64_t PeCluster::add(const acc_desc_t& desc, uint64_t issue, DispatchExt& ext
   const MatrixRef a{view(d.a_buf).words + d.a_addr, d.a_stride};
   const MatrixRef b{view(d.b_buf).words + d.b_addr, d.b_stride};
   const MatrixRef c{view(d.c_buf).words + d.c_addr, d.c_stride};
-  const std::vector<uint32_t> active = add_tiles(a, b, c, d.rows, d.cols, R, C);
+  const AddOutcome sum = add_tiles(a, b, c, d.rows, d.cols, R, C);
+  const std::vector<uint32_t>& active = sum.tile_active;
+  saturation_.add += sum.saturated;
   uint64_t busy = 0, tile_ops = 0, adds = 0;
   auto costs = [&](size_t t, std::vector<uint64_t>& tiles, uint64_t&) {
     const uint64_t cyc = std::max<uint64_t>(1, ceil_div(this->work(active[t], uint64_t{R} * C), cfg_.mac_per_lane));  // one add per multiplier slot
@@ -568,7 +575,6 @@ void PeCluster::collect_stats(Stats& s, const StatsContext& ctx) const {
   s.put("pe.pe_busy_cycles", pe_busy_, "PE-cycles", "Sum over PEs of cycles with at least one block in flight");
   s.put("pe.dense_macs", dense_macs_, "MACs", "Multiply-accumulates of the dense matmuls (m*k*n)");
   s.put("pe.effectual_macs", effectual_macs_, "MACs", "Multiplies whose operands were both non-zero (the work done)");
-  s.put("pe.saturated_outputs", saturated_, "values", "Matmul outputs clipped to the Q4.16 range");
   s.put("pe.pruned_outputs", pruned_, "values", "Non-zero outputs DynaTran set to zero (matmuls and probabilities)");
   s.put("pe.outputs", outputs_, "values", "Outputs written by compute ops");
   s.put("pe.zero_outputs", zero_outputs_, "values", "Outputs that are zero (natural or pruned)");
@@ -576,6 +582,15 @@ void PeCluster::collect_stats(Stats& s, const StatsContext& ctx) const {
   s.put("pe.topk_rows", topk_rows_, "rows", "Probability rows the top-k engine selected on");
   s.put("pe.topk_cycles", topk_cycles_, "cycles", "Quick-select cycles of the top-k engines");
   s.put("pe.topk_dropped", topk_dropped_, "values", "Non-zero probabilities top-k set to zero");
+  // Values clipped to Q4.16, per rounding site (docs/timing-model.md: the values).
+  const Saturation& sat = saturation_;
+  s.put("saturation.matmul", sat.matmul, "values", "MATMUL outputs clipped to Q4.16 when the accumulator is narrowed");
+  s.put("saturation.score", sat.score, "values", "SCORE descriptors' surviving scores clipped to Q4.16 when narrowed");
+  s.put("saturation.activation", sat.activation, "values", "GELU and tanh results clipped to Q4.16 (GELU(x) <= x, abs(tanh) <= 1: always 0)");
+  s.put("saturation.softmax", sat.softmax, "values", "Probabilities clipped to Q4.16 (at most 1 by construction: always 0)");
+  s.put("saturation.layernorm", sat.layernorm, "values", "Layer-norm outputs clipped to Q4.16");
+  s.put("saturation.add", sat.add, "values", "ADD sums (the residual connections) clipped to Q4.16");
+  s.put("saturation.total", sat.total(), "values", "Values the accelerator clipped to Q4.16, all sites");
   // Pruning units: what each stage pruned (first stage wins), LeOPArd's bit planes.
   s.put("pruning.dynatran.zeroed", pruned_, "values", "Non-zero values DynaTran set to zero (matmul outputs, scores, probabilities)");
   s.put("pruning.topk.zeroed", topk_dropped_, "values", "Non-zero probabilities top-k set to zero");

@@ -33,6 +33,7 @@
 #include "command.hpp"
 #include "hw_config.hpp"
 #include "lane_scheduler.hpp"
+#include "saturation.hpp"
 #include "stats.hpp"
 #include "trace_recorder.hpp"
 
@@ -65,6 +66,7 @@ class PeCluster : public sc_core::sc_module {
 
   void collect_stats(Stats& s, const StatsContext& ctx) const;
   void attribute(const StatsContext& ctx, Attribution& a) const;
+  const Saturation& saturation() const { return saturation_; }
 
  private:
   struct BufferView {
@@ -134,7 +136,8 @@ class PeCluster : public sc_core::sc_module {
 
   // Totals.
   uint64_t ops_[256] = {};
-  uint64_t tile_ops_ = 0, pe_busy_ = 0, dense_macs_ = 0, effectual_macs_ = 0, saturated_ = 0, pruned_ = 0;
+  uint64_t tile_ops_ = 0, pe_busy_ = 0, dense_macs_ = 0, effectual_macs_ = 0, pruned_ = 0;
+  Saturation saturation_;
   uint64_t outputs_ = 0, zero_outputs_ = 0, matmul_cycles_ = 0, topk_rows_ = 0, topk_cycles_ = 0, topk_dropped_ = 0;
   // Pruning units.
   uint64_t nm_pruned_ = 0, nm_weight_matmuls_ = 0;

@@ -64,7 +64,7 @@ SoftmaxOutcome softmax_rows(const MatrixRef& in, const MatrixRef& out, const Sof
           x[j] = INT64_MIN;
           continue;
         }
-        x[j] = fx::round_shift(int64_t{src[j]} * s.scale, fx::kFracBits);
+        x[j] = fx::round_shift(int64_t{fx::wrap20(src[j])} * s.scale, fx::kFracBits);
         tile_max = std::max(tile_max, x[j]);
         ++live;
       }
@@ -82,7 +82,7 @@ SoftmaxOutcome softmax_rows(const MatrixRef& in, const MatrixRef& out, const Sof
     // Pass 3: normalise with one reciprocal per row; masked columns are 0.
     const int64_t recip = row_sum > 0 ? ((int64_t{1} << 40) + row_sum / 2) / row_sum : 0;
     for (uint32_t j = 0; j < s.cols; ++j)
-      dst[j] = j < v ? static_cast<int32_t>((int64_t{e[j]} * recip + (int64_t{1} << 23)) >> 24) : 0;
+      dst[j] = j < v ? fx::saturate_counted((int64_t{e[j]} * recip + (int64_t{1} << 23)) >> 24, o.saturated) : 0;
     // Top-k on the probabilities, then DynaTran.
     if (s.topk > 0 && s.topk < v) {
       const QuickSelect q = quick_select(std::vector<int32_t>(dst, dst + v), s.topk, s.topk_parallelism);
@@ -108,57 +108,65 @@ SoftmaxOutcome softmax_rows(const MatrixRef& in, const MatrixRef& out, const Sof
   return o;
 }
 
-std::vector<uint32_t> layernorm_rows(const MatrixRef& in, const MatrixRef& out, const int32_t* gamma, const int32_t* beta,
-                                     const LayerNormSpec& s) {
+LayerNormOutcome layernorm_rows(const MatrixRef& in, const MatrixRef& out, const int32_t* gamma, const int32_t* beta,
+                                const LayerNormSpec& s) {
   const uint32_t col_tiles = ceil_div(s.cols, s.tile_cols), row_tiles = ceil_div(s.rows, s.tile_rows);
-  std::vector<uint32_t> zeros(uint64_t{row_tiles} * col_tiles, 0);
+  LayerNormOutcome o;
+  o.tile_zeros.assign(uint64_t{row_tiles} * col_tiles, 0);
   for (uint32_t i = 0; i < s.rows; ++i) {
     const int32_t* x = in.base + i * in.stride;
     int32_t* y = out.base + i * out.stride;
-    // Per-tile partial sums, combined: mean, then variance.
+    // Per-tile partial sums, combined: mean, then variance. With 20-bit words every square is
+    // below 2^40 and a row has at most 2^26 words: the sum of squares needs more than 64 bits.
     int64_t sum = 0;
     for (uint32_t t = 0; t < col_tiles; ++t) {
       int64_t partial = 0;
       const uint32_t c0 = t * s.tile_cols, c1 = std::min(s.cols, c0 + s.tile_cols);
       for (uint32_t j = c0; j < c1; ++j) {
-        partial += x[j];
-        zeros[(i / s.tile_rows) * col_tiles + t] += x[j] == 0;
+        const int32_t v = fx::wrap20(x[j]);
+        partial += v;
+        o.tile_zeros[(i / s.tile_rows) * col_tiles + t] += v == 0;
       }
       sum += partial;
     }
     const int64_t mean = fx::div_round(sum, s.cols);
-    int64_t squares = 0;
+    __int128 squares = 0;
     for (uint32_t t = 0; t < col_tiles; ++t) {
-      int64_t partial = 0;
+      int64_t partial = 0;  // below 2^40 per word, 2^48 per tile
       const uint32_t c0 = t * s.tile_cols, c1 = std::min(s.cols, c0 + s.tile_cols);
-      for (uint32_t j = c0; j < c1; ++j) partial += (x[j] - mean) * (x[j] - mean);
+      for (uint32_t j = c0; j < c1; ++j) {
+        const int64_t dev = fx::wrap20(x[j]) - mean;
+        partial += dev * dev;
+      }
       squares += partial;
     }
     const uint64_t sd = fx::isqrt(static_cast<uint64_t>(fx::div_round(squares, s.cols)) + s.eps);
     const int64_t inv = sd > 0 ? static_cast<int64_t>(((uint64_t{1} << 40) + sd / 2) / sd) : 0;
     // x may be y (in place): every input of the row has been read above.
     for (uint32_t j = 0; j < s.cols; ++j) {
-      const int64_t norm = fx::round_shift((x[j] - mean) * inv, 24);
-      y[j] = fx::saturate(fx::round_shift(norm * gamma[j], fx::kFracBits) + beta[j]);
+      const int64_t norm = fx::round_shift((fx::wrap20(x[j]) - mean) * inv, 24);
+      y[j] = fx::saturate_counted(fx::round_shift(norm * fx::wrap20(gamma[j]), fx::kFracBits) + fx::wrap20(beta[j]), o.saturated);
     }
   }
-  return zeros;
+  return o;
 }
 
-std::vector<uint32_t> add_tiles(const MatrixRef& a, const MatrixRef& b, const MatrixRef& c, uint32_t rows, uint32_t cols,
-                                uint32_t tile_rows, uint32_t tile_cols) {
+AddOutcome add_tiles(const MatrixRef& a, const MatrixRef& b, const MatrixRef& c, uint32_t rows, uint32_t cols, uint32_t tile_rows,
+                     uint32_t tile_cols) {
   const uint32_t col_tiles = ceil_div(cols, tile_cols), row_tiles = ceil_div(rows, tile_rows);
-  std::vector<uint32_t> active(uint64_t{row_tiles} * col_tiles, 0);
+  AddOutcome o;
+  o.tile_active.assign(uint64_t{row_tiles} * col_tiles, 0);
   for (uint32_t i = 0; i < rows; ++i) {
     const int32_t *x = a.base + i * a.stride, *y = b.base + i * b.stride;
     int32_t* z = c.base + i * c.stride;
-    uint32_t* act = &active[(i / tile_rows) * col_tiles];
+    uint32_t* act = &o.tile_active[(i / tile_rows) * col_tiles];
     for (uint32_t j = 0; j < cols; ++j) {
-      act[j / tile_cols] += (x[j] | y[j]) != 0;
-      z[j] = fx::saturate(int64_t{x[j]} + y[j]);
+      const int32_t u = fx::wrap20(x[j]), v = fx::wrap20(y[j]);
+      act[j / tile_cols] += (u | v) != 0;
+      z[j] = fx::saturate_counted(int64_t{u} + v, o.saturated);
     }
   }
-  return active;
+  return o;
 }
 
 }  // namespace acc

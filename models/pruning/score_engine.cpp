@@ -21,29 +21,48 @@ void gemm_nt(const std::vector<double>& a, const std::vector<double>& b, uint32_
               static_cast<int>(k), b.data(), static_cast<int>(k), 0.0, c.data(), static_cast<int>(n));
 }
 
-// Bit masks of the non-zero entries of each row, one 64-bit word per k-step (depth <= 64).
-std::vector<uint64_t> nonzero_masks(const std::vector<int32_t>& x, uint32_t rows, uint32_t d, uint32_t depth, uint32_t ksteps) {
-  std::vector<uint64_t> m(uint64_t{rows} * ksteps, 0);
+// Bit masks of the non-zero entries of each row: per k-step of `depth` entries (tile.tile_y, up to
+// 256), ceil(depth / 64) words.
+struct NonzeroMasks {
+  uint32_t ksteps = 0, words = 0;  // words per k-step
+  std::vector<uint64_t> bits;
+  const uint64_t* at(uint64_t row, uint32_t kstep) const { return &bits[(row * ksteps + kstep) * words]; }
+};
+NonzeroMasks nonzero_masks(const std::vector<int32_t>& x, uint32_t rows, uint32_t d, uint32_t depth, uint32_t ksteps) {
+  NonzeroMasks m{ksteps, (depth + 63) / 64, {}};
+  m.bits.assign(uint64_t{rows} * ksteps * m.words, 0);
   for (uint32_t r = 0; r < rows; ++r)
     for (uint32_t i = 0; i < d; ++i)
-      if (x[uint64_t{r} * d + i] != 0) m[uint64_t{r} * ksteps + i / depth] |= uint64_t{1} << (i % depth);
+      if (x[uint64_t{r} * d + i] != 0) {
+        const uint32_t kb = i / depth, bit = i % depth;
+        m.bits[(uint64_t{r} * ksteps + kb) * m.words + bit / 64] |= uint64_t{1} << (bit % 64);
+      }
   return m;
+}
+// Pairs of non-zero operands of row r of one side and row c of the other in k-step kb.
+uint64_t common_nonzeros(const NonzeroMasks& a, uint64_t r, const NonzeroMasks& b, uint64_t c, uint32_t kb) {
+  const uint64_t *x = a.at(r, kb), *y = b.at(c, kb);
+  uint64_t n = 0;
+  for (uint32_t w = 0; w < a.words; ++w) n += static_cast<uint64_t>(__builtin_popcountll(x[w] & y[w]));
+  return n;
 }
 
 // Importance of a head, or of a block, from integer-part scores (fn: ACC_HDP_HEAD_CTRL_IMPORTANCE_*).
+// Each score is below 2^52; their sum can pass 2^63 (small F, large heads): it is accumulated
+// exactly and saturates to the 64-bit range (docs/pruning.md).
 int64_t importance(const double* s, uint64_t n, unsigned fn, uint64_t stride = 0, uint64_t width = 0) {
-  int64_t acc = 0;
+  __int128 acc = 0;
   for (uint64_t i = 0; i < n; ++i) {
     const double* p = width ? s + (i / width) * stride + i % width : s + i;
     const int64_t v = static_cast<int64_t>(*p);
     if (fn == ACC_HDP_HEAD_CTRL_IMPORTANCE_SUM)
       acc += v;
     else if (fn == ACC_HDP_HEAD_CTRL_IMPORTANCE_MAX_ABS)
-      acc = std::max<int64_t>(acc, v < 0 ? -v : v);
+      acc = std::max<__int128>(acc, v < 0 ? -v : v);
     else
       acc += v < 0 ? -v : v;
   }
-  return acc;
+  return fx::saturate_int64(acc);
 }
 
 // Indices of the `keep` largest values (ties: the lowest index first).
@@ -81,9 +100,9 @@ ScoreOutcome score_heads(const MatrixRef& q, const MatrixRef& k, const MatrixRef
     qh[h].resize(uint64_t{R} * d);
     kh[h].resize(uint64_t{C} * d);
     for (uint32_t r = 0; r < R; ++r)
-      for (uint32_t i = 0; i < d; ++i) qh[h][uint64_t{r} * d + i] = q.base[r * q.stride + uint64_t{h} * d + i];
+      for (uint32_t i = 0; i < d; ++i) qh[h][uint64_t{r} * d + i] = fx::wrap20(q.base[r * q.stride + uint64_t{h} * d + i]);
     for (uint32_t c = 0; c < C; ++c)
-      for (uint32_t i = 0; i < d; ++i) kh[h][uint64_t{c} * d + i] = k.base[c * k.stride + uint64_t{h} * d + i];
+      for (uint32_t i = 0; i < d; ++i) kh[h][uint64_t{c} * d + i] = fx::wrap20(k.base[c * k.stride + uint64_t{h} * d + i]);
     if (!hdp) continue;
     qi[h].resize(qh[h].size());
     ki[h].resize(kh[h].size());
@@ -153,8 +172,8 @@ ScoreOutcome score_heads(const MatrixRef& q, const MatrixRef& k, const MatrixRef
       gemm_nt(std::vector<double>(qh[h].begin(), qh[h].end()), std::vector<double>(kq.begin(), kq.end()), R, C, d, exact);
     } else if (sp.hdp_approx) {
       std::vector<double> qf(qh[h].size()), kf(kh[h].size());
-      for (size_t i = 0; i < qf.size(); ++i) qf[i] = qh[h][i] - (int64_t{qi[h][i]} << F);
-      for (size_t i = 0; i < kf.size(); ++i) kf[i] = kh[h][i] - (int64_t{ki[h][i]} << F);
+      for (size_t i = 0; i < qf.size(); ++i) qf[i] = qh[h][i] - int64_t{qi[h][i]} * (int64_t{1} << F);
+      for (size_t i = 0; i < kf.size(); ++i) kf[i] = kh[h][i] - int64_t{ki[h][i]} * (int64_t{1} << F);
       gemm_nt(std::vector<double>(qi[h].begin(), qi[h].end()), kf, R, C, d, cross1);
       gemm_nt(qf, std::vector<double>(ki[h].begin(), ki[h].end()), R, C, d, cross2);
     } else {
@@ -169,7 +188,7 @@ ScoreOutcome score_heads(const MatrixRef& q, const MatrixRef& k, const MatrixRef
         gemm_nt(std::vector<double>(qh[h].begin(), qh[h].end()), lk, R, C, d, low_bits[b]);
       }
     }
-    const int64_t th = sp.leopard ? cfg.leopard_th[(sp.th_index + (sp.leopard_per_head ? h : 0)) % PruningConfig::kThresholds] : 0;
+    const int64_t th = sp.leopard ? cfg.leopard_th[(uint64_t{sp.th_index} + (sp.leopard_per_head ? h : 0)) % PruningConfig::kThresholds] : 0;
     int32_t* out = s.base + uint64_t{h} * R * s.stride;
     for (uint32_t r = 0; r < R; ++r)
       for (uint32_t c = 0; c < C; ++c) {
@@ -207,7 +226,7 @@ ScoreOutcome score_heads(const MatrixRef& q, const MatrixRef& k, const MatrixRef
         } else {
           wide = static_cast<int64_t>(exact[at]);
         }
-        int32_t v = fx::narrow_product_sum(wide);
+        int32_t v = fx::saturate_counted(fx::round_shift(wide, fx::kFracBits), o.saturated);
         if (sp.prune) {
           const int32_t kept = fx::dynatran(v, sp.tau);
           o.dynatran_zeroed += v != 0 && kept == 0;
@@ -225,7 +244,7 @@ ScoreOutcome score_heads(const MatrixRef& q, const MatrixRef& k, const MatrixRef
     // per-row masks); the value pass only for the scores that survived HDP (and, off LeOPArd, all
     // of its stages: LeOPArd's own work is its bit planes).
     const auto qm = nonzero_masks(qh[h], R, d, depth, o.ksteps), km = nonzero_masks(kh[h], C, d, depth, o.ksteps);
-    std::vector<uint64_t> qim, kim;
+    NonzeroMasks qim, kim;
     if (hdp) qim = nonzero_masks(qi[h], R, d, depth, o.ksteps), kim = nonzero_masks(ki[h], C, d, depth, o.ksteps);
     const double I = 20.0 - F;
     const double int_weight = I * I / 400.0, value_weight = sp.hdp_approx ? 2.0 * I * F / 400.0 : 1.0;
@@ -240,11 +259,11 @@ ScoreOutcome score_heads(const MatrixRef& q, const MatrixRef& k, const MatrixRef
         uint64_t pairs = 0;
         for (uint32_t kb = 0; kb < o.ksteps; ++kb) {
           if (hdp) {
-            const uint64_t e = __builtin_popcountll(qim[uint64_t{r} * o.ksteps + kb] & kim[uint64_t{c} * o.ksteps + kb]);
+            const uint64_t e = common_nonzeros(qim, r, kim, c, kb);
             o.int_effectual[base + kb] += e;
             int_pairs += e;
           }
-          const uint64_t e = __builtin_popcountll(qm[uint64_t{r} * o.ksteps + kb] & km[uint64_t{c} * o.ksteps + kb]);
+          const uint64_t e = common_nonzeros(qm, r, km, c, kb);
           pairs += e;
           if (value_pass) o.value_effectual[base + kb] += e;
         }

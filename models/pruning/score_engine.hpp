@@ -11,6 +11,7 @@
 //                         (Qi.Ki^T << 2F) + ((Qi.Kf^T + Qf.Ki^T) << F), or the exact q . k
 //   6. DynaTran           survivors with |s| <= tau become 0 (ZERO)
 //
+// Q and K words are read as the 20-bit words their containers carry (fx::wrap20).
 // Each pruned score is attributed to the first stage that pruned it. The engine also returns what
 // the timing model needs: per output tile, the effectual work of each pass.
 #pragma once
@@ -35,6 +36,7 @@ struct ScoreOutcome {
   // Scores pruned by each stage (first stage wins).
   uint64_t hdp_head_masked = 0, hdp_block_masked = 0, leopard_masked = 0, dynatran_zeroed = 0;
   uint32_t heads_pruned = 0;
+  uint64_t saturated = 0;  // surviving scores clipped to Q4.16 when narrowed
   // The work done in multiply-accumulate equivalents: pairs of non-zero operands, weighted by the
   // bit products of each pass (integer part I^2/400, HDP approximation 2IF/400, LeOPArd the share
   // of the B bit planes it processed, exact 1).

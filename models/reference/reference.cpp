@@ -10,6 +10,20 @@
 namespace acc::ref {
 
 namespace {
+// Every input word as the 20-bit word its container carries (what the compute units read).
+Tensor words(const Tensor& t) {
+  Tensor w(t.size());
+  for (size_t i = 0; i < t.size(); ++i) w[i] = fx::wrap20(t[i]);
+  return w;
+}
+
+// A sum of 64-bit terms, exact, clipped to the int64 range (HDP's importance accumulators).
+struct SaturatingSum {
+  __int128 v = 0;
+  void add(int64_t x) { v += x; }
+  int64_t get() const { return fx::saturate_int64(v); }
+};
+
 // Marks the n largest values, picked one at a time; ties go to the lowest index.
 std::vector<bool> n_largest(const std::vector<int64_t>& v, uint32_t n) {
   std::vector<bool> marked(v.size(), false);
@@ -54,12 +68,13 @@ Tensor nm_activations(const Tensor& x, uint32_t rows, uint32_t cols, unsigned N,
   return out;
 }
 
-Tensor matmul(const Tensor& a, const Tensor& b, uint32_t m, uint32_t k, uint32_t n, bool transpose_b, bool prune, int32_t tau,
+Tensor matmul(const Tensor& a_in, const Tensor& b_in, uint32_t m, uint32_t k, uint32_t n, bool transpose_b, bool prune, int32_t tau,
               const Tensor* bias, Act act, unsigned nm_n, unsigned nm_m) {
+  const Tensor a = words(a_in), b = words(b_in);
   Tensor c(uint64_t{m} * n);
   for (uint64_t i = 0; i < m; ++i)
     for (uint64_t j = 0; j < n; ++j) {
-      int64_t acc = bias ? int64_t{(*bias)[j]} * fx::kOne : 0;
+      int64_t acc = bias ? int64_t{fx::wrap20((*bias)[j])} * fx::kOne : 0;
       for (uint64_t p = 0; p < k; ++p) {
         const int64_t bv = transpose_b ? b[j * k + p] : b[p * n + j];
         acc += int64_t{a[i * k + p]} * bv;
@@ -81,14 +96,17 @@ LeopardResult leopard(const int32_t* q, const int32_t* k, uint32_t d, unsigned B
   for (int b = static_cast<int>(B) - 1; b >= 0; --b) {
     for (uint32_t i = 0; i < d; ++i) {
       const int32_t key = k[i] >> (20 - B);  // the key's B most significant bits
-      if ((static_cast<uint32_t>(key) >> b) & 1u) partial += (b == static_cast<int>(B) - 1) ? -(int64_t{q[i]} << b) : (int64_t{q[i]} << b);
+      const int64_t weighted = int64_t{q[i]} * (int64_t{1} << b);  // q times the bit plane's weight 2^b
+      if ((static_cast<uint32_t>(key) >> b) & 1u) partial += (b == static_cast<int>(B) - 1) ? -weighted : weighted;
     }
     if (b > 0 && partial + p_pos * ((int64_t{1} << b) - 1) < th) return {true, B - static_cast<unsigned>(b), partial};
   }
   return {partial < th, B, partial};
 }
 
-Tensor scores(const Tensor& q, const Tensor& k, uint32_t R, uint32_t C, uint32_t H, uint32_t d, const ScoreParams& p, ScoreCounts* counts) {
+Tensor scores(const Tensor& q_in, const Tensor& k_in, uint32_t R, uint32_t C, uint32_t H, uint32_t d, const ScoreParams& p,
+              ScoreCounts* counts) {
+  const Tensor q = words(q_in), k = words(k_in);
   const uint64_t A = uint64_t{H} * d;
   const unsigned F = p.hdp.frac_bits;
   Tensor out(uint64_t{H} * R * C);
@@ -102,13 +120,17 @@ Tensor scores(const Tensor& q, const Tensor& k, uint32_t R, uint32_t C, uint32_t
   };
   // HDP heads.
   std::vector<int64_t> imp(H, 0);
-  for (uint32_t h = 0; h < H && p.hdp_heads; ++h)
+  for (uint32_t h = 0; h < H && p.hdp_heads; ++h) {
+    SaturatingSum sum;
+    int64_t max_abs = 0;
     for (uint32_t r = 0; r < R; ++r)
       for (uint32_t c = 0; c < C; ++c) {
         const int64_t s = int_score(h, r, c), a = s < 0 ? -s : s;
-        imp[h] = p.hdp.head_importance == ACC_HDP_HEAD_CTRL_IMPORTANCE_SUM       ? imp[h] + s
-                 : p.hdp.head_importance == ACC_HDP_HEAD_CTRL_IMPORTANCE_MAX_ABS ? std::max(imp[h], a) : imp[h] + a;
+        sum.add(p.hdp.head_importance == ACC_HDP_HEAD_CTRL_IMPORTANCE_SUM ? s : a);
+        max_abs = std::max(max_abs, a);
       }
+    imp[h] = p.hdp.head_importance == ACC_HDP_HEAD_CTRL_IMPORTANCE_MAX_ABS ? max_abs : sum.get();
+  }
   std::vector<bool> head_kept(H, true);
   if (p.hdp_heads) {
     const int64_t top = *std::max_element(imp.begin(), imp.end());
@@ -126,12 +148,14 @@ Tensor scores(const Tensor& q, const Tensor& k, uint32_t R, uint32_t C, uint32_t
     if (p.hdp_blocks && head_kept[h]) {
       const uint32_t br = p.hdp.block_rows, bc = p.hdp.block_cols, nbc = (C + bc - 1) / bc;
       for (uint32_t r0 = 0; r0 < R; r0 += br) {
-        std::vector<int64_t> b(nbc, 0);
+        std::vector<SaturatingSum> block_sum(nbc);
         for (uint32_t r = r0; r < std::min(R, r0 + br); ++r)
           for (uint32_t c = 0; c < C; ++c) {
             const int64_t s = int_score(h, r, c);
-            b[c / bc] += s < 0 ? -s : s;
+            block_sum[c / bc].add(s < 0 ? -s : s);
           }
+        std::vector<int64_t> b(nbc);
+        for (uint32_t i = 0; i < nbc; ++i) b[i] = block_sum[i].get();
         const int64_t mx = *std::max_element(b.begin(), b.end());
         __int128 sum = 0;
         for (int64_t v : b) sum += v;
@@ -166,7 +190,7 @@ Tensor scores(const Tensor& q, const Tensor& k, uint32_t R, uint32_t C, uint32_t
           int64_t cross = 0;
           for (uint32_t i = 0; i < d; ++i) {
             const int32_t qa = q[r * A + h * d + i], ka = k[c * A + h * d + i];
-            const int64_t qi = qa >> F, ki = ka >> F, qf = qa - (qi << F), kf = ka - (ki << F);
+            const int64_t qi = qa >> F, ki = ka >> F, qf = qa - qi * (int64_t{1} << F), kf = ka - ki * (int64_t{1} << F);
             cross += qi * kf + qf * ki;
           }
           wide = int_score(h, r, c) * (int64_t{1} << (2 * F)) + cross * (int64_t{1} << F);
@@ -202,14 +226,14 @@ Tensor softmax(const Tensor& s, uint32_t rows, uint32_t cols, const SoftmaxParam
     std::vector<int64_t> x(v, 0);
     int64_t mx = INT64_MIN;
     for (uint32_t j = 0; j < v; ++j)
-      if (live[j]) mx = std::max(mx, x[j] = fx::round_shift(int64_t{row[j]} * p.scale, fx::kFracBits));
+      if (live[j]) mx = std::max(mx, x[j] = fx::round_shift(int64_t{fx::wrap20(row[j])} * p.scale, fx::kFracBits));
     if (mx == INT64_MIN) continue;  // every column masked: all probabilities 0
     std::vector<int64_t> e(v, 0);
     int64_t sum = 0;
     for (uint32_t j = 0; j < v; ++j)
       if (live[j]) sum += e[j] = fx::exp_neg(x[j] - mx);
     const int64_t recip = ((int64_t{1} << 40) + sum / 2) / sum;
-    for (uint32_t j = 0; j < v; ++j) o[j] = static_cast<int32_t>((e[j] * recip + (int64_t{1} << 23)) >> 24);
+    for (uint32_t j = 0; j < v; ++j) o[j] = fx::saturate((e[j] * recip + (int64_t{1} << 23)) >> 24);
     if (p.topk > 0 && p.topk < v) {
       // Sort a copy; the k-th largest value decides.
       std::vector<uint32_t> idx(v);
@@ -232,14 +256,15 @@ Tensor softmax(const Tensor& s, uint32_t rows, uint32_t cols, const SoftmaxParam
   return out;
 }
 
-Tensor layernorm(const Tensor& x, uint32_t rows, uint32_t cols, const Tensor& gamma, const Tensor& beta, uint32_t eps) {
+Tensor layernorm(const Tensor& x_in, uint32_t rows, uint32_t cols, const Tensor& gamma_in, const Tensor& beta_in, uint32_t eps) {
+  const Tensor x = words(x_in), gamma = words(gamma_in), beta = words(beta_in);
   Tensor y(uint64_t{rows} * cols);
   for (uint64_t i = 0; i < rows; ++i) {
     const int32_t* r = &x[i * cols];
     int64_t sum = 0;
     for (uint32_t j = 0; j < cols; ++j) sum += r[j];
     const int64_t mean = fx::div_round(sum, cols);
-    int64_t sq = 0;
+    __int128 sq = 0;  // each square below 2^40, up to 2^26 of them
     for (uint32_t j = 0; j < cols; ++j) sq += (r[j] - mean) * (r[j] - mean);
     const uint64_t var = static_cast<uint64_t>(fx::div_round(sq, cols)) + eps;
     const uint64_t sd = fx::isqrt(var);  // standard deviation in units of 2^-16
@@ -257,7 +282,7 @@ Tensor layernorm(const Tensor& x, uint32_t rows, uint32_t cols, const Tensor& ga
 
 Tensor add(const Tensor& a, const Tensor& b) {
   Tensor c(a.size());
-  for (size_t i = 0; i < a.size(); ++i) c[i] = fx::saturate(int64_t{a[i]} + b[i]);
+  for (size_t i = 0; i < a.size(); ++i) c[i] = fx::saturate(int64_t{fx::wrap20(a[i])} + fx::wrap20(b[i]));
   return c;
 }
 

@@ -2,6 +2,8 @@
 // arithmetic, sharing only the scalar primitives (fixed_point.hpp, fx_math.hpp) and the HDP
 // settings (pruning_config.hpp: register values, no code) with the models.
 // Tests compare the platform's results with it bit for bit. No tiling, no BLAS, no cleverness.
+// Every input word is read as the 20-bit word it carries (fx::wrap20), as the compute units read
+// their operands; SOFTMAX recognises the MASK marker first.
 #pragma once
 
 #include <cstdint>

@@ -120,6 +120,12 @@ Vec to_real(const Tensor& t) {
   return v;
 }
 
+// A weight tensor's real values: the file's values before rounding when the loader kept them
+// (`original` not null), else its Q4.16 words (synthetic weights are defined in Q4.16).
+Vec real(const Tensor& q, const std::vector<float>* original) {
+  return original ? Vec(original->begin(), original->end()) : to_real(q);
+}
+
 double prune(double x, bool on, double tau) { return on && std::fabs(x) <= tau ? 0.0 : x; }
 
 // Dynamic N:M on real values: per row, in every M consecutive columns keep the N largest |x|.
@@ -167,37 +173,60 @@ Vec layernorm(const Vec& x, uint64_t rows, uint64_t cols, const Vec& g, const Ve
   return y;
 }
 
+// N:M on the columns of a k x n matrix of real values (the rule of ref::nm_weights): per column, in
+// every M consecutive rows keep the N largest |w|, ties to the lower index.
+Vec nm_columns(const Vec& w, uint64_t k, uint64_t n, unsigned N, unsigned M) {
+  Vec t(w.size());
+  for (uint64_t r = 0; r < k; ++r)
+    for (uint64_t c = 0; c < n; ++c) t[c * k + r] = w[r * n + c];
+  nm_rows(t, n, k, N, M);
+  Vec out(w.size());
+  for (uint64_t r = 0; r < k; ++r)
+    for (uint64_t c = 0; c < n; ++c) out[r * n + c] = t[c * k + r];
+  return out;
+}
+
 }  // namespace
 
 FloatOutputs float_forward(const Model& m, const Weights& w, const Inputs& in, const RunOptions& o, double ln_eps) {
   const uint64_t S = in.seq, B = in.batch, H = m.hidden, R = B * S;
   const bool pr = o.dynatran;
   const double tau = fx::to_double(o.tau);
+  // The file's values before rounding, when the loader kept them (the weights as they were trained).
+  const FileValues* fv = w.file_values.get();
   Vec x(R * H);
   if (in.from_tokens) {
     Tensor row(H);
     for (uint64_t r = 0; r < R; ++r) {
-      w.word.row(in.tokens[r], row.data());
-      for (uint64_t c = 0; c < H; ++c)
-        x[r * H + c] = fx::to_double(row[c]) + fx::to_double(w.pos[(r % S) * H + c]) + fx::to_double(w.type[c]);
+      const uint32_t id = in.tokens[r];
+      w.word.row(id, row.data());
+      for (uint64_t c = 0; c < H; ++c) {
+        const uint64_t p = (r % S) * H + c;
+        x[r * H + c] = fv ? double(fv->word[uint64_t{id} * H + c]) + double(fv->pos[p]) + double(fv->type[c])
+                          : fx::to_double(row[c]) + fx::to_double(w.pos[p]) + fx::to_double(w.type[c]);
+      }
     }
-    x = layernorm(x, R, H, to_real(w.emb_g), to_real(w.emb_b), ln_eps);
+    x = layernorm(x, R, H, real(w.emb_g, fv ? &fv->emb_g : nullptr), real(w.emb_b, fv ? &fv->emb_b : nullptr), ln_eps);
   } else {
     x = to_real(in.embeddings);
   }
   const PruningOptions& P = o.pruning;
-  auto weight = [&](const Tensor& t, uint64_t k, uint64_t n) {
-    return to_real(P.nm_weights ? ref::nm_weights(t, static_cast<uint32_t>(k), static_cast<uint32_t>(n), P.nm_n, P.nm_m) : t);
+  auto weight = [&](const Tensor& t, const std::vector<float>* original, uint64_t k, uint64_t n) {
+    if (!P.nm_weights) return real(t, original);
+    if (original) return nm_columns(real(t, original), k, n, P.nm_n, P.nm_m);
+    return to_real(ref::nm_weights(t, static_cast<uint32_t>(k), static_cast<uint32_t>(n), P.nm_n, P.nm_m));
   };
   const unsigned nm_n = P.nm_act ? P.nm_n : 0, nm_m = P.nm_m;
   for (size_t l = 0; l < m.layers.size(); ++l) {
     const LayerShape& s = m.layers[l];
     const LayerWeights& L = w.layers[l];
+    const LayerTensors<float>* F = fv ? &fv->layers[l] : nullptr;
     const uint64_t d = s.head_dim, A = s.attention();
-    const Vec bq = to_real(L.bq), bk = to_real(L.bk), bv = to_real(L.bv), bo = to_real(L.bo);
-    const Vec q = linear(x, weight(L.wq, H, A), R, H, A, false, &bq, pr, tau, 0, nm_n, nm_m);
-    const Vec k = linear(x, weight(L.wk, H, A), R, H, A, false, &bk, pr, tau, 0, nm_n, nm_m);
-    const Vec v = linear(x, weight(L.wv, H, A), R, H, A, false, &bv, pr, tau);
+    const Vec bq = real(L.bq, F ? &F->bq : nullptr), bk = real(L.bk, F ? &F->bk : nullptr);
+    const Vec bv = real(L.bv, F ? &F->bv : nullptr), bo = real(L.bo, F ? &F->bo : nullptr);
+    const Vec q = linear(x, weight(L.wq, F ? &F->wq : nullptr, H, A), R, H, A, false, &bq, pr, tau, 0, nm_n, nm_m);
+    const Vec k = linear(x, weight(L.wk, F ? &F->wk : nullptr, H, A), R, H, A, false, &bk, pr, tau, 0, nm_n, nm_m);
+    const Vec v = linear(x, weight(L.wv, F ? &F->wv : nullptr, H, A), R, H, A, false, &bv, pr, tau);
     Vec ctx(R * A);
     for (uint64_t b = 0; b < B; ++b)
       for (uint64_t h = 0; h < s.heads; ++h) {
@@ -229,28 +258,29 @@ FloatOutputs float_forward(const Model& m, const Weights& w, const Inputs& in, c
         }
         put_block(ctx, A, b * S, h * d, linear(p, vh, S, S, d, false, nullptr, pr, tau, 0, nm_n, nm_m), S, d);
       }
-    Vec t1 = linear(ctx, weight(L.wo, A, H), R, A, H, false, &bo, pr, tau);
+    Vec t1 = linear(ctx, weight(L.wo, F ? &F->wo : nullptr, A, H), R, A, H, false, &bo, pr, tau);
     for (uint64_t i = 0; i < t1.size(); ++i) t1[i] += x[i];
-    t1 = layernorm(t1, R, H, to_real(L.ln1_g), to_real(L.ln1_b), ln_eps);
+    t1 = layernorm(t1, R, H, real(L.ln1_g, F ? &F->ln1_g : nullptr), real(L.ln1_b, F ? &F->ln1_b : nullptr), ln_eps);
     Vec f = t1;
     uint64_t in_dim = H;
     for (size_t i = 0; i <= s.ffn.size(); ++i) {
       const bool last = i == s.ffn.size();
       const uint64_t out_dim = last ? H : s.ffn[i];
-      const Vec bias = to_real(L.ffn_b[i]);
-      f = linear(f, weight(L.ffn_w[i], in_dim, out_dim), R, in_dim, out_dim, false, &bias, pr, tau, last ? 0 : 1, last ? 0 : nm_n, nm_m);
+      const Vec bias = real(L.ffn_b[i], F ? &F->ffn_b[i] : nullptr);
+      f = linear(f, weight(L.ffn_w[i], F ? &F->ffn_w[i] : nullptr, in_dim, out_dim), R, in_dim, out_dim, false, &bias, pr, tau,
+                 last ? 0 : 1, last ? 0 : nm_n, nm_m);
       in_dim = out_dim;
     }
     for (uint64_t i = 0; i < f.size(); ++i) f[i] += t1[i];
-    x = layernorm(f, R, H, to_real(L.ln2_g), to_real(L.ln2_b), ln_eps);
+    x = layernorm(f, R, H, real(L.ln2_g, F ? &F->ln2_g : nullptr), real(L.ln2_b, F ? &F->ln2_b : nullptr), ln_eps);
   }
   FloatOutputs out;
   out.hidden = x;
   if (o.pooler) {
     Vec cls(B * H);
     for (uint64_t b = 0; b < B; ++b) std::copy(x.begin() + b * S * H, x.begin() + b * S * H + H, cls.begin() + b * H);
-    const Vec pb = to_real(w.pool_b);
-    out.pooled = linear(cls, to_real(w.pool_w), B, H, H, false, &pb, pr, tau, 2);
+    const Vec pb = real(w.pool_b, fv ? &fv->pool_b : nullptr);
+    out.pooled = linear(cls, real(w.pool_w, fv ? &fv->pool_w : nullptr), B, H, H, false, &pb, pr, tau, 2);
   }
   return out;
 }

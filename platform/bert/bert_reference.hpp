@@ -2,7 +2,8 @@
 //   * reference_forward: the accelerator's exact arithmetic (models/reference ops, the op graph
 //     the firmware builds), for bit-exact comparison;
 //   * float_forward: the same network in double precision (exact exp, erf, tanh, division, no
-//     saturation), on the same weights and inputs, to measure the fixed-point datapath's error.
+//     saturation), on the same weights and inputs, to measure the fixed-point datapath's error:
+//     on a file's values before rounding when the loader kept them (Weights::file_values).
 #pragma once
 
 #include <functional>

@@ -218,7 +218,7 @@ class SafetensorsFile {
 
 }  // namespace
 
-Weights load_safetensors(const Model& m, const std::string& path) {
+Weights load_safetensors(const Model& m, const std::string& path, bool keep_file_values) {
   if (m.layers.empty()) throw WeightsError("the model has no layers");
   for (const auto& l : m.layers)
     if (l.attention() != m.hidden)
@@ -232,54 +232,68 @@ Weights load_safetensors(const Model& m, const std::string& path) {
     Tensor t(v.size());
     for (size_t i = 0; i < v.size(); ++i) {
       t[i] = fx::from_double(v[i]);
-      w.saturated += std::abs(v[i] * fx::kOne) > fx::kMax;
+      w.saturated += fx::from_double_saturates(v[i]);
     }
     return t;
   };
+  // The values before rounding go to `original` when asked for (else the destinations stay empty).
+  const auto file_values = keep_file_values ? std::make_shared<FileValues>() : nullptr;
+  FileValues not_kept;
+  FileValues& fv = file_values ? *file_values : not_kept;
+  fv.layers.resize(m.layers.size());
+  auto keep = [&](const std::vector<double>& v, std::vector<float>& original) -> const std::vector<double>& {
+    if (file_values) original.assign(v.begin(), v.end());
+    return v;
+  };
   // PyTorch Linear weights are out x in; the accelerator wants in x out.
-  auto linear = [&](const std::string& name, uint64_t in, uint64_t out) {
+  auto linear = [&](const std::string& name, uint64_t in, uint64_t out, std::vector<float>& original) {
     const std::vector<double> v = f.read(prefix + name, {out, in});
     std::vector<double> t(v.size());
     for (uint64_t o = 0; o < out; ++o)
       for (uint64_t i = 0; i < in; ++i) t[i * out + o] = v[o * in + i];
-    return quantise(t);
+    return quantise(keep(t, original));
   };
-  auto vec = [&](const std::string& name, uint64_t n) { return quantise(f.read(prefix + name, {n})); };
+  auto vec = [&](const std::string& name, uint64_t n, std::vector<float>& original) {
+    return quantise(keep(f.read(prefix + name, {n}), original));
+  };
   // LayerNorm parameters: "weight"/"bias", or the older "gamma"/"beta".
-  auto ln = [&](const std::string& base, uint64_t n, bool gain) {
+  auto ln = [&](const std::string& base, uint64_t n, bool gain, std::vector<float>& original) {
     const std::string modern = base + (gain ? ".weight" : ".bias"), old = base + (gain ? ".gamma" : ".beta");
-    return vec(f.has(prefix + modern) || !f.has(prefix + old) ? modern : old, n);
+    return vec(f.has(prefix + modern) || !f.has(prefix + old) ? modern : old, n, original);
   };
   const uint64_t H = m.hidden;
-  w.word = WordEmbeddings(m.vocab, m.hidden, quantise(f.read(prefix + "embeddings.word_embeddings.weight", {m.vocab, H})));
-  w.pos = quantise(f.read(prefix + "embeddings.position_embeddings.weight", {m.max_positions, H}));
-  w.type = quantise(f.read(prefix + "embeddings.token_type_embeddings.weight", {m.type_vocab, H}));
-  w.emb_g = ln("embeddings.LayerNorm", H, true);
-  w.emb_b = ln("embeddings.LayerNorm", H, false);
+  w.word = WordEmbeddings(m.vocab, m.hidden, quantise(keep(f.read(prefix + "embeddings.word_embeddings.weight", {m.vocab, H}), fv.word)));
+  w.pos = quantise(keep(f.read(prefix + "embeddings.position_embeddings.weight", {m.max_positions, H}), fv.pos));
+  w.type = quantise(keep(f.read(prefix + "embeddings.token_type_embeddings.weight", {m.type_vocab, H}), fv.type));
+  w.emb_g = ln("embeddings.LayerNorm", H, true, fv.emb_g);
+  w.emb_b = ln("embeddings.LayerNorm", H, false, fv.emb_b);
   for (size_t l = 0; l < m.layers.size(); ++l) {
     const auto& s = m.layers[l];
     if (s.ffn.size() != 1) throw WeightsError("Hugging Face BERT layers have one intermediate size; layer " + std::to_string(l) + " has " + std::to_string(s.ffn.size()));
     const std::string p = "encoder.layer." + std::to_string(l) + ".";
     const uint64_t F = s.ffn[0];
     LayerWeights L;
-    L.wq = linear(p + "attention.self.query.weight", H, H);
-    L.bq = vec(p + "attention.self.query.bias", H);
-    L.wk = linear(p + "attention.self.key.weight", H, H);
-    L.bk = vec(p + "attention.self.key.bias", H);
-    L.wv = linear(p + "attention.self.value.weight", H, H);
-    L.bv = vec(p + "attention.self.value.bias", H);
-    L.wo = linear(p + "attention.output.dense.weight", H, H);
-    L.bo = vec(p + "attention.output.dense.bias", H);
-    L.ln1_g = ln(p + "attention.output.LayerNorm", H, true);
-    L.ln1_b = ln(p + "attention.output.LayerNorm", H, false);
-    L.ffn_w = {linear(p + "intermediate.dense.weight", H, F), linear(p + "output.dense.weight", F, H)};
-    L.ffn_b = {vec(p + "intermediate.dense.bias", F), vec(p + "output.dense.bias", H)};
-    L.ln2_g = ln(p + "output.LayerNorm", H, true);
-    L.ln2_b = ln(p + "output.LayerNorm", H, false);
+    LayerTensors<float>& O = fv.layers[l];
+    O.ffn_w.resize(2), O.ffn_b.resize(2);
+    L.wq = linear(p + "attention.self.query.weight", H, H, O.wq);
+    L.bq = vec(p + "attention.self.query.bias", H, O.bq);
+    L.wk = linear(p + "attention.self.key.weight", H, H, O.wk);
+    L.bk = vec(p + "attention.self.key.bias", H, O.bk);
+    L.wv = linear(p + "attention.self.value.weight", H, H, O.wv);
+    L.bv = vec(p + "attention.self.value.bias", H, O.bv);
+    L.wo = linear(p + "attention.output.dense.weight", H, H, O.wo);
+    L.bo = vec(p + "attention.output.dense.bias", H, O.bo);
+    L.ln1_g = ln(p + "attention.output.LayerNorm", H, true, O.ln1_g);
+    L.ln1_b = ln(p + "attention.output.LayerNorm", H, false, O.ln1_b);
+    L.ffn_w = {linear(p + "intermediate.dense.weight", H, F, O.ffn_w[0]), linear(p + "output.dense.weight", F, H, O.ffn_w[1])};
+    L.ffn_b = {vec(p + "intermediate.dense.bias", F, O.ffn_b[0]), vec(p + "output.dense.bias", H, O.ffn_b[1])};
+    L.ln2_g = ln(p + "output.LayerNorm", H, true, O.ln2_g);
+    L.ln2_b = ln(p + "output.LayerNorm", H, false, O.ln2_b);
     w.layers.push_back(std::move(L));
   }
-  w.pool_w = linear("pooler.dense.weight", H, H);
-  w.pool_b = vec("pooler.dense.bias", H);
+  w.pool_w = linear("pooler.dense.weight", H, H, fv.pool_w);
+  w.pool_b = vec("pooler.dense.bias", H, fv.pool_b);
+  w.file_values = file_values;
   return w;
 }
 

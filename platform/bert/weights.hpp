@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -18,12 +19,24 @@ struct WeightsError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-struct LayerWeights {
-  Tensor wq, bq, wk, bk, wv, bv;  // hidden x A, A
-  Tensor wo, bo;                  // A x hidden, hidden
-  Tensor ln1_g, ln1_b;
-  std::vector<Tensor> ffn_w, ffn_b;  // one more than the FFN sizes
-  Tensor ln2_g, ln2_b;
+// The tensors of one encoder layer, with elements of type T (Q4.16 words, or a file's values).
+template <class T>
+struct LayerTensors {
+  std::vector<T> wq, bq, wk, bk, wv, bv;  // hidden x A, A
+  std::vector<T> wo, bo;                  // A x hidden, hidden
+  std::vector<T> ln1_g, ln1_b;
+  std::vector<std::vector<T>> ffn_w, ffn_b;  // one more than the FFN sizes
+  std::vector<T> ln2_g, ln2_b;
+};
+using LayerWeights = LayerTensors<int32_t>;
+
+// A loaded file's values before they were rounded to Q4.16, laid out as in Weights (matrices in x
+// out): the double-precision reference runs on them. F16, BF16 and F32 values are exact in a float;
+// F64 values are rounded to float (a relative error of 2^-24, far below the Q4.16 step of 2^-16).
+struct FileValues {
+  std::vector<float> word, pos, type, emb_g, emb_b;  // word: vocab x hidden
+  std::vector<LayerTensors<float>> layers;
+  std::vector<float> pool_w, pool_b;
 };
 
 // The word-embedding table (vocab x hidden). Synthetic tables are a function of (seed, row): a
@@ -52,14 +65,18 @@ struct Weights {
   Tensor pool_w, pool_b;  // hidden x hidden, hidden
   uint64_t saturated = 0;  // values of a loaded file clipped to the Q4.16 range
   std::string origin;
+  // The file's values before rounding, when the loader was asked to keep them (null otherwise and
+  // for synthetic weights, which are defined in Q4.16).
+  std::shared_ptr<const FileValues> file_values;
 };
 
 Weights synthetic_weights(const Model& m, uint64_t seed);
 
 // Reads every tensor the model needs from a safetensors file (F32, F16, BF16 or F64) with Hugging
 // Face names (with or without the "bert." prefix); a missing or mis-shaped tensor is a
-// WeightsError naming it. Linear weights are transposed from PyTorch's out x in.
-Weights load_safetensors(const Model& m, const std::string& path);
+// WeightsError naming it. Linear weights are transposed from PyTorch's out x in. With
+// keep_file_values, the values before rounding are kept too (Weights::file_values).
+Weights load_safetensors(const Model& m, const std::string& path, bool keep_file_values = false);
 
 // Writes weights as a safetensors file (F32, Hugging Face names with the "bert." prefix), for
 // tests and for exporting the synthetic weights.

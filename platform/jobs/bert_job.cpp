@@ -9,7 +9,6 @@
 #include "fixed_point.hpp"
 #include "host_memory.hpp"
 #include "nm.hpp"
-#include "regmap.hpp"
 
 namespace acc {
 
@@ -64,7 +63,7 @@ void BertJob::prepare() {
   prepared_ = true;
 }
 
-bool BertJob::runs_check() const {
+bool BertJob::checks_outputs() const {
   return spec_.check == BertSpec::Check::On ||
          (spec_.check == BertSpec::Check::Auto && double(model_.encoder_macs(spec_.seq)) * batch_ <= double(kAutoCheckMacs));
 }
@@ -97,7 +96,7 @@ uint64_t BertJob::host_memory_bytes() {
   bytes += tokens ? 2 * 4 * R : 2 * 4 * R * H;                  // the inputs on the host and in DRAM
   bytes += 4 * (double(token_file_.ids.size()) + double(token_file_.lengths.size()));
   bytes += 4 * (R * H + B * H);                                 // the outputs in DRAM
-  if (runs_check()) {
+  if (checks_outputs()) {
     // The outputs read back; the reference model's activations (4 bytes) and the double-precision
     // model's (8 bytes), with room for a layer's temporaries and the scores of every head.
     const double activations = R * (4 * H + 5 * attention + 2 * widest) + 3 * heads * S * S + 2 * matrix;
@@ -114,8 +113,10 @@ void BertJob::load(Soc& soc) {
     inputs_ = embeddings_from_npy(model_, spec_.embeddings_file, spec_.seq, spec_.valid_len);
   else
     inputs_ = synthetic_tokens(model_, spec_.seq, spec_.batch, parse_valid_lengths(spec_.valid_len, spec_.seq, spec_.batch), spec_.seed);
-  weights_ = spec_.weights_file.empty() ? synthetic_weights(model_, spec_.seed) : load_safetensors(model_, spec_.weights_file);
   const PruningOptions& P = spec_.pruning;
+  // The double-precision comparison (check) runs on the file's values before rounding.
+  weights_ = spec_.weights_file.empty() ? synthetic_weights(model_, spec_.seed)
+                                        : load_safetensors(model_, spec_.weights_file, checks_outputs() && !P.score_engine());
   if (P.leopard) {
     if (P.thresholds.layers.size() != model_.layers.size())
       throw PruningError("LeOPArd thresholds for " + std::to_string(P.thresholds.layers.size()) + " layers, the model has " +
@@ -237,14 +238,10 @@ JobResult BertJob::check(Soc& soc, Stats& stats) {
   stats.put("job.bert.valid_tokens", valid_tokens, "tokens", "Valid (non-padding) tokens of the batch");
   stats.put("job.bert.group", job->args.bert.group, "sequences", "Sequences the firmware processed together (what fits the buffers)");
   stats.put("job.bert.encoder_macs", model_.encoder_macs(S) * B, "MACs", "Encoder MACs of the batch by the model's shape (the BERT encoder layer, Devlin et al. 2019)");
-  stats.put("job.bert.saturated_weights", weights_.saturated, "values", "Weights of the file clipped to the Q4.16 range");
+  stats.put("saturation.weights", weights_.saturated, "values", "Weights of the file clipped to Q4.16 when loaded");
   JobResult r;
   if (job->status != FW_OK) {
-    std::ostringstream m;
-    m << "firmware reported: " << fw_status_name(job->status);
-    if (job->status == FW_ERR_ACCEL)
-      m << " " << regmap::error_name(job->err_code) << " at descriptor " << job->err_desc << " (info 0x" << std::hex << job->err_info << ")";
-    r.message = m.str();
+    r.message = firmware_failure(*job, soc);
     return r;
   }
   outputs_.hidden = read_words(soc, out_hidden_, uint64_t{B} * S * H);
@@ -260,7 +257,7 @@ JobResult BertJob::check(Soc& soc, Stats& stats) {
     out.write(reinterpret_cast<const char*>(outputs_.hidden.data()), static_cast<std::streamsize>(outputs_.hidden.size() * 4));
   }
 
-  const bool run_check = runs_check();
+  const bool run_check = checks_outputs();
   stats.put("job.checked", run_check ? 1 : 0, "bool", "1 if the outputs were compared with the reference model");
   if (!run_check) {
     r.ok = true;
@@ -283,8 +280,11 @@ JobResult BertJob::check(Soc& soc, Stats& stats) {
   stats.put("job.mismatches", mismatches, "values", "Outputs that differ from the reference model");
 
   r.ok = mismatches == 0;
+  // Beside "bit-exact": how many values the datapath clipped (bit-exact clipping is still clipping).
+  const std::string saturation = soc.pe().saturation().describe(weights_.saturated);
   if (o.pruning.score_engine()) {  // LeOPArd and HDP decide in the integer domain: no float counterpart
-    r.message = r.ok ? "bit-exact against the reference model (" + std::to_string(outputs_.hidden.size() + outputs_.pooled.size()) + " values)"
+    r.message = r.ok ? "bit-exact against the reference model (" + std::to_string(outputs_.hidden.size() + outputs_.pooled.size()) +
+                           " values); " + saturation
                      : std::to_string(mismatches) + " values differ from the reference model; first " + first;
     return r;
   }
@@ -307,8 +307,8 @@ JobResult BertJob::check(Soc& soc, Stats& stats) {
 
   std::ostringstream m;
   if (r.ok)
-    m << "bit-exact against the reference model (" << outputs_.hidden.size() + outputs_.pooled.size() << " values); vs double precision: max "
-      << max_err << ", mean " << (n ? sum_err / double(n) : 0.0) << " on the hidden states";
+    m << "bit-exact against the reference model (" << outputs_.hidden.size() + outputs_.pooled.size() << " values); " << saturation
+      << "; vs double precision: max " << max_err << ", mean " << (n ? sum_err / double(n) : 0.0) << " on the hidden states";
   else
     m << mismatches << " values differ from the reference model; first " << first;
   r.message = m.str();

@@ -43,12 +43,14 @@ class BertJob : public Job {
   const bert::Inputs& inputs() const { return inputs_; }
   const bert::Outputs& outputs() const { return outputs_; }  // read back from DRAM by check()
   bert::RunOptions run_options() const;
+  // Whether check() compares the outputs with the reference models (--check, or auto when cheap);
+  // known before the inputs are read (prepare()).
+  bool checks_outputs() const;
 
  private:
   // Loads the model and learns the batch (from the token file or the .npy header): what the
   // memory estimate and load() need first. Once.
   void prepare();
-  bool runs_check() const;  // the outputs are compared with the reference model
 
   BertSpec spec_;
   bool prepared_ = false;

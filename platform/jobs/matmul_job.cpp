@@ -64,12 +64,7 @@ JobResult MatmulJob::check(Soc& soc, Stats& stats) {
   if (job->kind == FW_JOB_MATMUL) put_plan_stats(job->args.matmul, stats);
   JobResult r;
   if (job->status != FW_OK) {
-    std::ostringstream m;
-    m << "firmware reported: " << fw_status_name(job->status);
-    if (job->status == FW_ERR_ACCEL)
-      m << " " << regmap::error_name(job->err_code) << " at descriptor " << job->err_desc << " (info 0x" << std::hex
-        << job->err_info << ")";
-    r.message = m.str();
+    r.message = firmware_failure(*job, soc);
     return r;
   }
   stats.put("job.checked", s.check ? 1 : 0, "bool", "1 if the outputs were compared with the reference model");
@@ -88,7 +83,7 @@ JobResult MatmulJob::check(Soc& soc, Stats& stats) {
   r.ok = mismatches == 0;
   std::ostringstream m;
   if (r.ok) {
-    m << "bit-exact against the reference model (" << c.size() << " values)";
+    m << "bit-exact against the reference model (" << c.size() << " values); " << soc.pe().saturation().describe();
   } else {
     m << mismatches << " of " << c.size() << " values differ from the reference model; first at [" << first / s.n << "]["
       << first % s.n << "]: " << c[first] << " != " << ref[first];

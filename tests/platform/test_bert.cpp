@@ -6,6 +6,8 @@
 
 #include "bert_job.hpp"
 #include "regmap.hpp"
+#include "safetensors_patch.hpp"
+#include "temp_file.hpp"
 #include "vp_test.hpp"
 
 using namespace acc;
@@ -28,6 +30,15 @@ BertSpec spec(const char* model, uint32_t seq, uint32_t batch) {
   BertSpec s;
   s.model = model, s.seq = seq, s.batch = batch, s.check = BertSpec::Check::On;
   return s;
+}
+
+// bert-nano's synthetic weights (seed 3) as a safetensors file, with `patch` applied to the file.
+std::string nano_weights_file(const std::function<void(const std::string& path)>& patch) {
+  const bert::Model m = bert::zoo_model("bert-nano");
+  const std::string path = test::temp_file(".safetensors", "");
+  bert::save_safetensors(m, bert::synthetic_weights(m, 3), path);
+  patch(path);
+  return path;
 }
 
 }  // namespace
@@ -147,4 +158,41 @@ TEST(Bert, SoftmaxCyclesAreTheUnmaskedEntries) {
   auto out = run_bert(s, load_hw_config("edge"));
   EXPECT_EQ(stat(out.stats, "pe.softmax_busy_cycles"), 2 /*heads*/ * 16 /*rows*/ * (5 + 16));
   EXPECT_EQ(stat(out.stats, "sparsity.PROBS.valid_elements"), 2 * (5 * 5 + 16 * 16));
+}
+
+TEST(Bert, SaturationIsCountedBesideTheBitExactVerdict) {
+  // An attention-output bias of 7.5 pushes the first residual sums past +8: they are clipped
+  // bit-exactly (the reference clips them too), and the result says so beside "bit-exact".
+  BertSpec s = spec("bert-nano", 16, 1);
+  s.dynatran = false;
+  s.weights_file = nano_weights_file([](const std::string& path) {
+    for (uint64_t c = 0; c < 32; ++c) test::set_safetensors_value(path, "bert.encoder.layer.0.attention.output.dense.bias", c, 7.5f);
+  });
+  auto out = run_bert(s, load_hw_config("edge"));
+  const double add = stat(out.stats, "saturation.add");
+  EXPECT_GT(add, 16 * 32 / 4);
+  EXPECT_EQ(stat(out.stats, "saturation.weights"), 0);
+  EXPECT_EQ(stat(out.stats, "saturation.total"), stat(out.stats, "saturation.matmul") + stat(out.stats, "saturation.score") +
+                                                     stat(out.stats, "saturation.activation") + stat(out.stats, "saturation.softmax") +
+                                                     stat(out.stats, "saturation.layernorm") + add);
+  const std::string& m = out.result.message;
+  EXPECT_NE(m.find("bit-exact against the reference model (544 values); "), std::string::npos) << m;
+  EXPECT_NE(m.find(" values saturated to +-8 ("), std::string::npos) << m;
+  EXPECT_NE(m.find("add " + std::to_string(static_cast<uint64_t>(add))), std::string::npos) << m;
+}
+
+TEST(Bert, TheFloatCheckMeasuresAgainstTheFilesOriginalValues) {
+  // The file's last layer-norm bias of column 0 is 12: the accelerator holds 8 (the weight is
+  // clipped when loaded, and so are the outputs above 8), the double-precision BERT the file's 12.
+  // Every output of column 0 is then at least 4 below double precision (measured against the
+  // rounded file, only by what the output clipping lost: 2.3 here).
+  BertSpec s = spec("bert-nano", 16, 1);
+  s.dynatran = false;
+  s.weights_file = nano_weights_file(
+      [](const std::string& path) { test::set_safetensors_value(path, "bert.encoder.layer.0.output.LayerNorm.bias", 0, 12.0f); });
+  auto out = run_bert(s, load_hw_config("edge"));
+  EXPECT_EQ(stat(out.stats, "saturation.weights"), 1);
+  EXPECT_GE(stat(out.stats, "saturation.layernorm"), 1);
+  EXPECT_GT(stat(out.stats, "job.float.hidden_max_abs_error"), 4.0);
+  EXPECT_NE(out.result.message.find("1 weight clipped when loaded"), std::string::npos) << out.result.message;
 }

@@ -6,17 +6,20 @@
 #include <cmath>
 #include <cstring>
 
+#include "bert/bert_reference.hpp"
 #include "bert/inputs.hpp"
 #include "bert/model.hpp"
 #include "bert/pruning_options.hpp"
 #include "bert/weights.hpp"
 #include "fixed_point.hpp"
 #include "error_of.hpp"
+#include "safetensors_patch.hpp"
 #include "temp_file.hpp"
 
 using namespace acc;
 using namespace acc::bert;
 using acc::test::error_of;
+using acc::test::set_safetensors_value;
 using acc::test::temp_file;
 
 
@@ -104,6 +107,37 @@ TEST(BertWeights, SafetensorsRoundTripWithHuggingFaceNames) {
   r.word.row(30000, b.data());
   EXPECT_EQ(a, b);
   EXPECT_EQ(r.saturated, 0u);
+}
+
+TEST(BertWeights, TheDoublePrecisionReferenceRunsOnTheFilesValues) {
+  // A file with values Q4.16 cannot hold: a layer-norm bias of 12 (clipped to 8 when loaded) and a
+  // query weight between two words. The loader keeps the file's values when asked; the float BERT
+  // then runs on them (the last layer norm's bias moves column 0 of the output by 12 - 8), while
+  // the fixed-point reference is unchanged.
+  const Model m = zoo_model("bert-nano");
+  const std::string path = temp_file(".safetensors", "");
+  save_safetensors(m, synthetic_weights(m, 3), path);
+  set_safetensors_value(path, "bert.encoder.layer.0.output.LayerNorm.bias", 0, 12.0f);
+  const float between = 0.25f + 0.3f / 65536.0f;
+  set_safetensors_value(path, "bert.encoder.layer.0.attention.self.query.weight", 0, between);
+  const Weights rounded = load_safetensors(m, path), kept = load_safetensors(m, path, true);
+  EXPECT_EQ(rounded.file_values, nullptr);
+  ASSERT_NE(kept.file_values, nullptr);
+  EXPECT_EQ(rounded.saturated, 1u);
+  EXPECT_EQ(kept.saturated, 1u);
+  EXPECT_EQ(kept.layers[0].ln2_b[0], fx::kMax);
+  EXPECT_EQ(kept.file_values->layers[0].ln2_b[0], 12.0f);
+  EXPECT_EQ(kept.file_values->layers[0].wq[0], between);  // PyTorch's out x in, transposed: [0][0] stays
+  EXPECT_EQ(kept.layers[0].wq[0], fx::from_double(between));
+  EXPECT_EQ(kept.file_values->layers[0].bq.size(), kept.layers[0].bq.size());
+
+  const Inputs in = synthetic_tokens(m, 8, 1, {8}, 5);
+  RunOptions o;
+  o.dynatran = false;
+  EXPECT_EQ(reference_forward(m, rounded, in, o).hidden, reference_forward(m, kept, in, o).hidden);
+  const FloatOutputs f_rounded = float_forward(m, rounded, in, o, m.ln_eps), f_file = float_forward(m, kept, in, o, m.ln_eps);
+  for (uint32_t t = 0; t < 8; ++t) EXPECT_NEAR(f_file.hidden[t * m.hidden] - f_rounded.hidden[t * m.hidden], 4.0, 1e-3) << t;
+  EXPECT_NE(f_file.hidden[1], f_rounded.hidden[1]);  // the query weight's fraction reaches every column
 }
 
 namespace {

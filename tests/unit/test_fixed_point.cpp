@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdint>
+
 #include "fixed_point.hpp"
 
 using namespace acc;
@@ -46,4 +49,30 @@ TEST(FixedPoint, DynatranPrunesMagnitudesUpToAndIncludingTau) {
   EXPECT_EQ(fx::dynatran(-101, tau), -101);
   EXPECT_EQ(fx::dynatran(0, 0), 0);
   EXPECT_EQ(fx::dynatran(1, 0), 1);
+}
+
+TEST(FixedPoint, DefinedForEveryArgument) {
+  // Rounding shifts near the ends of the 64-bit range (v + half an LSB would overflow).
+  EXPECT_EQ(fx::round_shift(INT64_MAX, 16), int64_t{1} << 47);
+  EXPECT_EQ(fx::round_shift(INT64_MIN, 16), -(int64_t{1} << 47));
+  EXPECT_EQ(fx::round_shift(INT64_MAX, 1), int64_t{1} << 62);
+  // ... and the same results as adding half an LSB where that does not overflow.
+  for (int64_t v : {int64_t{0}, int64_t{1}, int64_t{-1}, int64_t{32767}, int64_t{32768}, int64_t{-32768}, int64_t{-32769},
+                    int64_t{123456789}, int64_t{-987654321}, int64_t{1} << 50})
+    for (int shift : {1, 8, 16, 24})
+      EXPECT_EQ(fx::round_shift(v, shift), (v + (int64_t{1} << (shift - 1))) >> shift) << v << " >> " << shift;
+  EXPECT_EQ(fx::from_double(std::nan("")), 0);
+  EXPECT_FALSE(fx::from_double_saturates(std::nan("")));
+  EXPECT_FALSE(fx::from_double_saturates(7.99999));  // rounds to the largest word
+  EXPECT_FALSE(fx::from_double_saturates(-8.0));     // is the smallest word
+  EXPECT_TRUE(fx::from_double_saturates(8.0));
+  EXPECT_TRUE(fx::from_double_saturates(-8.00001));
+  EXPECT_EQ(fx::dynatran(INT32_MIN, INT32_MIN), INT32_MIN);  // -tau does not overflow
+  EXPECT_EQ(fx::saturate_int64(static_cast<__int128>(INT64_MAX) * 4), INT64_MAX);
+  EXPECT_EQ(fx::saturate_int64(-static_cast<__int128>(INT64_MAX) * 4), INT64_MIN);
+  uint64_t clipped = 0;
+  EXPECT_EQ(fx::saturate_counted(fx::kMax, clipped), fx::kMax);
+  EXPECT_EQ(fx::saturate_counted(int64_t{fx::kMax} + 1, clipped), fx::kMax);
+  EXPECT_EQ(fx::saturate_counted(int64_t{fx::kMin} - 1, clipped), fx::kMin);
+  EXPECT_EQ(clipped, 2u);
 }

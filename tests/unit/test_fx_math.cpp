@@ -47,3 +47,26 @@ TEST(FxMath, IntegerSquareRootAndRoundedDivision) {
   EXPECT_EQ(fx::div_round(-8, 3), -3);  // -2.67 -> -3
   EXPECT_EQ(fx::div_round(10, 5), 2);
 }
+
+TEST(FxMath, DefinedForEveryArgument) {
+  EXPECT_EQ(fx::exp_neg(INT64_MIN), 0);  // -INT64_MIN would overflow
+  EXPECT_EQ(fx::exp_neg(INT64_MAX), fx::kOne);
+  EXPECT_EQ(fx::isqrt(UINT64_MAX), 0xFFFFFFFFull);  // (r + 1)^2 would wrap
+  EXPECT_EQ(fx::isqrt(0xFFFFFFFEull * 0xFFFFFFFEull), 0xFFFFFFFEull);
+  EXPECT_EQ(fx::isqrt(0xFFFFFFFFull * 0xFFFFFFFFull), 0xFFFFFFFFull);
+  EXPECT_EQ(fx::isqrt(0xFFFFFFFFull * 0xFFFFFFFFull - 1), 0xFFFFFFFEull);
+  EXPECT_EQ(fx::div_round(INT64_MAX, 1), INT64_MAX);  // 2a + b would overflow in 64 bits
+  EXPECT_EQ(fx::div_round(INT64_MIN, 1), INT64_MIN);
+  EXPECT_EQ(fx::div_round(INT64_MAX, 2), int64_t{1} << 62);
+  EXPECT_EQ(fx::div_round(static_cast<__int128>(1) << 70, 1 << 8), int64_t{1} << 62);  // a sum of squares beyond 2^63
+  EXPECT_EQ(fx::div_round(static_cast<__int128>(1) << 70, 2), INT64_MAX);               // a quotient beyond: saturates
+  // GELU and tanh never leave the range: their tables end at f(8), which only the interpolation
+  // towards the largest word reaches.
+  uint64_t clipped = 0;
+  for (int32_t x = fx::kMin; x <= fx::kMax; x += 7) {
+    EXPECT_EQ(fx::gelu(x, clipped), fx::gelu(x));
+    EXPECT_EQ(fx::tanh_fx(x, clipped), fx::tanh_fx(x));
+  }
+  EXPECT_EQ(fx::gelu(fx::kMax, clipped), fx::kMax);
+  EXPECT_EQ(clipped, 0u);
+}

@@ -154,6 +154,44 @@ TEST(ScoreEngine, StagesAreAttributedToTheFirstThatPruned) {
   EXPECT_EQ(considered, uint64_t{H} * R * C - o.hdp_head_masked - o.hdp_block_masked);  // LeOPArd sees only survivors
 }
 
+TEST(ScoreEngine, HdpImportanceSaturatesInsteadOfWrapping) {
+  // F = 1 and the most negative words: every integer-part score is d * 2^36 = 2^50, and a head of
+  // 96 x 96 of them sums to more than 2^63. The importance saturates (it used to wrap negative, and
+  // an absolute threshold of 1 pruned the most important head). Containers carry garbage upper bits.
+  const uint32_t R = 96, C = 96, H = 1, d = 16384;
+  const std::vector<int32_t> q(uint64_t{R} * d, static_cast<int32_t>(0xABC80000u)), k(uint64_t{C} * d, static_cast<int32_t>(0x12380000u));
+  PruningConfig cfg;
+  cfg.hdp.frac_bits = 1;
+  cfg.hdp.head_threshold = ACC_HDP_HEAD_CTRL_THRESHOLD_ABSOLUTE, cfg.hdp.head_param = 1;
+  std::vector<int32_t> s(uint64_t{R} * C);
+  const ScoreSpec spec{R, C, H, d, false, false, true, false, false, false, 0, 0, 16, 16};
+  const ScoreOutcome o = score_heads({const_cast<int32_t*>(q.data()), d}, {const_cast<int32_t*>(k.data()), d}, {s.data(), C}, spec, cfg);
+  EXPECT_EQ(o.heads_pruned, 0u);
+  EXPECT_EQ(o.saturated, uint64_t{R} * C);  // q . k = 2^52: every score clipped to the largest word
+  ref::ScoreParams p;
+  p.hdp_heads = true, p.hdp = cfg.hdp;
+  ref::ScoreCounts n;
+  EXPECT_EQ(s, ref::scores(q, k, R, C, H, d, p, &n));
+  EXPECT_EQ(n.hdp_head_masked, 0u);
+  EXPECT_EQ(s[0], fx::kMax);
+}
+
+TEST(ScoreEngine, WideTilesCountEveryOperandPair) {
+  // tile.tile_y goes up to 256: a k-step's non-zero masks take several 64-bit words.
+  const uint32_t R = 5, C = 6, H = 1, d = 300, tile = 128;
+  const auto q = random_q(uint64_t{R} * d, 61, fx::kOne, 0.3), k = random_q(uint64_t{C} * d, 62, fx::kOne, 0.3);
+  std::vector<int32_t> s(uint64_t{R} * C);
+  const ScoreOutcome o = score_heads({const_cast<int32_t*>(q.data()), d}, {const_cast<int32_t*>(k.data()), d}, {s.data(), C},
+                                     {R, C, H, d, false, false, false, false, false, false, 0, 0, tile, tile}, PruningConfig{});
+  ASSERT_EQ(o.ksteps, 3u);
+  uint64_t counted = 0, direct = 0;
+  for (uint64_t e : o.value_effectual) counted += e;
+  for (uint32_t r = 0; r < R; ++r)
+    for (uint32_t c = 0; c < C; ++c)
+      for (uint32_t i = 0; i < d; ++i) direct += q[uint64_t{r} * d + i] != 0 && k[uint64_t{c} * d + i] != 0;
+  EXPECT_EQ(counted, direct);
+}
+
 TEST(NM, CompressionKeepsTheLargestWithTiesToTheLowerIndex) {
   for (auto [N, M] : {std::pair{1u, 4u}, {2u, 4u}, {2u, 8u}, {4u, 16u}, {3u, 5u}}) {
     const uint32_t k = 37, n = 11;  // k not a multiple of M: a short last group

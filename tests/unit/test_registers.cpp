@@ -1,8 +1,13 @@
 // Every register of platform/regmap.yaml, checked through the control block model over TLM:
-// reset values, access rights, error responses, debug transport.
+// reset values, access rights, error responses, debug transport, misuse made visible, and the
+// queue registers firmware can get wrong.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <memory>
+
 #include "control_block.hpp"
+#include "energy.hpp"
 #include "regmap.hpp"
 #include "tlm_probe.hpp"
 #include "vp_test.hpp"
@@ -13,11 +18,34 @@ using acc::test::Probe;
 
 namespace {
 
-// The control block alone, its register socket driven by a probe.
+// A descriptor ring in "DRAM" that holds only NOPs (all-zero descriptors): fetches succeed at once.
+class NopRing : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_target_socket<NopRing> socket;
+  explicit NopRing(sc_core::sc_module_name name) : sc_module(name), socket("socket") {
+    socket.register_b_transport(this, &NopRing::b_transport);
+  }
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time&) {
+    std::fill_n(t.get_data_ptr(), t.get_data_length(), 0);
+    t.set_response_status(tlm::TLM_OK_RESPONSE);
+  }
+};
+
+// The control block alone, its register socket driven by a probe; its descriptor fetches fail,
+// or (Fetch::NopRing) read a ring of NOPs.
+enum class Fetch { Fails, NopRing };
 struct Harness {
-  explicit Harness(const std::string& preset) : cfg(load_hw_config(preset)) {
+  explicit Harness(const std::string& preset, Fetch f = Fetch::Fails) : cfg(load_hw_config(preset)) {
     probe.socket.bind(cb.regs);
-    cb.fetch.bind(fetch.socket);
+    if (f == Fetch::NopRing) {  // only the target in use exists: every socket must be bound
+      ring = std::make_unique<NopRing>("ring");
+      cb.fetch.bind(ring->socket);
+    } else {
+      fetch = std::make_unique<NullTarget>("fetch");
+      cb.fetch.bind(fetch->socket);
+    }
     cb.dma.bind(dma.socket);
     cb.pe.bind(pe.socket);
     cb.irq.bind(irq);
@@ -26,7 +54,9 @@ struct Harness {
   Clock clock{700e6};
   ControlBlock cb{"control", cfg, clock};
   Probe probe{"probe"};
-  NullTarget fetch{"fetch"}, dma{"dma"}, pe{"pe"};
+  NullTarget dma{"dma"}, pe{"pe"};
+  std::unique_ptr<NullTarget> fetch;
+  std::unique_ptr<NopRing> ring;
   sc_core::sc_signal<bool> irq{"irq"};
 
   void run(std::function<void(Probe&)> body) {
@@ -34,7 +64,44 @@ struct Harness {
     sc_core::sc_start();
     ASSERT_TRUE(probe.done);
   }
+  // The same for at most `limit` of simulated time: a model that loops forever must not hang the test.
+  void run_for(sc_core::sc_time limit, std::function<void(Probe&)> body) {
+    probe.body = std::move(body);
+    sc_core::sc_start(limit);
+    ASSERT_TRUE(probe.done) << "the test body did not finish within " << limit;
+  }
+  // A ring of `entries` descriptors at the start of DRAM, the engine enabled with both interrupts.
+  static void open_ring(Probe& p, uint32_t entries) {
+    p.write32(ACC_REG_QUEUE_BASE, ACC_MAP_DRAM_BASE);
+    p.write32(ACC_REG_QUEUE_SIZE, entries);
+    p.write32(ACC_REG_IRQ_ENABLE, ACC_IRQ_ENABLE_DONE | ACC_IRQ_ENABLE_ERROR);
+    p.write32(ACC_REG_CTRL, ACC_CTRL_ENABLE);
+  }
+  Stats stats() const {
+    Stats s;
+    const EnergyTable energy = EnergyTable::load(cfg);
+    cb.collect_stats(s, StatsContext{cfg, energy, 0});
+    return s;
+  }
 };
+
+// A register write as the host CPU makes it, with the note the register target fills in.
+MmioNoteExt noted_write(Probe& p, uint32_t offset, uint32_t value) {
+  MmioNoteExt note;
+  tlm::tlm_generic_payload t;
+  t.set_command(tlm::TLM_WRITE_COMMAND);
+  t.set_address(offset);
+  t.set_data_ptr(reinterpret_cast<unsigned char*>(&value));
+  t.set_data_length(4);
+  t.set_streaming_width(4);
+  t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  t.set_extension(&note);
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  p.socket->b_transport(t, delay);
+  t.clear_extension(&note);
+  EXPECT_EQ(t.get_response_status(), tlm::TLM_OK_RESPONSE) << "misuse is answered OK, as the register map says";
+  return note;
+}
 
 uint32_t expected_reset(const regmap::RegisterDef& r, const HwConfig& cfg) {
   return r.reset_config ? cfg.register_value(r.reset_config) : r.reset;
@@ -242,4 +309,71 @@ TEST(Registers, PruningRegistersAreCheckedWhenADescriptorUsesThem) {
     sc.score.out_addr = 1024 + 8;  // output over K
     EXPECT_EQ(h.cb.validate(sc, info), ACC_ERR_OPERAND_OVERLAP);
   });
+}
+
+TEST(Registers, WritesToReadOnlyRegistersAndReservedBitsAreCountedAndNoted) {
+  test::require_fresh_kernel();
+  Harness h("edge");
+  h.run([&](Probe& p) {
+    MmioNoteExt n = noted_write(p, ACC_REG_QUEUE_HEAD, 5);  // read-only
+    EXPECT_TRUE(n.read_only);
+    EXPECT_EQ(p.read32(ACC_REG_QUEUE_HEAD), 0u);
+    n = noted_write(p, ACC_REG_CTRL, ACC_CTRL_ENABLE | ACC_CTRL_QUEUE_RESET);  // a write-only field is not reserved
+    EXPECT_FALSE(n.read_only);
+    EXPECT_EQ(n.reserved_bits, 0u);
+    n = noted_write(p, ACC_REG_CTRL, ACC_CTRL_ENABLE | 0x100u);
+    EXPECT_EQ(n.reserved_bits, 0x100u);
+    EXPECT_EQ(p.read32(ACC_REG_CTRL), ACC_CTRL_ENABLE);  // the defined bits took effect
+    n = noted_write(p, ACC_REG_LEOPARD_TH_INDEX, 0x1FF);  // an 8-bit index
+    EXPECT_EQ(n.reserved_bits, 0x100u);
+    n = noted_write(p, ACC_REG_QUEUE_SIZE, 0xFFFFFFFFu);  // no write mask: every bit is defined
+    EXPECT_EQ(n.reserved_bits, 0u);
+    EXPECT_TRUE(noted_write(p, ACC_REG_PERF_CYCLES_LO, 1).read_only);
+  });
+  const Stats s = h.stats();
+  EXPECT_EQ(s.get("control.registers.read_only_writes", -1), 2);
+  EXPECT_EQ(s.get("control.registers.reserved_bit_writes", -1), 2);
+}
+
+TEST(Registers, QueueTailOutsideTheRingWhileBusyStopsTheQueue) {
+  // Firmware writes QUEUE_TAIL = 0xffffffff while the engine works through a ring of NOPs: the
+  // engine would never reach that tail and cycle the ring forever; it stops with QUEUE_CONFIG.
+  test::require_fresh_kernel();
+  Harness h("edge", Fetch::NopRing);
+  h.run_for(sc_core::sc_time(20, sc_core::SC_US), [&](Probe& p) {
+    Harness::open_ring(p, 64);
+    p.write32(ACC_REG_QUEUE_TAIL, 63);
+    sc_core::wait(h.clock.to_time(10));  // the engine decodes a NOP a cycle: the queue is busy
+    ASSERT_EQ(p.read32(ACC_REG_STATUS) & ACC_STATUS_BUSY, ACC_STATUS_BUSY);
+    p.write32(ACC_REG_QUEUE_TAIL, 0xFFFFFFFFu);
+    sc_core::wait(2, sc_core::SC_US);
+    EXPECT_EQ(p.read32(ACC_REG_STATUS), ACC_STATUS_ERROR);
+    EXPECT_EQ(p.read32(ACC_REG_ERR_CODE), ACC_ERR_QUEUE_CONFIG);
+    EXPECT_EQ(p.read32(ACC_REG_ERR_INFO), 0xFFFFFFFFu);
+    EXPECT_EQ(p.read32(ACC_REG_IRQ_STATUS), ACC_IRQ_STATUS_ERROR);
+    EXPECT_TRUE(h.irq.read());
+    EXPECT_LT(p.read32(ACC_REG_PERF_DESC_DONE), 63u);  // it stopped early, not after the ring
+  });
+  EXPECT_EQ(h.stats().get("control.errors"), 1);
+}
+
+TEST(Registers, TheErrorRecordSurvivesAQueueResetThatClearsTheRegisters) {
+  // The summary's "accelerator error" comes from the hardware's record of its last stop: firmware
+  // that resets the queue before reading ERR_CODE reads NONE, the record still names the stop.
+  test::require_fresh_kernel();
+  Harness h("edge", Fetch::NopRing);
+  h.run([&](Probe& p) {
+    Harness::open_ring(p, 8);
+    p.write32(ACC_REG_QUEUE_TAIL, 9);  // past the 8-entry ring: QUEUE_CONFIG at the doorbell
+    sc_core::wait(1, sc_core::SC_US);
+    EXPECT_EQ(p.read32(ACC_REG_ERR_CODE), ACC_ERR_QUEUE_CONFIG);
+    p.write32(ACC_REG_CTRL, ACC_CTRL_ENABLE | ACC_CTRL_QUEUE_RESET);
+    EXPECT_EQ(p.read32(ACC_REG_ERR_CODE), ACC_ERR_NONE);
+  });
+  EXPECT_EQ(h.cb.last_error().code, ACC_ERR_QUEUE_CONFIG);
+  EXPECT_EQ(h.cb.last_error().info, 9u);
+  const Stats s = h.stats();
+  EXPECT_EQ(s.get("control.error.code", -1), ACC_ERR_QUEUE_CONFIG);
+  EXPECT_EQ(s.get("control.error.info", -1), 9);
+  EXPECT_EQ(s.get("control.errors", -1), 1);
 }

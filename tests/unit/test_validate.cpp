@@ -99,3 +99,26 @@ TEST_F(Validate, OutputOverlappingAnInput) {
   d.matmul.c_addr = 255;  // inside B
   EXPECT_EQ(check(d), ACC_ERR_OPERAND_OVERLAP);
 }
+
+TEST_F(Validate, SumsOfDescriptorFieldsDoNotWrap) {
+  // LeOPArd per head reads thresholds th_index .. th_index + heads - 1 of a 256-entry table: an
+  // index near 2^32 must not wrap back into the table.
+  acc_desc_t sc{};
+  sc.score = {ACC_OP_SCORE | ACC_SCORE_LEOPARD | ACC_SCORE_LEOPARD_PER_HEAD, 16, 16, 2, 16, ACC_BUF_ACT, 0, 32, ACC_BUF_ACT, 1024,
+              32, ACC_BUF_ACT, 2048, 16, 0, 0};
+  EXPECT_EQ(check(sc), ACC_ERR_NONE);
+  for (uint32_t index : {0xFFFFFFFFu, 0xFFFFFFFEu, 255u}) {
+    sc.score.th_index = index;
+    EXPECT_EQ(check(sc), ACC_ERR_BAD_SHAPE) << index;
+    EXPECT_EQ(info, index);
+  }
+  sc.score.th_index = 254;  // entries 254 and 255
+  EXPECT_EQ(check(sc), ACC_ERR_NONE);
+  sc.w[0] = ACC_OP_SCORE | ACC_SCORE_LEOPARD;  // one entry for every head
+  sc.score.th_index = 0xFFFFFFFFu;
+  EXPECT_EQ(check(sc), ACC_ERR_BAD_SHAPE);
+  // The largest extents the fields can describe: the last word is past the buffer, not wrapped.
+  acc_desc_t l = load(ACC_BUF_ACT, 0xFFFFFFFFu, 0xFFFFFFFFu, 1, ACC_MAP_DRAM_BASE);
+  l.load.buf_stride = 0xFFFFFFFFu;
+  EXPECT_EQ(check(l), ACC_ERR_BUFFER_OVERFLOW);
+}

@@ -99,8 +99,10 @@ TEST(VectorKernels, LayerNormMatchesTheReferenceAndCountsZeros) {
   auto x = random_q(uint64_t{rows} * cols, 11, 3 * fx::kOne, 0.2);
   auto g = random_q(cols, 12, fx::kOne), b = random_q(cols, 13, fx::kOne / 4);
   std::vector<int32_t> y(x.size());
-  const auto zeros = layernorm_rows({x.data(), cols}, {y.data(), cols}, g.data(), b.data(), {rows, cols, 0, 16, 16});
+  const auto ln = layernorm_rows({x.data(), cols}, {y.data(), cols}, g.data(), b.data(), {rows, cols, 0, 16, 16});
+  const auto& zeros = ln.tile_zeros;
   EXPECT_EQ(y, ref::layernorm(x, rows, cols, g, b, 0));
+  EXPECT_EQ(ln.saturated, 0u);
   uint64_t total = 0, direct = 0;
   for (uint32_t z : zeros) total += z;
   for (int32_t v : x) direct += v == 0;
@@ -115,13 +117,18 @@ TEST(VectorKernels, LayerNormMatchesTheReferenceAndCountsZeros) {
 TEST(VectorKernels, AddMatchesTheReferenceAndSaturates) {
   auto a = random_q(30 * 20, 21, fx::kMax, 0.3), b = random_q(30 * 20, 22, fx::kMax, 0.3);
   std::vector<int32_t> c(a.size());
-  const auto active = add_tiles({a.data(), 20}, {b.data(), 20}, {c.data(), 20}, 30, 20, 16, 16);
+  const auto sum = add_tiles({a.data(), 20}, {b.data(), 20}, {c.data(), 20}, 30, 20, 16, 16);
   EXPECT_EQ(c, ref::add(a, b));
   uint64_t n = 0;
-  for (uint32_t x : active) n += x;
-  uint64_t direct = 0;
-  for (size_t i = 0; i < a.size(); ++i) direct += (a[i] | b[i]) != 0;
+  for (uint32_t x : sum.tile_active) n += x;
+  uint64_t direct = 0, clipped = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    direct += (a[i] | b[i]) != 0;
+    clipped += fx::saturates(int64_t{a[i]} + b[i]);
+  }
   EXPECT_EQ(n, direct);
+  EXPECT_GT(clipped, 50u);  // operands up to +-8: about a quarter of the sums leave the range
+  EXPECT_EQ(sum.saturated, clipped);
 }
 
 TEST(VectorKernels, MatmulEpilogueMatchesTheReference) {
@@ -133,4 +140,80 @@ TEST(VectorKernels, MatmulEpilogueMatchesTheReference) {
     const ref::Act ra = act == Activation::Gelu ? ref::Act::Gelu : act == Activation::Tanh ? ref::Act::Tanh : ref::Act::None;
     EXPECT_EQ(c, ref::matmul(a, b, m, k, n, false, true, fx::from_double(0.2), &bias, ra));
   }
+}
+
+TEST(VectorKernels, LayerNormOverMaskedScoresReadsThemAsZero) {
+  // Firmware can point a LAYERNORM at SCORE output: a MASK marker (0x80000000) is a word of value 0
+  // (its 20-bit word), not -2^31 (whose squares overflowed 64 bits).
+  const uint32_t rows = 3, cols = 40;
+  auto x = random_q(uint64_t{rows} * cols, 41, 2 * fx::kOne);
+  auto zeroed = x;
+  for (size_t i = 0; i < x.size(); i += 3) x[i] = fx::kMaskMarker, zeroed[i] = 0;
+  const auto g = random_q(cols, 42, fx::kOne), b = random_q(cols, 43, fx::kOne / 4);
+  std::vector<int32_t> y(x.size()), want(x.size());
+  layernorm_rows({x.data(), cols}, {y.data(), cols}, g.data(), b.data(), {rows, cols, 0, 16, 16});
+  layernorm_rows({zeroed.data(), cols}, {want.data(), cols}, g.data(), b.data(), {rows, cols, 0, 16, 16});
+  EXPECT_EQ(y, want);
+  EXPECT_EQ(y, ref::layernorm(x, rows, cols, g, b, 0));
+  // A row of nothing but markers has zero variance: its output is beta.
+  std::vector<int32_t> masked(cols, fx::kMaskMarker), out(cols);
+  layernorm_rows({masked.data(), cols}, {out.data(), cols}, g.data(), b.data(), {1, cols, 0, 16, 16});
+  EXPECT_EQ(out, b);
+}
+
+TEST(VectorKernels, EveryOpReadsTheTwentyBitWordOfEachContainer) {
+  // The host CPU can write any 32-bit value into a buffer word; the units read its low 20 bits,
+  // sign-extended, as the DMA would have stored it. Results equal those on the clean words, and
+  // the reference model reads them the same way.
+  const uint32_t rows = 12, cols = 24;
+  const auto clean = random_q(uint64_t{rows} * cols, 51, fx::kMax), other = random_q(uint64_t{rows} * cols, 52, fx::kMax);
+  uint64_t seed = 53;
+  auto dirty = [&](std::vector<int32_t> v) {
+    for (auto& w : v) w = static_cast<int32_t>((static_cast<uint32_t>(w) & 0xFFFFFu) | (static_cast<uint32_t>(lcg(seed)) << 20));
+    return v;
+  };
+  const auto x = dirty(clean), y = dirty(other);
+  ASSERT_NE(x, clean);
+  std::vector<int32_t> got(x.size()), want(x.size());
+  const auto sum = add_tiles({const_cast<int32_t*>(x.data()), cols}, {const_cast<int32_t*>(y.data()), cols}, {got.data(), cols}, rows,
+                             cols, 16, 16);
+  add_tiles({const_cast<int32_t*>(clean.data()), cols}, {const_cast<int32_t*>(other.data()), cols}, {want.data(), cols}, rows, cols, 16, 16);
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(got, ref::add(x, y));
+  EXPECT_GT(sum.saturated, 0u);
+
+  const auto g = dirty(random_q(cols, 54, fx::kOne)), b = dirty(random_q(cols, 55, fx::kOne));
+  layernorm_rows({const_cast<int32_t*>(x.data()), cols}, {got.data(), cols}, g.data(), b.data(), {rows, cols, 0, 16, 16});
+  auto words = [](ref::Tensor t) {
+    for (auto& w : t) w = fx::wrap20(w);
+    return t;
+  };
+  EXPECT_EQ(got, ref::layernorm(clean, rows, cols, words(g), words(b), 0));
+  EXPECT_EQ(got, ref::layernorm(x, rows, cols, g, b, 0));
+
+  const SoftmaxSpec sp = spec(rows, cols, cols, 0, false, false, 0);
+  softmax_rows({const_cast<int32_t*>(x.data()), cols}, {got.data(), cols}, sp);
+  softmax_rows({const_cast<int32_t*>(clean.data()), cols}, {want.data(), cols}, sp);
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(got, ref::softmax(x, rows, cols, {cols, sp.scale}));
+
+  std::vector<int32_t> c(uint64_t{rows} * rows), c_clean(c.size());
+  matmul_values({const_cast<int32_t*>(x.data()), cols}, {const_cast<int32_t*>(y.data()), cols}, {c.data(), rows}, {rows, cols, rows, true});
+  matmul_values({const_cast<int32_t*>(clean.data()), cols}, {const_cast<int32_t*>(other.data()), cols}, {c_clean.data(), rows},
+                {rows, cols, rows, true});
+  EXPECT_EQ(c, c_clean);
+  EXPECT_EQ(c, ref::matmul(x, y, rows, cols, rows, true));
+}
+
+TEST(VectorKernels, LayerNormSaturationIsCounted) {
+  // Inputs +-1 alternating: mean 0, standard deviation 1, normalised values +-1. With gamma 7.5 and
+  // beta 1 the positive half is 8.5 (clipped to the largest word), the negative half -6.5.
+  const uint32_t cols = 32;
+  std::vector<int32_t> x(cols), g(cols, fx::from_double(7.5)), b(cols, fx::kOne), y(cols);
+  for (uint32_t j = 0; j < cols; ++j) x[j] = j % 2 ? -fx::kOne : fx::kOne;
+  const auto ln = layernorm_rows({x.data(), cols}, {y.data(), cols}, g.data(), b.data(), {1, cols, 0, 16, 16});
+  EXPECT_EQ(ln.saturated, cols / 2);
+  EXPECT_EQ(y[0], fx::kMax);
+  EXPECT_EQ(y[1], fx::from_double(-6.5));
+  EXPECT_EQ(y, ref::layernorm(x, 1, cols, g, b, 0));
 }

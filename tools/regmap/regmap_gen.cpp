@@ -319,9 +319,14 @@ std::string gen_table(const RegMap& m) {
                       : r.access == "w1c" ? "Access::W1C"
                       : r.access == "wo"  ? "Access::WO"
                                           : "Access::PORT";
+    // Bits a write may set: the write mask and the write-only fields (CTRL.QUEUE_RESET); the rest
+    // of a written value is reserved (counted as register misuse).
+    uint32_t defined = r.access == "ro" ? 0u : r.mask;
+    for (const auto& f : r.fields)
+      if (f.access == "wo") defined |= (f.hi - f.lo == 31 ? 0xFFFFFFFFu : ((1u << (f.hi - f.lo + 1)) - 1u)) << f.lo;
     o << "    {\"" << r.name << "\", " << hex(r.offset, 3) << "u, " << acc << ", " << hex(r.reset) << "u, "
       << (r.reset_config.empty() ? "nullptr" : "\"" + r.reset_config + "\"") << ", "
-      << hex(r.access == "ro" ? 0u : r.mask) << "u, \"" << c_escape(r.description) << "\"},\n";
+      << hex(r.access == "ro" ? 0u : r.mask) << "u, " << hex(defined) << "u, \"" << c_escape(r.description) << "\"},\n";
   }
   o << "};\nconst size_t kNumRegisters = sizeof(kRegisters) / sizeof(kRegisters[0]);\n\n";
   o << "const NamedCode kOpcodes[] = {\n";
@@ -360,7 +365,10 @@ std::string gen_doc(const RegMap& m) {
     << (m.version & 0xFFFF) << ". All registers are 32 bits wide and accept only aligned 32-bit accesses; any other "
     << "access, or one to an offset not listed here, gets a TLM address error response.\n\n";
   o << "Access: `ro` read-only (writes ignored), `rw` read/write (bits outside the mask read as 0), `w1c` write 1 to clear, "
-    << "`wo` write-only (reads as 0), `port` a window onto the table entry an index register selects (reads return the entry, writes go to the table). A reset value `config: KEY` is the hardware configuration value KEY.\n\n";
+    << "`wo` write-only (reads as 0), `port` a window onto the table entry an index register selects (reads return the entry, writes go to the table). A reset value `config: KEY` is the hardware configuration value KEY.\n\n"
+    << "Register misuse is answered OK, as the access rules say, and made visible: a write to a `ro` register, and a write "
+    << "that sets bits outside a register's write mask and its write-only fields (reserved bits), are counted "
+    << "(`control.registers.read_only_writes`, `control.registers.reserved_bit_writes`) and marked in the MMIO trace (`--trace-mmio`).\n\n";
   o << "## Address map\n\n| region | base | size | description |\n|---|---|---|---|\n";
   for (const auto& a : m.address_map)
     o << "| " << a.name << " | `" << hex(a.code) << "` | `" << hex(a.size) << "` | " << md_escape(a.description) << " |\n";

@@ -1,0 +1,24 @@
+#include "saturation.hpp"
+
+#include <utility>
+
+namespace acc {
+
+std::string Saturation::describe(uint64_t weights) const {
+  const std::pair<const char*, uint64_t> sites[] = {{"matmul", matmul},   {"score", score},         {"activation", activation},
+                                                    {"softmax", softmax}, {"layernorm", layernorm}, {"add", add}};
+  std::string s;
+  if (total() == 0) {
+    s = weights ? "no value saturated in the datapath" : "no value saturated";
+  } else {
+    s = std::to_string(total()) + (total() == 1 ? " value" : " values") + " saturated to +-8 (";
+    bool first = true;
+    for (const auto& [site, n] : sites)
+      if (n) s += (first ? "" : ", ") + std::string(site) + " " + std::to_string(n), first = false;
+    s += ")";
+  }
+  if (weights) s += "; " + std::to_string(weights) + (weights == 1 ? " weight" : " weights") + " clipped when loaded";
+  return s;
+}
+
+}  // namespace acc
