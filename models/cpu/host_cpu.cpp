@@ -75,6 +75,7 @@ uint8_t* HostCpu::dmi_ptr(uint32_t pa, uint64_t len) {
 }
 
 void HostCpu::finish(int code, const std::string& fault) {
+  qk_.sync();  // the run ends at the CPU's own time, wherever the last quantum boundary fell
   finished_ = fault.empty();
   exit_code_ = code;
   fault_ = fault;
