@@ -1,7 +1,7 @@
 // Reading the files a user gives (hardware YAML, energy tables, model dicts, thresholds, tokens,
 // firmware, weights, embeddings) within known limits: no reader reads more than its file's real
 // size and the limit of its kind, so that /dev/zero, a FIFO or a huge file is an error that
-// names it, not a hang or an exhausted memory. docs/reliability-readers.md lists the limits.
+// names it, not a hang or an exhausted memory. docs/reliability.md lists the limits.
 #pragma once
 
 #include <cstdint>

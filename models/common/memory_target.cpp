@@ -42,6 +42,10 @@ bool MemoryTarget::check(tlm::tlm_generic_payload& t) const {
     t.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
     return false;
   }
+  if (t.get_byte_enable_ptr() && t.get_byte_enable_length() == 0) {  // the pattern repeats every length bytes
+    t.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
+    return false;
+  }
   return true;
 }
 

@@ -32,6 +32,9 @@ class TlmChecker : public sc_core::sc_module {
 
   // Transactions, debug accesses and DMI requests checked so far by every checker.
   static uint64_t checked() { return checked_; }
+  // Off: every checker only passes calls through. For a harness that breaks the rules on purpose
+  // to see that the targets answer (fuzz/tlm_targets.cpp).
+  static void set_enabled(bool on) { enabled_ = on; }
 
  private:
   void b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay);
@@ -45,6 +48,7 @@ class TlmChecker : public sc_core::sc_module {
   void violation(const char* call, const std::string& rule) const;
 
   static uint64_t checked_;
+  static bool enabled_;
 };
 
 }  // namespace acc

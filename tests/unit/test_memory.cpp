@@ -69,6 +69,18 @@ TEST(Dram, ZeroFreeTransfersChargeNonZeroWordsAndMaskBits) {
     v = 0xAABBCCDD;
     ASSERT_EQ(p.access(tlm::TLM_WRITE_COMMAND, 2048, &v, 4, nullptr, be), tlm::TLM_OK_RESPONSE);
     EXPECT_EQ(*reinterpret_cast<uint32_t*>(dram.data() + 2048), 0xAA0000DDu);
+    // A byte-enable pointer with a length of 0 has no pattern to repeat: an error, not a division by 0.
+    tlm::tlm_generic_payload t;
+    t.set_command(tlm::TLM_WRITE_COMMAND);
+    t.set_data_ptr(reinterpret_cast<unsigned char*>(&v));
+    t.set_data_length(4);
+    t.set_streaming_width(4);
+    t.set_byte_enable_ptr(be);
+    t.set_byte_enable_length(0);
+    t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    sc_core::sc_time d = sc_core::SC_ZERO_TIME;
+    p.socket->b_transport(t, d);
+    EXPECT_EQ(t.get_response_status(), tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
   };
   sc_core::sc_start();
   ASSERT_TRUE(probe.done);
