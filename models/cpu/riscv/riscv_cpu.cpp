@@ -427,7 +427,9 @@ std::string RiscvCpu::where_access(uint32_t addr, bool store) const {
     const uint32_t pc = block_pc_ + 4 * i, insn = word_at(pc);
     const uint32_t opcode = insn & 0x7F;
     if (opcode != (store ? kOpStore : kOpLoad)) continue;
-    const int32_t imm = store ? ((static_cast<int32_t>(insn) >> 25) << 5) | ((insn >> 7) & 0x1F) : static_cast<int32_t>(insn) >> 20;
+    // The 12-bit immediate, sign-extended by shifting it to the top (no shift of a negative value).
+    const uint32_t imm12 = store ? ((insn >> 25) << 5) | ((insn >> 7) & 0x1F) : insn >> 20;
+    const int32_t imm = static_cast<int32_t>(imm12 << 20) >> 20;
     const uint32_t rs1 = (insn >> 15) & 0x1F;
     if (reg(UC_RISCV_REG_X0 + static_cast<int>(rs1)) + static_cast<uint32_t>(imm) == addr) hits.push_back(pc);
   }
