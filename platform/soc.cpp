@@ -27,6 +27,7 @@ std::unique_ptr<HostCpu> make_cpu(const HwConfig& cfg, const SocOptions& opt, co
   o.cpi = cfg.cpu_cpi;
   o.watchdog_instructions = opt.watchdog_instructions;
   o.insn_trace = opt.insn_trace;
+  o.gdb_port = opt.gdb_port;
   std::vector<RiscvCpu::Region> map;
   for (const auto& r : bus.regions()) map.push_back({r.name, static_cast<uint32_t>(r.base), r.size, r.name == "DRAM"});
   return std::make_unique<RiscvCpu>("cpu", std::move(fw), o, std::move(map));

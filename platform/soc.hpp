@@ -37,6 +37,7 @@ struct SocOptions {
   std::string firmware;                 // riscv: ELF file to run (empty: the built-in firmware/riscv image)
   std::ostream* mmio_trace = nullptr;   // register-access trace (both CPUs); null: off
   std::ostream* insn_trace = nullptr;   // riscv: instruction trace; null: off
+  uint16_t gdb_port = 0;                // riscv: serve gdb on 127.0.0.1:port; 0: off
   uint64_t watchdog_instructions = RiscvCpu::kDefaultWatchdogInstructions;  // riscv: see RiscvCpu
   TraceRecorder* trace = nullptr;       // the timeline (--timeline); null: off
 };

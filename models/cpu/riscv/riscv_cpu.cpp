@@ -110,8 +110,10 @@ RiscvCpu::RiscvCpu(sc_core::sc_module_name name, ElfImage firmware, const Option
                     }),
                     this, 1, 0),
         "block hook");
-  // A per-instruction hook slows the ISS down by orders of magnitude: only for the trace.
-  if (opt_.insn_trace)
+  if (opt_.insn_trace) insn_trace_ = std::make_unique<InsnTrace>(*opt_.insn_trace, uc_.get(), fw_);
+  if (opt_.gdb_port) gdb_ = std::make_unique<GdbStub>(opt_.gdb_port, uc_.get(), debug_target());
+  // A per-instruction hook slows the ISS down by orders of magnitude: only for the trace and gdb.
+  if (opt_.insn_trace || gdb_)
     check(uc_hook_add(uc_.get(), &h, UC_HOOK_CODE,
                       reinterpret_cast<void*>(+[](uc_engine*, uint64_t pc, uint32_t, void* cpu) {
                         static_cast<RiscvCpu*>(cpu)->on_instruction(static_cast<uint32_t>(pc));
@@ -140,6 +142,24 @@ RiscvCpu::RiscvCpu(sc_core::sc_module_name name, ElfImage firmware, const Option
   SC_HAS_PROCESS(RiscvCpu);
   SC_THREAD(run);
   set_stack_size(kThreadStackBytes);
+}
+
+// gdb's view of the bus: device memory through TLM debug transport (no side effects).
+GdbStub::Target RiscvCpu::debug_target() {
+  GdbStub::Target t;
+  for (const Region& r : map_)
+    if (!r.direct) t.devices.emplace_back(r.base, r.size);
+  t.debug_access = [this](bool write, uint32_t addr, uint8_t* data, unsigned len) {
+    tlm::tlm_generic_payload p;
+    p.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+    p.set_address(addr);
+    p.set_data_ptr(data);
+    p.set_data_length(len);
+    p.set_streaming_width(len);
+    return socket->transport_dbg(p) == len;
+  };
+  t.kill = [this](const std::string& why) { fault(why); };
+  return t;
 }
 
 void RiscvCpu::CloseEngine::operator()(uc_struct* uc) const { uc_close(uc); }
@@ -188,33 +208,42 @@ void RiscvCpu::run() {
   line_high_ = irq.read();
 
   uint32_t pc = fw_.entry();
+  if (gdb_) {  // stopped before the first instruction until gdb resumes
+    gdb_->attach(pc);
+    pc = reg(UC_RISCV_REG_PC);
+    if (!fault_.empty()) return end_run(-1);
+  }
   for (;;) {
     const uc_err err = uc_emu_start(uc_.get(), pc, exit_pc_, 0, 0);
     pc = reg(UC_RISCV_REG_PC);
     if (fault_.empty() && err != UC_ERR_OK) fault(std::string("the ISS stopped: ") + uc_strerror(err) + " at " + where(pc));
-    if (!fault_.empty()) {
-      finish(-1, fault_);
-      return;
-    }
+    if (!fault_.empty()) return end_run(-1);
     if (pc == exit_pc_) {
       sync_time();
-      finish(static_cast<int32_t>(reg(UC_RISCV_REG_A0)));
-      return;
+      return end_run(static_cast<int32_t>(reg(UC_RISCV_REG_A0)));
     }
     if (trap_pending_) {
       trap_pending_ = false;
       trap_to_handler(pc);
       pc = reg(UC_RISCV_REG_PC);
     } else if (word_at(pc - 4) == kWfi) {
+      if (insn_trace_) insn_trace_->flush();
       sleep_in_wfi(pc);
     } else {
       fault("the ISS stopped for no known reason at " + where(pc));
     }
-    if (!fault_.empty()) {
-      finish(-1, fault_);
-      return;
-    }
+    if (!fault_.empty()) return end_run(-1);
   }
+}
+
+// The firmware returned (code) or faulted (fault_ set): the trace and gdb see the end first.
+void RiscvCpu::end_run(int code) {
+  if (insn_trace_) insn_trace_->flush();
+  if (gdb_) {
+    if (fault_.empty()) gdb_->exited(code);
+    else gdb_->faulted(fault_);
+  }
+  finish(code, fault_);
 }
 
 // The machine external interrupt, taken at the start of the block at pc (privileged spec, trap
@@ -321,14 +350,16 @@ void RiscvCpu::on_block(uint32_t pc, uint32_t size) {
 
 void RiscvCpu::on_instruction(uint32_t pc) {
   if (trap_pending_ || !fault_.empty()) return;  // the block was stopped before it ran
+  if (gdb_) gdb_->before_instruction(pc);
+  if (insn_trace_ && fault_.empty()) trace_instruction(pc);
+}
+
+void RiscvCpu::trace_instruction(uint32_t pc) {
   // Its time: the CPU's local time, which covers the first `folded_` instructions (an access
   // earlier in this block may have folded in all of it), moved to this instruction.
   const uint64_t index = retired_ - block_insns_ + (pc - block_pc_) / 4;
   const sc_core::sc_time t = index >= folded_ ? local_now() + span(folded_, index) : local_now() - span(index, folded_);
-  char line[160];
-  std::snprintf(line, sizeof line, "[insn] %16.3f ns  0x%08x  0x%08x  %s\n", t.to_seconds() * 1e9, pc, word_at(pc),
-                fw_.function_at(pc).c_str());
-  *opt_.insn_trace << line;
+  insn_trace_->instruction(t.to_seconds() * 1e9, pc, word_at(pc));
 }
 
 uint64_t RiscvCpu::on_mmio_read(uint32_t pa, unsigned size) {
