@@ -69,7 +69,7 @@ Soc::Soc(sc_core::sc_module_name name, const HwConfig& cfg, const SocOptions& op
 
   // The CPU comes after the map: the riscv CPU maps the bus regions into its address space.
   cpu_ = make_cpu(cfg_, opt, bus_);
-  cpu_->set_mmio_trace(opt.mmio_trace);
+  cpu_->set_mmio_trace(opt.mmio_trace, opt.mmio_trace_filter);
   cpu_->socket.bind(bus_.targets_in);
   control_.fetch.bind(bus_.targets_in);
   dma_.bus.bind(bus_.targets_in);
