@@ -77,7 +77,7 @@ uint32_t exception_pc_skew() {
 }  // namespace
 
 RiscvCpu::RiscvCpu(sc_core::sc_module_name name, ElfImage firmware, const Options& opt, std::vector<Region> map)
-    : HostCpu(name, opt.clock_hz), fw_(std::move(firmware)), opt_(opt), map_(std::move(map)) {
+    : HostCpu(name, opt.clock_hz), fw_(std::move(firmware)), chain_(fw_), opt_(opt), map_(std::move(map)) {
   const auto exit_pc = fw_.symbol("_fw_exit");
   if (!exit_pc) throw FirmwareError(fw_.origin() + ": no symbol _fw_exit (link with firmware/hal/riscv/crt0.S)");
   exit_pc_ = *exit_pc;
@@ -267,7 +267,7 @@ void RiscvCpu::trap_to_handler(uint32_t pc) {
 void RiscvCpu::note_wakeup_without_progress(const char* what, uint32_t pc) {
   if (++wakeups_without_progress_ > kInterruptStormLimit)
     fault("interrupt storm: " + std::to_string(kInterruptStormLimit) + " " + what +
-          " without a register write (is the interrupt left asserted, IRQ_STATUS never cleared?), at " + where(pc));
+          " without a register write (is the interrupt left asserted, IRQ_STATUS never cleared?), at " + where_chain(pc));
 }
 
 // wfi stops the ISS (PC after the wfi). Sleeps until the interrupt line is asserted; a fault if no
@@ -277,7 +277,7 @@ void RiscvCpu::sleep_in_wfi(uint32_t pc) {
   const uint32_t block_end = block_pc_ + 4 * block_insns_;
   if (pc > block_pc_ && pc <= block_end) retired_ -= (block_end - pc) / 4;
   if (!(reg(UC_RISCV_REG_MIE) & kMieMeie)) {
-    fault("wfi with the accelerator interrupt masked (mie.MEIE = 0): nothing can wake the core, at " + where(pc - 4));
+    fault("wfi with the accelerator interrupt masked (mie.MEIE = 0): nothing can wake the core, at " + where_chain(pc - 4));
     return;
   }
   sync_time();
@@ -319,7 +319,7 @@ void RiscvCpu::end_slice() {
   slice_end_ = retired_ + slice_insns_;
   if (retired_ - progress_mark_ > opt_.watchdog_instructions)
     fault("watchdog: " + std::to_string(retired_ - progress_mark_) +
-          " instructions without a register write or a sleep in wfi (a spin loop or an interrupt storm?), at " + where(block_pc_));
+          " instructions without a register write or a sleep in wfi (a spin loop or an interrupt storm?), at " + where_chain(block_pc_));
 }
 
 // The trap can be taken now: enabled in mstatus and mie, and the line still asserted at this
@@ -405,14 +405,14 @@ void RiscvCpu::on_exception(uint32_t cause) {
   const char* name = exception_name(cause);
   std::string what = name ? name : "exception (mcause " + std::to_string(cause) + ")";
   if (cause == 2) what += " " + hex(word_at(pc));
-  fault(what + " at " + where(pc));
+  fault(what + " at " + where_chain(pc));
 }
 
 void RiscvCpu::on_invalid_instruction() {
   const uint32_t pc = reg(UC_RISCV_REG_PC);
   const uint32_t insn = word_at(pc);
   fault((insn == kEbreak ? std::string("breakpoint (ebreak: __builtin_trap or abort?)") : "invalid instruction " + hex(insn)) +
-        " at " + where(pc));
+        " at " + where_chain(pc));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -428,6 +428,15 @@ std::string RiscvCpu::where(uint32_t pc) const {
   return "pc " + hex(pc) + (fn.empty() ? "" : " (" + fn + ")");
 }
 
+// The pc with the call chain that led there (call_chain.hpp), from the registers as they are now.
+std::string RiscvCpu::where_chain(uint32_t pc) const {
+  const auto load = [this](uint32_t addr) -> std::optional<uint32_t> {
+    if (addr < ACC_MAP_CPU_RAM_BASE + kGuardBytes || addr > ACC_MAP_CPU_RAM_BASE + ACC_MAP_CPU_RAM_SIZE - 4) return std::nullopt;
+    return word_at(addr);
+  };
+  return chain_.describe(chain_.walk(pc, reg(UC_RISCV_REG_RA), reg(UC_RISCV_REG_S0), load));
+}
+
 // Unicorn 2.0 keeps the pc of a memory access only per block. The registers, though, are those
 // of the accessing instruction: the loads (or stores) of the block whose rs1 + offset is `addr`
 // are the candidates, and usually there is exactly one.
@@ -441,7 +450,7 @@ std::string RiscvCpu::where_access(uint32_t addr, bool store) const {
     const uint32_t rs1 = (insn >> 15) & 0x1F;
     if (reg(UC_RISCV_REG_X0 + static_cast<int>(rs1)) + static_cast<uint32_t>(imm) == addr) hits.push_back(pc);
   }
-  if (hits.size() == 1) return where(hits[0]);
+  if (hits.size() == 1) return where_chain(hits[0]);
   return "one of the " + std::string(store ? "stores" : "loads") + " of the block at " + where(block_pc_);
 }
 
@@ -462,7 +471,7 @@ uint32_t RiscvCpu::word_at(uint32_t addr) const {
 
 std::string RiscvCpu::state() const {
   if (!fault_.empty()) return "stopped by a fault: " + fault_;
-  if (sleeping_) return "sleeping in wfi at " + where(wfi_pc_) + ", waiting for the accelerator interrupt";
+  if (sleeping_) return "sleeping in wfi at " + where_chain(wfi_pc_) + ", waiting for the accelerator interrupt";
   return "running in the block at " + where(block_pc_);
 }
 

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "call_chain.hpp"
 #include "elf_image.hpp"
 #include "gdb_stub.hpp"
 #include "insn_trace.hpp"
@@ -114,12 +115,14 @@ class RiscvCpu : public HostCpu {
   // Faults: the first one recorded wins and stops the ISS.
   void fault(const std::string& what);
   std::string where(uint32_t pc) const;
+  std::string where_chain(uint32_t pc) const;
   std::string where_access(uint32_t addr, bool store) const;
   uint32_t reg(int id) const;
   void set_reg(int id, uint32_t v);
   uint32_t word_at(uint32_t addr) const;
 
   ElfImage fw_;
+  CallChain chain_;  // of fw_
   Options opt_;
   std::vector<Region> map_;
   std::unique_ptr<uint8_t, UnmapRam> ram_;  // CPU_RAM, host memory of the ISS
