@@ -40,11 +40,12 @@ bool HostCpu::mmio(bool write, uint32_t pa, uint32_t& value, unsigned size) {
 void HostCpu::trace_mmio(const sc_core::sc_time& issued, bool write, uint32_t pa, uint32_t value, unsigned size, bool ok,
                          const MmioNoteExt& note) const {
   const char* name = mmio_name(pa);
-  char misuse[64] = "";  // register misuse: the write was answered OK but (partly) ignored
+  // Register misuse: the write was answered OK but (partly) ignored, or refused (vp.strict_registers).
+  char misuse[64] = "";
   if (note.read_only)
-    std::snprintf(misuse, sizeof misuse, "  (read-only: ignored)");
+    std::snprintf(misuse, sizeof misuse, "  (read-only: %s)", ok ? "ignored" : "refused");
   else if (note.reserved_bits)
-    std::snprintf(misuse, sizeof misuse, "  (reserved bits 0x%08x: ignored)", note.reserved_bits);
+    std::snprintf(misuse, sizeof misuse, "  (reserved bits 0x%08x: %s)", note.reserved_bits, ok ? "ignored" : "refused");
   char line[224];
   std::snprintf(line, sizeof line, "[mmio] %16.3f ns  %c%u 0x%08x = 0x%08x  %s%s%s\n", issued.to_seconds() * 1e9,
                 write ? 'W' : 'R', size * 8, pa, value, name, ok ? "" : "  (error response)", misuse);
