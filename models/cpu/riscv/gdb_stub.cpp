@@ -78,7 +78,7 @@ bool parse_hex(const std::string& s, size_t& pos, uint32_t& v) {
   return pos > start;
 }
 
-// "addr,len" (and the character after it if `sep` is given).
+// "addr,len" from s[pos..]; `end` gets the position after it.
 bool parse_addr_len(const std::string& s, size_t pos, uint32_t& addr, uint32_t& len, size_t* end = nullptr) {
   if (!parse_hex(s, pos, addr) || pos >= s.size() || s[pos] != ',' || !parse_hex(s, ++pos, len)) return false;
   if (end) *end = pos;
@@ -455,26 +455,28 @@ bool GdbStub::interrupt_requested() {
 // ---------------------------------------------------------------------------------------------
 // Registers and memory
 
+namespace {
+
+// Unicorn's register id for gdb's register number n, -1 if the target has none.
+int uc_register(unsigned n) {
+  if (n < 32) return UC_RISCV_REG_X0 + static_cast<int>(n);
+  if (n == kPcRegnum) return UC_RISCV_REG_PC;
+  for (const Csr& c : kCsrs)
+    if (n == kFirstCsrRegnum + c.number) return c.uc_reg;
+  return -1;
+}
+
+}  // namespace
+
 bool GdbStub::read_register(unsigned n, uint32_t& v) {
-  int id = -1;
-  if (n < 32) id = UC_RISCV_REG_X0 + static_cast<int>(n);
-  else if (n == kPcRegnum) id = UC_RISCV_REG_PC;
-  else
-    for (const Csr& c : kCsrs)
-      if (n == kFirstCsrRegnum + c.number) id = c.uc_reg;
-  if (id < 0) return false;
+  const int id = uc_register(n);
   v = 0;
-  return uc_reg_read(uc_, id, &v) == UC_ERR_OK;
+  return id >= 0 && uc_reg_read(uc_, id, &v) == UC_ERR_OK;
 }
 
 bool GdbStub::write_register(unsigned n, uint32_t v) {
   if (n == 0) return true;  // x0 is hard-wired
-  int id = -1;
-  if (n < 32) id = UC_RISCV_REG_X0 + static_cast<int>(n);
-  else if (n == kPcRegnum) id = UC_RISCV_REG_PC;
-  else
-    for (const Csr& c : kCsrs)
-      if (n == kFirstCsrRegnum + c.number) id = c.uc_reg;
+  const int id = uc_register(n);
   return id >= 0 && uc_reg_write(uc_, id, &v) == UC_ERR_OK;
 }
 
