@@ -5,9 +5,10 @@ The debugged run must give the same firmware output and statistics (sim.* aside)
 gdb: stopping in the debugger must not change simulated time or anything else.
 
 Then, speaking the protocol itself to a firmware that spins forever: continue, Ctrl-C (0x03)
-stops it, and kill ends the run with exit code 1.
+stops it, and kill ends the run with exit code 1. Last, a firmware that faults: gdb sees the
+fault's message and the program end with SIGSEGV.
 
-usage: gdb_session.py VP FIRMWARE_ELF REGS_HEADER GDB WORKDIR SPIN_ELF"""
+usage: gdb_session.py VP FIRMWARE_ELF REGS_HEADER GDB WORKDIR SPIN_ELF FAULT_ELF"""
 import json
 import os
 import re
@@ -90,8 +91,31 @@ def interrupt_and_kill(vp, spin_elf, env):
     print("OK: Ctrl-C stopped the spinning firmware, kill ended the run")
 
 
+def fault_reported(vp, gdb, fault_elf, env):
+    port = free_port()
+    proc = subprocess.Popen([vp, "--cpu", "riscv", "-q", "--firmware", fault_elf, "--gdb", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    g = None
+    try:
+        g = subprocess.Popen([gdb, "-nx", "-batch", "-ex", "set tcp connect-timeout 30", "-ex",
+                              f"target remote 127.0.0.1:{port}", "-ex", "continue", fault_elf],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        gdb_out, _ = g.communicate(timeout=TIMEOUT)
+        proc.communicate(timeout=TIMEOUT)
+    finally:
+        for p in (g, proc):
+            if p and p.poll() is None:
+                p.kill()
+                p.wait()
+    if "firmware fault: error response to a 32-bit write" not in gdb_out or "SIGSEGV" not in gdb_out:
+        fail(f"gdb was not told of the fault:\n{gdb_out}")
+    if proc.returncode != 1:
+        fail(f"the faulting run ended with exit code {proc.returncode}, not 1")
+    print("OK: gdb saw the firmware fault")
+
+
 def main():
-    vp, elf, header, gdb, work, spin_elf = sys.argv[1:7]
+    vp, elf, header, gdb, work, spin_elf, fault_elf = sys.argv[1:8]
     os.makedirs(work, exist_ok=True)
     device_id = int(re.search(r"#define ACC_DEVICE_ID (0x[0-9a-fA-F]+)u", open(header).read()).group(1), 16)
     env = dict(os.environ, SYSTEMC_DISABLE_COPYRIGHT_MESSAGE="1")
@@ -172,6 +196,7 @@ continue
         fail(f"the statistics differ under gdb: {diffs}")
     print("OK: same results and statistics with and without gdb")
     interrupt_and_kill(vp, spin_elf, env)
+    fault_reported(vp, gdb, fault_elf, env)
 
 
 if __name__ == "__main__":
