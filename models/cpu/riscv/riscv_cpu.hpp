@@ -86,6 +86,9 @@ class RiscvCpu : public HostCpu {
   void end_run(int code);
   void map_bus_regions();
   GdbStub::Target debug_target();
+  void map_direct_region(const Region& r);
+  void remap_direct_regions();
+  void dmi_invalidated() override { dmi_stale_ = true; }
   void trap_to_handler(uint32_t pc);
   void sleep_in_wfi(uint32_t pc);
   void end_slice();
@@ -141,6 +144,7 @@ class RiscvCpu : public HostCpu {
   uint32_t block_pc_ = 0, block_insns_ = 0;  // the block being executed
   bool line_high_ = false;      // the interrupt line as last seen by this thread
   bool trap_pending_ = false;   // the block hook stopped the ISS to take the interrupt
+  bool dmi_stale_ = false;      // DRAM's DMI grant was withdrawn: remap before the next block
   bool sleeping_ = false;
   uint32_t wfi_pc_ = 0;
   uint64_t interrupts_ = 0;
