@@ -6,7 +6,8 @@ gdb: stopping in the debugger must not change simulated time or anything else.
 
 Then, speaking the protocol itself to a firmware that spins forever: continue, Ctrl-C (0x03)
 stops it, and kill ends the run with exit code 1. Last, a firmware that faults: gdb sees the
-fault's message and the program end with SIGSEGV.
+fault's message and stops with SIGSEGV at the faulting instruction (the backtrace names the
+callers); continuing ends the program.
 
 usage: gdb_session.py VP FIRMWARE_ELF REGS_HEADER GDB WORKDIR SPIN_ELF FAULT_ELF"""
 import json
@@ -98,7 +99,8 @@ def fault_reported(vp, gdb, fault_elf, env):
     g = None
     try:
         g = subprocess.Popen([gdb, "-nx", "-batch", "-ex", "set tcp connect-timeout 30", "-ex",
-                              f"target remote 127.0.0.1:{port}", "-ex", "continue", fault_elf],
+                              f"target remote 127.0.0.1:{port}", "-ex", "continue", "-ex", "bt", "-ex", "continue",
+                              fault_elf],
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         gdb_out, _ = g.communicate(timeout=TIMEOUT)
         proc.communicate(timeout=TIMEOUT)
@@ -107,11 +109,15 @@ def fault_reported(vp, gdb, fault_elf, env):
             if p and p.poll() is None:
                 p.kill()
                 p.wait()
-    if "firmware fault: error response to a 32-bit write" not in gdb_out or "SIGSEGV" not in gdb_out:
+    if "firmware fault: error response to a 32-bit write" not in gdb_out or "Program received signal SIGSEGV" not in gdb_out:
         fail(f"gdb was not told of the fault:\n{gdb_out}")
+    if not re.search(r"#0 .* in hal_write32 .*\n#1 .* in configure ", gdb_out):
+        fail(f"the stop at the fault does not show the faulting call chain:\n{gdb_out}")
+    if "Program terminated with signal SIGSEGV" not in gdb_out:
+        fail(f"continuing after the fault did not end the program:\n{gdb_out}")
     if proc.returncode != 1:
         fail(f"the faulting run ended with exit code {proc.returncode}, not 1")
-    print("OK: gdb saw the firmware fault")
+    print("OK: gdb stopped at the firmware fault, then saw the program end")
 
 
 def main():

@@ -184,11 +184,15 @@ void GdbStub::exited(int code) {
   close_connection();
 }
 
-void GdbStub::faulted(const std::string& why) {
+void GdbStub::faulted(const std::string& why, std::optional<uint32_t> pc) {
   if (fd_ < 0) return;
   const std::string text = "acceltran-vp: firmware fault: " + why + "\n";
   send("O" + hex_bytes(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
-  send("X0b");  // ended by a fault, as a process by SIGSEGV
+  if (pc) uc_reg_write(uc_, UC_RISCV_REG_PC, &*pc);
+  breakpoints_.clear();  // nothing runs any more
+  watches_.clear();
+  serve("S0b", true);  // as a process stopped by SIGSEGV: registers, memory and backtrace at the fault
+  send("X0b");          // resumed: the program ends, as one killed by SIGSEGV
   close_connection();
 }
 

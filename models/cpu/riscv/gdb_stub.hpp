@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -48,9 +49,11 @@ class GdbStub {
   void attach(uint32_t pc);
   // Before every instruction the ISS executes.
   void before_instruction(uint32_t pc);
-  // The firmware returned (exit code) or faulted: gdb is told, and the connection closed.
+  // The firmware returned (exit code): gdb is told, and the connection closed.
   void exited(int code);
-  void faulted(const std::string& why);
+  // The firmware faulted: gdb gets the message and a SIGSEGV stop at the faulting instruction (pc,
+  // if known) to inspect it; when gdb resumes, the program ends with SIGSEGV.
+  void faulted(const std::string& why, std::optional<uint32_t> pc);
 
   // Protocol helpers, public for the unit test.
   static std::string frame(const std::string& payload);  // "$payload#cs" with '#', '$', '}', '*' escaped

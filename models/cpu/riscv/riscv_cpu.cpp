@@ -258,7 +258,7 @@ void RiscvCpu::end_run(int code) {
   if (insn_trace_) insn_trace_->flush();
   if (gdb_) {
     if (fault_.empty()) gdb_->exited(code);
-    else gdb_->faulted(fault_);
+    else gdb_->faulted(fault_, fault_pc_);
   }
   finish(code, fault_);
 }
@@ -451,6 +451,7 @@ std::string RiscvCpu::where(uint32_t pc) const {
 
 // The pc with the call chain that led there (call_chain.hpp), from the registers as they are now.
 std::string RiscvCpu::where_chain(uint32_t pc) const {
+  if (fault_.empty()) fault_pc_ = pc;  // a fault message names its instruction: gdb shows the fault there
   const auto load = [this](uint32_t addr) -> std::optional<uint32_t> {
     if (addr < ACC_MAP_CPU_RAM_BASE + kGuardBytes || addr > ACC_MAP_CPU_RAM_BASE + ACC_MAP_CPU_RAM_SIZE - 4) return std::nullopt;
     return word_at(addr);

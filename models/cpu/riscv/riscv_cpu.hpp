@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -149,6 +150,7 @@ class RiscvCpu : public HostCpu {
   uint32_t wfi_pc_ = 0;
   uint64_t interrupts_ = 0;
   std::string fault_;
+  mutable std::optional<uint32_t> fault_pc_;  // the instruction the fault message names, if it names one
 };
 
 }  // namespace acc
