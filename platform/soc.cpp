@@ -27,6 +27,7 @@ std::unique_ptr<HostCpu> make_cpu(const HwConfig& cfg, const SocOptions& opt, co
   o.cpi = cfg.cpu_cpi;
   o.watchdog_instructions = opt.watchdog_instructions;
   o.insn_trace = opt.insn_trace;
+  o.gdb_port = opt.gdb_port;
   std::vector<RiscvCpu::Region> map;
   for (const auto& r : bus.regions()) map.push_back({r.name, static_cast<uint32_t>(r.base), r.size, r.name == "DRAM"});
   return std::make_unique<RiscvCpu>("cpu", std::move(fw), o, std::move(map));
@@ -68,7 +69,7 @@ Soc::Soc(sc_core::sc_module_name name, const HwConfig& cfg, const SocOptions& op
 
   // The CPU comes after the map: the riscv CPU maps the bus regions into its address space.
   cpu_ = make_cpu(cfg_, opt, bus_);
-  cpu_->set_mmio_trace(opt.mmio_trace);
+  cpu_->set_mmio_trace(opt.mmio_trace, opt.mmio_trace_filter);
   connect(cpu_->socket, bus_.targets_in, "check_cpu_bus");
   connect(control_.fetch, bus_.targets_in, "check_fetch_bus");
   connect(dma_.bus, bus_.targets_in, "check_dma_bus");

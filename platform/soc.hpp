@@ -25,6 +25,7 @@
 #include "host_cpu.hpp"
 #include "hw_config.hpp"
 #include "pe_cluster.hpp"
+#include "mmio_trace_filter.hpp"
 #include "riscv_cpu.hpp"
 #include "stats.hpp"
 #include "tlm_checker.hpp"
@@ -38,7 +39,9 @@ struct SocOptions {
   int (*native_entry)(void) = nullptr;  // firmware entry for the native CPU (null: fw_main)
   std::string firmware;                 // riscv: ELF file to run (empty: the built-in firmware/riscv image)
   std::ostream* mmio_trace = nullptr;   // register-access trace (both CPUs); null: off
+  const MmioTraceFilter* mmio_trace_filter = nullptr;  // which accesses it shows; null: all
   std::ostream* insn_trace = nullptr;   // riscv: instruction trace; null: off
+  uint16_t gdb_port = 0;                // riscv: serve gdb on 127.0.0.1:port; 0: off
   uint64_t watchdog_instructions = RiscvCpu::kDefaultWatchdogInstructions;  // riscv: see RiscvCpu
   TraceRecorder* trace = nullptr;       // the timeline (--timeline); null: off
 };

@@ -180,6 +180,9 @@ int run(int argc, char** argv) {
   firmware.add_options()
       ("firmware", po::value<std::string>(), "riscv: run this RV32IM ELF instead of the built-in firmware")
       ("trace-mmio", po::value<std::string>(), "write every register access (time, address, value) to FILE ('-': stderr)")
+      ("trace-mmio-filter", po::value<std::string>(),
+       "trace only these registers (comma-separated names; -NAME leaves one out, e.g. -CONSOLE)")
+      ("gdb", po::value<std::string>(), "riscv: stop before the first instruction and serve gdb on 127.0.0.1:PORT (target remote :PORT)")
       ("trace-insn", po::value<std::string>(), "riscv: write every executed instruction (time, pc, word, function) to FILE ('-': stderr)")
       ("watchdog", po::value<std::string>()->default_value(std::to_string(acc::RiscvCpu::kDefaultWatchdogInstructions)),
        "riscv: instructions without a register write or a sleep in wfi before the firmware is declared stuck");
@@ -306,12 +309,23 @@ int run(int argc, char** argv) {
   acc::SocOptions opt;
   opt.cpu = vm["cpu"].as<std::string>();
   if (opt.cpu != "native" && opt.cpu != "riscv") throw UsageError("--cpu '" + opt.cpu + "': expected native or riscv");
-  for (const char* riscv_only : {"firmware", "trace-insn"})
+  for (const char* riscv_only : {"firmware", "trace-insn", "gdb"})
     if (vm.count(riscv_only) && opt.cpu != "riscv") throw UsageError(std::string("--") + riscv_only + " needs --cpu riscv");
   if (vm.count("firmware")) opt.firmware = vm["firmware"].as<std::string>();
   opt.watchdog_instructions = unsigned_option(vm, "watchdog", 1, UINT64_MAX);
+  if (vm.count("gdb")) opt.gdb_port = static_cast<uint16_t>(unsigned_option(vm, "gdb", 1, 65535));
   TraceFile mmio_trace, insn_trace;
   if (vm.count("trace-mmio")) opt.mmio_trace = mmio_trace.open(vm["trace-mmio"].as<std::string>(), "--trace-mmio");
+  std::unique_ptr<acc::MmioTraceFilter> mmio_filter;
+  if (vm.count("trace-mmio-filter")) {
+    if (!vm.count("trace-mmio")) throw UsageError("--trace-mmio-filter needs --trace-mmio");
+    try {
+      mmio_filter = std::make_unique<acc::MmioTraceFilter>(vm["trace-mmio-filter"].as<std::string>());
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
+    opt.mmio_trace_filter = mmio_filter.get();
+  }
   if (vm.count("trace-insn")) opt.insn_trace = insn_trace.open(vm["trace-insn"].as<std::string>(), "--trace-insn");
   opt.console = vm.count("quiet") ? nullptr : &std::cout;
   // The timeline's file is opened before the run, so that a bad path does not waste it.
@@ -335,6 +349,8 @@ int run(int argc, char** argv) {
       return std::make_unique<acc::Soc>("soc", cfg, opt);
     } catch (const acc::FirmwareError& e) {
       throw UsageError((opt.firmware.empty() ? "" : "--firmware: ") + std::string(e.what()));
+    } catch (const acc::GdbStubError& e) {
+      throw UsageError(e.what());
     }
   });
   as_usage([&] { the_job->load(*soc); });

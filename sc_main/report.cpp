@@ -91,8 +91,9 @@ void print_summary(std::ostream& out, const Stats& s, const HwConfig& cfg) {
   }
   const uint64_t ro_writes = count("control.registers.read_only_writes"), reserved = count("control.registers.reserved_bit_writes");
   if (ro_writes + reserved > 0) {
-    std::snprintf(line, sizeof line, "%llu write%s to read-only registers, %llu setting reserved bits (ignored; --trace-mmio marks them)",
-                  static_cast<unsigned long long>(ro_writes), ro_writes == 1 ? "" : "s", static_cast<unsigned long long>(reserved));
+    std::snprintf(line, sizeof line, "%llu write%s to read-only registers, %llu setting reserved bits (%s; --trace-mmio marks them)",
+                  static_cast<unsigned long long>(ro_writes), ro_writes == 1 ? "" : "s", static_cast<unsigned long long>(reserved),
+                  cfg.strict_registers ? "bus errors: vp.strict_registers" : "ignored");
     row("register misuse", line);
   }
 

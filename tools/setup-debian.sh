@@ -12,7 +12,9 @@ packages=(
   nlohmann-json3-dev          # statistics JSON, model-dict JSON
   libopenblas-dev             # exact fixed-point GEMM through dgemm (doubles hold every product exactly)
   libunicorn-dev              # RISC-V instruction-set simulator (host CPU backend)
+  libdw-dev                   # DWARF line tables: file:line in the riscv firmware's fault reports
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf   # firmware cross-compiler + C library
+  gdb-multiarch               # debugging the riscv firmware through --gdb (tests/riscv/gdb_session.py)
   clang libclang-rt-14-dev libfuzzer-14-dev               # the hardened build: sanitizers, libFuzzer
 )
 

@@ -154,6 +154,8 @@ const std::vector<Key>& keys() {
                "Bit-serial lanes per PE of LeOPArd's score engine (one bit plane of a score per cycle each)"),
       DOUBLE_KEY("vp.cpu_clock_mhz", cpu_clock_mhz, 1, 10000, "Host CPU clock (MHz)"),
       DOUBLE_KEY("vp.cpu_cpi", cpu_cpi, 0.01, 1000, "Host CPU cycles per instruction (riscv backend: instructions become time)"),
+      BOOL_KEY("vp.strict_registers", strict_registers,
+               "Writes to read-only registers or reserved bits are bus errors (error response, nothing written), not ignored"),
       BOOL_KEY("compat.twenty_bit_bytes", compat.twenty_bit_bytes,
                "AccelTran's simulator: bandwidths converted as GB/s x 2^30 bytes x 20 bits (not x 1e9 x 8)"),
       DOUBLE_KEY("compat.global_sparsity", compat.global_sparsity, -1, 0.999,

@@ -66,6 +66,7 @@ struct HwConfig {
   unsigned score_engine_lanes_per_pe = 0;  // bit-serial lanes of LeOPArd's score engine
   double cpu_clock_mhz = 0;             // host CPU clock
   double cpu_cpi = 0;                   // host CPU cycles per instruction (riscv backend)
+  bool strict_registers = false;       // writes to read-only registers or reserved bits are bus errors
   CompatConfig compat;
 
   // Derived quantities.

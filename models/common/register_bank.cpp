@@ -2,7 +2,7 @@
 
 namespace acc {
 
-RegisterBank::RegisterBank(const HwConfig& cfg, uint32_t window_bytes) : slots_(window_bytes / 4) {
+RegisterBank::RegisterBank(const HwConfig& cfg, uint32_t window_bytes) : slots_(window_bytes / 4), strict_(cfg.strict_registers) {
   for (size_t i = 0; i < regmap::kNumRegisters; ++i) {
     const auto& def = regmap::kRegisters[i];
     Slot& s = slots_.at(def.offset / 4);
@@ -39,10 +39,11 @@ bool RegisterBank::write(uint32_t offset, uint32_t value, Misuse* misuse) {
   if (s.def->access == regmap::Access::RO) {
     m.read_only = true;
     ++read_only_writes_;
-    return true;  // ignored, as the table documents
+    return !strict_;  // ignored, as the table documents, or a bus error (vp.strict_registers)
   }
   m.reserved_bits = value & ~s.def->defined_mask;
   reserved_bit_writes_ += m.reserved_bits != 0;
+  if (m.reserved_bits && strict_) return false;  // nothing written
   switch (s.def->access) {
     case regmap::Access::RW:
     case regmap::Access::PORT:  // the owner's hooks move the value to or from the table

@@ -28,7 +28,8 @@ class RegisterBank {
   };
 
   // Initiator-side access; false if no register lives at `offset`. A write reports in `misuse`
-  // what it attempted that the register ignores; the bank counts such writes.
+  // what it attempted that the register ignores; the bank counts such writes. With
+  // vp.strict_registers such a write is refused instead (false, nothing written).
   bool read(uint32_t offset, uint32_t& value) const;
   bool write(uint32_t offset, uint32_t value, Misuse* misuse = nullptr);
 
@@ -55,6 +56,7 @@ class RegisterBank {
   };
   std::vector<Slot> slots_;
   uint64_t read_only_writes_ = 0, reserved_bit_writes_ = 0;
+  bool strict_ = false;  // vp.strict_registers
 };
 
 }  // namespace acc

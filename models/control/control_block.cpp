@@ -131,7 +131,7 @@ void ControlBlock::reg_b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time
     ok = bank_.write(offset, v, &misuse);
     MmioNoteExt* note = nullptr;
     t.get_extension(note);
-    if (ok && note) note->read_only = misuse.read_only, note->reserved_bits = misuse.reserved_bits;
+    if (note) note->read_only = misuse.read_only, note->reserved_bits = misuse.reserved_bits;  // refused when strict
   }
   t.set_response_status(ok ? tlm::TLM_OK_RESPONSE : tlm::TLM_ADDRESS_ERROR_RESPONSE);
 }

@@ -4,8 +4,7 @@
 #include <cstring>
 #include <ostream>
 
-#include "acceltran_regs.h"
-#include "regmap.hpp"
+#include "mmio_trace_filter.hpp"
 #include "tlm_util.hpp"
 
 namespace acc {
@@ -34,23 +33,19 @@ bool HostCpu::mmio(bool write, uint32_t pa, uint32_t& value, unsigned size) {
   (write ? mmio_writes_ : mmio_reads_)++;
   const bool ok = t.is_response_ok();
   if (ok && !write) value = data;
-  if (mmio_trace_) trace_mmio(issued, write, pa, write || ok ? value : 0, size, ok, note);
+  if (mmio_trace_ && (!mmio_filter_ || mmio_filter_->selected(pa))) trace_mmio(issued, write, pa, write || ok ? value : 0, size, ok, note);
   return ok;
 }
 
 void HostCpu::trace_mmio(const sc_core::sc_time& issued, bool write, uint32_t pa, uint32_t value, unsigned size, bool ok,
                          const MmioNoteExt& note) const {
-  const char* name = "";
-  if (pa >= ACC_MAP_ACC_REGS_BASE && pa - ACC_MAP_ACC_REGS_BASE < ACC_MAP_ACC_REGS_SIZE) {
-    if (const auto* r = regmap::find_register(pa - ACC_MAP_ACC_REGS_BASE)) name = r->name;
-  } else if (pa == ACC_MAP_CONSOLE_BASE) {
-    name = "CONSOLE";
-  }
-  char misuse[64] = "";  // register misuse: the write was answered OK but (partly) ignored
+  const char* name = mmio_name(pa);
+  // Register misuse: the write was answered OK but (partly) ignored, or refused (vp.strict_registers).
+  char misuse[64] = "";
   if (note.read_only)
-    std::snprintf(misuse, sizeof misuse, "  (read-only: ignored)");
+    std::snprintf(misuse, sizeof misuse, "  (read-only: %s)", ok ? "ignored" : "refused");
   else if (note.reserved_bits)
-    std::snprintf(misuse, sizeof misuse, "  (reserved bits 0x%08x: ignored)", note.reserved_bits);
+    std::snprintf(misuse, sizeof misuse, "  (reserved bits 0x%08x: %s)", note.reserved_bits, ok ? "ignored" : "refused");
   char line[224];
   std::snprintf(line, sizeof line, "[mmio] %16.3f ns  %c%u 0x%08x = 0x%08x  %s%s%s\n", issued.to_seconds() * 1e9,
                 write ? 'W' : 'R', size * 8, pa, value, name, ok ? "" : "  (error response)", misuse);

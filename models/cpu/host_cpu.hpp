@@ -20,6 +20,7 @@
 namespace acc {
 
 struct MmioNoteExt;
+class MmioTraceFilter;
 
 class HostCpu : public sc_core::sc_module {
  public:
@@ -34,7 +35,10 @@ class HostCpu : public sc_core::sc_module {
   virtual std::string state() const = 0;
   virtual void collect_stats(Stats& s, const StatsContext& ctx) const;
   // Register-access trace (issue time, address, value of every MMIO access); null: off.
-  void set_mmio_trace(std::ostream* out) { mmio_trace_ = out; }
+  void set_mmio_trace(std::ostream* out, const MmioTraceFilter* filter = nullptr) {
+    mmio_trace_ = out;
+    mmio_filter_ = filter;
+  }
   // Times the CPU asked the platform for a DMI grant (DRAM).
   uint64_t dmi_requests() const { return dmi_requests_; }
 
@@ -64,6 +68,7 @@ class HostCpu : public sc_core::sc_module {
                   const MmioNoteExt& note) const;
 
   std::ostream* mmio_trace_ = nullptr;
+  const MmioTraceFilter* mmio_filter_ = nullptr;  // null: every access
   tlm::tlm_dmi dmi_;
   bool dmi_valid_ = false;
   uint64_t dmi_requests_ = 0;

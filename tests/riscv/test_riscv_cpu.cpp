@@ -261,7 +261,10 @@ TEST_P(RiscvFault, EndsTheRunNamingThePcAndTheCause) {
   const std::string elf = program(c.program);
   std::string pattern = c.message;
   const size_t at = pattern.find("{pc}");
-  if (at != std::string::npos) pattern.replace(at, 4, "pc " + hex(symbol(elf, "fault_here")) + " \\(fw_main\\+0x[0-9a-f]+\\)");
+  // ... and the call chain, with the source lines (the programs are built with frame pointers and -g).
+  if (at != std::string::npos)
+    pattern.replace(at, 4, "pc " + hex(symbol(elf, "fault_here")) + " \\(fw_main\\+0x[0-9a-f]+\\) in [^ ]*" + c.program +
+                               ".c:[0-9]+, called from _start\\+0x[0-9a-f]+ \\([^)]*crt0.S:[0-9]+\\)");
   SocOptions opt = riscv(elf);
   opt.watchdog_instructions = c.watchdog;
   auto job = small_job();

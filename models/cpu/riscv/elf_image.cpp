@@ -34,6 +34,7 @@ std::string hex(uint32_t v) {
 ElfImage ElfImage::parse(const uint8_t* data, size_t size, const std::string& origin) {
   ElfImage img;
   img.origin_ = origin;
+  img.file_.assign(data, data + size);
   if (size < EI_NIDENT || std::memcmp(data, ELFMAG, SELFMAG) != 0) throw FirmwareError(origin + ": not an ELF file");
   if (data[EI_CLASS] != ELFCLASS32 || data[EI_DATA] != ELFDATA2LSB)
     throw FirmwareError(origin + ": not a 32-bit little-endian ELF file (the riscv CPU is RV32)");
@@ -113,6 +114,12 @@ std::optional<uint32_t> ElfImage::symbol(const std::string& name) const {
   for (const auto& s : symbols_)
     if (s.name == name) return s.value;
   return std::nullopt;
+}
+
+std::optional<uint32_t> ElfImage::function_start(uint32_t addr) const {
+  auto it = std::upper_bound(functions_.begin(), functions_.end(), addr, [](uint32_t a, const Symbol& s) { return a < s.value; });
+  if (it == functions_.begin() || addr - (it - 1)->value >= (it - 1)->size) return std::nullopt;
+  return (it - 1)->value;
 }
 
 std::string ElfImage::function_at(uint32_t addr) const {

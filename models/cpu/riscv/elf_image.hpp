@@ -34,6 +34,10 @@ class ElfImage {
   std::optional<uint32_t> symbol(const std::string& name) const;
   // "function+0xoff" for an address inside a function, "" if none.
   std::string function_at(uint32_t addr) const;
+  // Start of the function that contains addr.
+  std::optional<uint32_t> function_start(uint32_t addr) const;
+  // The whole file, for its debug information (call_chain.hpp).
+  const std::vector<uint8_t>& file() const { return file_; }
 
  private:
   struct Symbol {
@@ -44,6 +48,7 @@ class ElfImage {
   std::string origin_;
   uint32_t entry_ = 0;
   std::vector<Segment> segments_;
+  std::vector<uint8_t> file_;
   std::vector<Symbol> symbols_;      // every named symbol
   std::vector<Symbol> functions_;    // sized function symbols, by address
 };

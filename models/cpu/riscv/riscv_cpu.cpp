@@ -77,7 +77,7 @@ uint32_t exception_pc_skew() {
 }  // namespace
 
 RiscvCpu::RiscvCpu(sc_core::sc_module_name name, ElfImage firmware, const Options& opt, std::vector<Region> map)
-    : HostCpu(name, opt.clock_hz), fw_(std::move(firmware)), opt_(opt), map_(std::move(map)) {
+    : HostCpu(name, opt.clock_hz), fw_(std::move(firmware)), chain_(fw_), opt_(opt), map_(std::move(map)) {
   const auto exit_pc = fw_.symbol("_fw_exit");
   if (!exit_pc) throw FirmwareError(fw_.origin() + ": no symbol _fw_exit (link with firmware/hal/riscv/crt0.S)");
   exit_pc_ = *exit_pc;
@@ -110,8 +110,10 @@ RiscvCpu::RiscvCpu(sc_core::sc_module_name name, ElfImage firmware, const Option
                     }),
                     this, 1, 0),
         "block hook");
-  // A per-instruction hook slows the ISS down by orders of magnitude: only for the trace.
-  if (opt_.insn_trace)
+  if (opt_.insn_trace) insn_trace_ = std::make_unique<InsnTrace>(*opt_.insn_trace, uc_.get(), fw_);
+  if (opt_.gdb_port) gdb_ = std::make_unique<GdbStub>(opt_.gdb_port, uc_.get(), debug_target());
+  // A per-instruction hook slows the ISS down by orders of magnitude: only for the trace and gdb.
+  if (opt_.insn_trace || gdb_)
     check(uc_hook_add(uc_.get(), &h, UC_HOOK_CODE,
                       reinterpret_cast<void*>(+[](uc_engine*, uint64_t pc, uint32_t, void* cpu) {
                         static_cast<RiscvCpu*>(cpu)->on_instruction(static_cast<uint32_t>(pc));
@@ -140,6 +142,24 @@ RiscvCpu::RiscvCpu(sc_core::sc_module_name name, ElfImage firmware, const Option
   SC_HAS_PROCESS(RiscvCpu);
   SC_THREAD(run);
   set_stack_size(kThreadStackBytes);
+}
+
+// gdb's view of the bus: device memory through TLM debug transport (no side effects).
+GdbStub::Target RiscvCpu::debug_target() {
+  GdbStub::Target t;
+  for (const Region& r : map_)
+    if (!r.direct) t.devices.emplace_back(r.base, r.size);
+  t.debug_access = [this](bool write, uint32_t addr, uint8_t* data, unsigned len) {
+    tlm::tlm_generic_payload p;
+    p.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+    p.set_address(addr);
+    p.set_data_ptr(data);
+    p.set_data_length(len);
+    p.set_streaming_width(len);
+    return socket->transport_dbg(p) == len;
+  };
+  t.kill = [this](const std::string& why) { fault(why); };
+  return t;
 }
 
 void RiscvCpu::CloseEngine::operator()(uc_struct* uc) const { uc_close(uc); }
@@ -203,18 +223,19 @@ void RiscvCpu::run() {
   line_high_ = irq.read();
 
   uint32_t pc = fw_.entry();
+  if (gdb_) {  // stopped before the first instruction until gdb resumes
+    gdb_->attach(pc);
+    pc = reg(UC_RISCV_REG_PC);
+    if (!fault_.empty()) return end_run(-1);
+  }
   for (;;) {
     const uc_err err = uc_emu_start(uc_.get(), pc, exit_pc_, 0, 0);
     pc = reg(UC_RISCV_REG_PC);
     if (fault_.empty() && err != UC_ERR_OK) fault(std::string("the ISS stopped: ") + uc_strerror(err) + " at " + where(pc));
-    if (!fault_.empty()) {
-      finish(-1, fault_);
-      return;
-    }
+    if (!fault_.empty()) return end_run(-1);
     if (pc == exit_pc_) {
       sync_time();
-      finish(static_cast<int32_t>(reg(UC_RISCV_REG_A0)));
-      return;
+      return end_run(static_cast<int32_t>(reg(UC_RISCV_REG_A0)));
     }
     if (dmi_stale_) {
       remap_direct_regions();  // the block at pc has not run: it runs on the new mapping
@@ -223,15 +244,23 @@ void RiscvCpu::run() {
       trap_to_handler(pc);
       pc = reg(UC_RISCV_REG_PC);
     } else if (word_at(pc - 4) == kWfi) {
+      if (insn_trace_) insn_trace_->flush();
       sleep_in_wfi(pc);
     } else {
       fault("the ISS stopped for no known reason at " + where(pc));
     }
-    if (!fault_.empty()) {
-      finish(-1, fault_);
-      return;
-    }
+    if (!fault_.empty()) return end_run(-1);
   }
+}
+
+// The firmware returned (code) or faulted (fault_ set): the trace and gdb see the end first.
+void RiscvCpu::end_run(int code) {
+  if (insn_trace_) insn_trace_->flush();
+  if (gdb_) {
+    if (fault_.empty()) gdb_->exited(code);
+    else gdb_->faulted(fault_, fault_pc_);
+  }
+  finish(code, fault_);
 }
 
 // The machine external interrupt, taken at the start of the block at pc (privileged spec, trap
@@ -255,7 +284,7 @@ void RiscvCpu::trap_to_handler(uint32_t pc) {
 void RiscvCpu::note_wakeup_without_progress(const char* what, uint32_t pc) {
   if (++wakeups_without_progress_ > kInterruptStormLimit)
     fault("interrupt storm: " + std::to_string(kInterruptStormLimit) + " " + what +
-          " without a register write (is the interrupt left asserted, IRQ_STATUS never cleared?), at " + where(pc));
+          " without a register write (is the interrupt left asserted, IRQ_STATUS never cleared?), at " + where_chain(pc));
 }
 
 // wfi stops the ISS (PC after the wfi). Sleeps until the interrupt line is asserted; a fault if no
@@ -265,7 +294,7 @@ void RiscvCpu::sleep_in_wfi(uint32_t pc) {
   const uint32_t block_end = block_pc_ + 4 * block_insns_;
   if (pc > block_pc_ && pc <= block_end) retired_ -= (block_end - pc) / 4;
   if (!(reg(UC_RISCV_REG_MIE) & kMieMeie)) {
-    fault("wfi with the accelerator interrupt masked (mie.MEIE = 0): nothing can wake the core, at " + where(pc - 4));
+    fault("wfi with the accelerator interrupt masked (mie.MEIE = 0): nothing can wake the core, at " + where_chain(pc - 4));
     return;
   }
   sync_time();
@@ -307,7 +336,7 @@ void RiscvCpu::end_slice() {
   slice_end_ = retired_ + slice_insns_;
   if (retired_ - progress_mark_ > opt_.watchdog_instructions)
     fault("watchdog: " + std::to_string(retired_ - progress_mark_) +
-          " instructions without a register write or a sleep in wfi (a spin loop or an interrupt storm?), at " + where(block_pc_));
+          " instructions without a register write or a sleep in wfi (a spin loop or an interrupt storm?), at " + where_chain(block_pc_));
 }
 
 // The trap can be taken now: enabled in mstatus and mie, and the line still asserted at this
@@ -342,14 +371,16 @@ void RiscvCpu::on_block(uint32_t pc, uint32_t size) {
 
 void RiscvCpu::on_instruction(uint32_t pc) {
   if (trap_pending_ || dmi_stale_ || !fault_.empty()) return;  // the block was stopped before it ran
+  if (gdb_) gdb_->before_instruction(pc);
+  if (insn_trace_ && fault_.empty()) trace_instruction(pc);
+}
+
+void RiscvCpu::trace_instruction(uint32_t pc) {
   // Its time: the CPU's local time, which covers the first `folded_` instructions (an access
   // earlier in this block may have folded in all of it), moved to this instruction.
   const uint64_t index = retired_ - block_insns_ + (pc - block_pc_) / 4;
   const sc_core::sc_time t = index >= folded_ ? local_now() + span(folded_, index) : local_now() - span(index, folded_);
-  char line[160];
-  std::snprintf(line, sizeof line, "[insn] %16.3f ns  0x%08x  0x%08x  %s\n", t.to_seconds() * 1e9, pc, word_at(pc),
-                fw_.function_at(pc).c_str());
-  *opt_.insn_trace << line;
+  insn_trace_->instruction(t.to_seconds() * 1e9, pc, word_at(pc));
 }
 
 uint64_t RiscvCpu::on_mmio_read(uint32_t pa, unsigned size) {
@@ -395,14 +426,14 @@ void RiscvCpu::on_exception(uint32_t cause) {
   const char* name = exception_name(cause);
   std::string what = name ? name : "exception (mcause " + std::to_string(cause) + ")";
   if (cause == 2) what += " " + hex(word_at(pc));
-  fault(what + " at " + where(pc));
+  fault(what + " at " + where_chain(pc));
 }
 
 void RiscvCpu::on_invalid_instruction() {
   const uint32_t pc = reg(UC_RISCV_REG_PC);
   const uint32_t insn = word_at(pc);
   fault((insn == kEbreak ? std::string("breakpoint (ebreak: __builtin_trap or abort?)") : "invalid instruction " + hex(insn)) +
-        " at " + where(pc));
+        " at " + where_chain(pc));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -416,6 +447,16 @@ void RiscvCpu::fault(const std::string& what) {
 std::string RiscvCpu::where(uint32_t pc) const {
   const std::string fn = fw_.function_at(pc);
   return "pc " + hex(pc) + (fn.empty() ? "" : " (" + fn + ")");
+}
+
+// The pc with the call chain that led there (call_chain.hpp), from the registers as they are now.
+std::string RiscvCpu::where_chain(uint32_t pc) const {
+  if (fault_.empty()) fault_pc_ = pc;  // a fault message names its instruction: gdb shows the fault there
+  const auto load = [this](uint32_t addr) -> std::optional<uint32_t> {
+    if (addr < ACC_MAP_CPU_RAM_BASE + kGuardBytes || addr > ACC_MAP_CPU_RAM_BASE + ACC_MAP_CPU_RAM_SIZE - 4) return std::nullopt;
+    return word_at(addr);
+  };
+  return chain_.describe(chain_.walk(pc, reg(UC_RISCV_REG_RA), reg(UC_RISCV_REG_S0), load));
 }
 
 // Unicorn 2.0 keeps the pc of a memory access only per block. The registers, though, are those
@@ -433,7 +474,7 @@ std::string RiscvCpu::where_access(uint32_t addr, bool store) const {
     const uint32_t rs1 = (insn >> 15) & 0x1F;
     if (reg(UC_RISCV_REG_X0 + static_cast<int>(rs1)) + static_cast<uint32_t>(imm) == addr) hits.push_back(pc);
   }
-  if (hits.size() == 1) return where(hits[0]);
+  if (hits.size() == 1) return where_chain(hits[0]);
   return "one of the " + std::string(store ? "stores" : "loads") + " of the block at " + where(block_pc_);
 }
 
@@ -454,7 +495,7 @@ uint32_t RiscvCpu::word_at(uint32_t addr) const {
 
 std::string RiscvCpu::state() const {
   if (!fault_.empty()) return "stopped by a fault: " + fault_;
-  if (sleeping_) return "sleeping in wfi at " + where(wfi_pc_) + ", waiting for the accelerator interrupt";
+  if (sleeping_) return "sleeping in wfi at " + where_chain(wfi_pc_) + ", waiting for the accelerator interrupt";
   return "running in the block at " + where(block_pc_);
 }
 

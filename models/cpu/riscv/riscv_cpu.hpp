@@ -21,10 +21,14 @@
 #include <cstdint>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "call_chain.hpp"
 #include "elf_image.hpp"
+#include "gdb_stub.hpp"
+#include "insn_trace.hpp"
 #include "host_cpu.hpp"
 
 struct uc_struct;
@@ -45,6 +49,7 @@ class RiscvCpu : public HostCpu {
     double cpi = 1.0;  // cycles per instruction
     uint64_t watchdog_instructions = kDefaultWatchdogInstructions;
     std::ostream* insn_trace = nullptr;  // one line per executed instruction; null: off
+    uint16_t gdb_port = 0;               // serve gdb on 127.0.0.1:port (gdb_stub.hpp); 0: off
   };
   // A bus region the firmware may access. `direct`: mapped onto the target's DMI pointer (DRAM);
   // otherwise every access is a transaction.
@@ -79,7 +84,9 @@ class RiscvCpu : public HostCpu {
   };
 
   void run();
+  void end_run(int code);
   void map_bus_regions();
+  GdbStub::Target debug_target();
   void map_direct_region(const Region& r);
   void remap_direct_regions();
   void dmi_invalidated() override { dmi_stale_ = true; }
@@ -102,6 +109,7 @@ class RiscvCpu : public HostCpu {
   // Hooks (called by Unicorn on this thread's stack).
   void on_block(uint32_t pc, uint32_t size);
   void on_instruction(uint32_t pc);
+  void trace_instruction(uint32_t pc);
   uint64_t on_mmio_read(uint32_t pa, unsigned size);
   void on_mmio_write(uint32_t pa, unsigned size, uint32_t value);
   void on_invalid_access(int type, uint32_t addr, unsigned size);  // unmapped, or a fetch from DRAM
@@ -111,17 +119,21 @@ class RiscvCpu : public HostCpu {
   // Faults: the first one recorded wins and stops the ISS.
   void fault(const std::string& what);
   std::string where(uint32_t pc) const;
+  std::string where_chain(uint32_t pc) const;
   std::string where_access(uint32_t addr, bool store) const;
   uint32_t reg(int id) const;
   void set_reg(int id, uint32_t v);
   uint32_t word_at(uint32_t addr) const;
 
   ElfImage fw_;
+  CallChain chain_;  // of fw_
   Options opt_;
   std::vector<Region> map_;
   std::unique_ptr<uint8_t, UnmapRam> ram_;  // CPU_RAM, host memory of the ISS
   std::unique_ptr<uc_struct, CloseEngine> uc_;
   std::vector<std::unique_ptr<MmioWindow>> windows_;
+  std::unique_ptr<GdbStub> gdb_;
+  std::unique_ptr<InsnTrace> insn_trace_;
   uint32_t exit_pc_ = 0;
 
   uint64_t retired_ = 0;        // instructions executed (counted per block)
@@ -138,6 +150,7 @@ class RiscvCpu : public HostCpu {
   uint32_t wfi_pc_ = 0;
   uint64_t interrupts_ = 0;
   std::string fault_;
+  mutable std::optional<uint32_t> fault_pc_;  // the instruction the fault message names, if it names one
 };
 
 }  // namespace acc
