@@ -13,6 +13,9 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <set>
+
+#include <nlohmann/json.hpp>
 
 #include "acc_driver.h"
 #include "bus.hpp"
@@ -25,6 +28,7 @@
 #include "jobs/fault_job.hpp"
 #include "jobs/matmul_job.hpp"
 #include "parse_number.hpp"
+#include "provenance.hpp"
 #include "report.hpp"
 #include "soc.hpp"
 
@@ -117,7 +121,86 @@ class TraceFile {
   std::ofstream file_;
 };
 
-int run(int argc, char** argv) {
+// Options that change only what a run writes or prints, not the point it simulates: the ones
+// --replay accepts, and the ones the provenance leaves out.
+const std::set<std::string> kOutputOptions = {"help", "stats-out", "timeline", "quiet", "print-config", "config-keys",
+                                              "stats-doc", "max-memory", "replay", "outputs-out", "trace-mmio", "trace-insn"};
+
+// What --replay took from a statistics file: the recorded provenance, checked against the re-run's.
+struct Replay {
+  std::string path;
+  nlohmann::json provenance;
+};
+
+Replay read_replay(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw UsageError("--replay '" + path + "': cannot read the file");
+  Replay r{path, {}};
+  nlohmann::json stats;
+  try {
+    stats = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw UsageError("--replay '" + path + "': not JSON (" + e.what() + ")");
+  }
+  const auto bad = [&](const std::string& what) { return UsageError("--replay '" + path + "': " + what); };
+  if (!stats.is_object() || !stats.contains("provenance") || !stats["provenance"].is_object())
+    throw bad("no 'provenance' object (a statistics file of an older acceltran-vp, or not one at all)");
+  r.provenance = stats["provenance"];
+  const auto& p = r.provenance;
+  if (!p.contains("hw") || !p["hw"].is_string() || !p.contains("overrides") || !p["overrides"].is_array() || !p.contains("options") ||
+      !p["options"].is_object() || !p.contains("config") || !p["config"].is_object())
+    throw bad("the provenance lacks hw, overrides, options or config");
+  return r;
+}
+
+// The command line that re-runs a recorded point: its --hw, its -p overrides and every option it
+// recorded; then the output options given beside --replay.
+std::vector<std::string> replay_arguments(const Replay& r) {
+  const auto& p = r.provenance;
+  std::vector<std::string> args = {"--hw", p["hw"].get<std::string>()};
+  for (const auto& o : p["overrides"]) {
+    if (!o.is_string()) throw UsageError("--replay '" + r.path + "': an override is not text");
+    args.insert(args.end(), {"-p", o.get<std::string>()});
+  }
+  for (const auto& [name, value] : p["options"].items()) {
+    if (kOutputOptions.count(name) || name == "hw" || name == "param")
+      throw UsageError("--replay '" + r.path + "': '" + name + "' is not a recorded job option");
+    if (value.is_boolean()) {
+      if (value.get<bool>()) args.push_back("--" + name);
+    } else if (value.is_string()) {
+      args.insert(args.end(), {"--" + name, value.get<std::string>()});
+    } else {
+      throw UsageError("--replay '" + r.path + "': option '" + name + "' is neither text nor a flag");
+    }
+  }
+  return args;
+}
+
+// Before a replay runs: its configuration and input files must be those recorded, or it would
+// not be the same point. A different tool revision is only noted.
+void check_replay(const Replay& r, const nlohmann::ordered_json& now) {
+  const auto& was = r.provenance;
+  std::string diffs;
+  for (const auto& [key, value] : was["config"].items())
+    if (!now["config"].contains(key) || nlohmann::json(now["config"][key]) != value)
+      diffs += "\n  configuration key " + key + ": recorded " + value.dump() +
+               (now["config"].contains(key) ? ", now " + now["config"][key].dump() : ", now unknown");
+  if (was.contains("input_files") && was["input_files"].is_object())
+    for (const auto& [role, file] : was["input_files"].items()) {
+      const std::string sha = file.value("sha256", "");
+      if (!now["input_files"].contains(role))
+        diffs += "\n  input file " + role + ": recorded, now absent";
+      else if (now["input_files"][role]["sha256"] != sha)
+        diffs += "\n  input file " + role + " '" + now["input_files"][role]["path"].get<std::string>() + "' changed (SHA-256 recorded " +
+                 sha + ", now " + now["input_files"][role]["sha256"].get<std::string>() + ")";
+    }
+  if (!diffs.empty()) throw UsageError("--replay '" + r.path + "': not the recorded point:" + diffs);
+  const std::string rev = was.value("git_revision", "unknown");
+  if (rev != acc::git_revision())
+    std::cerr << "acceltran-vp: note: " << r.path << " was written by revision " << rev << ", this is " << acc::git_revision() << "\n";
+}
+
+int run(const std::vector<std::string>& args, const std::vector<std::string>& command_line, const Replay* replay) {
   po::options_description general("General");
   general.add_options()
       ("help,h", "print this help and exit")
@@ -131,7 +214,8 @@ int run(int argc, char** argv) {
       ("quiet,q", "do not echo the firmware's console output")
       ("print-config", "print the resolved hardware configuration and exit")
       ("config-keys", "print every configuration key and its meaning (tab-separated) and exit")
-      ("stats-doc", "after the run, print every statistic as a markdown row (key, unit, meaning)");
+      ("stats-doc", "after the run, print every statistic as a markdown row (key, unit, meaning)")
+      ("replay", po::value<std::string>(), "re-run the point that a statistics JSON (--stats-out) records; only output options may be added");
   po::options_description job("Job");
   job.add_options()
       ("job", po::value<std::string>()->default_value("bert"), "bert | matmul | fault")
@@ -188,7 +272,7 @@ int run(int argc, char** argv) {
 
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc, argv).options(all).run(), vm);
+    po::store(po::command_line_parser(args).options(all).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
     throw UsageError(e.what());
@@ -199,6 +283,23 @@ int run(int argc, char** argv) {
     return 0;
   }
 
+  if (vm.count("replay")) {
+    if (replay) throw UsageError("a recorded point cannot itself be a --replay");
+    // Only what the run writes may be added: anything else would make it another point.
+    for (const auto& [name, value] : vm)
+      if (!value.defaulted() && !kOutputOptions.count(name))
+        throw UsageError("--replay re-runs the recorded point: --" + name + " cannot be given with it (only output options such as --stats-out)");
+    const Replay recorded = read_replay(vm["replay"].as<std::string>());
+    std::vector<std::string> again = replay_arguments(recorded);
+    for (const auto& [name, value] : vm) {
+      if (value.defaulted() || name == "replay") continue;
+      if (all.find(name, false).semantic()->max_tokens() == 0)
+        again.push_back("--" + name);
+      else
+        again.insert(again.end(), {"--" + name, value.as<std::string>()});
+    }
+    return run(again, command_line, &recorded);
+  }
   if (vm.count("config-keys")) {
     for (const auto& k : acc::config_keys()) std::cout << k.key << "\t" << k.meaning << "\n";
     return 0;
@@ -247,6 +348,11 @@ int run(int argc, char** argv) {
     mm.order = ACC_GEMM_ORDER_JI;
   else
     throw UsageError("--loop-order '" + order + "': expected auto, b_i_j_k or b_j_i_k");
+  nlohmann::ordered_json job_params;  // the job's resolved parameters, for the provenance
+  const acc::BertJob* bert_job = nullptr;
+  const nlohmann::ordered_json matmul_params = {{"kind", kind},       {"m", mm.m},         {"k", mm.k},         {"n", mm.n},
+                                                {"seed", mm.seed},    {"a_zeros", mm.a_zeros}, {"dynatran", mm.prune}, {"tau", mm.tau},
+                                                {"loop_order", order}, {"check", check}};
   if (kind == "bert") {
     acc::BertSpec b;
     b.model = vm["model"].as<std::string>();
@@ -288,10 +394,31 @@ int run(int argc, char** argv) {
         p.leopard = true;
       }
     });
-    the_job = std::make_unique<acc::BertJob>(b);
+    const auto spec_of = [&](const char* option) { return vm.count(option) ? vm[option].as<std::string>() : std::string(); };
+    job_params = {{"kind", kind},        {"model", b.model},   {"layers", b.layers},         {"seq", b.seq},
+                  {"batch", b.batch},    {"valid_len", b.valid_len}, {"seed", b.seed},      {"dynatran", b.dynatran},
+                  {"tau", b.tau},        {"topk", b.topk},     {"topk_mode", mode},          {"pooler", b.pooler},
+                  {"check", check},      {"weights", b.weights_file.empty() ? "synthetic" : b.weights_file},
+                  {"inputs", !b.embeddings_file.empty() ? b.embeddings_file : !b.tokens_file.empty() ? b.tokens_file : "synthetic"}};
+    job_params["pruning"] = {{"summary", b.pruning.describe()},
+                             {"leopard", spec_of("leopard")},
+                             {"hdp_heads", spec_of("hdp-heads")},
+                             {"hdp_importance", spec_of("hdp-importance")},
+                             {"hdp_blocks", spec_of("hdp-blocks")},
+                             {"hdp_block", spec_of("hdp-block")},
+                             {"hdp_approx", b.pruning.hdp_approx},
+                             {"hdp_frac_bits", b.pruning.hdp.frac_bits},
+                             {"nm", spec_of("nm")},
+                             {"nm_act", spec_of("nm-act")}};
+    auto job_of_bert = std::make_unique<acc::BertJob>(b);
+    bert_job = job_of_bert.get();
+    the_job = std::move(job_of_bert);
   } else if (kind == "matmul") {
+    job_params = matmul_params;
     the_job = std::make_unique<acc::MatmulJob>(mm);
   } else if (kind == "fault") {
+    job_params = matmul_params;
+    job_params["fault"] = vm["fault"].as<std::string>();
     uint32_t fault = 0;
     try {
       fault = acc::parse_fault_kind(vm["fault"].as<std::string>());
@@ -324,6 +451,41 @@ int run(int argc, char** argv) {
     timeline = std::make_unique<acc::TraceRecorder>(cfg.clock_hz(), cfg.pe, cfg.dma_channels);
     opt.trace = timeline.get();
   }
+  // Provenance, before the run: hashing the input files and, for a replay, checking that the
+  // point is the recorded one cost nothing of a run that would be refused.
+  acc::RunProvenance prov;
+  prov.command_line = command_line;
+  prov.hw = vm["hw"].as<std::string>();
+  prov.overrides = overrides;
+  prov.cpu_backend = opt.cpu;
+  prov.job = job_params;
+  if (replay) prov.replay_of = replay->path;
+  for (const po::options_description* group : {&general, &job, &bert, &pruning, &matmul, &firmware}) {
+    if ((group == &bert || group == &pruning) && kind != "bert") continue;
+    if (group == &matmul && kind == "bert") continue;
+    for (const auto& o : group->options()) {
+      const std::string& name = o->long_name();
+      if (kOutputOptions.count(name) || name == "hw" || name == "param" || !vm.count(name)) continue;
+      if (o->semantic()->max_tokens() == 0)
+        prov.options.push_back({name, "true", true});
+      else
+        prov.options.push_back({name, vm[name].as<std::string>(), false});
+    }
+  }
+  if (acc::builtin_preset(prov.hw).empty()) prov.input_files.emplace_back("hw", prov.hw);
+  if (!cfg.energy_table.empty()) prov.input_files.emplace_back("energy_table", cfg.energy_table);
+  if (kind == "bert" && vm["model"].as<std::string>().find(".json") != std::string::npos)
+    prov.input_files.emplace_back("model", vm["model"].as<std::string>());
+  for (const char* file_option : {"weights", "tokens", "embeddings", "leopard", "firmware"})
+    if (vm.count(file_option)) prov.input_files.emplace_back(file_option, vm[file_option].as<std::string>());
+  nlohmann::ordered_json provenance;
+  try {
+    provenance = acc::provenance_json(prov, cfg);
+  } catch (const std::runtime_error& e) {
+    throw UsageError(e.what());
+  }
+  if (replay) check_replay(*replay, provenance);
+
   // Memory, checked before anything large exists.
   const uint64_t limit = vm.count("max-memory") ? as_usage([&] { return acc::parse_memory_size(vm["max-memory"].as<std::string>()); })
                                                 : acc::physical_memory_bytes();
@@ -338,6 +500,8 @@ int run(int argc, char** argv) {
     }
   });
   as_usage([&] { the_job->load(*soc); });
+  // A tokens or embeddings file sets the batch: the provenance records the one that runs.
+  if (bert_job) provenance["job"]["batch"] = bert_job->inputs().batch;
 
   std::cout << "acceltran-vp: " << the_job->describe() << " on " << cfg.name << " (" << cfg.pe << " PEs x " << cfg.lanes_per_pe
             << " lanes x " << cfg.mac_per_lane << " MACs at " << cfg.clock_mhz << " MHz, " << cfg.main_memory.type << "), "
@@ -371,7 +535,7 @@ int run(int argc, char** argv) {
     const std::string path = vm["stats-out"].as<std::string>();
     std::ofstream out(path);
     if (!out) throw UsageError("cannot write --stats-out '" + path + "'");
-    out << acc::stats_to_json(stats, cfg);
+    out << acc::stats_to_json(stats, cfg, provenance);
   }
   if (vm.count("stats-doc"))
     for (const auto& e : stats.entries()) std::cout << "| `" << e.key << "` | " << e.unit << " | " << e.meaning << " |\n";
@@ -389,7 +553,8 @@ int sc_main(int argc, char** argv) {
   // The kernel's info that sc_stop() was called is not news to the user.
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   try {
-    return run(argc, argv);
+    const std::vector<std::string> command_line(argv, argv + argc);
+    return run(std::vector<std::string>(command_line.begin() + 1, command_line.end()), command_line, nullptr);
   } catch (const UsageError& e) {
     std::cerr << "acceltran-vp: " << e.what() << "\n";
     return kExitUsage;
