@@ -14,6 +14,7 @@ packages=(
   libunicorn-dev              # RISC-V instruction-set simulator (host CPU backend)
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf   # firmware cross-compiler + C library
   clang libclang-rt-14-dev libfuzzer-14-dev               # the hardened build: sanitizers, libFuzzer
+  python3-distributed python3-pandas python3-matplotlib python3-optuna python3-yaml   # acceltran-sweep (Dask, tables, plots, NSGA-II)
 )
 
 missing=()
