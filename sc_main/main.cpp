@@ -15,6 +15,8 @@
 #include <memory>
 #include <set>
 
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 
 #include "acc_driver.h"
@@ -28,6 +30,7 @@
 #include "jobs/fault_job.hpp"
 #include "jobs/matmul_job.hpp"
 #include "parse_number.hpp"
+#include "progress.hpp"
 #include "provenance.hpp"
 #include "report.hpp"
 #include "soc.hpp"
@@ -211,7 +214,7 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
       ("stats-out", po::value<std::string>(), "write the statistics JSON to FILE")
       ("timeline", po::value<std::string>(), "write a Chrome/Perfetto trace of what every unit did when to FILE.json (docs/timeline.md)")
       ("cpu", po::value<std::string>()->default_value("native"), "host CPU backend: native (firmware compiled into the simulator) or riscv (RV32IM firmware on an instruction-set simulator)")
-      ("quiet,q", "do not echo the firmware's console output")
+      ("quiet,q", "do not echo the firmware's console output, nor show progress (shown on a terminal after 2 s)")
       ("print-config", "print the resolved hardware configuration and exit")
       ("config-keys", "print every configuration key and its meaning (tab-separated) and exit")
       ("stats-doc", "after the run, print every statistic as a markdown row (key, unit, meaning)")
@@ -506,8 +509,17 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
   std::cout << "acceltran-vp: " << the_job->describe() << " on " << cfg.name << " (" << cfg.pe << " PEs x " << cfg.lanes_per_pe
             << " lanes x " << cfg.mac_per_lane << " MACs at " << cfg.clock_mhz << " MHz, " << cfg.main_memory.type << "), "
             << opt.cpu << " CPU" << std::endl;
+  // Progress on a terminal only: a file or a pipe (the tests, acceltran-sweep) gets none.
+  acc::ProgressGoal goal;
+  if (bert_job) {
+    goal.layers = static_cast<uint32_t>(bert_job->model().layers.size());
+    goal.total_macs = bert_job->model().encoder_macs(bert_job->inputs().seq) * bert_job->inputs().batch;
+  } else if (kind == "matmul") {
+    goal.total_macs = uint64_t{mm.m} * mm.k * mm.n;
+  }
+  const bool show_progress = !vm.count("quiet") && isatty(STDERR_FILENO);
   const auto t0 = std::chrono::steady_clock::now();
-  sc_core::sc_start();
+  acc::run_simulation(*soc, goal, show_progress ? &std::cerr : nullptr);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   acc::Stats stats;
