@@ -280,6 +280,16 @@ metrics: [cycles]
     check(all(t["git_revision"] and t["job.tau"] for t in table), "provenance columns in the CSV")
 
 
+def test_study_file_is_valid():
+    """docs/exploration.md's study: a valid sweep file of at least 100 points (nothing runs)."""
+    study = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "sweep", "study", "bert-tiny-edge.yaml")
+    points = [json.loads(line) for line in sweep("points", study, "--vp", VP, "--json").stdout.splitlines()]
+    check(len(points) >= 100, f"at least 100 points: {len(points)}")
+    check(all(p["values"]["weight_buffer_size"] == 2 * p["values"]["activation_buffer_size"] and
+              p["values"]["pe"] * p["values"]["lanes_per_pe"] <= 2048 for p in points), "the constraints hold")
+    check(len({p["hash"] for p in points}) == len(points), "every point has its own hash")
+
+
 try:
     globals()["test_" + CASE]()
 finally:
