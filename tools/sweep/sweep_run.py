@@ -4,6 +4,7 @@ Each point is one acceltran-vp process, started by sweep_runner.run_point on a w
 process fails is recorded with its exit code and message; a point whose worker dies is submitted
 again (up to RESUBMITS times), so a lost worker loses no point.
 """
+import collections
 import os
 import sys
 import time
@@ -12,6 +13,10 @@ import sweep_runner
 import sweep_spec
 
 RESUBMITS = 3
+
+# A point submitted to the cluster: its attempt (resubmissions after a lost worker) and, in a
+# search, its Optuna trial.
+Task = collections.namedtuple("Task", "point attempt trial")
 
 
 class Progress:
@@ -100,31 +105,36 @@ class Runner:
         self.results.record(self.sweep.name, point, metrics, result)
         return metrics
 
+    def outcome(self, future, task, in_flight, pending):
+        """The result of a finished task; None if its worker was lost and it has been submitted again."""
+        try:
+            result = future.result()
+        except Exception as e:  # the worker died or the cluster lost the task: try again elsewhere
+            if task.attempt < RESUBMITS:
+                again = self.submit(task.point, task.attempt + 1)
+                in_flight[again] = task._replace(attempt=task.attempt + 1)
+                pending.add(again)
+                return None
+            result = {"exit_code": -1, "message": f"lost on the cluster {task.attempt + 1} times: {type(e).__name__}: {e}",
+                      "stats": None, "seconds": None, "worker": None}
+        future.release()
+        return result
+
     def run(self, points, on_result=None, progress=None):
         """Runs the points; calls on_result(point, result, metrics) for each. Returns when all are done."""
         from distributed import as_completed
-        futures = {}
-        for p in points:
-            futures[self.submit(p)] = (p, 0)
-        pending = as_completed(list(futures))
+        in_flight = {self.submit(p): Task(p, 0, None) for p in points}
+        pending = as_completed(list(in_flight))
         for future in pending:
-            point, attempt = futures.pop(future)
-            try:
-                result = future.result()
-            except Exception as e:  # the worker died or the cluster lost the task: try again elsewhere
-                if attempt < RESUBMITS:
-                    again = self.submit(point, attempt + 1)
-                    futures[again] = (point, attempt + 1)
-                    pending.add(again)
-                    continue
-                result = {"exit_code": -1, "message": f"lost on the cluster {attempt + 1} times: {type(e).__name__}: {e}",
-                          "stats": None, "seconds": None, "worker": None}
-            future.release()
-            metrics = self.record(point, result)
+            task = in_flight.pop(future)
+            result = self.outcome(future, task, in_flight, pending)
+            if result is None:
+                continue
+            metrics = self.record(task.point, result)
             if progress:
                 progress.advance(result["exit_code"] == 0)
             if on_result:
-                on_result(point, result, metrics)
+                on_result(task.point, result, metrics)
 
     def warn_missing(self):
         for name in sorted(self.missing_metrics):
@@ -184,16 +194,16 @@ def run_search(client, sweep, axis_specs, results, vp, timeout, objectives, tria
     asked = told = 0
     infeasible_limit = 50 * trials
     infeasible = 0
-    in_flight = {}  # future -> (trial, point, attempt)
+    in_flight = {}  # future -> Task
     pending = as_completed()
 
-    def tell(trial, point, result, metrics):
+    def tell(trial, result, metrics, skipped=False):
         values = [metrics.get(n) for n, _ in objectives]
         if result["exit_code"] == 0 and all(v is not None for v in values):
             study.tell(trial, values)
         else:
             study.tell(trial, state=optuna.trial.TrialState.FAIL)
-        progress.advance(result["exit_code"] == 0)
+        progress.advance(result["exit_code"] == 0, skipped)
 
     while told < trials:
         while asked < trials and len(in_flight) < parallel:
@@ -209,29 +219,21 @@ def run_search(client, sweep, axis_specs, results, vp, timeout, objectives, tria
             point = sweep.point(values)
             stored = results.metrics_of(point.hash, sweep.metrics)
             if stored is not None and all(stored.get(n) is not None for n, _ in objectives):
-                tell(trial, point, {"exit_code": 0}, stored)
-                progress.skipped += 1
+                tell(trial, {"exit_code": 0}, stored, skipped=True)  # a point already run: not again
                 told += 1
                 continue
             future = runner.submit(point)
-            in_flight[future] = (trial, point, 0)
+            in_flight[future] = Task(point, 0, trial)
             pending.add(future)
         if not in_flight:
             continue
         future = next(pending)
-        trial, point, attempt = in_flight.pop(future)
-        try:
-            result = future.result()
-        except Exception as e:
-            if attempt < RESUBMITS:
-                again = runner.submit(point, attempt + 1)
-                in_flight[again] = (trial, point, attempt + 1)
-                pending.add(again)
-                continue
-            result = {"exit_code": -1, "message": f"lost on the cluster: {type(e).__name__}: {e}", "stats": None,
-                      "seconds": None, "worker": None}
-        metrics = runner.record(point, result)
-        tell(trial, point, result, metrics)
+        task = in_flight.pop(future)
+        result = runner.outcome(future, task, in_flight, pending)
+        if result is None:
+            continue
+        metrics = runner.record(task.point, result)
+        tell(task.trial, result, metrics)
         told += 1
     runner.warn_missing()
     return study
