@@ -454,14 +454,30 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
     timeline = std::make_unique<acc::TraceRecorder>(cfg.clock_hz(), cfg.pe, cfg.dma_channels);
     opt.trace = timeline.get();
   }
-  // Provenance, before the run: hashing the input files and, for a replay, checking that the
-  // point is the recorded one cost nothing of a run that would be refused.
+  // Memory, checked before anything large exists.
+  const uint64_t limit = vm.count("max-memory") ? as_usage([&] { return acc::parse_memory_size(vm["max-memory"].as<std::string>()); })
+                                                : acc::physical_memory_bytes();
+  as_usage([&] {
+    acc::require_host_memory(acc::platform_host_bytes(cfg, opt.cpu == "riscv"), the_job->host_memory_bytes(), limit);
+  });
+  const auto soc = as_usage([&] {
+    try {
+      return std::make_unique<acc::Soc>("soc", cfg, opt);
+    } catch (const acc::FirmwareError& e) {
+      throw UsageError((opt.firmware.empty() ? "" : "--firmware: ") + std::string(e.what()));
+    }
+  });
+  as_usage([&] { the_job->load(*soc); });
+  // Provenance, once the job has read its inputs (so a file that is missing, or is no regular
+  // file, has been refused by its reader) and before the run: for a replay, checking that the
+  // point is the recorded one costs no simulation.
   acc::RunProvenance prov;
   prov.command_line = command_line;
   prov.hw = vm["hw"].as<std::string>();
   prov.overrides = overrides;
   prov.cpu_backend = opt.cpu;
   prov.job = job_params;
+  if (bert_job) prov.job["batch"] = bert_job->inputs().batch;  // a tokens or embeddings file sets it
   if (replay) prov.replay_of = replay->path;
   for (const po::options_description* group : {&general, &job, &bert, &pruning, &matmul, &firmware}) {
     if ((group == &bert || group == &pruning) && kind != "bert") continue;
@@ -488,23 +504,6 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
     throw UsageError(e.what());
   }
   if (replay) check_replay(*replay, provenance);
-
-  // Memory, checked before anything large exists.
-  const uint64_t limit = vm.count("max-memory") ? as_usage([&] { return acc::parse_memory_size(vm["max-memory"].as<std::string>()); })
-                                                : acc::physical_memory_bytes();
-  as_usage([&] {
-    acc::require_host_memory(acc::platform_host_bytes(cfg, opt.cpu == "riscv"), the_job->host_memory_bytes(), limit);
-  });
-  const auto soc = as_usage([&] {
-    try {
-      return std::make_unique<acc::Soc>("soc", cfg, opt);
-    } catch (const acc::FirmwareError& e) {
-      throw UsageError((opt.firmware.empty() ? "" : "--firmware: ") + std::string(e.what()));
-    }
-  });
-  as_usage([&] { the_job->load(*soc); });
-  // A tokens or embeddings file sets the batch: the provenance records the one that runs.
-  if (bert_job) provenance["job"]["batch"] = bert_job->inputs().batch;
 
   std::cout << "acceltran-vp: " << the_job->describe() << " on " << cfg.name << " (" << cfg.pe << " PEs x " << cfg.lanes_per_pe
             << " lanes x " << cfg.mac_per_lane << " MACs at " << cfg.clock_mhz << " MHz, " << cfg.main_memory.type << "), "

@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include <sys/stat.h>
+
 namespace acc {
 namespace {
 
@@ -64,6 +66,9 @@ std::string Sha256::hex() {
 }
 
 std::string sha256_of_file(const std::string& path) {
+  // A device or a FIFO could be endless (/dev/zero): only regular files are hashed.
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) throw std::runtime_error("'" + path + "' is not a regular file to hash");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read '" + path + "' to hash it");
   Sha256 h;
