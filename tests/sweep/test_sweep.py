@@ -215,6 +215,8 @@ def test_bad_names_refused_before_running():
         r = sweep(write(f"bad{i}.yaml", text), "--db", db, "--vp", vp, rc=2)
         check(message in r.stderr, f"the refusal names the problem: expected '{message}' in:\n{r.stderr}")
         check(not os.path.exists(db), "no database was created")
+    r = sweep(write("good.yaml", GRID), "--db", path("no_such_dir/r.db"), "--vp", vp, rc=2)
+    check("not a results database it can open" in r.stderr, f"a database that cannot be opened: {r.stderr}")
     check(calls(log) == [], f"no point ran: {calls(log)}")
 
 

@@ -76,7 +76,8 @@ class Results:
         if sweep:
             query += " WHERE sweep = ?"
             params = (sweep,)
-        df = pd.read_sql_query(query, self.db, params=params)
+        # In the points' order, not the order they finished in: the same results, the same files.
+        df = pd.read_sql_query(query + " ORDER BY hash", self.db, params=params)
         flat = []
         for text in df["provenance"]:
             p = json.loads(text) if text else {}
