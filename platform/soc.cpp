@@ -56,26 +56,26 @@ Soc::Soc(sc_core::sc_module_name name, const HwConfig& cfg, const SocOptions& op
 
   // Address map, in the order targets bind to bus_.targets_out.
   bus_.map("ACC_REGS", ACC_MAP_ACC_REGS_BASE, ACC_MAP_ACC_REGS_SIZE);
-  bus_.targets_out.bind(control_.regs);
+  connect(bus_.targets_out, control_.regs, "check_bus_regs");
   bus_.map("CONSOLE", ACC_MAP_CONSOLE_BASE, ACC_MAP_CONSOLE_SIZE);
-  bus_.targets_out.bind(console_.socket);
+  connect(bus_.targets_out, console_.socket, "check_bus_console");
   bus_.map("ACT_BUF", ACC_MAP_ACT_BUF_BASE, act_.size());
-  bus_.targets_out.bind(act_.socket);
+  connect(bus_.targets_out, act_.socket, "check_bus_act");
   bus_.map("WGT_BUF", ACC_MAP_WGT_BUF_BASE, wgt_.size());
-  bus_.targets_out.bind(wgt_.socket);
+  connect(bus_.targets_out, wgt_.socket, "check_bus_wgt");
   bus_.map("DRAM", ACC_MAP_DRAM_BASE, dram_.size());
-  bus_.targets_out.bind(dram_.socket);
+  connect(bus_.targets_out, dram_.socket, "check_bus_dram");
 
   // The CPU comes after the map: the riscv CPU maps the bus regions into its address space.
   cpu_ = make_cpu(cfg_, opt, bus_);
   cpu_->set_mmio_trace(opt.mmio_trace);
-  cpu_->socket.bind(bus_.targets_in);
-  control_.fetch.bind(bus_.targets_in);
-  dma_.bus.bind(bus_.targets_in);
-  pe_.bus.bind(bus_.targets_in);
-  control_.dma.bind(dma_.cmd);
+  connect(cpu_->socket, bus_.targets_in, "check_cpu_bus");
+  connect(control_.fetch, bus_.targets_in, "check_fetch_bus");
+  connect(dma_.bus, bus_.targets_in, "check_dma_bus");
+  connect(pe_.bus, bus_.targets_in, "check_pe_bus");
+  connect(control_.dma, dma_.cmd, "check_control_dma");
   control_.set_dma_unit(&dma_);
-  control_.pe.bind(pe_.cmd);
+  connect(control_.pe, pe_.cmd, "check_control_pe");
   control_.irq.bind(irq_);
   cpu_->irq.bind(irq_);
 
@@ -85,6 +85,18 @@ Soc::Soc(sc_core::sc_module_name name, const HwConfig& cfg, const SocOptions& op
     pe_.set_trace(opt.trace);
     dram_.set_trace(opt.trace);
   }
+}
+
+template <typename Initiator, typename Target>
+void Soc::connect(Initiator& initiator, Target& target, const char* checker_name) {
+#ifdef ACC_TLM_CHECKS
+  checkers_.push_back(std::make_unique<TlmChecker>(checker_name));
+  initiator.bind(checkers_.back()->in);
+  checkers_.back()->out.bind(target);
+#else
+  (void)checker_name;
+  initiator.bind(target);
+#endif
 }
 
 uint8_t* Soc::dram_ptr(uint64_t pa, uint64_t len) {

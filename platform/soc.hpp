@@ -12,6 +12,7 @@
 #include <iosfwd>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "buffer.hpp"
 #include "bus.hpp"
@@ -26,6 +27,7 @@
 #include "pe_cluster.hpp"
 #include "riscv_cpu.hpp"
 #include "stats.hpp"
+#include "tlm_checker.hpp"
 #include "trace_recorder.hpp"
 
 namespace acc {
@@ -60,6 +62,8 @@ class Soc : public sc_core::sc_module {
   void collect_stats(Stats& s) const;
 
   HostCpu& cpu() { return *cpu_; }
+  Dram& dram() { return dram_; }
+  Buffer& activation_buffer() { return act_; }
   PeCluster& pe() { return pe_; }
   ControlBlock& control() { return control_; }
   Console& console() { return console_; }
@@ -78,6 +82,11 @@ class Soc : public sc_core::sc_module {
   Dma dma_;
   PeCluster pe_;
   std::unique_ptr<HostCpu> cpu_;
+  std::vector<std::unique_ptr<TlmChecker>> checkers_;  // one per binding in a build with ACC_TLM_CHECKS
+
+  // Binds an initiator socket to a target socket, through a TlmChecker in a checked build.
+  template <typename Initiator, typename Target>
+  void connect(Initiator& initiator, Target& target, const char* checker_name);
   sc_core::sc_signal<bool> irq_;
 };
 

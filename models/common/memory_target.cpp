@@ -123,6 +123,8 @@ void MemoryTarget::apply_global_sparsity(Transfer& x, uint32_t nm_index_bits) co
   x.bits = x.nonzero * (20 + nm_index_bits);
 }
 
+void MemoryTarget::invalidate_dmi() { socket->invalidate_direct_mem_ptr(0, size_ - 1); }
+
 uint64_t MemoryTarget::written_digest() const {
   uint64_t h = 0xCBF29CE484222325ull;  // FNV-1a offset basis, over the range and then its bytes
   auto mix = [&h](uint64_t v) { h = (h ^ v) * 0x100000001B3ull; };
@@ -150,8 +152,16 @@ unsigned int MemoryTarget::transport_dbg(tlm::tlm_generic_payload& t) {
   return n;
 }
 
-bool MemoryTarget::get_direct_mem_ptr(tlm::tlm_generic_payload&, tlm::tlm_dmi& dmi) {
-  dmi.allow_read_write();
+bool MemoryTarget::get_direct_mem_ptr(tlm::tlm_generic_payload& t, tlm::tlm_dmi& dmi) {
+  // DMI is granted where it was asked and for what was asked (IEEE 1666-2011 11.2.5): a read
+  // request gets read access, a write request read and write; the region is the whole memory.
+  if (t.get_address() >= size_) return false;
+  if (t.is_read())
+    dmi.allow_read();
+  else if (t.is_write())
+    dmi.allow_read_write();
+  else
+    return false;
   dmi.set_dmi_ptr(mem_);
   dmi.set_start_address(0);
   dmi.set_end_address(size_ - 1);

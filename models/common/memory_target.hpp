@@ -28,6 +28,9 @@ class MemoryTarget : public sc_core::sc_module {
   // exact in the statistics. Two runs with the same digest produced the same results.
   uint64_t written_digest() const;
 
+  // Withdraws every DMI grant of this memory (IEEE 1666-2011 11.2.9): its users must ask again.
+  void invalidate_dmi();
+
  protected:
   // A transfer to time: `bits` that may start at cycle `start` and, when fed by a stream, cannot
   // end before `stream_end`. `words`/`nonzero` describe zero-free tensor transfers (else 0).

@@ -50,7 +50,9 @@ ControlBlock::ControlBlock(sc_core::sc_module_name name, const HwConfig& cfg, co
       else
         apply_queue_reset();
     }
-    doorbell_ev_.notify(write_delay_);  // ENABLE may have been set with work waiting
+    // ENABLE may have been set with work waiting: then it is the doorbell, at its own time.
+    if (!busy_) doorbell_cycle_ = std::max(doorbell_cycle_, clock_.cycle_at_or_after(sc_core::sc_time_stamp() + write_delay_));
+    doorbell_ev_.notify(write_delay_);
   });
   auto irq_changed = [this](uint32_t, uint32_t, uint32_t) { irq_ev_.notify(write_delay_); };
   bank_.on_write(ACC_REG_IRQ_ENABLE, irq_changed);
@@ -706,8 +708,10 @@ void ControlBlock::engine() {
   for (;;) {
     while (!has_work()) sc_core::wait(doorbell_ev_);
 
-    // A busy period begins, at the first clock edge after the doorbell.
-    const uint64_t start = clock_.cycle_at_or_after(sc_core::sc_time_stamp());
+    // A busy period begins, at the first clock edge after the doorbell. The engine may have been
+    // woken by an earlier write (CTRL) while the QUEUE_TAIL write it now sees is still ahead of
+    // SystemC time (its writer runs ahead in its quantum): the period starts at the doorbell's time.
+    const uint64_t start = std::max(clock_.cycle_at_or_after(sc_core::sc_time_stamp()), doorbell_cycle_);
     busy_ = true;
     stopping_ = false;
     ++busy_periods_;

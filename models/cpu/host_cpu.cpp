@@ -65,16 +65,26 @@ void HostCpu::wait_irq() {
 
 uint8_t* HostCpu::dmi_ptr(uint32_t pa, uint64_t len) {
   if (!dmi_valid_ || pa < dmi_.get_start_address() || uint64_t{pa} + len - 1 > dmi_.get_end_address()) {
+    // The firmware reads and writes DRAM through the pointer: ask for write access.
     tlm::tlm_generic_payload t;
-    t.set_command(tlm::TLM_READ_COMMAND);
+    t.set_command(tlm::TLM_WRITE_COMMAND);
     t.set_address(pa);
-    dmi_valid_ = socket->get_direct_mem_ptr(t, dmi_);
+    dmi_.init();
+    ++dmi_requests_;
+    dmi_valid_ = socket->get_direct_mem_ptr(t, dmi_) && dmi_.is_read_write_allowed();
     if (!dmi_valid_ || pa < dmi_.get_start_address() || uint64_t{pa} + len - 1 > dmi_.get_end_address()) return nullptr;
   }
   return dmi_.get_dmi_ptr() + (pa - dmi_.get_start_address());
 }
 
+void HostCpu::invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end) {
+  if (!dmi_valid_ || end < dmi_.get_start_address() || start > dmi_.get_end_address()) return;
+  dmi_valid_ = false;
+  dmi_invalidated();
+}
+
 void HostCpu::finish(int code, const std::string& fault) {
+  qk_.sync();  // the run ends at the CPU's own time, wherever the last quantum boundary fell
   finished_ = fault.empty();
   exit_code_ = code;
   fault_ = fault;

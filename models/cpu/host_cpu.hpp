@@ -35,6 +35,8 @@ class HostCpu : public sc_core::sc_module {
   virtual void collect_stats(Stats& s, const StatsContext& ctx) const;
   // Register-access trace (issue time, address, value of every MMIO access); null: off.
   void set_mmio_trace(std::ostream* out) { mmio_trace_ = out; }
+  // Times the CPU asked the platform for a DMI grant (DRAM).
+  uint64_t dmi_requests() const { return dmi_requests_; }
 
  protected:
   HostCpu(sc_core::sc_module_name name, double clock_hz);
@@ -49,6 +51,9 @@ class HostCpu : public sc_core::sc_module {
   // The CPU's notion of now: SystemC time plus its local time offset.
   sc_core::sc_time local_now() const { return sc_core::sc_time_stamp() + qk_.get_local_time(); }
   void finish(int code, const std::string& fault = "");
+  // The platform withdrew the DMI grant that dmi_ptr's pointers came from: a backend that keeps
+  // such a pointer must stop using it and ask dmi_ptr again.
+  virtual void dmi_invalidated() {}
 
   Clock clock_;
   tlm_utils::tlm_quantumkeeper qk_;
@@ -61,10 +66,11 @@ class HostCpu : public sc_core::sc_module {
   std::ostream* mmio_trace_ = nullptr;
   tlm::tlm_dmi dmi_;
   bool dmi_valid_ = false;
+  uint64_t dmi_requests_ = 0;
   bool finished_ = false;
   int exit_code_ = -1;
   std::string fault_;
-  void invalidate_direct_mem_ptr(sc_dt::uint64, sc_dt::uint64) { dmi_valid_ = false; }
+  void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
 };
 
 }  // namespace acc

@@ -7,6 +7,7 @@ namespace acc {
 Bus::Bus(sc_core::sc_module_name name, const Clock& clock, unsigned latency_cycles)
     : sc_module(name), targets_in("targets_in"), targets_out("targets_out"), clock_(clock), latency_(clock.to_time(latency_cycles)) {
   targets_in.register_b_transport(this, &Bus::b_transport);
+  targets_in.register_nb_transport_fw(this, &Bus::nb_transport_fw);
   targets_in.register_transport_dbg(this, &Bus::transport_dbg);
   targets_in.register_get_direct_mem_ptr(this, &Bus::get_direct_mem_ptr);
   targets_out.register_invalidate_direct_mem_ptr(this, &Bus::invalidate_direct_mem_ptr);
@@ -50,6 +51,19 @@ void Bus::b_transport(int, tlm::tlm_generic_payload& t, sc_core::sc_time& delay)
   t.set_address(addr - r->base);
   targets_out[r->port]->b_transport(t, delay);
   t.set_address(addr);
+}
+
+// An approximately-timed initiator is served in one call (base protocol: the target may answer
+// BEGIN_REQ with TLM_COMPLETED): every target behind the bus is loosely timed and never waits.
+tlm::tlm_sync_enum Bus::nb_transport_fw(int id, tlm::tlm_generic_payload& t, tlm::tlm_phase& phase, sc_core::sc_time& delay) {
+  if (phase != tlm::BEGIN_REQ) {
+    // The bus completes every transaction at BEGIN_REQ, so no other phase can follow one.
+    SC_REPORT_ERROR(name(), "nb_transport_fw: only BEGIN_REQ is expected (every transaction completes at once)");
+    return tlm::TLM_COMPLETED;
+  }
+  b_transport(id, t, delay);
+  phase = tlm::END_RESP;
+  return tlm::TLM_COMPLETED;
 }
 
 unsigned int Bus::transport_dbg(int, tlm::tlm_generic_payload& t) {

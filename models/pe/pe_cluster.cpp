@@ -57,6 +57,15 @@ PeCluster::PeCluster(sc_core::sc_module_name name, const HwConfig& cfg, const Cl
       pe_busy_until_(cfg.pe, 0) {
   cmd.register_b_transport(this, &PeCluster::b_transport);
   cmd.register_transport_dbg(this, &PeCluster::transport_dbg);
+  bus.register_invalidate_direct_mem_ptr(this, &PeCluster::invalidate_direct_mem_ptr);
+}
+
+void PeCluster::invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end) {
+  const uint64_t bases[2] = {ACC_MAP_ACT_BUF_BASE, ACC_MAP_WGT_BUF_BASE};
+  for (unsigned b = 0; b < 2; ++b) {
+    BufferView& v = views_[b];
+    if (v.words && start <= bases[b] + 4 * v.size - 1 && end >= bases[b]) v = BufferView{};  // asked again at next use
+  }
 }
 
 unsigned int PeCluster::transport_dbg(tlm::tlm_generic_payload& t) { return no_debug(t); }
@@ -68,8 +77,9 @@ PeCluster::BufferView& PeCluster::view(uint32_t buf) {
     tlm::tlm_dmi dmi;
     const uint64_t base = buf == ACC_BUF_ACT ? ACC_MAP_ACT_BUF_BASE : ACC_MAP_WGT_BUF_BASE;
     t.set_address(base);
-    t.set_command(tlm::TLM_READ_COMMAND);
-    if (!bus->get_direct_mem_ptr(t, dmi) || dmi.get_start_address() != base)
+    t.set_command(tlm::TLM_WRITE_COMMAND);  // the units write their results through it too
+    ++dmi_requests_;
+    if (!bus->get_direct_mem_ptr(t, dmi) || !dmi.is_read_write_allowed() || dmi.get_start_address() != base)
       SC_REPORT_FATAL(name(), "buffer refuses DMI: the PE cluster needs direct access to its operands");
     v.words = reinterpret_cast<int32_t*>(dmi.get_dmi_ptr());
     v.size = (dmi.get_end_address() - base + 1) / 4;

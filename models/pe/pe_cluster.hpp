@@ -54,6 +54,8 @@ class PeCluster : public sc_core::sc_module {
   PeCluster(sc_core::sc_module_name name, const HwConfig& cfg, const Clock& clock);
 
   void set_trace(TraceRecorder* trace) { trace_ = trace; }
+  // Times the cluster asked a buffer for its DMI grant (again after an invalidation).
+  uint64_t dmi_requests() const { return dmi_requests_; }
   void set_token_validity(TokenValidity v) { validity_ = std::move(v); }
 
   // Cycles of a tiled matmul k-step with `effectual` effectual multiplies.
@@ -118,6 +120,7 @@ class PeCluster : public sc_core::sc_module {
                        uint64_t stream_end, uint64_t spread_end);
   void count_output(uint32_t tag, const int32_t* base, uint64_t stride, uint32_t rows, uint32_t cols, TagStats& ts);
   BufferView& view(uint32_t buf);
+  void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
   TagStats& tag_stats(uint32_t tag) { return by_tag_[tag & kTagKeyMask]; }
 
   static constexpr uint32_t kTagKeyMask = (ACC_TAG_LAYER_MAX << ACC_TAG_LAYER_SHIFT) | ACC_TAG_CLASS_MAX;
@@ -126,6 +129,7 @@ class PeCluster : public sc_core::sc_module {
   const Clock& clock_;
   Pool lanes_, softmax_units_, layernorm_units_, score_lanes_;
   BufferView views_[2];
+  uint64_t dmi_requests_ = 0;
   TraceRecorder* trace_ = nullptr;
   uint32_t op_index_ = 0, op_code_ = 0, op_tag_ = 0;  // the op being executed (for the trace)
   TokenValidity validity_;

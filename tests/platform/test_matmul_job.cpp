@@ -125,3 +125,25 @@ TEST(MatmulJob, CyclesAndTrafficFollowTheMeasuredSparsity) {
   EXPECT_EQ(stat(out.stats, "dram.read_bytes"), double((bits + 7) / 8));
 }
 }  // namespace
+
+// DMI grants withdrawn during the run (IEEE 1666-2011 11.2.9): the native CPU and the PE cluster
+// ask again, and the results stay exact. A ring of 8 descriptors makes the job many busy periods,
+// so the invalidations fall between PE operations.
+TEST(MatmulJob, HonoursDmiInvalidation) {
+  MatmulSpec spec;
+  spec.m = 512, spec.k = 64, spec.n = 512, spec.ring_entries = 8;
+  MatmulJob job(spec);
+  auto out = test::run_job(job, load_hw_config("edge", {"activation_buffer_size=0.0625", "weight_buffer_size=0.0625"}), {}, [](Soc& soc) {
+    sc_core::sc_spawn([&soc] {
+      for (int i = 0; i < 40; ++i) {
+        sc_core::wait(1, sc_core::SC_US);
+        soc.dram().invalidate_dmi();
+        soc.activation_buffer().invalidate_dmi();
+      }
+    });
+  });
+  ASSERT_TRUE(out.finished) << out.fault << out.cpu_state;
+  EXPECT_TRUE(out.result.ok) << out.result.message;
+  EXPECT_EQ(stat(out.stats, "job.mismatches"), 0);
+  EXPECT_GT(out.pe_dmi_requests, 2u) << "the PE cluster never asked for its buffers again";
+}

@@ -88,6 +88,28 @@ INSTANTIATE_TEST_SUITE_P(Shapes, RiscvMatmul,
                                   "x" + std::to_string(i.param.n);
                          });
 
+// The platform withdraws DMI grants while the firmware and the accelerator work (IEEE 1666-2011
+// 11.2.9): the ISS maps DRAM again on a new grant, the PE cluster asks again for its buffers, and
+// the job's results are as exact as ever.
+TEST(RiscvCpu, HonoursDmiInvalidation) {
+  MatmulSpec spec;
+  spec.m = 64, spec.k = 96, spec.n = 48, spec.seed = 3;
+  MatmulJob job(spec);
+  auto out = test::run_job(job, load_hw_config("edge"), riscv(), [](Soc& soc) {
+    sc_core::sc_spawn([&soc] {
+      for (int i = 0; i < 40; ++i) {
+        sc_core::wait(250, sc_core::SC_NS);
+        soc.dram().invalidate_dmi();
+        soc.activation_buffer().invalidate_dmi();
+      }
+    });
+  });
+  ASSERT_TRUE(out.finished) << out.fault << out.cpu_state;
+  EXPECT_TRUE(out.result.ok) << out.result.message;
+  EXPECT_EQ(stat(out.stats, "job.mismatches"), 0);
+  EXPECT_GT(out.dmi_requests, 1u) << "the CPU never asked for DRAM again";
+}
+
 TEST(RiscvCpu, FaultJobReportsTheErrorAndRecovers) {
   MatmulSpec recovery;
   recovery.m = 48, recovery.k = 64, recovery.n = 40;

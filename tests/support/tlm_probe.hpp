@@ -18,6 +18,7 @@ class Probe : public sc_core::sc_module {
   tlm_utils::simple_initiator_socket<Probe> socket;
 
   explicit Probe(sc_core::sc_module_name name) : sc_module(name), socket("socket") {
+    socket.register_invalidate_direct_mem_ptr(this, &Probe::invalidate);
     SC_HAS_PROCESS(Probe);
     SC_THREAD(run);
   }
@@ -60,17 +61,25 @@ class Probe : public sc_core::sc_module {
     t.set_data_length(len);
     return socket->transport_dbg(t);
   }
-  bool dmi(uint64_t addr, tlm::tlm_dmi& d) {
+  bool dmi(uint64_t addr, tlm::tlm_dmi& d, tlm::tlm_command cmd = tlm::TLM_READ_COMMAND) {
     tlm::tlm_generic_payload t;
-    t.set_command(tlm::TLM_READ_COMMAND);
+    t.set_command(cmd);
     t.set_address(addr);
+    d.init();
     return socket->get_direct_mem_ptr(t, d);
   }
 
   tlm::tlm_response_status last = tlm::TLM_INCOMPLETE_RESPONSE;
   bool done = false;
+  // DMI invalidations received: how many, and the last range.
+  unsigned invalidations = 0;
+  sc_dt::uint64 invalidated_start = 0, invalidated_end = 0;
 
  private:
+  void invalidate(sc_dt::uint64 start, sc_dt::uint64 end) {
+    ++invalidations;
+    invalidated_start = start, invalidated_end = end;
+  }
   void run() {
     if (body) body(*this);
     done = true;

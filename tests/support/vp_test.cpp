@@ -9,13 +9,16 @@ void require_fresh_kernel() {
       << "one SystemC simulation per process: run this test alone (ctest does; or use --gtest_filter)";
 }
 
-RunOutcome run_job(Job& job, const HwConfig& cfg, const SocOptions& opt) {
+RunOutcome run_job(Job& job, const HwConfig& cfg, const SocOptions& opt, const std::function<void(Soc&)>& setup) {
   RunOutcome out;
   require_fresh_kernel();
   if (::testing::Test::HasFatalFailure()) return out;
   Soc soc("soc", cfg, opt);
   job.load(soc);
+  if (setup) setup(soc);
   sc_core::sc_start();
+  out.dmi_requests = soc.cpu().dmi_requests();
+  out.pe_dmi_requests = soc.pe().dmi_requests();
   out.finished = soc.cpu().finished();
   out.fault = soc.cpu().fault();
   out.exit_code = soc.cpu().exit_code();

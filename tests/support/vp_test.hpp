@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
 
 #include "hw_config.hpp"
@@ -24,11 +25,15 @@ struct RunOutcome {
   std::string fault;
   int exit_code = -1;     // the firmware's return value (finished runs)
   std::string cpu_state;  // what the CPU was doing when the simulation ended
+  uint64_t dmi_requests = 0;     // DMI grants the host CPU asked for
+  uint64_t pe_dmi_requests = 0;  // and the PE cluster
 };
 
 // Builds the SoC for `cfg`, loads `job`, simulates until the firmware returns, checks the job and
 // collects the statistics.
-RunOutcome run_job(Job& job, const HwConfig& cfg, const SocOptions& opt = {});
+// `setup`, if given, runs after the job is loaded and before the simulation starts (to spawn a
+// process that acts on the platform during the run).
+RunOutcome run_job(Job& job, const HwConfig& cfg, const SocOptions& opt = {}, const std::function<void(Soc&)>& setup = {});
 
 // Value of a statistic that must exist.
 double stat(const Stats& s, const std::string& key);

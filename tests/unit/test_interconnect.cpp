@@ -1,6 +1,8 @@
-// The interconnect: address decoding, error responses, latency, debug transport and DMI
-// translation; a bad address map is rejected at start-up.
+// The interconnect: address decoding, error responses, latency, debug transport, DMI translation
+// and invalidation, nb_transport; a bad address map is rejected at start-up.
 #include <gtest/gtest.h>
+
+#include <cstring>
 
 #include "buffer.hpp"
 #include "bus.hpp"
@@ -81,11 +83,61 @@ TEST(Interconnect, DebugTransportAndDmiAreTranslated) {
     EXPECT_EQ(dmi.get_start_address(), Bench::kAct);
     EXPECT_EQ(dmi.get_end_address(), Bench::kAct + b.act.size() - 1);
     EXPECT_EQ(dmi.get_dmi_ptr(), b.act.data());
-    EXPECT_TRUE(dmi.is_read_write_allowed());
+    // Granted what was asked: a read request gets read access, a write request read and write.
+    EXPECT_TRUE(dmi.is_read_allowed());
+    EXPECT_FALSE(dmi.is_write_allowed());
     EXPECT_EQ(b.clock.to_cycles(dmi.get_read_latency()), 3u + 1u);  // bus + buffer latency
+    ASSERT_TRUE(p.dmi(Bench::kAct + 100, dmi, tlm::TLM_WRITE_COMMAND));
+    EXPECT_TRUE(dmi.is_read_write_allowed());
+    EXPECT_FALSE(p.dmi(Bench::kAct + 100, dmi, tlm::TLM_IGNORE_COMMAND));
     ASSERT_TRUE(p.dmi(Bench::kDram, dmi));
     EXPECT_EQ(dmi.get_dmi_ptr(), b.dram.data());
     EXPECT_FALSE(p.dmi(0x50000000, dmi));
+  };
+  sc_core::sc_start();
+  EXPECT_TRUE(b.probe.done);
+}
+
+// An approximately-timed initiator is served at BEGIN_REQ: the bus answers TLM_COMPLETED with the
+// same response and latency as b_transport.
+TEST(Interconnect, NbTransportCompletesAtBeginRequest) {
+  test::require_fresh_kernel();
+  Bench b;
+  b.probe.body = [&](Probe& p) {
+    uint32_t v = 0xCAFEF00D;
+    tlm::tlm_generic_payload t;
+    t.set_command(tlm::TLM_WRITE_COMMAND);
+    t.set_address(Bench::kDram + 16);
+    t.set_data_ptr(reinterpret_cast<unsigned char*>(&v));
+    t.set_data_length(4);
+    t.set_streaming_width(4);
+    t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    tlm::tlm_phase phase = tlm::BEGIN_REQ;
+    sc_core::sc_time d = sc_core::SC_ZERO_TIME;
+    EXPECT_EQ(p.socket->nb_transport_fw(t, phase, d), tlm::TLM_COMPLETED);
+    EXPECT_EQ(phase, tlm::END_RESP);
+    EXPECT_EQ(t.get_response_status(), tlm::TLM_OK_RESPONSE);
+    EXPECT_GE(b.clock.to_cycles(d), 3u);  // at least the bus latency
+    uint32_t back = 0;
+    std::memcpy(&back, b.dram.data() + 16, 4);
+    EXPECT_EQ(back, 0xCAFEF00Du);
+  };
+  sc_core::sc_start();
+  EXPECT_TRUE(b.probe.done);
+}
+
+// A memory that withdraws its DMI grants reaches every initiator, with the range in system
+// addresses.
+TEST(Interconnect, DmiInvalidationReachesInitiatorsInSystemAddresses) {
+  test::require_fresh_kernel();
+  Bench b;
+  b.probe.body = [&](Probe& p) {
+    tlm::tlm_dmi dmi;
+    ASSERT_TRUE(p.dmi(Bench::kDram, dmi, tlm::TLM_WRITE_COMMAND));
+    b.dram.invalidate_dmi();
+    EXPECT_EQ(p.invalidations, 1u);
+    EXPECT_EQ(p.invalidated_start, Bench::kDram);
+    EXPECT_EQ(p.invalidated_end, Bench::kDram + b.dram.size() - 1);
   };
   sc_core::sc_start();
   EXPECT_TRUE(b.probe.done);

@@ -149,15 +149,30 @@ void RiscvCpu::UnmapRam::operator()(uint8_t* ram) const { munmap(ram, ACC_MAP_CP
 // ---------------------------------------------------------------------------------------------
 // Memory map
 
+void RiscvCpu::map_direct_region(const Region& r) {
+  uint8_t* p = dmi_ptr(r.base, r.size);
+  if (!p || r.size % 0x1000) throw std::runtime_error("riscv cpu: no DMI over all of " + r.name + " (needed to map it)");
+  // Data only: the firmware executes from CPU_RAM, a jump into DRAM is a fault.
+  check(uc_mem_map_ptr(uc_.get(), r.base, r.size, UC_PROT_READ | UC_PROT_WRITE, p), "mapping DRAM");
+}
+
+// The DMI grant behind the direct regions was withdrawn (HostCpu::dmi_invalidated): between two
+// blocks, the ISS drops the old pointers and maps the regions onto a new grant.
+void RiscvCpu::remap_direct_regions() {
+  dmi_stale_ = false;
+  for (const Region& r : map_)
+    if (r.direct) {
+      check(uc_mem_unmap(uc_.get(), r.base, r.size), "unmapping DRAM");
+      map_direct_region(r);
+    }
+}
+
 void RiscvCpu::map_bus_regions() {
   constexpr uint64_t kPage = 0x1000;
   for (const Region& r : map_) {
     const uint64_t size = (r.size + kPage - 1) / kPage * kPage;  // the bus answers the tail with errors
     if (r.direct) {
-      uint8_t* p = dmi_ptr(r.base, r.size);
-      if (!p || r.size % kPage) throw std::runtime_error("riscv cpu: no DMI over all of " + r.name + " (needed to map it)");
-      // Data only: the firmware executes from CPU_RAM, a jump into DRAM is a fault.
-      check(uc_mem_map_ptr(uc_.get(), r.base, r.size, UC_PROT_READ | UC_PROT_WRITE, p), "mapping DRAM");
+      map_direct_region(r);
     } else {
       windows_.push_back(std::make_unique<MmioWindow>(MmioWindow{this, r.base}));
       check(uc_mmio_map(
@@ -201,7 +216,9 @@ void RiscvCpu::run() {
       finish(static_cast<int32_t>(reg(UC_RISCV_REG_A0)));
       return;
     }
-    if (trap_pending_) {
+    if (dmi_stale_) {
+      remap_direct_regions();  // the block at pc has not run: it runs on the new mapping
+    } else if (trap_pending_) {
       trap_pending_ = false;
       trap_to_handler(pc);
       pc = reg(UC_RISCV_REG_PC);
@@ -307,7 +324,11 @@ bool RiscvCpu::interrupt_deliverable() {
 // Hooks
 
 void RiscvCpu::on_block(uint32_t pc, uint32_t size) {
-  // The hot path: one compare of a flag and one of a counter per block.
+  // The hot path: two compares of a flag and one of a counter per block.
+  if (dmi_stale_) {
+    uc_emu_stop(uc_.get());  // stops before the block: run() maps DRAM again and resumes here
+    return;
+  }
   if (line_high_ && interrupt_deliverable()) {
     trap_pending_ = true;  // the block does not run: uc_emu_stop from a block hook stops before it
     uc_emu_stop(uc_.get());
@@ -320,7 +341,7 @@ void RiscvCpu::on_block(uint32_t pc, uint32_t size) {
 }
 
 void RiscvCpu::on_instruction(uint32_t pc) {
-  if (trap_pending_ || !fault_.empty()) return;  // the block was stopped before it ran
+  if (trap_pending_ || dmi_stale_ || !fault_.empty()) return;  // the block was stopped before it ran
   // Its time: the CPU's local time, which covers the first `folded_` instructions (an access
   // earlier in this block may have folded in all of it), moved to this instruction.
   const uint64_t index = retired_ - block_insns_ + (pc - block_pc_) / 4;

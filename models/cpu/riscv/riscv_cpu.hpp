@@ -80,6 +80,9 @@ class RiscvCpu : public HostCpu {
 
   void run();
   void map_bus_regions();
+  void map_direct_region(const Region& r);
+  void remap_direct_regions();
+  void dmi_invalidated() override { dmi_stale_ = true; }
   void trap_to_handler(uint32_t pc);
   void sleep_in_wfi(uint32_t pc);
   void end_slice();
@@ -130,6 +133,7 @@ class RiscvCpu : public HostCpu {
   uint32_t block_pc_ = 0, block_insns_ = 0;  // the block being executed
   bool line_high_ = false;      // the interrupt line as last seen by this thread
   bool trap_pending_ = false;   // the block hook stopped the ISS to take the interrupt
+  bool dmi_stale_ = false;      // DRAM's DMI grant was withdrawn: remap before the next block
   bool sleeping_ = false;
   uint32_t wfi_pc_ = 0;
   uint64_t interrupts_ = 0;
