@@ -1,6 +1,5 @@
 #!/usr/bin/python3
 """The sweep file's parts without a simulator run: ranges, product and zip, constraints, points."""
-import os
 import sys
 import unittest
 

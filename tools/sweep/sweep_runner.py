@@ -23,7 +23,7 @@ def run_point(vp, args, timeout):
         try:
             r = subprocess.run(command, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
             rc, out, err = r.returncode, r.stdout, r.stderr
-        except subprocess.TimeoutExpired as e:
+        except subprocess.TimeoutExpired:
             rc, out, err = -1, "", f"timed out after {timeout} s"
         except OSError as e:
             rc, out, err = -1, "", f"cannot run {vp}: {e}"
