@@ -32,6 +32,7 @@
 #include "parse_number.hpp"
 #include "progress.hpp"
 #include "provenance.hpp"
+#include "replay.hpp"
 #include "report.hpp"
 #include "soc.hpp"
 
@@ -65,6 +66,8 @@ auto as_usage(F f) -> decltype(f()) {
   } catch (const acc::bert::PruningError& e) {
     throw UsageError(e.what());
   } catch (const acc::HostMemoryError& e) {
+    throw UsageError(e.what());
+  } catch (const acc::ReplayError& e) {
     throw UsageError(e.what());
   }
 }
@@ -129,81 +132,7 @@ class TraceFile {
 const std::set<std::string> kOutputOptions = {"help", "stats-out", "timeline", "quiet", "print-config", "config-keys",
                                               "stats-doc", "max-memory", "replay", "outputs-out", "trace-mmio", "trace-insn"};
 
-// What --replay took from a statistics file: the recorded provenance, checked against the re-run's.
-struct Replay {
-  std::string path;
-  nlohmann::json provenance;
-};
-
-Replay read_replay(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw UsageError("--replay '" + path + "': cannot read the file");
-  Replay r{path, {}};
-  nlohmann::json stats;
-  try {
-    stats = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw UsageError("--replay '" + path + "': not JSON (" + e.what() + ")");
-  }
-  const auto bad = [&](const std::string& what) { return UsageError("--replay '" + path + "': " + what); };
-  if (!stats.is_object() || !stats.contains("provenance") || !stats["provenance"].is_object())
-    throw bad("no 'provenance' object (a statistics file of an older acceltran-vp, or not one at all)");
-  r.provenance = stats["provenance"];
-  const auto& p = r.provenance;
-  if (!p.contains("hw") || !p["hw"].is_string() || !p.contains("overrides") || !p["overrides"].is_array() || !p.contains("options") ||
-      !p["options"].is_object() || !p.contains("config") || !p["config"].is_object())
-    throw bad("the provenance lacks hw, overrides, options or config");
-  return r;
-}
-
-// The command line that re-runs a recorded point: its --hw, its -p overrides and every option it
-// recorded; then the output options given beside --replay.
-std::vector<std::string> replay_arguments(const Replay& r) {
-  const auto& p = r.provenance;
-  std::vector<std::string> args = {"--hw", p["hw"].get<std::string>()};
-  for (const auto& o : p["overrides"]) {
-    if (!o.is_string()) throw UsageError("--replay '" + r.path + "': an override is not text");
-    args.insert(args.end(), {"-p", o.get<std::string>()});
-  }
-  for (const auto& [name, value] : p["options"].items()) {
-    if (kOutputOptions.count(name) || name == "hw" || name == "param")
-      throw UsageError("--replay '" + r.path + "': '" + name + "' is not a recorded job option");
-    if (value.is_boolean()) {
-      if (value.get<bool>()) args.push_back("--" + name);
-    } else if (value.is_string()) {
-      args.insert(args.end(), {"--" + name, value.get<std::string>()});
-    } else {
-      throw UsageError("--replay '" + r.path + "': option '" + name + "' is neither text nor a flag");
-    }
-  }
-  return args;
-}
-
-// Before a replay runs: its configuration and input files must be those recorded, or it would
-// not be the same point. A different tool revision is only noted.
-void check_replay(const Replay& r, const nlohmann::ordered_json& now) {
-  const auto& was = r.provenance;
-  std::string diffs;
-  for (const auto& [key, value] : was["config"].items())
-    if (!now["config"].contains(key) || nlohmann::json(now["config"][key]) != value)
-      diffs += "\n  configuration key " + key + ": recorded " + value.dump() +
-               (now["config"].contains(key) ? ", now " + now["config"][key].dump() : ", now unknown");
-  if (was.contains("input_files") && was["input_files"].is_object())
-    for (const auto& [role, file] : was["input_files"].items()) {
-      const std::string sha = file.value("sha256", "");
-      if (!now["input_files"].contains(role))
-        diffs += "\n  input file " + role + ": recorded, now absent";
-      else if (now["input_files"][role]["sha256"] != sha)
-        diffs += "\n  input file " + role + " '" + now["input_files"][role]["path"].get<std::string>() + "' changed (SHA-256 recorded " +
-                 sha + ", now " + now["input_files"][role]["sha256"].get<std::string>() + ")";
-    }
-  if (!diffs.empty()) throw UsageError("--replay '" + r.path + "': not the recorded point:" + diffs);
-  const std::string rev = was.value("git_revision", "unknown");
-  if (rev != acc::git_revision())
-    std::cerr << "acceltran-vp: note: " << r.path << " was written by revision " << rev << ", this is " << acc::git_revision() << "\n";
-}
-
-int run(const std::vector<std::string>& args, const std::vector<std::string>& command_line, const Replay* replay) {
+int run(const std::vector<std::string>& args, const std::vector<std::string>& command_line, const acc::Replay* replay) {
   po::options_description general("General");
   general.add_options()
       ("help,h", "print this help and exit")
@@ -292,8 +221,8 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
     for (const auto& [name, value] : vm)
       if (!value.defaulted() && !kOutputOptions.count(name))
         throw UsageError("--replay re-runs the recorded point: --" + name + " cannot be given with it (only output options such as --stats-out)");
-    const Replay recorded = read_replay(vm["replay"].as<std::string>());
-    std::vector<std::string> again = replay_arguments(recorded);
+    const acc::Replay recorded = as_usage([&] { return acc::read_replay(vm["replay"].as<std::string>()); });
+    std::vector<std::string> again = as_usage([&] { return acc::replay_arguments(recorded, kOutputOptions); });
     for (const auto& [name, value] : vm) {
       if (value.defaulted() || name == "replay") continue;
       if (all.find(name, false).semantic()->max_tokens() == 0)
@@ -503,7 +432,7 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
   } catch (const std::runtime_error& e) {
     throw UsageError(e.what());
   }
-  if (replay) check_replay(*replay, provenance);
+  if (replay) as_usage([&] { acc::check_replay(*replay, provenance); });
 
   std::cout << "acceltran-vp: " << the_job->describe() << " on " << cfg.name << " (" << cfg.pe << " PEs x " << cfg.lanes_per_pe
             << " lanes x " << cfg.mac_per_lane << " MACs at " << cfg.clock_mhz << " MHz, " << cfg.main_memory.type << "), "

@@ -146,6 +146,18 @@ def test_replay_refusals():
     scratch("no_provenance.json", '{"control": {"active_cycles": 1}}')
     r = vp("--replay", scratch("no_provenance.json"), rc=2)
     check("no 'provenance' object" in r.stderr, f"a file without provenance: {r.stderr}")
+    with open(scratch("refuse.json")) as f:
+        good = json.load(f)
+    bad = json.loads(json.dumps(good))
+    bad["provenance"]["options"]["m"] = 16
+    scratch("number_option.json", json.dumps(bad))
+    r = vp("--replay", scratch("number_option.json"), rc=2)
+    check("option 'm' is neither text nor a flag" in r.stderr, f"an option of another type: {r.stderr}")
+    bad = json.loads(json.dumps(good))
+    bad["provenance"]["input_files"]["hw"] = "a string"
+    scratch("malformed.json", json.dumps(bad))
+    r = vp("--replay", scratch("malformed.json"), rc=2)
+    check("malformed provenance" in r.stderr, f"a provenance of the wrong shape: {r.stderr}")
 
 
 def provenance_fields(node, path):
