@@ -13,6 +13,11 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <set>
+
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
 
 #include "acc_driver.h"
 #include "bus.hpp"
@@ -25,6 +30,9 @@
 #include "jobs/fault_job.hpp"
 #include "jobs/matmul_job.hpp"
 #include "parse_number.hpp"
+#include "progress.hpp"
+#include "provenance.hpp"
+#include "replay.hpp"
 #include "report.hpp"
 #include "soc.hpp"
 
@@ -58,6 +66,8 @@ auto as_usage(F f) -> decltype(f()) {
   } catch (const acc::bert::PruningError& e) {
     throw UsageError(e.what());
   } catch (const acc::HostMemoryError& e) {
+    throw UsageError(e.what());
+  } catch (const acc::ReplayError& e) {
     throw UsageError(e.what());
   }
 }
@@ -117,7 +127,12 @@ class TraceFile {
   std::ofstream file_;
 };
 
-int run(int argc, char** argv) {
+// Options that change only what a run writes or prints, not the point it simulates: the ones
+// --replay accepts, and the ones the provenance leaves out.
+const std::set<std::string> kOutputOptions = {"help", "stats-out", "timeline", "quiet", "print-config", "config-keys",
+                                              "stats-doc", "max-memory", "replay", "outputs-out", "trace-mmio", "trace-insn"};
+
+int run(const std::vector<std::string>& args, const std::vector<std::string>& command_line, const acc::Replay* replay) {
   po::options_description general("General");
   general.add_options()
       ("help,h", "print this help and exit")
@@ -128,10 +143,11 @@ int run(int argc, char** argv) {
       ("stats-out", po::value<std::string>(), "write the statistics JSON to FILE")
       ("timeline", po::value<std::string>(), "write a Chrome/Perfetto trace of what every unit did when to FILE.json (docs/timeline.md)")
       ("cpu", po::value<std::string>()->default_value("native"), "host CPU backend: native (firmware compiled into the simulator) or riscv (RV32IM firmware on an instruction-set simulator)")
-      ("quiet,q", "do not echo the firmware's console output")
+      ("quiet,q", "do not echo the firmware's console output, nor show progress (shown on a terminal after 2 s)")
       ("print-config", "print the resolved hardware configuration and exit")
       ("config-keys", "print every configuration key and its meaning (tab-separated) and exit")
-      ("stats-doc", "after the run, print every statistic as a markdown row (key, unit, meaning)");
+      ("stats-doc", "after the run, print every statistic as a markdown row (key, unit, meaning)")
+      ("replay", po::value<std::string>(), "re-run the point that a statistics JSON (--stats-out) records; only output options may be added");
   po::options_description job("Job");
   job.add_options()
       ("job", po::value<std::string>()->default_value("bert"), "bert | matmul | fault")
@@ -191,7 +207,7 @@ int run(int argc, char** argv) {
 
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc, argv).options(all).run(), vm);
+    po::store(po::command_line_parser(args).options(all).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
     throw UsageError(e.what());
@@ -202,6 +218,23 @@ int run(int argc, char** argv) {
     return 0;
   }
 
+  if (vm.count("replay")) {
+    if (replay) throw UsageError("a recorded point cannot itself be a --replay");
+    // Only what the run writes may be added: anything else would make it another point.
+    for (const auto& [name, value] : vm)
+      if (!value.defaulted() && !kOutputOptions.count(name))
+        throw UsageError("--replay re-runs the recorded point: --" + name + " cannot be given with it (only output options such as --stats-out)");
+    const acc::Replay recorded = as_usage([&] { return acc::read_replay(vm["replay"].as<std::string>()); });
+    std::vector<std::string> again = as_usage([&] { return acc::replay_arguments(recorded, kOutputOptions); });
+    for (const auto& [name, value] : vm) {
+      if (value.defaulted() || name == "replay") continue;
+      if (all.find(name, false).semantic()->max_tokens() == 0)
+        again.push_back("--" + name);
+      else
+        again.insert(again.end(), {"--" + name, value.as<std::string>()});
+    }
+    return run(again, command_line, &recorded);
+  }
   if (vm.count("config-keys")) {
     for (const auto& k : acc::config_keys()) std::cout << k.key << "\t" << k.meaning << "\n";
     return 0;
@@ -250,6 +283,11 @@ int run(int argc, char** argv) {
     mm.order = ACC_GEMM_ORDER_JI;
   else
     throw UsageError("--loop-order '" + order + "': expected auto, b_i_j_k or b_j_i_k");
+  nlohmann::ordered_json job_params;  // the job's resolved parameters, for the provenance
+  const acc::BertJob* bert_job = nullptr;
+  const nlohmann::ordered_json matmul_params = {{"kind", kind},       {"m", mm.m},         {"k", mm.k},         {"n", mm.n},
+                                                {"seed", mm.seed},    {"a_zeros", mm.a_zeros}, {"dynatran", mm.prune}, {"tau", mm.tau},
+                                                {"loop_order", order}, {"check", check}};
   if (kind == "bert") {
     acc::BertSpec b;
     b.model = vm["model"].as<std::string>();
@@ -291,10 +329,31 @@ int run(int argc, char** argv) {
         p.leopard = true;
       }
     });
-    the_job = std::make_unique<acc::BertJob>(b);
+    const auto spec_of = [&](const char* option) { return vm.count(option) ? vm[option].as<std::string>() : std::string(); };
+    job_params = {{"kind", kind},        {"model", b.model},   {"layers", b.layers},         {"seq", b.seq},
+                  {"batch", b.batch},    {"valid_len", b.valid_len}, {"seed", b.seed},      {"dynatran", b.dynatran},
+                  {"tau", b.tau},        {"topk", b.topk},     {"topk_mode", mode},          {"pooler", b.pooler},
+                  {"check", check},      {"weights", b.weights_file.empty() ? "synthetic" : b.weights_file},
+                  {"inputs", !b.embeddings_file.empty() ? b.embeddings_file : !b.tokens_file.empty() ? b.tokens_file : "synthetic"}};
+    job_params["pruning"] = {{"summary", b.pruning.describe()},
+                             {"leopard", spec_of("leopard")},
+                             {"hdp_heads", spec_of("hdp-heads")},
+                             {"hdp_importance", spec_of("hdp-importance")},
+                             {"hdp_blocks", spec_of("hdp-blocks")},
+                             {"hdp_block", spec_of("hdp-block")},
+                             {"hdp_approx", b.pruning.hdp_approx},
+                             {"hdp_frac_bits", b.pruning.hdp.frac_bits},
+                             {"nm", spec_of("nm")},
+                             {"nm_act", spec_of("nm-act")}};
+    auto job_of_bert = std::make_unique<acc::BertJob>(b);
+    bert_job = job_of_bert.get();
+    the_job = std::move(job_of_bert);
   } else if (kind == "matmul") {
+    job_params = matmul_params;
     the_job = std::make_unique<acc::MatmulJob>(mm);
   } else if (kind == "fault") {
+    job_params = matmul_params;
+    job_params["fault"] = vm["fault"].as<std::string>();
     uint32_t fault = 0;
     try {
       fault = acc::parse_fault_kind(vm["fault"].as<std::string>());
@@ -354,12 +413,57 @@ int run(int argc, char** argv) {
     }
   });
   as_usage([&] { the_job->load(*soc); });
+  // Provenance, once the job has read its inputs (so a file that is missing, or is no regular
+  // file, has been refused by its reader) and before the run: for a replay, checking that the
+  // point is the recorded one costs no simulation.
+  acc::RunProvenance prov;
+  prov.command_line = command_line;
+  prov.hw = vm["hw"].as<std::string>();
+  prov.overrides = overrides;
+  prov.cpu_backend = opt.cpu;
+  prov.job = job_params;
+  if (bert_job) prov.job["batch"] = bert_job->inputs().batch;  // a tokens or embeddings file sets it
+  if (replay) prov.replay_of = replay->path;
+  for (const po::options_description* group : {&general, &job, &bert, &pruning, &matmul, &firmware}) {
+    if ((group == &bert || group == &pruning) && kind != "bert") continue;
+    if (group == &matmul && kind == "bert") continue;
+    for (const auto& o : group->options()) {
+      const std::string& name = o->long_name();
+      if (kOutputOptions.count(name) || name == "hw" || name == "param" || !vm.count(name)) continue;
+      if (o->semantic()->max_tokens() == 0)
+        prov.options.push_back({name, "true", true});
+      else
+        prov.options.push_back({name, vm[name].as<std::string>(), false});
+    }
+  }
+  if (acc::builtin_preset(prov.hw).empty()) prov.input_files.emplace_back("hw", prov.hw);
+  if (!cfg.energy_table.empty()) prov.input_files.emplace_back("energy_table", cfg.energy_table);
+  if (kind == "bert" && vm["model"].as<std::string>().find(".json") != std::string::npos)
+    prov.input_files.emplace_back("model", vm["model"].as<std::string>());
+  for (const char* file_option : {"weights", "tokens", "embeddings", "leopard", "firmware"})
+    if (vm.count(file_option)) prov.input_files.emplace_back(file_option, vm[file_option].as<std::string>());
+  nlohmann::ordered_json provenance;
+  try {
+    provenance = acc::provenance_json(prov, cfg);
+  } catch (const std::runtime_error& e) {
+    throw UsageError(e.what());
+  }
+  if (replay) as_usage([&] { acc::check_replay(*replay, provenance); });
 
   std::cout << "acceltran-vp: " << the_job->describe() << " on " << cfg.name << " (" << cfg.pe << " PEs x " << cfg.lanes_per_pe
             << " lanes x " << cfg.mac_per_lane << " MACs at " << cfg.clock_mhz << " MHz, " << cfg.main_memory.type << "), "
             << opt.cpu << " CPU" << std::endl;
+  // Progress on a terminal only: a file or a pipe (the tests, acceltran-sweep) gets none.
+  acc::ProgressGoal goal;
+  if (bert_job) {
+    goal.layers = static_cast<uint32_t>(bert_job->model().layers.size());
+    goal.total_macs = bert_job->model().encoder_macs(bert_job->inputs().seq) * bert_job->inputs().batch;
+  } else if (kind == "matmul") {
+    goal.total_macs = uint64_t{mm.m} * mm.k * mm.n;
+  }
+  const bool show_progress = !vm.count("quiet") && isatty(STDERR_FILENO);
   const auto t0 = std::chrono::steady_clock::now();
-  sc_core::sc_start();
+  acc::run_simulation(*soc, goal, show_progress ? &std::cerr : nullptr);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   acc::Stats stats;
@@ -387,7 +491,7 @@ int run(int argc, char** argv) {
     const std::string path = vm["stats-out"].as<std::string>();
     std::ofstream out(path);
     if (!out) throw UsageError("cannot write --stats-out '" + path + "'");
-    out << acc::stats_to_json(stats, cfg);
+    out << acc::stats_to_json(stats, cfg, provenance);
   }
   if (vm.count("stats-doc"))
     for (const auto& e : stats.entries()) std::cout << "| `" << e.key << "` | " << e.unit << " | " << e.meaning << " |\n";
@@ -405,7 +509,8 @@ int sc_main(int argc, char** argv) {
   // The kernel's info that sc_stop() was called is not news to the user.
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   try {
-    return run(argc, argv);
+    const std::vector<std::string> command_line(argv, argv + argc);
+    return run(std::vector<std::string>(command_line.begin() + 1, command_line.end()), command_line, nullptr);
   } catch (const UsageError& e) {
     std::cerr << "acceltran-vp: " << e.what() << "\n";
     return kExitUsage;

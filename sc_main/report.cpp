@@ -13,7 +13,7 @@
 
 namespace acc {
 
-std::string stats_to_json(const Stats& s, const HwConfig& cfg) {
+std::string stats_to_json(const Stats& s, const HwConfig& cfg, const nlohmann::ordered_json& provenance) {
   // Objects all the way down (a numeric component such as a layer index is a key, not an index).
   nlohmann::ordered_json root = nlohmann::ordered_json::object();
   for (const auto& e : s.entries()) {
@@ -38,6 +38,7 @@ std::string stats_to_json(const Stats& s, const HwConfig& cfg) {
   c["mac_per_lane"] = cfg.mac_per_lane;
   c["main_memory"] = cfg.main_memory.type;
   root["config"] = c;
+  root["provenance"] = provenance;
   return root.dump(2) + "\n";
 }
 

@@ -16,6 +16,7 @@ packages=(
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf   # firmware cross-compiler + C library
   gdb-multiarch               # debugging the riscv firmware through --gdb (tests/riscv/gdb_session.py)
   clang libclang-rt-14-dev libfuzzer-14-dev               # the hardened build: sanitizers, libFuzzer
+  python3-distributed python3-pandas python3-matplotlib python3-optuna python3-yaml   # acceltran-sweep (Dask, tables, plots, NSGA-II)
 )
 
 missing=()
