@@ -170,7 +170,11 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
       ("weights", po::value<std::string>(), "a safetensors file with Hugging Face BERT tensor names (default: synthetic)")
       ("topk", po::value<std::string>()->default_value("0"), "top-k on the attention probabilities (0: off)")
       ("topk-mode", po::value<std::string>()->default_value("strict"), "strict (> the k-th, AccelTran's code) | exact (k, lowest index first)")
-      ("no-pooler", "skip the pooler");
+      ("no-pooler", "skip the pooler")
+      ("task", po::value<std::string>()->default_value("none"),
+       "none | mlm: mask 15 % of --text's bytes and report the masked-token accuracy and loss (docs/accuracy.md)")
+      ("text", po::value<std::string>(), "--task mlm: the text (cut into sequences of --seq; --batch: at most that many)")
+      ("vocab", po::value<std::string>(), "--task mlm: the tokenizer's vocabulary (default: vocab.txt beside --weights)");
   po::options_description pruning("Pruning units (--job bert; docs/pruning.md)");
   pruning.add_options()
       ("leopard", po::value<std::string>(), "LeOPArd: per-layer thresholds from FILE (acceltran-calibrate writes it)")
@@ -308,6 +312,16 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
     b.pooler = !vm.count("no-pooler");
     b.check = check == "on" ? acc::BertSpec::Check::On : check == "off" ? acc::BertSpec::Check::Off : acc::BertSpec::Check::Auto;
     if (vm.count("outputs-out")) b.outputs_file = vm["outputs-out"].as<std::string>();
+    const std::string task = vm["task"].as<std::string>();
+    if (task != "none" && task != "mlm") throw UsageError("--task '" + task + "': expected none or mlm");
+    b.mlm = task == "mlm";
+    if (b.mlm != (vm.count("text") > 0)) throw UsageError(b.mlm ? "--task mlm needs --text FILE" : "--text needs --task mlm");
+    if (vm.count("vocab") && !b.mlm) throw UsageError("--vocab needs --task mlm");
+    if (b.mlm) {
+      b.text_file = vm["text"].as<std::string>();
+      if (vm.count("vocab")) b.vocab_file = vm["vocab"].as<std::string>();
+      b.mlm_max_sequences = vm.count("batch") ? b.batch : 0;
+    }
     as_usage([&] {
       acc::bert::PruningOptions& p = b.pruning;
       if (vm.count("hdp-heads")) acc::bert::parse_hdp_heads(vm["hdp-heads"].as<std::string>(), p);
@@ -334,7 +348,8 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
                   {"batch", b.batch},    {"valid_len", b.valid_len}, {"seed", b.seed},      {"dynatran", b.dynatran},
                   {"tau", b.tau},        {"topk", b.topk},     {"topk_mode", mode},          {"pooler", b.pooler},
                   {"check", check},      {"weights", b.weights_file.empty() ? "synthetic" : b.weights_file},
-                  {"inputs", !b.embeddings_file.empty() ? b.embeddings_file : !b.tokens_file.empty() ? b.tokens_file : "synthetic"}};
+                  {"inputs", !b.embeddings_file.empty() ? b.embeddings_file : !b.tokens_file.empty() ? b.tokens_file : b.mlm ? b.text_file : "synthetic"}};
+    if (b.mlm) job_params["task"] = task;
     job_params["pruning"] = {{"summary", b.pruning.describe()},
                              {"leopard", spec_of("leopard")},
                              {"hdp_heads", spec_of("hdp-heads")},
@@ -440,7 +455,7 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
   if (!cfg.energy_table.empty()) prov.input_files.emplace_back("energy_table", cfg.energy_table);
   if (kind == "bert" && vm["model"].as<std::string>().find(".json") != std::string::npos)
     prov.input_files.emplace_back("model", vm["model"].as<std::string>());
-  for (const char* file_option : {"weights", "tokens", "embeddings", "leopard", "firmware"})
+  for (const char* file_option : {"weights", "tokens", "embeddings", "leopard", "firmware", "text", "vocab"})
     if (vm.count(file_option)) prov.input_files.emplace_back(file_option, vm[file_option].as<std::string>());
   nlohmann::ordered_json provenance;
   try {

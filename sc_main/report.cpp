@@ -129,6 +129,11 @@ void print_summary(std::ostream& out, const Stats& s, const HwConfig& cfg) {
       layers += (l ? ", " : "") + std::to_string(static_cast<uint64_t>(s.get("layers." + std::to_string(l) + ".cycles")));
     }
     if (!layers.empty()) row("layer cycles", layers);
+    if (s.has("job.mlm.accuracy")) {  // --task mlm: the head ran on the host, on the accelerator's hidden states
+      std::snprintf(line, sizeof line, "masked-token accuracy %.2f %% (%.0f of %.0f), loss %.4f nats (MLM head on the host)",
+                    100.0 * s.get("job.mlm.accuracy"), s.get("job.mlm.correct"), s.get("job.mlm.masked_tokens"), s.get("job.mlm.loss"));
+      row("task", line);
+    }
   }
   if (s.has("job.plan.steps")) {
     const bool ij = s.get("job.plan.order") == 1;

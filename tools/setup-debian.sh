@@ -1,7 +1,19 @@
 #!/usr/bin/env bash
 # Installs the Debian packages acceltran-vp builds and tests with, if any is missing.
 # Idempotent: does nothing (and needs no network) when everything is present.
+#
+#   tools/setup-debian.sh           # build and test (the default ctest suite, `ctest -LE train`)
+#   tools/setup-debian.sh --train   # also training (tools/train, the `train` ctest label): python3-torch,
+#                                   # ~540 MiB installed with its dependencies (150 packages), so it is not in the default set
 set -euo pipefail
+
+train=false
+for arg in "$@"; do
+  case "$arg" in
+    --train) train=true ;;
+    *) echo "usage: $0 [--train]" >&2; exit 2 ;;
+  esac
+done
 
 packages=(
   cmake ninja-build g++ pkg-config ccache python3
@@ -18,6 +30,10 @@ packages=(
   clang libclang-rt-14-dev libfuzzer-14-dev               # the hardened build: sanitizers, libFuzzer
   python3-distributed python3-pandas python3-matplotlib python3-optuna python3-yaml   # acceltran-sweep (Dask, tables, plots, NSGA-II)
 )
+
+if $train; then
+  packages+=(python3-torch python3-numpy)   # tools/train: masked-language-model training on the CPU (docs/accuracy.md)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

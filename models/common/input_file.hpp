@@ -1,5 +1,5 @@
 // Reading the files a user gives (hardware YAML, energy tables, model dicts, thresholds, tokens,
-// firmware, weights, embeddings) within known limits: no reader reads more than its file's real
+// firmware, weights, embeddings, vocabularies, MLM text) within known limits: no reader reads more than its file's real
 // size and the limit of its kind, so that /dev/zero, a FIFO or a huge file is an error that
 // names it, not a hang or an exhausted memory. docs/reliability.md lists the limits.
 #pragma once
@@ -23,6 +23,8 @@ inline constexpr uint64_t kMaxTokenFileBytes = 16 * kMiB;    // token ids (text;
 inline constexpr uint64_t kMaxFirmwareBytes = 64 * kMiB;     // a firmware ELF (its image must fit 4 MiB of CPU_RAM; the rest symbols, debug info)
 inline constexpr uint64_t kMaxSafetensorsHeaderBytes = 100 * kMiB;  // the safetensors format's own limit on its JSON header
 inline constexpr uint64_t kMaxNpyHeaderBytes = 64 * kKiB;    // a .npy header (NumPy writes ~128 bytes)
+inline constexpr uint64_t kMaxVocabBytes = 1 * kMiB;         // a tokenizer's vocabulary (the byte-level one has 2 KiB)
+inline constexpr uint64_t kMaxMlmTextBytes = 1 * kMiB;       // the text of --task mlm (~8,000 sequences of 128 bytes)
 
 // A file that cannot be read or is larger than its limit; the message names the file and why.
 struct InputFileError : std::runtime_error {

@@ -39,9 +39,11 @@ Inputs synthetic_tokens(const Model& m, uint32_t seq, uint32_t batch, const std:
   Rng rng(seed ^ 0x746F6B656E73ull);  // 'tokens'
   for (uint32_t b = 0; b < batch; ++b)
     for (uint32_t t = 0; t < valid[b]; ++t) {
-      uint32_t id = 1000 + static_cast<uint32_t>(rng.next() % (m.vocab - 1000));
-      if (t == 0) id = 101;                 // [CLS]
-      if (t + 1 == valid[b] && t > 0) id = 102;  // [SEP]
+      // Ids past BERT's special tokens; a small vocabulary (a trained model's) is drawn whole.
+      const uint32_t first = m.vocab > 2000 ? 1000 : 0;
+      uint32_t id = first + static_cast<uint32_t>(rng.next() % (m.vocab - first));
+      if (t == 0 && m.vocab > 102) id = 101;                 // [CLS]
+      if (t + 1 == valid[b] && t > 0 && m.vocab > 102) id = 102;  // [SEP]
       in.tokens[uint64_t{b} * seq + t] = id;
     }
   return in;

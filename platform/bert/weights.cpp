@@ -164,6 +164,12 @@ class SafetensorsFile {
   }
 
   bool has(const std::string& name) const { return tensors_.count(name) > 0; }
+  // The shape of tensor `name` (which must exist).
+  const std::vector<uint64_t>& shape(const std::string& name) const {
+    auto it = tensors_.find(name);
+    if (it == tensors_.end()) throw WeightsError(path_ + ": tensor '" + name + "' is missing");
+    return it->second.shape;
+  }
 
   // Reads tensor `name` as doubles after checking it has `shape`.
   std::vector<double> read(const std::string& name, const std::vector<uint64_t>& shape) {
@@ -295,6 +301,38 @@ Weights load_safetensors(const Model& m, const std::string& path, bool keep_file
   w.pool_b = vec("pooler.dense.bias", H, fv.pool_b);
   w.file_values = file_values;
   return w;
+}
+
+void take_embedding_sizes(Model& m, const std::string& path) {
+  SafetensorsFile f(path);
+  const std::string prefix = f.has("bert.embeddings.word_embeddings.weight") ? "bert." : "";
+  auto rows = [&](const std::string& name) {
+    const std::vector<uint64_t>& s = f.shape(prefix + name);
+    if (s.size() != 2 || s[1] != m.hidden || s[0] == 0 || s[0] > kMaxModelSize)
+      throw WeightsError(path + ": tensor '" + prefix + name + "' has shape " + shape_str(s) + ", the model needs [n, " +
+                         std::to_string(m.hidden) + "] with n within 1.." + std::to_string(kMaxModelSize));
+    return static_cast<uint32_t>(s[0]);
+  };
+  m.vocab = rows("embeddings.word_embeddings.weight");
+  m.max_positions = rows("embeddings.position_embeddings.weight");
+}
+
+MlmHead load_mlm_head(const Model& m, const std::string& path) {
+  SafetensorsFile f(path);
+  const uint64_t H = m.hidden, V = m.vocab;
+  MlmHead h;
+  const std::vector<double> w = f.read("cls.predictions.transform.dense.weight", {H, H});  // out x in
+  h.dense_w.resize(w.size());
+  for (uint64_t o = 0; o < H; ++o)
+    for (uint64_t i = 0; i < H; ++i) h.dense_w[i * H + o] = w[o * H + i];
+  h.dense_b = f.read("cls.predictions.transform.dense.bias", {H});
+  h.ln_g = f.read("cls.predictions.transform.LayerNorm.weight", {H});
+  h.ln_b = f.read("cls.predictions.transform.LayerNorm.bias", {H});
+  const std::string prefix = f.has("bert.embeddings.word_embeddings.weight") ? "bert." : "";
+  h.decoder = f.has("cls.predictions.decoder.weight") ? f.read("cls.predictions.decoder.weight", {V, H})
+                                                      : f.read(prefix + "embeddings.word_embeddings.weight", {V, H});
+  h.bias = f.read("cls.predictions.bias", {V});
+  return h;
 }
 
 void save_safetensors(const Model& m, const Weights& w, const std::string& path) {

@@ -78,6 +78,19 @@ Weights synthetic_weights(const Model& m, uint64_t seed);
 // keep_file_values, the values before rounding are kept too (Weights::file_values).
 Weights load_safetensors(const Model& m, const std::string& path, bool keep_file_values = false);
 
+// The vocabulary and the positions of a safetensors file (the shapes of its word and position
+// embeddings) put into the model: a trained model's vocabulary is its tokenizer's, not BERT's 30,522.
+// A shape that is not [n, hidden] with n within 1..kMaxModelSize is a WeightsError.
+void take_embedding_sizes(Model& m, const std::string& path);
+
+// The masked-language-model head of Hugging Face's BertForMaskedLM ("cls.predictions.*"), in
+// double: transform (dense in x out, GELU, LayerNorm), then the decoder (vocab x hidden; the word
+// embeddings when the file has no decoder of its own, as the weights are tied) and its bias.
+struct MlmHead {
+  std::vector<double> dense_w, dense_b, ln_g, ln_b, decoder, bias;
+};
+MlmHead load_mlm_head(const Model& m, const std::string& path);
+
 // Writes weights as a safetensors file (F32, Hugging Face names with the "bert." prefix), for
 // tests and for exporting the synthetic weights.
 void save_safetensors(const Model& m, const Weights& w, const std::string& path);

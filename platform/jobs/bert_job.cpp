@@ -47,12 +47,28 @@ std::string BertJob::describe() const {
 void BertJob::prepare() {
   if (prepared_) return;
   model_ = load_model(spec_.model).truncated(spec_.layers);
+  if (!spec_.weights_file.empty()) take_embedding_sizes(model_, spec_.weights_file);  // the vocabulary is the weights'
   if (spec_.seq == 0 || spec_.batch == 0) throw InputError("--seq and --batch must be at least 1");
   if (!spec_.tokens_file.empty() && !spec_.embeddings_file.empty()) throw InputError("give --tokens or --embeddings, not both");
   // Checked before any input exists: token inputs have one position embedding per token.
   if (spec_.embeddings_file.empty() && spec_.seq > model_.max_positions)
     throw InputError("--seq " + std::to_string(spec_.seq) + " exceeds the model's " + std::to_string(model_.max_positions) + " positions");
-  if (!spec_.tokens_file.empty()) {
+  if (spec_.mlm) {
+    if (spec_.weights_file.empty()) throw InputError("--task mlm needs --weights: a trained model with its MLM head (docs/accuracy.md)");
+    if (!spec_.tokens_file.empty() || !spec_.embeddings_file.empty()) throw InputError("--task mlm takes its tokens from --text, not --tokens or --embeddings");
+    std::string vocab = spec_.vocab_file;
+    if (vocab.empty()) {
+      const size_t slash = spec_.weights_file.rfind('/');
+      vocab = (slash == std::string::npos ? std::string() : spec_.weights_file.substr(0, slash + 1)) + "vocab.txt";
+    }
+    const ByteTokenizer tok = read_vocab(vocab);
+    if (model_.vocab != ByteTokenizer::kVocab)
+      throw InputError(spec_.weights_file + ": a vocabulary of " + std::to_string(model_.vocab) + " tokens, the tokenizer '" + vocab +
+                       "' has " + std::to_string(ByteTokenizer::kVocab));
+    masked_ = mask_text_file(tok, spec_.text_file, spec_.seq, spec_.mlm_max_sequences, spec_.mask_rate, spec_.seed);
+    token_file_ = masked_.tokens;
+    batch_ = static_cast<uint32_t>(token_file_.lengths.size());
+  } else if (!spec_.tokens_file.empty()) {
     token_file_ = read_token_file(model_, spec_.tokens_file, spec_.seq);
     batch_ = static_cast<uint32_t>(token_file_.lengths.size());
   } else if (!spec_.embeddings_file.empty()) {
@@ -95,6 +111,7 @@ uint64_t BertJob::host_memory_bytes() {
   bytes += 4 * weights * (spec_.pruning.nm_weights ? 2 : 1);   // the weights in DRAM (N:M: values and indices)
   bytes += tokens ? 2 * 4 * R : 2 * 4 * R * H;                  // the inputs on the host and in DRAM
   bytes += 4 * (double(token_file_.ids.size()) + double(token_file_.lengths.size()));
+  if (spec_.mlm) bytes += 8 * (2 * double(m.vocab) * H + H * H) + 12 * double(masked_.positions.size());  // the MLM head, in double
   bytes += 4 * (R * H + B * H);                                 // the outputs in DRAM
   if (checks_outputs()) {
     // The outputs read back; the reference model's activations (4 bytes) and the double-precision
@@ -107,7 +124,7 @@ uint64_t BertJob::host_memory_bytes() {
 
 void BertJob::load(Soc& soc) {
   prepare();
-  if (!spec_.tokens_file.empty())
+  if (!token_file_.lengths.empty())
     inputs_ = padded_tokens(token_file_, spec_.seq);
   else if (!spec_.embeddings_file.empty())
     inputs_ = embeddings_from_npy(model_, spec_.embeddings_file, spec_.seq, spec_.valid_len);
@@ -117,6 +134,7 @@ void BertJob::load(Soc& soc) {
   // The double-precision comparison (check) runs on the file's values before rounding.
   weights_ = spec_.weights_file.empty() ? synthetic_weights(model_, spec_.seed)
                                         : load_safetensors(model_, spec_.weights_file, checks_outputs() && !P.score_engine());
+  if (spec_.mlm) mlm_head_ = load_mlm_head(model_, spec_.weights_file);
   if (P.leopard) {
     if (P.thresholds.layers.size() != model_.layers.size())
       throw PruningError("LeOPArd thresholds for " + std::to_string(P.thresholds.layers.size()) + " layers, the model has " +
@@ -257,11 +275,23 @@ JobResult BertJob::check(Soc& soc, Stats& stats) {
     out.write(reinterpret_cast<const char*>(outputs_.hidden.data()), static_cast<std::streamsize>(outputs_.hidden.size() * 4));
   }
 
+  std::string task;
+  if (spec_.mlm) {
+    // The host's part of the task: the MLM head on the accelerator's hidden states.
+    const MlmScore score = score_masked_tokens(model_, mlm_head_, outputs_.hidden, masked_);
+    stats.put("job.mlm.masked_tokens", score.masked, "tokens", "Tokens masked in the MLM text (--task mlm)");
+    stats.put("job.mlm.correct", score.correct, "tokens", "Masked tokens the MLM head (on the host) predicts right from the accelerator's hidden states");
+    stats.put_real("job.mlm.accuracy", score.accuracy(), "fraction", "Masked-token accuracy: job.mlm.correct / job.mlm.masked_tokens");
+    stats.put_real("job.mlm.loss", score.loss, "nats", "Mean cross-entropy of the masked tokens' original ids");
+    std::ostringstream t;
+    t << "; MLM: accuracy " << score.accuracy() << " (" << score.correct << " of " << score.masked << " masked tokens), loss " << score.loss;
+    task = t.str();
+  }
   const bool run_check = checks_outputs();
   stats.put("job.checked", run_check ? 1 : 0, "bool", "1 if the outputs were compared with the reference model");
   if (!run_check) {
     r.ok = true;
-    r.message = "outputs not checked (a large model: --check on compares them with the reference model)";
+    r.message = "outputs not checked (a large model: --check on compares them with the reference model)" + task;
     return r;
   }
   const RunOptions o = run_options();
@@ -286,6 +316,7 @@ JobResult BertJob::check(Soc& soc, Stats& stats) {
     r.message = r.ok ? "bit-exact against the reference model (" + std::to_string(outputs_.hidden.size() + outputs_.pooled.size()) +
                            " values); " + saturation
                      : std::to_string(mismatches) + " values differ from the reference model; first " + first;
+    r.message += task;
     return r;
   }
   // The fixed-point datapath against double precision, over valid tokens.
@@ -304,6 +335,14 @@ JobResult BertJob::check(Soc& soc, Stats& stats) {
   stats.put_real("job.float.hidden_max_abs_error", max_err, "value", "Largest |accelerator - double-precision BERT| of a valid token's hidden state");
   stats.put_real("job.float.hidden_mean_abs_error", n ? sum_err / double(n) : 0.0, "value", "Mean of the same");
   stats.put_real("job.float.pooled_max_abs_error", pooled_max, "value", "Largest |accelerator - double-precision BERT| of the pooled output");
+  if (spec_.mlm) {  // the same metric without the datapath's rounding and clipping: what Q4.16 costs the task
+    const MlmScore fs = score_masked_tokens(model_, mlm_head_, f.hidden, masked_);
+    stats.put_real("job.mlm.float_accuracy", fs.accuracy(), "fraction", "Masked-token accuracy of the double-precision BERT on the file's weights (the same masks)");
+    stats.put_real("job.mlm.float_loss", fs.loss, "nats", "Its mean cross-entropy");
+    std::ostringstream t;
+    t << " (double precision: accuracy " << fs.accuracy() << ", loss " << fs.loss << ")";
+    task += t.str();
+  }
 
   std::ostringstream m;
   if (r.ok)
@@ -311,7 +350,7 @@ JobResult BertJob::check(Soc& soc, Stats& stats) {
       << "; vs double precision: max " << max_err << ", mean " << (n ? sum_err / double(n) : 0.0) << " on the hidden states";
   else
     m << mismatches << " values differ from the reference model; first " << first;
-  r.message = m.str();
+  r.message = m.str() + task;
   return r;
 }
 

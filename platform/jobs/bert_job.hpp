@@ -8,6 +8,7 @@
 
 #include "bert/bert_reference.hpp"
 #include "bert/inputs.hpp"
+#include "bert/mlm.hpp"
 #include "bert/model.hpp"
 #include "bert/weights.hpp"
 #include "job.hpp"
@@ -29,6 +30,12 @@ struct BertSpec {
   enum class Check { Auto, On, Off } check = Check::Auto;  // Auto: when the reference is cheap
   bert::PruningOptions pruning;     // LeOPArd, HDP, N:M (docs/pruning.md)
   std::string outputs_file;         // write the final hidden states (int32 Q4.16) here
+  // --task mlm: the masked-language-model metric on a text (bert/mlm.hpp); needs trained weights
+  // with their MLM head and the tokenizer's vocabulary (default: vocab.txt beside the weights).
+  bool mlm = false;
+  std::string text_file, vocab_file;
+  uint32_t mlm_max_sequences = 0;   // 0: the whole text
+  double mask_rate = 0.15;
 };
 
 class BertJob : public Job {
@@ -55,7 +62,9 @@ class BertJob : public Job {
   BertSpec spec_;
   bool prepared_ = false;
   uint32_t batch_ = 0;          // the batch the inputs will have
-  bert::TokenFile token_file_;  // --tokens, as read
+  bert::TokenFile token_file_;  // --tokens, or the masked text of --task mlm, as read
+  bert::MaskedText masked_;     // --task mlm
+  bert::MlmHead mlm_head_;
   bert::Model model_;
   bert::Weights weights_;
   bert::Inputs inputs_;

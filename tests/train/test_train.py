@@ -1,0 +1,81 @@
+#!/usr/bin/python3
+"""Tests of tools/train.
+
+    test_train.py VP WORKDIR smoke        # a few training steps (needs python3-torch): the loss falls, the VP loads the file
+    test_train.py VP WORKDIR formats      # the tokenizer's vocabulary and the F16 safetensors writer (numpy only)
+"""
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TRAIN = os.path.join(ROOT, "tools", "train")
+sys.path.insert(0, TRAIN)
+
+
+def run_vp(vp, *args):
+    r = subprocess.run([vp, "-q", *args], capture_output=True, text=True, timeout=240)
+    return r.returncode, r.stdout + r.stderr
+
+
+def smoke(vp, work):
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        sys.exit("FAIL: python3-torch is missing: the `train` tests need it; install it with `tools/setup-debian.sh --train`")
+    out = os.path.join(work, "nano")
+    r = subprocess.run(["/usr/bin/python3", os.path.join(TRAIN, "train_mlm.py"), "--shape", "bert-nano", "--steps", "40", "--batch", "8",
+                        "--seq", "32", "--lr", "5e-3", "--max-bytes", "40000", "--threads", "1", "--out", out],
+                       capture_output=True, text=True, timeout=400)
+    assert r.returncode == 0, r.stdout + r.stderr
+    summary = json.load(open(os.path.join(out, "train.json")))
+    print(f"loss {summary['first_loss']:.3f} -> {summary['last_loss']:.3f}")
+    assert summary["last_loss"] < summary["first_loss"] - 0.3, f"the loss did not fall: {summary}"
+    weights = os.path.join(out, "model.safetensors")
+    rc, text = run_vp(vp, "--model", "bert-nano", "--weights", weights, "--seq", "32", "--batch", "1")
+    assert rc == 0 and "bit-exact" in text, text
+    rc, text = run_vp(vp, "--model", "bert-nano", "--weights", weights, "--seq", "32", "--batch", "2", "--task", "mlm", "--text",
+                      os.path.join(out, "heldout.txt"))
+    assert rc == 0 and "masked-token accuracy" in text, text
+
+
+def formats(vp, work):
+    import numpy as np
+    import safetensors_io
+    import tokenizer
+    path = os.path.join(work, "vocab.txt")
+    tokenizer.write_vocab(path)
+    lines = open(path).read().splitlines()
+    assert len(lines) == tokenizer.VOCAB_SIZE == 261 and lines[tokenizer.MASK] == "[MASK]" and lines[tokenizer.FIRST_BYTE + 0x41] == "<0x41>"
+    assert tokenizer.decode(tokenizer.encode(b"GNU GPL\n")) == b"GNU GPL\n"
+    t = {"a": np.arange(6, dtype=np.float32).reshape(2, 3) / 4, "b": np.array([1e-3, -2.5], dtype=np.float32)}
+    f = os.path.join(work, "t.safetensors")
+    safetensors_io.save_f16(t, f, {"x": 1})
+    back = safetensors_io.load(f)
+    assert back["a"].shape == (2, 3) and back["a"].dtype == np.float16
+    assert np.allclose(back["a"], t["a"]) and abs(back["b"][0] - 1e-3) < 1e-6
+    try:
+        safetensors_io.save_f16({"big": np.array([1e6], dtype=np.float32)}, f)
+        raise AssertionError("a value beyond F16 was written")
+    except ValueError:
+        pass
+    # The VP refuses a vocabulary of another layout by its line.
+    bad = os.path.join(work, "bad_vocab.txt")
+    with open(bad, "w") as g:
+        g.write("\n".join(lines[:7] + ["hello"] + lines[8:]) + "\n")
+    nano = os.path.join(ROOT, "platform", "bert", "trained", "bert-nano")
+    rc, text = run_vp(vp, "--model", "bert-nano", "--weights", os.path.join(nano, "model.safetensors"), "--task", "mlm", "--text",
+                      os.path.join(nano, "heldout.txt"), "--vocab", bad, "--seq", "32", "--batch", "1")
+    assert rc == 2 and "bad_vocab.txt:8: 'hello'" in text, text
+
+
+def main():
+    vp, work, case = sys.argv[1:4]
+    os.makedirs(work, exist_ok=True)
+    {"smoke": smoke, "formats": formats}[case](vp, work)
+    print(f"{case}: ok")
+
+
+if __name__ == "__main__":
+    main()
