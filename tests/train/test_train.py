@@ -3,6 +3,7 @@
 
     test_train.py VP WORKDIR smoke        # a few training steps (needs python3-torch): the loss falls, the VP loads the file
     test_train.py VP WORKDIR formats      # the tokenizer's vocabulary and the F16 safetensors writer (numpy only)
+    test_train.py VP WORKDIR attention    # attention_figure.py on the committed bert-nano: far from uniform
 """
 import json
 import os
@@ -70,10 +71,24 @@ def formats(vp, work):
     assert rc == 2 and "bad_vocab.txt:8: 'hello'" in text, text
 
 
+def attention(vp, work):
+    import re
+    png = os.path.join(work, "attention.png")
+    r = subprocess.run(["/usr/bin/python3", os.path.join(TRAIN, "attention_figure.py"), os.path.join(ROOT, "platform", "bert", "trained", "bert-nano"),
+                        "--sequences", "3", "--out", png], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    uniform = float(re.search(r"uniform attention: every probability [0-9.]+, entropy ([0-9.]+) nats", r.stdout).group(1))
+    entropy = float(re.search(r"mean row entropy ([0-9.]+) nats", r.stdout).group(1))
+    # The trained model's rows are far more peaked than uniform attention (its entropy is log seq).
+    assert entropy < uniform - 1.0, r.stdout
+    with open(png, "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
 def main():
     vp, work, case = sys.argv[1:4]
     os.makedirs(work, exist_ok=True)
-    {"smoke": smoke, "formats": formats}[case](vp, work)
+    {"smoke": smoke, "formats": formats, "attention": attention}[case](vp, work)
     print(f"{case}: ok")
 
 

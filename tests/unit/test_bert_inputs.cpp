@@ -8,6 +8,8 @@
 
 #include "bert/bert_reference.hpp"
 #include "bert/inputs.hpp"
+#include "bert/mlm.hpp"
+#include "bert/tokenizer.hpp"
 #include "bert/model.hpp"
 #include "bert/pruning_options.hpp"
 #include "bert/weights.hpp"
@@ -350,5 +352,50 @@ TEST(BertPruning, ThresholdFilesAreReadStrictly) {
   EXPECT_NE(err(R"({"key_bits": 12, "key_bits": 4, "per_head": false, "thresholds": [[1]]})").find("duplicate key 'key_bits'"),
             std::string::npos);
   EXPECT_NE(error_of<PruningError>([&] { load_thresholds("/dev/zero", m); }).find("LeOPArd thresholds '/dev/zero': larger than 16 MiB"),
+            std::string::npos);
+}
+
+// --task mlm: the text cut into [CLS] bytes [SEP] sequences, ~15 % of the bytes masked, each mask
+// remembering the byte it hides.
+TEST(MaskedText, SequencesMasksAndLabels) {
+  std::string text;
+  for (int i = 0; i < 5000; ++i) text += static_cast<char>('a' + (i * 7) % 26);
+  const std::string path = temp_file(".txt", text);
+  const ByteTokenizer tok;
+  const MaskedText m = mask_text_file(tok, path, 64, 0, 0.15, 3);
+  ASSERT_EQ(m.tokens.lengths.size(), (5000u + 61) / 62);  // 62 bytes a sequence
+  EXPECT_EQ(m.tokens.lengths.back(), 5000u % 62 + 2);
+  const double rate = double(m.positions.size()) / 5000.0;
+  EXPECT_GT(rate, 0.12);
+  EXPECT_LT(rate, 0.18);
+  // Rebuild the padded rows and check each mask against the text.
+  const Inputs in = padded_tokens(m.tokens, 64);
+  for (size_t k = 0; k < m.positions.size(); ++k) {
+    const uint64_t row = m.positions[k] / 64, col = m.positions[k] % 64;
+    ASSERT_GE(col, 1u);
+    EXPECT_EQ(in.tokens[m.positions[k]], ByteTokenizer::kMask);
+    EXPECT_EQ(m.labels[k], tok.id_of(static_cast<unsigned char>(text[row * 62 + col - 1])));
+  }
+  EXPECT_EQ(in.tokens[0], ByteTokenizer::kCls);
+  EXPECT_EQ(in.tokens[63], ByteTokenizer::kSep);
+  // The same seed, the same masks; --batch keeps the first sequences.
+  EXPECT_EQ(mask_text_file(tok, path, 64, 0, 0.15, 3).positions, m.positions);
+  EXPECT_NE(mask_text_file(tok, path, 64, 0, 0.15, 4).positions, m.positions);
+  EXPECT_EQ(mask_text_file(tok, path, 64, 2, 0.15, 3).tokens.lengths.size(), 2u);
+  EXPECT_NE(error_of<InputError>([&] { mask_text_file(tok, path, 2, 0, 0.15, 3); }).find("--seq of at least 3"), std::string::npos);
+  EXPECT_NE(error_of<InputError>([&] { mask_text_file(tok, temp_file(".txt", "ab"), 64, 0, 0.0, 3); }).find("no token was masked"), std::string::npos);
+}
+
+TEST(ByteVocabulary, ReadStrictly) {
+  std::string good = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n";
+  for (int b = 0; b < 256; ++b) {
+    char line[16];
+    std::snprintf(line, sizeof line, "<0x%02X>\n", b);
+    good += line;
+  }
+  EXPECT_NO_THROW(read_vocab(temp_file(".txt", good)));
+  EXPECT_NE(error_of<InputError>([&] { read_vocab(temp_file(".txt", good + "extra\n")); }).find("more than the 261 tokens"), std::string::npos);
+  EXPECT_NE(error_of<InputError>([&] { read_vocab(temp_file(".txt", good.substr(0, good.find("<0x00>")))); }).find("5 tokens, the byte-level vocabulary has 261"), std::string::npos);
+  EXPECT_NE(error_of<InputError>([&] { read_vocab(temp_file(".txt", "[PAD]\n[CLS]\n")); }).find(":2: '[CLS]', the byte-level vocabulary has '[UNK]'"),
             std::string::npos);
 }
