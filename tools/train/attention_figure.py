@@ -90,11 +90,12 @@ def main():
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
         fig, ax = plt.subplots(figsize=(6.4, 3.6))
-        bins = np.logspace(-6, 0, 61)
-        ax.hist(np.clip(flat, 1e-6, 1), bins=bins, color="#3b6ea5", label="trained model, held-out text")
+        bins = np.logspace(-12, 0, 61)  # smaller probabilities are counted in the first bin
+        ax.hist(np.clip(flat, 1e-12, 1), bins=bins, color="#3b6ea5", label="trained model, held-out text")
+        ax.set_yscale("log")
         ax.axvline(uniform, color="#c0392b", linestyle="--", label=f"uniform attention (1/{a.seq})")
         ax.set_xscale("log")
-        ax.set_xlabel("attention probability")
+        ax.set_xlabel("attention probability (below 1e-12: in the first bin)")
         ax.set_ylabel("count")
         ax.set_title(f"{os.path.basename(os.path.normpath(a.model_dir))}: attention probabilities, all layers and heads")
         ax.legend()
