@@ -133,15 +133,8 @@ TEST(MatmulJob, HonoursDmiInvalidation) {
   MatmulSpec spec;
   spec.m = 512, spec.k = 64, spec.n = 512, spec.ring_entries = 8;
   MatmulJob job(spec);
-  auto out = test::run_job(job, load_hw_config("edge", {"activation_buffer_size=0.0625", "weight_buffer_size=0.0625"}), {}, [](Soc& soc) {
-    sc_core::sc_spawn([&soc] {
-      for (int i = 0; i < 40; ++i) {
-        sc_core::wait(1, sc_core::SC_US);
-        soc.dram().invalidate_dmi();
-        soc.activation_buffer().invalidate_dmi();
-      }
-    });
-  });
+  auto out = test::run_job(job, load_hw_config("edge", {"activation_buffer_size=0.0625", "weight_buffer_size=0.0625"}), {},
+                           [](Soc& soc) { test::invalidate_dmi_periodically(soc, sc_core::sc_time(1, sc_core::SC_US), 40); });
   ASSERT_TRUE(out.finished) << out.fault << out.cpu_state;
   EXPECT_TRUE(out.result.ok) << out.result.message;
   EXPECT_EQ(stat(out.stats, "job.mismatches"), 0);

@@ -95,15 +95,8 @@ TEST(RiscvCpu, HonoursDmiInvalidation) {
   MatmulSpec spec;
   spec.m = 64, spec.k = 96, spec.n = 48, spec.seed = 3;
   MatmulJob job(spec);
-  auto out = test::run_job(job, load_hw_config("edge"), riscv(), [](Soc& soc) {
-    sc_core::sc_spawn([&soc] {
-      for (int i = 0; i < 40; ++i) {
-        sc_core::wait(250, sc_core::SC_NS);
-        soc.dram().invalidate_dmi();
-        soc.activation_buffer().invalidate_dmi();
-      }
-    });
-  });
+  auto out = test::run_job(job, load_hw_config("edge"), riscv(),
+                           [](Soc& soc) { test::invalidate_dmi_periodically(soc, sc_core::sc_time(250, sc_core::SC_NS), 40); });
   ASSERT_TRUE(out.finished) << out.fault << out.cpu_state;
   EXPECT_TRUE(out.result.ok) << out.result.message;
   EXPECT_EQ(stat(out.stats, "job.mismatches"), 0);

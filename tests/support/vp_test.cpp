@@ -29,6 +29,16 @@ RunOutcome run_job(Job& job, const HwConfig& cfg, const SocOptions& opt, const s
   return out;
 }
 
+void invalidate_dmi_periodically(Soc& soc, sc_core::sc_time period, int times) {
+  sc_core::sc_spawn([&soc, period, times] {
+    for (int i = 0; i < times; ++i) {
+      sc_core::wait(period);
+      soc.dram().invalidate_dmi();
+      soc.activation_buffer().invalidate_dmi();
+    }
+  });
+}
+
 double stat(const Stats& s, const std::string& key) {
   EXPECT_TRUE(s.has(key)) << "no statistic " << key;
   return s.get(key);

@@ -35,6 +35,10 @@ struct RunOutcome {
 // process that acts on the platform during the run).
 RunOutcome run_job(Job& job, const HwConfig& cfg, const SocOptions& opt = {}, const std::function<void(Soc&)>& setup = {});
 
+// Spawns a process that withdraws the DMI grants of DRAM and the activation buffer `times` times,
+// every `period` (tests that initiators ask again).
+void invalidate_dmi_periodically(Soc& soc, sc_core::sc_time period, int times);
+
 // Value of a statistic that must exist.
 double stat(const Stats& s, const std::string& key);
 

@@ -67,6 +67,10 @@ std::string fence_set(uint32_t bits) {
   return s.empty() ? "0" : s;
 }
 
+// The low `bits` bits of v as a two's-complement number: shifted to the top as unsigned, then
+// arithmetically back (no shift of a negative value).
+int32_t sign_extend(uint32_t v, unsigned bits) { return static_cast<int32_t>(v << (32 - bits)) >> (32 - bits); }
+
 }  // namespace
 
 const char* reg_name(int x) { return x >= 0 && x < 32 ? kRegs[x] : "?"; }
@@ -75,12 +79,10 @@ Insn decode(uint32_t w, uint32_t pc) {
   Insn in;
   const uint32_t opcode = w & 0x7F, rd = (w >> 7) & 0x1F, f3 = (w >> 12) & 7, rs1 = (w >> 15) & 0x1F, rs2 = (w >> 20) & 0x1F,
                  f7 = w >> 25;
-  const int32_t imm_i = static_cast<int32_t>(w) >> 20;
-  const int32_t imm_s = ((static_cast<int32_t>(w) >> 25) << 5) | static_cast<int32_t>(rd);
-  const int32_t imm_b = ((static_cast<int32_t>(w) >> 31) << 12) | static_cast<int32_t>(((w >> 7) & 1) << 11) |
-                        static_cast<int32_t>(((w >> 25) & 0x3F) << 5) | static_cast<int32_t>(((w >> 8) & 0xF) << 1);
-  const int32_t imm_j = ((static_cast<int32_t>(w) >> 31) << 20) | static_cast<int32_t>(((w >> 12) & 0xFF) << 12) |
-                        static_cast<int32_t>(((w >> 20) & 1) << 11) | static_cast<int32_t>(((w >> 21) & 0x3FF) << 1);
+  const int32_t imm_i = sign_extend(w >> 20, 12);
+  const int32_t imm_s = sign_extend(((w >> 25) << 5) | rd, 12);
+  const int32_t imm_b = sign_extend(((w >> 31) << 12) | (((w >> 7) & 1) << 11) | (((w >> 25) & 0x3F) << 5) | (((w >> 8) & 0xF) << 1), 13);
+  const int32_t imm_j = sign_extend(((w >> 31) << 20) | (((w >> 12) & 0xFF) << 12) | (((w >> 20) & 1) << 11) | (((w >> 21) & 0x3FF) << 1), 21);
   const char *D = kRegs[rd], *S1 = kRegs[rs1], *S2 = kRegs[rs2];
   auto writes = [&] { in.rd = rd ? static_cast<int>(rd) : -1; };
   auto invalid = [&] {
