@@ -172,9 +172,9 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
       ("topk-mode", po::value<std::string>()->default_value("strict"), "strict (> the k-th, AccelTran's code) | exact (k, lowest index first)")
       ("no-pooler", "skip the pooler")
       ("task", po::value<std::string>()->default_value("none"),
-       "none | mlm: mask 15 % of --text's bytes and report the masked-token accuracy and loss (docs/accuracy.md)")
-      ("text", po::value<std::string>(), "--task mlm: the text (cut into sequences of --seq; --batch: at most that many)")
-      ("vocab", po::value<std::string>(), "--task mlm: the tokenizer's vocabulary (default: vocab.txt beside --weights)");
+       "none | mlm: mask 15 % of the text's bytes, report the masked-token accuracy and loss (docs/accuracy.md)")
+      ("text", po::value<std::string>(), "task mlm: the text, cut into sequences (a batch size keeps the first ones)")
+      ("vocab", po::value<std::string>(), "task mlm: the tokenizer's vocabulary (default: vocab.txt beside the weights)");
   po::options_description pruning("Pruning units (--job bert; docs/pruning.md)");
   pruning.add_options()
       ("leopard", po::value<std::string>(), "LeOPArd: per-layer thresholds from FILE (acceltran-calibrate writes it)")
