@@ -71,18 +71,30 @@ Tensor nm_activations(const Tensor& x, uint32_t rows, uint32_t cols, unsigned N,
 Tensor matmul(const Tensor& a_in, const Tensor& b_in, uint32_t m, uint32_t k, uint32_t n, bool transpose_b, bool prune, int32_t tau,
               const Tensor* bias, Act act, unsigned nm_n, unsigned nm_m) {
   const Tensor a = words(a_in), b = words(b_in);
+  // B as rows of K x N (transposed if given as N x K), so that a row of C accumulates row by row
+  // of B: exact integer sums, in any order, read without striding.
+  Tensor rows;
+  if (transpose_b) {
+    rows.resize(uint64_t{n} * k);
+    for (uint64_t j = 0; j < n; ++j)
+      for (uint64_t p = 0; p < k; ++p) rows[p * n + j] = b[j * k + p];
+  }
+  const Tensor& bk = transpose_b ? rows : b;
   Tensor c(uint64_t{m} * n);
-  for (uint64_t i = 0; i < m; ++i)
+  std::vector<int64_t> sums(n);
+  for (uint64_t i = 0; i < m; ++i) {
+    for (uint64_t j = 0; j < n; ++j) sums[j] = bias ? int64_t{fx::wrap20((*bias)[j])} * fx::kOne : 0;
+    for (uint64_t p = 0; p < k; ++p) {
+      const int64_t x = a[i * k + p];
+      const int32_t* y = &bk[p * n];
+      for (uint64_t j = 0; j < n; ++j) sums[j] += x * y[j];
+    }
     for (uint64_t j = 0; j < n; ++j) {
-      int64_t acc = bias ? int64_t{fx::wrap20((*bias)[j])} * fx::kOne : 0;
-      for (uint64_t p = 0; p < k; ++p) {
-        const int64_t bv = transpose_b ? b[j * k + p] : b[p * n + j];
-        acc += int64_t{a[i * k + p]} * bv;
-      }
-      int32_t v = fx::narrow_product_sum(acc);
+      int32_t v = fx::narrow_product_sum(sums[j]);
       if (prune) v = fx::dynatran(v, tau);
       c[i * n + j] = v;
     }
+  }
   if (nm_n) c = nm_activations(c, m, n, nm_n, nm_m);
   if (act != Act::None)
     for (auto& v : c) v = act == Act::Gelu ? fx::gelu(v) : fx::tanh_fx(v);
