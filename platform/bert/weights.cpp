@@ -149,13 +149,22 @@ class SafetensorsFile {
     for (auto it = j.begin(); it != j.end(); ++it) {
       if (it.key() == "__metadata__") continue;
       TensorInfo t;
+      const auto malformed = [&] { return WeightsError(path + ": tensor '" + it.key() + "' has a malformed header entry"); };
+      // Sizes and offsets must be JSON unsigned integers: nlohmann would truncate 12.7 to 12, and a
+      // float beyond the 64-bit range (1e60) has no integer value at all.
+      const auto whole = [&](const nlohmann::json& v) {
+        if (!v.is_number_unsigned()) throw malformed();
+        return v.get<uint64_t>();
+      };
       try {
         t.dtype = it.value().at("dtype").get<std::string>();
-        t.shape = it.value().at("shape").get<std::vector<uint64_t>>();
-        t.begin = it.value().at("data_offsets").at(0).get<uint64_t>();
-        t.end = it.value().at("data_offsets").at(1).get<uint64_t>();
+        const nlohmann::json& shape = it.value().at("shape");
+        if (!shape.is_array()) throw malformed();
+        for (const auto& d : shape) t.shape.push_back(whole(d));
+        t.begin = whole(it.value().at("data_offsets").at(0));
+        t.end = whole(it.value().at("data_offsets").at(1));
       } catch (const nlohmann::json::exception&) {
-        throw WeightsError(path + ": tensor '" + it.key() + "' has a malformed header entry");
+        throw malformed();
       }
       // Offsets count from the data's start: compared with the data's size, they cannot wrap.
       if (t.end < t.begin || t.end > data_bytes) throw WeightsError(path + ": tensor '" + it.key() + "' lies outside the file");

@@ -269,6 +269,15 @@ TEST(BertWeights, SafetensorsOffsetsAndHeadersAreChecked) {
   EXPECT_NE(err(safetensors(entry + "0, 128]}, " + entry + "0, 128]}", 128)).find("duplicate key 'bert.embeddings.LayerNorm.weight'"),
             std::string::npos);
   EXPECT_NE(error_of<WeightsError>([&] { load_safetensors(m, "/dev/zero"); }).find("not a regular file"), std::string::npos);
+  // Sizes and offsets that are not unsigned JSON integers (a float beyond 2^64 has no integer value;
+  // found by fuzz_safetensors).
+  const std::string shaped = R"("bert.embeddings.LayerNorm.weight": {"dtype": "F32", "shape": )";
+  for (const std::string& bad : {shaped + "[1e60], \"data_offsets\": [0, 128]}", shaped + "[32.5], \"data_offsets\": [0, 128]}",
+                                 shaped + "[-32], \"data_offsets\": [0, 128]}", shaped + "32, \"data_offsets\": [0, 128]}",
+                                 entry + "0, 1e60]}", entry + "0.0, 128]}"})
+    EXPECT_NE(err(safetensors(bad, 128)).find("tensor 'bert.embeddings.LayerNorm.weight' has a malformed header entry"),
+              std::string::npos)
+        << bad;
 }
 
 TEST(BertWeights, NanAndInfiniteWeightsAreNamed) {
