@@ -10,6 +10,7 @@
 #include <ostream>
 
 #include "acceltran_regs.h"
+#include "rv32_decode.hpp"
 
 namespace acc {
 
@@ -20,7 +21,6 @@ constexpr uint32_t kMstatusMie = 1u << 3, kMstatusMpie = 1u << 7, kMstatusMpp = 
 constexpr uint32_t kMieMeie = 1u << 11;
 constexpr uint32_t kMcauseMachineExternal = 0x8000000Bu;
 constexpr uint32_t kWfi = 0x10500073u, kEbreak = 0x00100073u;
-constexpr uint32_t kOpLoad = 0x03, kOpStore = 0x23;
 
 // CPU_RAM's first page is not mapped, so that a NULL dereference faults (firmware.ld).
 constexpr uint32_t kGuardBytes = 0x1000;
@@ -465,14 +465,10 @@ std::string RiscvCpu::where_chain(uint32_t pc) const {
 std::string RiscvCpu::where_access(uint32_t addr, bool store) const {
   std::vector<uint32_t> hits;
   for (uint32_t i = 0; i < block_insns_; ++i) {
-    const uint32_t pc = block_pc_ + 4 * i, insn = word_at(pc);
-    const uint32_t opcode = insn & 0x7F;
-    if (opcode != (store ? kOpStore : kOpLoad)) continue;
-    // The 12-bit immediate, sign-extended by shifting it to the top (no shift of a negative value).
-    const uint32_t imm12 = store ? ((insn >> 25) << 5) | ((insn >> 7) & 0x1F) : insn >> 20;
-    const int32_t imm = static_cast<int32_t>(imm12 << 20) >> 20;
-    const uint32_t rs1 = (insn >> 15) & 0x1F;
-    if (reg(UC_RISCV_REG_X0 + static_cast<int>(rs1)) + static_cast<uint32_t>(imm) == addr) hits.push_back(pc);
+    const uint32_t pc = block_pc_ + 4 * i;
+    const rv32::Insn in = rv32::decode(word_at(pc), pc);
+    if (!(store ? in.store : in.load)) continue;
+    if (reg(UC_RISCV_REG_X0 + in.rs1) + static_cast<uint32_t>(in.imm) == addr) hits.push_back(pc);
   }
   if (hits.size() == 1) return where_chain(hits[0]);
   return "one of the " + std::string(store ? "stores" : "loads") + " of the block at " + where(block_pc_);
