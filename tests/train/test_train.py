@@ -4,6 +4,7 @@
     test_train.py VP WORKDIR smoke        # a few training steps (needs python3-torch): the loss falls, the VP loads the file
     test_train.py VP WORKDIR formats      # the tokenizer's vocabulary and the F16 safetensors writer (numpy only)
     test_train.py VP WORKDIR attention    # attention_figure.py on the committed bert-nano: far from uniform
+    test_train.py VP WORKDIR leopard      # learn_leopard.py (needs python3-torch): the VP prunes what torch learnt to
 """
 import json
 import os
@@ -85,10 +86,28 @@ def attention(vp, work):
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
 
 
+def leopard(vp, work):
+    import re
+    th = os.path.join(work, "th.json")
+    r = subprocess.run(["/usr/bin/python3", os.path.join(TRAIN, "learn_leopard.py"), os.path.join(ROOT, "platform", "bert", "trained", "bert-nano"),
+                        "--steps", "30", "--lam", "1.0", "--threads", "1", "--out", th, "--vp", os.path.dirname(vp), "--vp-batch", "16"],
+                       capture_output=True, text=True, timeout=400)
+    assert r.returncode == 0, r.stdout + r.stderr
+    print(r.stdout)
+    learnt = json.load(open(th))
+    assert learnt["format"] == "acceltran-vp LeOPArd thresholds" and len(learnt["thresholds"]) == 1, learnt
+    torch_rate = learnt["target_rate"]
+    rows = {m.group(1): float(m.group(2)) / 100 for m in re.finditer(r"\| (learnt|calibrated)[^|]*\| ([0-9.]+) % \|", r.stdout)}
+    # The thresholds' units are right: the VP prunes on held-out text about what torch pruned on training text.
+    assert torch_rate > 0.05 and abs(rows["learnt"] - torch_rate) < 0.1, (torch_rate, rows)
+    # The comparison is at equal sparsity.
+    assert abs(rows["calibrated"] - rows["learnt"]) < 0.02, rows
+
+
 def main():
     vp, work, case = sys.argv[1:4]
     os.makedirs(work, exist_ok=True)
-    {"smoke": smoke, "formats": formats, "attention": attention}[case](vp, work)
+    {"smoke": smoke, "formats": formats, "attention": attention, "leopard": leopard}[case](vp, work)
     print(f"{case}: ok")
 
 
