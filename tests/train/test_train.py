@@ -81,8 +81,12 @@ def attention(vp, work):
     assert r.returncode == 0, r.stdout + r.stderr
     uniform = float(re.search(r"uniform attention: every probability [0-9.]+, entropy ([0-9.]+) nats", r.stdout).group(1))
     entropy = float(re.search(r"mean row entropy ([0-9.]+) nats", r.stdout).group(1))
-    # The trained model's rows are far more peaked than uniform attention (its entropy is log seq).
-    assert entropy < uniform - 1.0, r.stdout
+    # The trained model's rows are measurably more peaked than uniform attention (whose entropy is
+    # log seq); not much more: within Q4.16's +-8 on q.k a row of bert-nano (d 16) is capped (docs/accuracy.md).
+    assert entropy < uniform - 0.1, r.stdout
+    # It was trained for the VP's datapath: its raw scores stay within the range the VP represents.
+    beyond = float(re.search(r"raw scores q.k beyond the Q4.16 range \+-8: ([0-9.]+) %", r.stdout).group(1))
+    assert beyond < 1.0, r.stdout
     with open(png, "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
 
