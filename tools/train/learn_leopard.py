@@ -54,6 +54,7 @@ def main():
     ap.add_argument("--seq", type=int, default=64)
     ap.add_argument("--lr", type=float, default=0.05)
     ap.add_argument("--key-bits", type=int, default=12)
+    ap.add_argument("--per-head", action="store_true", help="a threshold per layer and head (else per layer)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", required=True, help="the thresholds file (acceltran-vp --leopard)")
@@ -68,6 +69,7 @@ def main():
     for p in model.parameters():
         p.requires_grad_(False)
     layers = len(model.bert.encoder.layer)
+    heads = model.bert.encoder.layer[0].heads if a.per_head else 1
     train, _ = train_mlm.split_corpus(train_mlm.corpus_files(a.corpus), chunk=2048, held_out_every=10)
     rows = train_mlm.sequences(train, a.seq)
     clip = train_mlm.DatapathRange(8.0)
@@ -79,12 +81,14 @@ def main():
     with torch.no_grad():
         record = [lambda raw: kept.append(raw) or 0 for _ in range(layers)]
         train_mlm.masked_loss(model, *train_mlm.mask_batch(rows[:a.batch], g, 0.15, bert_mix=False), clip, record)
-    th = torch.nn.Parameter(torch.tensor([torch.quantile(raw.flatten()[:100000], 0.05).item() for raw in kept]))
+    th = torch.nn.Parameter(torch.tensor([[torch.quantile(raw[:, h if heads > 1 else slice(None)].flatten()[:100000], 0.05).item()
+                                           for h in range(heads)] for raw in kept]))
 
     def gates(hard=False):
         def gate(i):
             def g(raw):
-                m = (raw >= th[i]).float() if hard else torch.sigmoid((raw - th[i]) / a.temperature)
+                t = th[i].view(1, heads, 1, 1)  # raw: [batch, heads, seq, seq]
+                m = (raw >= t).float() if hard else torch.sigmoid((raw - t) / a.temperature)
                 kept.append((i, m))
                 return torch.log(m.clamp_min(1e-30))
             return g
@@ -102,7 +106,7 @@ def main():
         total.backward()
         opt.step()
         if step % 50 == 0 or step == a.steps - 1:
-            print(f"step {step:4d}  loss {loss.item():.4f}  soft kept {density.item():.3f}  thresholds {[round(x, 3) for x in th.tolist()]}", flush=True)
+            print(f"step {step:4d}  loss {loss.item():.4f}  soft kept {density.item():.3f}  thresholds {[[round(x, 3) for x in r] for r in th.tolist()]}", flush=True)
 
     # Hard thresholds on the training sample: each layer's pruned fraction.
     with torch.no_grad():
@@ -112,12 +116,12 @@ def main():
         train_mlm.masked_loss(model, masked, labels, clip, gates(hard=True))
         rates = [1 - m.mean().item() for _, m in kept]
     scale = 2 ** (12 + a.key_bits)  # q (2^16) times k's B most significant bits (2^(16 - (20 - B)))
-    out = {"format": "acceltran-vp LeOPArd thresholds", "model": shape, "key_bits": a.key_bits, "per_head": False,
-           "target_rate": sum(rates) / len(rates), "thresholds": [[int(round(t * scale))] for t in th.tolist()],
+    out = {"format": "acceltran-vp LeOPArd thresholds", "model": shape, "key_bits": a.key_bits, "per_head": a.per_head,
+           "target_rate": sum(rates) / len(rates), "thresholds": [[int(round(t * scale)) for t in row] for row in th.tolist()],
            "calibrated_rate": rates, "learned_by": "tools/train/learn_leopard.py", "lambda": a.lam, "temperature": a.temperature}
     with open(a.out, "w") as f:
         json.dump(out, f, indent=1)
-    print(f"wrote {a.out}: thresholds {[round(t, 3) for t in th.tolist()]} (raw q.k), pruning {[round(r, 3) for r in rates]} of the training sample's scores")
+    print(f"wrote {a.out}: thresholds {[[round(t, 3) for t in r] for r in th.tolist()]} (raw q.k), pruning {[round(r, 3) for r in rates]} of the training sample's scores")
 
     if a.vp:
         dense = vp_run(a.vp, a.model_dir, shape, a.seq, a.vp_batch)
@@ -126,7 +130,8 @@ def main():
             cal = os.path.join(tmp, "cal.json")
             r = subprocess.run([os.path.join(a.vp, "acceltran-calibrate"), "--model", shape, "--weights", os.path.join(a.model_dir, "model.safetensors"),
                                 "--text", os.path.join(a.model_dir, "heldout.txt"), "--seq", str(a.seq), "--batch", str(a.vp_batch),
-                                "--rate", f"{learnt[2]:.6f}", "--key-bits", str(a.key_bits), "--no-dynatran", "--out", cal],
+                                "--rate", f"{learnt[2]:.6f}", "--key-bits", str(a.key_bits), "--no-dynatran", "--out", cal]
+                               + (["--per-head"] if a.per_head else []),
                                capture_output=True, text=True)
             if r.returncode != 0:
                 sys.exit(f"learn_leopard.py: acceltran-calibrate failed:\n{r.stdout}{r.stderr}")
