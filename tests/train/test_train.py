@@ -91,18 +91,24 @@ def attention(vp, work):
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
 
 
-def leopard(vp, work):
-    import re
-    th = os.path.join(work, "th.json")
-    r = subprocess.run(["/usr/bin/python3", os.path.join(TRAIN, "learn_leopard.py"), os.path.join(ROOT, "platform", "bert", "trained", "bert-nano"),
-                        "--steps", "30", "--lam", "1.0", "--threads", "1", "--out", th, "--vp", os.path.dirname(vp), "--vp-batch", "16"],
+def run_tool_on_nano(vp, script, *args):
+    """A tools/train script on the committed bert-nano, briefly, comparing on the VP (--vp): its output."""
+    r = subprocess.run(["/usr/bin/python3", os.path.join(TRAIN, script), os.path.join(ROOT, "platform", "bert", "trained", "bert-nano"),
+                        "--steps", "30", "--threads", "1", *args, "--vp", os.path.dirname(vp), "--vp-batch", "16"],
                        capture_output=True, text=True, timeout=400)
     assert r.returncode == 0, r.stdout + r.stderr
     print(r.stdout)
+    return r.stdout
+
+
+def leopard(vp, work):
+    import re
+    th = os.path.join(work, "th.json")
+    out = run_tool_on_nano(vp, "learn_leopard.py", "--lam", "1.0", "--out", th)
     learnt = json.load(open(th))
     assert learnt["format"] == "acceltran-vp LeOPArd thresholds" and len(learnt["thresholds"]) == 1, learnt
     torch_rate = learnt["target_rate"]
-    rows = {m.group(1): float(m.group(2)) / 100 for m in re.finditer(r"\| (learnt|calibrated)[^|]*\| ([0-9.]+) % \|", r.stdout)}
+    rows = {m.group(1): float(m.group(2)) / 100 for m in re.finditer(r"\| (learnt|calibrated)[^|]*\| ([0-9.]+) % \|", out)}
     # The thresholds' units are right: the VP prunes on held-out text about what torch pruned on training text.
     assert torch_rate > 0.05 and abs(rows["learnt"] - torch_rate) < 0.1, (torch_rate, rows)
     # The comparison is at equal sparsity.
@@ -114,16 +120,12 @@ def nm(vp, work):
     import numpy as np
     import safetensors_io
     out = os.path.join(work, "nm")
-    r = subprocess.run(["/usr/bin/python3", os.path.join(TRAIN, "finetune_nm.py"), os.path.join(ROOT, "platform", "bert", "trained", "bert-nano"),
-                        "--nm", "2:4", "--steps", "30", "--threads", "1", "--out", out, "--vp", os.path.dirname(vp), "--vp-batch", "16"],
-                       capture_output=True, text=True, timeout=400)
-    assert r.returncode == 0, r.stdout + r.stderr
-    print(r.stdout)
+    text = run_tool_on_nano(vp, "finetune_nm.py", "--nm", "2:4", "--out", out)
     t = safetensors_io.load(os.path.join(out, "model.safetensors"))
     w = t["bert.encoder.layer.0.intermediate.dense.weight"]  # [out, in]: groups of 4 along in
     assert (np.count_nonzero(w.reshape(w.shape[0], -1, 4), axis=-1) <= 2).all(), "a group keeps more than 2 of 4"
     assert np.count_nonzero(t["bert.embeddings.word_embeddings.weight"]) > 0.9 * t["bert.embeddings.word_embeddings.weight"].size
-    loss = {m.group(1): float(m.group(2)) for m in re.finditer(r"\| (one-shot|SR-STE)[^|]*\| [0-9.]+ % \| ([0-9.]+) \|", r.stdout)}
+    loss = {m.group(1): float(m.group(2)) for m in re.finditer(r"\| (one-shot|SR-STE)[^|]*\| [0-9.]+ % \| ([0-9.]+) \|", text)}
     # Fine-tuning recovers some of what one-shot N:M loses, measured by the VP's own --nm run.
     assert loss["SR-STE"] < loss["one-shot"], loss
     rc, text = run_vp(vp, "--model", "bert-nano", "--weights", os.path.join(out, "model.safetensors"), "--nm", "2:4", "--seq", "32", "--batch", "1")

@@ -18,7 +18,6 @@ at the sparsity the learnt ones reach on the VP (docs/accuracy.md).
 """
 import argparse
 import json
-import math
 import os
 import subprocess
 import sys
