@@ -4,7 +4,7 @@
     test_train.py VP WORKDIR smoke        # a few training steps (needs python3-torch): the loss falls, the VP loads the file
     test_train.py VP WORKDIR formats      # the tokenizer's vocabulary and the F16 safetensors writer (numpy only)
     test_train.py VP WORKDIR attention    # attention_figure.py on the committed bert-nano: far from uniform
-    test_train.py VP WORKDIR leopard      # learn_leopard.py (needs python3-torch): the VP prunes what torch learnt to
+    test_train.py VP WORKDIR leopard      # learn_leopard.py --per-head (needs python3-torch): the VP prunes what torch learnt to
     test_train.py VP WORKDIR nm           # finetune_nm.py (needs python3-torch): N:M weights, better than one-shot on the VP
 """
 import json
@@ -104,9 +104,9 @@ def run_tool_on_nano(vp, script, *args):
 def leopard(vp, work):
     import re
     th = os.path.join(work, "th.json")
-    out = run_tool_on_nano(vp, "learn_leopard.py", "--lam", "1.0", "--out", th)
+    out = run_tool_on_nano(vp, "learn_leopard.py", "--per-head", "--lam", "1.0", "--out", th)
     learnt = json.load(open(th))
-    assert learnt["format"] == "acceltran-vp LeOPArd thresholds" and len(learnt["thresholds"]) == 1, learnt
+    assert learnt["format"] == "acceltran-vp LeOPArd thresholds" and learnt["per_head"] and [len(t) for t in learnt["thresholds"]] == [2], learnt
     torch_rate = learnt["target_rate"]
     rows = {m.group(1): float(m.group(2)) / 100 for m in re.finditer(r"\| (learnt|calibrated)[^|]*\| ([0-9.]+) % \|", out)}
     # The thresholds' units are right: the VP prunes on held-out text about what torch pruned on training text.
