@@ -41,6 +41,20 @@ MaskedText mask_text_file(const ByteTokenizer& tok, const std::string& path, uin
   return out;
 }
 
+MaskedText mask_text_for_model(const Model& m, const std::string& weights_file, const std::string& vocab, const std::string& path,
+                               uint32_t seq, uint32_t max_sequences, double rate, uint64_t seed) {
+  std::string file = vocab;
+  if (file.empty()) {
+    const size_t slash = weights_file.rfind('/');
+    file = (slash == std::string::npos ? std::string() : weights_file.substr(0, slash + 1)) + "vocab.txt";
+  }
+  const ByteTokenizer tok = read_vocab(file);
+  if (m.vocab != ByteTokenizer::kVocab)
+    throw InputError(weights_file + ": a vocabulary of " + std::to_string(m.vocab) + " tokens, the tokenizer '" + file + "' has " +
+                     std::to_string(ByteTokenizer::kVocab));
+  return mask_text_file(tok, path, seq, max_sequences, rate, seed);
+}
+
 namespace {
 double value_of(int32_t q) { return fx::to_double(q); }
 double value_of(double v) { return v; }

@@ -27,6 +27,12 @@ struct MaskedText {
 MaskedText mask_text_file(const ByteTokenizer& tok, const std::string& path, uint32_t seq, uint32_t max_sequences, double rate,
                           uint64_t seed);
 
+// The masked text of --task mlm for model m (whose vocabulary must be the tokenizer's): the
+// tokenizer read from `vocab`, or from vocab.txt beside the weights when `vocab` is empty. The
+// BERT job runs it; acceltran-calibrate samples the same sequences and masks.
+MaskedText mask_text_for_model(const Model& m, const std::string& weights_file, const std::string& vocab, const std::string& path,
+                               uint32_t seq, uint32_t max_sequences, double rate, uint64_t seed);
+
 struct MlmScore {
   uint64_t masked = 0, correct = 0;
   double loss = 0;  // mean cross-entropy (nats) of the original tokens

@@ -56,16 +56,8 @@ void BertJob::prepare() {
   if (spec_.mlm) {
     if (spec_.weights_file.empty()) throw InputError("--task mlm needs --weights: a trained model with its MLM head (docs/accuracy.md)");
     if (!spec_.tokens_file.empty() || !spec_.embeddings_file.empty()) throw InputError("--task mlm takes its tokens from --text, not --tokens or --embeddings");
-    std::string vocab = spec_.vocab_file;
-    if (vocab.empty()) {
-      const size_t slash = spec_.weights_file.rfind('/');
-      vocab = (slash == std::string::npos ? std::string() : spec_.weights_file.substr(0, slash + 1)) + "vocab.txt";
-    }
-    const ByteTokenizer tok = read_vocab(vocab);
-    if (model_.vocab != ByteTokenizer::kVocab)
-      throw InputError(spec_.weights_file + ": a vocabulary of " + std::to_string(model_.vocab) + " tokens, the tokenizer '" + vocab +
-                       "' has " + std::to_string(ByteTokenizer::kVocab));
-    masked_ = mask_text_file(tok, spec_.text_file, spec_.seq, spec_.mlm_max_sequences, spec_.mask_rate, spec_.seed);
+    masked_ = mask_text_for_model(model_, spec_.weights_file, spec_.vocab_file, spec_.text_file, spec_.seq, spec_.mlm_max_sequences,
+                                  spec_.mask_rate, spec_.seed);
     token_file_ = masked_.tokens;
     batch_ = static_cast<uint32_t>(token_file_.lengths.size());
   } else if (!spec_.tokens_file.empty()) {

@@ -4,6 +4,8 @@
     test_train.py VP WORKDIR smoke        # a few training steps (needs python3-torch): the loss falls, the VP loads the file
     test_train.py VP WORKDIR formats      # the tokenizer's vocabulary and the F16 safetensors writer (numpy only)
     test_train.py VP WORKDIR attention    # attention_figure.py on the committed bert-nano: far from uniform
+    test_train.py VP WORKDIR leopard      # learn_leopard.py --per-head (needs python3-torch): the VP prunes what torch learnt to
+    test_train.py VP WORKDIR nm           # finetune_nm.py (needs python3-torch): N:M weights, better than one-shot on the VP
 """
 import json
 import os
@@ -79,16 +81,61 @@ def attention(vp, work):
     assert r.returncode == 0, r.stdout + r.stderr
     uniform = float(re.search(r"uniform attention: every probability [0-9.]+, entropy ([0-9.]+) nats", r.stdout).group(1))
     entropy = float(re.search(r"mean row entropy ([0-9.]+) nats", r.stdout).group(1))
-    # The trained model's rows are far more peaked than uniform attention (its entropy is log seq).
-    assert entropy < uniform - 1.0, r.stdout
+    # The trained model's rows are measurably more peaked than uniform attention (whose entropy is
+    # log seq); not much more: within Q4.16's +-8 on q.k a row of bert-nano (d 16) is capped (docs/accuracy.md).
+    assert entropy < uniform - 0.1, r.stdout
+    # It was trained for the VP's datapath: its raw scores stay within the range the VP represents.
+    beyond = float(re.search(r"raw scores q.k beyond the Q4.16 range \+-8: ([0-9.]+) %", r.stdout).group(1))
+    assert beyond < 1.0, r.stdout
     with open(png, "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def run_tool_on_nano(vp, script, *args):
+    """A tools/train script on the committed bert-nano, briefly, comparing on the VP (--vp): its output."""
+    r = subprocess.run(["/usr/bin/python3", os.path.join(TRAIN, script), os.path.join(ROOT, "platform", "bert", "trained", "bert-nano"),
+                        "--steps", "30", "--threads", "1", *args, "--vp", os.path.dirname(vp), "--vp-batch", "16"],
+                       capture_output=True, text=True, timeout=400)
+    assert r.returncode == 0, r.stdout + r.stderr
+    print(r.stdout)
+    return r.stdout
+
+
+def leopard(vp, work):
+    import re
+    th = os.path.join(work, "th.json")
+    out = run_tool_on_nano(vp, "learn_leopard.py", "--per-head", "--lam", "1.0", "--out", th)
+    learnt = json.load(open(th))
+    assert learnt["format"] == "acceltran-vp LeOPArd thresholds" and learnt["per_head"] and [len(t) for t in learnt["thresholds"]] == [2], learnt
+    torch_rate = learnt["target_rate"]
+    rows = {m.group(1): float(m.group(2)) / 100 for m in re.finditer(r"\| (learnt|calibrated)[^|]*\| ([0-9.]+) % \|", out)}
+    # The thresholds' units are right: the VP prunes on held-out text about what torch pruned on training text.
+    assert torch_rate > 0.05 and abs(rows["learnt"] - torch_rate) < 0.1, (torch_rate, rows)
+    # The comparison is at equal sparsity.
+    assert abs(rows["calibrated"] - rows["learnt"]) < 0.02, rows
+
+
+def nm(vp, work):
+    import re
+    import numpy as np
+    import safetensors_io
+    out = os.path.join(work, "nm")
+    text = run_tool_on_nano(vp, "finetune_nm.py", "--nm", "2:4", "--out", out)
+    t = safetensors_io.load(os.path.join(out, "model.safetensors"))
+    w = t["bert.encoder.layer.0.intermediate.dense.weight"]  # [out, in]: groups of 4 along in
+    assert (np.count_nonzero(w.reshape(w.shape[0], -1, 4), axis=-1) <= 2).all(), "a group keeps more than 2 of 4"
+    assert np.count_nonzero(t["bert.embeddings.word_embeddings.weight"]) > 0.9 * t["bert.embeddings.word_embeddings.weight"].size
+    loss = {m.group(1): float(m.group(2)) for m in re.finditer(r"\| (one-shot|SR-STE)[^|]*\| [0-9.]+ % \| ([0-9.]+) \|", text)}
+    # Fine-tuning recovers some of what one-shot N:M loses, measured by the VP's own --nm run.
+    assert loss["SR-STE"] < loss["one-shot"], loss
+    rc, text = run_vp(vp, "--model", "bert-nano", "--weights", os.path.join(out, "model.safetensors"), "--nm", "2:4", "--seq", "32", "--batch", "1")
+    assert rc == 0 and "bit-exact" in text, text
 
 
 def main():
     vp, work, case = sys.argv[1:4]
     os.makedirs(work, exist_ok=True)
-    {"smoke": smoke, "formats": formats, "attention": attention}[case](vp, work)
+    {"smoke": smoke, "formats": formats, "attention": attention, "leopard": leopard, "nm": nm}[case](vp, work)
     print(f"{case}: ok")
 
 

@@ -15,6 +15,7 @@
 #include <iostream>
 
 #include "bert/bert_reference.hpp"
+#include "bert/mlm.hpp"
 #include "bert/pruning_options.hpp"
 #include "fixed_point.hpp"
 #include "host_memory.hpp"
@@ -35,6 +36,8 @@ int sc_main(int argc, char** argv) {
       ("layers", po::value<std::string>()->default_value("0"), "the first N layers only (0: all)")
       ("weights", po::value<std::string>(), "safetensors file (default: synthetic with --seed)")
       ("tokens", po::value<std::string>(), "sample inputs: token ids, one sequence per line")
+      ("text", po::value<std::string>(), "sample inputs: the masked text acceltran-vp --task mlm runs (same seq, batch, seed)")
+      ("vocab", po::value<std::string>(), "with text: the tokenizer's vocabulary (default: vocab.txt beside the weights)")
       ("seq", po::value<std::string>()->default_value("128"), "sequence length")
       ("batch", po::value<std::string>()->default_value("4"), "synthetic sample sequences")
       ("valid-len", po::value<std::string>()->default_value(""), "valid tokens per sequence")
@@ -54,6 +57,8 @@ int sc_main(int argc, char** argv) {
       return 0;
     }
     if (!vm.count("rate") || !vm.count("out")) throw po::error("--rate and --out are required");
+    if (vm.count("text") && (vm.count("tokens") || !vm.count("weights"))) throw po::error("--text needs --weights (a trained model) and no --tokens");
+    if (vm.count("vocab") && !vm.count("text")) throw po::error("--vocab needs --text");
     // Numbers are read strictly (parse_number.hpp): boost would turn "-1" into 4294967295.
     auto count = [&](const char* name, uint64_t lo, uint64_t hi) {
       return acc::parse_unsigned_option(std::string("--") + name, vm[name].as<std::string>(), lo, hi);
@@ -72,11 +77,16 @@ int sc_main(int argc, char** argv) {
     spec.model = vm["model"].as<std::string>(), spec.layers = layers, spec.seq = seq, spec.batch = batch, spec.check = acc::BertSpec::Check::On;
     if (vm.count("tokens")) spec.tokens_file = vm["tokens"].as<std::string>();
     if (vm.count("weights")) spec.weights_file = vm["weights"].as<std::string>();
+    if (vm.count("text")) spec.mlm = true, spec.text_file = vm["text"].as<std::string>(), spec.mlm_max_sequences = batch;
+    if (vm.count("vocab")) spec.vocab_file = vm["vocab"].as<std::string>();
     acc::require_host_memory(acc::kSimulatorBaseBytes, acc::BertJob(spec).host_memory_bytes(), acc::physical_memory_bytes());
-    const Model m = load_model(vm["model"].as<std::string>()).truncated(layers);
+    Model m = load_model(vm["model"].as<std::string>()).truncated(layers);
+    if (vm.count("weights")) take_embedding_sizes(m, vm["weights"].as<std::string>());  // the vocabulary is the weights', as in acceltran-vp
     const Weights w = vm.count("weights") ? load_safetensors(m, vm["weights"].as<std::string>()) : synthetic_weights(m, seed);
-    const Inputs in = vm.count("tokens") ? tokens_from_file(m, vm["tokens"].as<std::string>(), seq)
-                                         : synthetic_tokens(m, seq, batch, parse_valid_lengths(vm["valid-len"].as<std::string>(), seq, batch), seed);
+    const Inputs in = vm.count("text")     ? padded_tokens(mask_text_for_model(m, vm["weights"].as<std::string>(), vm.count("vocab") ? vm["vocab"].as<std::string>() : "",
+                                                                              vm["text"].as<std::string>(), seq, batch, spec.mask_rate, seed).tokens, seq)
+                      : vm.count("tokens") ? tokens_from_file(m, vm["tokens"].as<std::string>(), seq)
+                                           : synthetic_tokens(m, seq, batch, parse_valid_lengths(vm["valid-len"].as<std::string>(), seq, batch), seed);
     RunOptions r;
     r.dynatran = !vm.count("no-dynatran");
     r.tau = r.dynatran ? acc::fx::from_double(tau) : 0;

@@ -1,10 +1,13 @@
-// acceltran-compare: runs the same model and preset under each pruning scheme at one operating
-// point and prints a side-by-side table: sparsity, effectual MACs, cycles, energy, and how far the
-// output moves from the dense run. Each scheme is its own acceltran-vp process (SystemC elaborates
-// once per process); LeOPArd's thresholds are calibrated first with acceltran-calibrate.
+// acceltran-compare: runs the same model and preset under each pruning scheme, at one or more
+// operating points each, and prints a side-by-side table: sparsity, effectual MACs, cycles,
+// energy, how far the output moves from the dense run, and with a text (--text, a trained model)
+// the task metric: the masked-token accuracy and loss acceltran-vp --task mlm computes from its
+// own outputs. Each row is its own acceltran-vp process (SystemC elaborates once per process);
+// LeOPArd's thresholds are calibrated first with acceltran-calibrate, on the same inputs.
 //
 //   acceltran-compare --model bert-tiny --tau 0.02 --topk 16 --leopard-rate 0.5 \
 //                     --hdp-heads ratio:0.9 --hdp-blocks ratio:0.5 --nm 2:4
+//   acceltran-compare --model bert-nano --weights W --text T --tau 0.01,0.05 --topk 4,16
 #include <boost/program_options.hpp>
 #include <nlohmann/json.hpp>
 #include <fcntl.h>
@@ -12,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -87,6 +91,24 @@ double get(const nlohmann::json& s, const std::string& dotted) {
   return n->is_number() ? n->get<double>() : NAN;
 }
 
+// "a,b,c" -> {a, b, c}; an empty item is refused.
+std::vector<std::string> split_list(const std::string& option, const std::string& text) {
+  std::vector<std::string> items;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) items.push_back(item);
+  if (items.empty() || text.back() == ',' || std::find(items.begin(), items.end(), "") != items.end())
+    throw Failure("--" + option + " '" + text + "': expected a comma-separated list of values", true);
+  return items;
+}
+
+// One operating point of a scheme: its label in the table and the arguments it adds.
+struct Point {
+  std::string label;
+  std::vector<std::string> args;
+  std::string leopard_rate;  // non-empty: calibrate LeOPArd thresholds for this rate first
+};
+
 std::string dir_of(const std::string& path) {
   const auto slash = path.rfind('/');
   return slash == std::string::npos ? "." : path.substr(0, slash);
@@ -110,17 +132,19 @@ int main(int argc, char** argv) {
       ("seed", po::value<std::string>()->default_value("1"), "seed")
       ("schemes", po::value<std::string>()->default_value("dense,dynatran,topk,leopard,hdp,nm"),
        "comma-separated schemes; '+' combines (e.g. dynatran+nm)")
-      ("tau", po::value<std::string>()->default_value("0.01"), "operating point of DynaTran")
-      ("topk", po::value<std::string>()->default_value("16"), "operating point of top-k")
+      ("text", po::value<std::string>(), "the task metric: run each scheme with --task mlm on this text (needs trained --weights)")
+      ("vocab", po::value<std::string>(), "with text: the tokenizer's vocabulary (default: vocab.txt beside the weights)")
+      ("tau", po::value<std::string>()->default_value("0.01"), "operating points of DynaTran (a comma-separated list: a row each)")
+      ("topk", po::value<std::string>()->default_value("16"), "operating points of top-k (list)")
       ("topk-mode", po::value<std::string>()->default_value("strict"), "strict | exact")
-      ("leopard-rate", po::value<std::string>()->default_value("0.5"), "LeOPArd: calibrate for this pruning rate")
+      ("leopard-rate", po::value<std::string>()->default_value("0.5"), "LeOPArd: calibrate for this pruning rate (list)")
       ("leopard-per-head", "LeOPArd: per-head thresholds")
       ("key-bits", po::value<std::string>()->default_value("12"), "LeOPArd key width")
       ("hdp-heads", po::value<std::string>()->default_value(""), "HDP head pruning (abs:N | ratio:R | top:H; default off)")
-      ("hdp-blocks", po::value<std::string>()->default_value("mean:0.5"), "HDP block pruning (ratio:R | mean:A | top:K; empty: off)")
+      ("hdp-blocks", po::value<std::string>()->default_value("mean:0.5"), "HDP block pruning (ratio:R | mean:A | top:K; list; empty: off)")
       ("hdp-block", po::value<std::string>()->default_value("4x4"), "HDP block shape")
       ("hdp-approx", "HDP approximation")
-      ("nm", po::value<std::string>()->default_value("2:4"), "N:M weights")
+      ("nm", po::value<std::string>()->default_value("2:4"), "N:M weights (list)")
       ("json", po::value<std::string>(), "also write the table as JSON to FILE");
   po::variables_map vm;
   try {
@@ -152,61 +176,100 @@ int main(int argc, char** argv) {
   if (!str("valid-len").empty()) common.insert(common.end(), {"--valid-len", str("valid-len")});
   if (vm.count("weights")) common.insert(common.end(), {"--weights", str("weights")});
   if (vm.count("tokens")) common.insert(common.end(), {"--tokens", str("tokens")});
+  const bool task = vm.count("text") > 0;
+  if (task) common.insert(common.end(), {"--task", "mlm", "--text", str("text")});
+  if (vm.count("vocab")) common.insert(common.end(), {"--vocab", str("vocab")});
 
   struct Row {
-    std::string scheme;
+    std::string label;
     nlohmann::json stats;
     Outputs out;
   };
   std::vector<Row> rows;
   try {
+    if (vm.count("vocab") && !task) throw Failure("--vocab needs --text", true);
+    // Each part of a scheme has its operating points; a scheme's rows are their combinations.
+    auto points_of = [&](const std::string& part) {
+      std::vector<Point> p;
+      if (part == "dense") {
+        p.push_back({"", {}, ""});
+      } else if (part == "dynatran") {
+        for (const auto& t : split_list("tau", str("tau"))) p.push_back({"tau " + t, {"--tau", t}, ""});
+      } else if (part == "topk") {
+        for (const auto& k : split_list("topk", str("topk"))) p.push_back({"k " + k, {"--topk", k, "--topk-mode", str("topk-mode")}, ""});
+      } else if (part == "leopard") {
+        for (const auto& r : split_list("leopard-rate", str("leopard-rate"))) p.push_back({"rate " + r, {}, r});
+      } else if (part == "hdp") {
+        if (str("hdp-heads").empty() && str("hdp-blocks").empty() && !vm.count("hdp-approx"))
+          throw Failure("scheme 'hdp' needs --hdp-heads, --hdp-blocks or --hdp-approx");
+        std::vector<std::string> fixed;
+        if (!str("hdp-heads").empty()) fixed.insert(fixed.end(), {"--hdp-heads", str("hdp-heads")});
+        if (vm.count("hdp-approx")) fixed.push_back("--hdp-approx");
+        if (str("hdp-blocks").empty()) {
+          p.push_back({str("hdp-heads").empty() ? "approx" : "heads " + str("hdp-heads"), fixed, ""});
+        } else {
+          for (const auto& b : split_list("hdp-blocks", str("hdp-blocks"))) {
+            std::vector<std::string> a = fixed;
+            a.insert(a.end(), {"--hdp-blocks", b, "--hdp-block", str("hdp-block")});
+            p.push_back({"blocks " + b, a, ""});
+          }
+        }
+      } else if (part == "nm") {
+        for (const auto& nm : split_list("nm", str("nm"))) p.push_back({nm, {"--nm", nm}, ""});
+      } else {
+        throw Failure("unknown scheme '" + part + "' (dense, dynatran, topk, leopard, hdp, nm; '+' combines)");
+      }
+      return p;
+    };
+    auto calibrated = [&](const std::string& rate) {  // LeOPArd thresholds for a rate, on the runs' own inputs
+      const std::string th = tmp + "/leopard-" + rate + ".json";
+      std::vector<std::string> cal = {calibrate, "--model", str("model"), "--seq", str("seq"), "--batch", str("batch"), "--seed", str("seed"),
+                                      "--rate", rate, "--key-bits", str("key-bits"), "--no-dynatran", "--out", th};
+      if (vm.count("leopard-per-head")) cal.push_back("--per-head");
+      if (!str("valid-len").empty()) cal.insert(cal.end(), {"--valid-len", str("valid-len")});
+      if (vm.count("weights")) cal.insert(cal.end(), {"--weights", str("weights")});
+      if (vm.count("tokens")) cal.insert(cal.end(), {"--tokens", str("tokens")});
+      if (task) cal.insert(cal.end(), {"--text", str("text")});
+      if (vm.count("vocab")) cal.insert(cal.end(), {"--vocab", str("vocab")});
+      const int rc = run(cal, tmp + "/calibrate.log");
+      if (rc != 0) throw Failure("calibration failed:\n" + slurp(tmp + "/calibrate.log"), rc == 2);
+      return th;
+    };
     std::stringstream list(str("schemes"));
     std::string scheme;
     bool dense_first = true;
     while (std::getline(list, scheme, ',')) {
-      std::vector<std::string> args = common;
+      if (dense_first && scheme != "dense") throw Failure("the first scheme must be 'dense' (the others are compared with it)");
+      dense_first = false;
+      std::vector<Point> combos = {{"", {}, ""}};
       bool dynatran = false;
       std::stringstream parts(scheme);
       std::string part;
       while (std::getline(parts, part, '+')) {
-        if (part == "dense") {
-        } else if (part == "dynatran") {
-          dynatran = true;
-          args.insert(args.end(), {"--tau", str("tau")});
-        } else if (part == "topk") {
-          args.insert(args.end(), {"--topk", str("topk"), "--topk-mode", str("topk-mode")});
-        } else if (part == "leopard") {
-          const std::string th = tmp + "/leopard.json";
-          std::vector<std::string> cal = {calibrate, "--model", str("model"), "--seq", str("seq"), "--batch", str("batch"), "--seed", str("seed"),
-                                          "--rate", str("leopard-rate"), "--key-bits", str("key-bits"), "--no-dynatran", "--out", th};
-          if (vm.count("leopard-per-head")) cal.push_back("--per-head");
-          if (!str("valid-len").empty()) cal.insert(cal.end(), {"--valid-len", str("valid-len")});
-          if (vm.count("weights")) cal.insert(cal.end(), {"--weights", str("weights")});
-          if (vm.count("tokens")) cal.insert(cal.end(), {"--tokens", str("tokens")});
-          const int rc = run(cal, tmp + "/calibrate.log");
-          if (rc != 0) throw Failure("calibration failed:\n" + slurp(tmp + "/calibrate.log"), rc == 2);
-          args.insert(args.end(), {"--leopard", th});
-        } else if (part == "hdp") {
-          if (!str("hdp-heads").empty()) args.insert(args.end(), {"--hdp-heads", str("hdp-heads")});
-          if (!str("hdp-blocks").empty()) args.insert(args.end(), {"--hdp-blocks", str("hdp-blocks"), "--hdp-block", str("hdp-block")});
-          if (vm.count("hdp-approx")) args.push_back("--hdp-approx");
-          if (str("hdp-heads").empty() && str("hdp-blocks").empty() && !vm.count("hdp-approx"))
-            throw Failure("scheme 'hdp' needs --hdp-heads, --hdp-blocks or --hdp-approx");
-        } else if (part == "nm") {
-          args.insert(args.end(), {"--nm", str("nm")});
-        } else {
-          throw Failure("unknown scheme '" + part + "' (dense, dynatran, topk, leopard, hdp, nm; '+' combines)");
-        }
+        dynatran = dynatran || part == "dynatran";
+        std::vector<Point> next;
+        for (const Point& c : combos)
+          for (const Point& p : points_of(part)) {
+            Point both = c;
+            both.label += (both.label.empty() || p.label.empty() ? "" : ", ") + p.label;
+            both.args.insert(both.args.end(), p.args.begin(), p.args.end());
+            if (!p.leopard_rate.empty()) both.leopard_rate = p.leopard_rate;
+            next.push_back(both);
+          }
+        combos = next;
       }
-      if (dense_first && scheme != "dense") throw Failure("the first scheme must be 'dense' (the others are compared with it)");
-      dense_first = false;
-      if (!dynatran) args.push_back("--no-dynatran");
-      const std::string stats = tmp + "/" + std::to_string(rows.size()) + ".json", outs = tmp + "/" + std::to_string(rows.size()) + ".bin";
-      args.insert(args.end(), {"--stats-out", stats, "--outputs-out", outs});
-      const std::string log = tmp + "/" + std::to_string(rows.size()) + ".log";
-      const int rc = run(args, log);
-      if (rc != 0) throw Failure("scheme '" + scheme + "' failed (exit " + std::to_string(rc) + "):\n" + slurp(log), rc == 2);
-      rows.push_back({scheme, nlohmann::json::parse(slurp(stats)), read_outputs(outs)});
+      for (const Point& c : combos) {
+        std::vector<std::string> args = common;
+        args.insert(args.end(), c.args.begin(), c.args.end());
+        if (!c.leopard_rate.empty()) args.insert(args.end(), {"--leopard", calibrated(c.leopard_rate)});
+        if (!dynatran) args.push_back("--no-dynatran");
+        const std::string n = std::to_string(rows.size());
+        args.insert(args.end(), {"--stats-out", tmp + "/" + n + ".json", "--outputs-out", tmp + "/" + n + ".bin"});
+        const int rc = run(args, tmp + "/" + n + ".log");
+        const std::string label = c.label.empty() ? scheme : scheme + " " + c.label;
+        if (rc != 0) throw Failure("scheme '" + label + "' failed (exit " + std::to_string(rc) + "):\n" + slurp(tmp + "/" + n + ".log"), rc == 2);
+        rows.push_back({label, nlohmann::json::parse(slurp(tmp + "/" + n + ".json")), read_outputs(tmp + "/" + n + ".bin")});
+      }
     }
   } catch (const Failure& e) {
     std::cerr << "acceltran-compare: " << e.what() << "\n";
@@ -221,9 +284,10 @@ int main(int argc, char** argv) {
   const Outputs& dense = rows.front().out;
   nlohmann::ordered_json table = nlohmann::ordered_json::array();
   std::printf("acceltran-compare: %s on %s, batch %s x seq %s\n", str("model").c_str(), str("hw").c_str(), str("batch").c_str(), str("seq").c_str());
-  std::printf("%-22s %10s %10s %12s %10s %11s %11s %11s\n", "scheme", "act. zero", "scores", "effectual", "cycles", "energy", "max |d|",
-              "mean |d|");
-  std::printf("%-22s %10s %10s %12s %10s %11s %11s %11s\n", "", "(valid)", "masked", "MACs", "", "(uJ)", "vs dense", "vs dense");
+  std::printf("%-30s %10s %10s %12s %10s %11s %11s %11s%s\n", "scheme", "act. zero", "scores", "effectual", "cycles", "energy", "max |d|",
+              "mean |d|", task ? "   MLM acc.  MLM loss" : "");
+  std::printf("%-30s %10s %10s %12s %10s %11s %11s %11s%s\n", "", "(valid)", "masked", "MACs", "", "(uJ)", "vs dense", "vs dense",
+              task ? "   (masked)   (nats)" : "");
   for (const Row& r : rows) {
     double max_d = 0, sum_d = 0;
     uint64_t n = 0;
@@ -243,11 +307,18 @@ int main(int argc, char** argv) {
       std::snprintf(masked_s, sizeof masked_s, "%.1f %%", 100.0 * masked / scores);
     else
       std::snprintf(masked_s, sizeof masked_s, "-");
-    std::printf("%-22s %8.1f %% %10s %12.4g %10.0f %11.1f %11.4g %11.4g\n", r.scheme.c_str(), 100.0 * act, masked_s, macs, cycles, energy,
+    std::printf("%-30s %8.1f %% %10s %12.4g %10.0f %11.1f %11.4g %11.4g", r.label.c_str(), 100.0 * act, masked_s, macs, cycles, energy,
                 max_d, n ? sum_d / double(n) : 0.0);
-    table.push_back({{"scheme", r.scheme}, {"activation_zero_fraction_valid", act}, {"scores_masked_fraction", scores > 0 ? masked / scores : 0.0},
-                     {"effectual_macs", macs}, {"cycles", cycles}, {"energy_uj", energy}, {"max_abs_deviation", max_d},
-                     {"mean_abs_deviation", n ? sum_d / double(n) : 0.0}});
+    nlohmann::ordered_json row = {{"scheme", r.label}, {"activation_zero_fraction_valid", act}, {"scores_masked_fraction", scores > 0 ? masked / scores : 0.0},
+                                  {"effectual_macs", macs}, {"cycles", cycles}, {"energy_uj", energy}, {"max_abs_deviation", max_d},
+                                  {"mean_abs_deviation", n ? sum_d / double(n) : 0.0}};
+    if (task) {  // acceltran-vp's own metric (job.mlm.*: the head on the host, on this run's hidden states)
+      const double acc = get(r.stats, "job.mlm.accuracy"), loss = get(r.stats, "job.mlm.loss");
+      std::printf(" %9.2f %% %9.4f", 100.0 * acc, loss);
+      row["mlm_accuracy"] = acc, row["mlm_loss"] = loss, row["mlm_masked_tokens"] = get(r.stats, "job.mlm.masked_tokens");
+    }
+    std::printf("\n");
+    table.push_back(row);
   }
   if (vm.count("json")) std::ofstream(str("json")) << table.dump(2) << "\n";
   return 0;

@@ -31,8 +31,8 @@ def gelu(x):
     return 0.5 * x * (1 + erf(x / math.sqrt(2)))
 
 
-def attention_probabilities(t, ids, heads):
-    """Every layer's probabilities [layers, heads, seq, seq] for one sequence of ids."""
+def attention_probabilities(t, ids, heads, raws):
+    """Every layer's probabilities [layers, heads, seq, seq] for one sequence of ids; the raw scores q.k are appended to raws."""
     g = lambda n: t["bert." + n].astype(np.float64)  # noqa: E731
     lin = lambda x, n: x @ g(n + ".weight").T + g(n + ".bias")  # noqa: E731
     s = len(ids)
@@ -45,7 +45,9 @@ def attention_probabilities(t, ids, heads):
         d = h // heads
         split = lambda y: y.reshape(s, heads, d).transpose(1, 0, 2)  # noqa: E731
         q, k, v = (split(lin(x, p + "attention.self." + n)) for n in ("query", "key", "value"))
-        sc = q @ k.transpose(0, 2, 1) / math.sqrt(d)
+        raw = q @ k.transpose(0, 2, 1)  # q.k: the VP's Q4.16 score, saturating at +-8
+        raws.append(raw)
+        sc = raw / math.sqrt(d)
         e = np.exp(sc - sc.max(-1, keepdims=True))
         pr = e / e.sum(-1, keepdims=True)
         probs.append(pr)
@@ -68,13 +70,13 @@ def main():
     t = safetensors_io.load(os.path.join(a.model_dir, "model.safetensors"))
     text = open(os.path.join(a.model_dir, "heldout.txt"), "rb").read()
     body = a.seq - 2
-    all_p = []
+    all_p, raws = [], []
     for i in range(a.sequences):
         chunk = text[i * body:(i + 1) * body]
         if len(chunk) < body:
             break
         ids = [tokenizer.CLS] + tokenizer.encode(chunk) + [tokenizer.SEP]
-        all_p.append(attention_probabilities(t, np.array(ids), a.heads))
+        all_p.append(attention_probabilities(t, np.array(ids), a.heads, raws))
     p = np.stack(all_p)  # sequences, layers, heads, seq, seq
     uniform = 1.0 / a.seq
     flat = p.ravel()
@@ -83,6 +85,11 @@ def main():
     print(f"uniform attention: every probability {uniform:.4f}, entropy {math.log(a.seq):.3f} nats")
     print(f"below 0.01: {100 * (flat < 0.01).mean():.1f} %;  below uniform/2: {100 * (flat < uniform / 2).mean():.1f} %")
     print(f"mean largest probability of a row: {p.max(-1).mean():.3f};  mean row entropy {entropy:.3f} nats")
+    raw = np.concatenate([r.ravel() for r in raws])
+    d = t["bert.embeddings.word_embeddings.weight"].shape[1] // a.heads
+    cap = math.exp(16 / math.sqrt(d)) / (math.exp(16 / math.sqrt(d)) + a.seq - 1)
+    print(f"raw scores q.k beyond the Q4.16 range +-8: {100 * (np.abs(raw) >= 8).mean():.2f} %; largest |q.k| {np.abs(raw).max():.2f}")
+    print(f"within +-8, softmax logits span at most +-{8 / math.sqrt(d):.2f} (d {d}): no probability above {cap:.3f} in a row of {a.seq}")
     for tau in (0.001, 0.01, 0.05):
         print(f"DynaTran tau {tau}: {100 * (flat <= tau).mean():.1f} % of the probabilities pruned (float)")
     if a.out:
@@ -94,11 +101,12 @@ def main():
         ax.hist(np.clip(flat, 1e-12, 1), bins=bins, color="#3b6ea5", label="trained model, held-out text")
         ax.set_yscale("log")
         ax.axvline(uniform, color="#c0392b", linestyle="--", label=f"uniform attention (1/{a.seq})")
+        ax.axvline(cap, color="#7f8c8d", linestyle=":", label=f"largest a row allows with q.k within Q4.16's +-8 ({cap:.3f})")
         ax.set_xscale("log")
         ax.set_xlabel("attention probability (below 1e-12: in the first bin)")
         ax.set_ylabel("count")
         ax.set_title(f"{os.path.basename(os.path.normpath(a.model_dir))}: attention probabilities, all layers and heads")
-        ax.legend()
+        ax.legend(fontsize=8)
         fig.tight_layout()
         fig.savefig(a.out, dpi=90, metadata={"Software": None})
         print(f"wrote {a.out}")

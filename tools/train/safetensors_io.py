@@ -43,3 +43,10 @@ def load(path):
         begin, end = info["data_offsets"]
         out[name] = np.frombuffer(data[begin:end], dtype=dtypes[info["dtype"]]).reshape(info["shape"])
     return out
+
+
+def metadata(path):
+    """The header's __metadata__ (name -> text), or {}."""
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        return json.loads(f.read(n)).get("__metadata__", {})
