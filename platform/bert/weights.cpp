@@ -4,6 +4,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <thread>
 
 #include "fixed_point.hpp"
 #include "input_file.hpp"
@@ -50,9 +51,21 @@ void WordEmbeddings::row(uint32_t id, int32_t* out) const {
   SyntheticTensor{"embeddings.word_embeddings.weight/" + std::to_string(id), hidden_, 0.5}.draw(seed_, out);
 }
 
+void SyntheticTensor::draw(uint64_t seed, uint64_t begin, uint64_t end, int32_t* out) const {
+  // splitmix64's state advances by a constant per draw and a value takes two draws: the stream
+  // can start at any element.
+  Normal g(stream_seed(seed, name) + 2 * begin * 0x9E3779B97F4A7C15ull);
+  for (uint64_t i = begin; i < end; ++i) out[i] = fx::from_double(mean + std * g.next());
+}
+
 void SyntheticTensor::draw(uint64_t seed, int32_t* out) const {
-  Normal g(stream_seed(seed, name));
-  for (uint64_t i = 0; i < n; ++i) out[i] = fx::from_double(mean + std * g.next());
+  // A large tensor's halves on two threads: the draws and the first touch of its pages (which the
+  // kernel clears) both take as long as the tensor is large. BERT-Base has 85 M such values.
+  constexpr uint64_t kParallelFrom = uint64_t{1} << 18;
+  if (n < kParallelFrom) return draw(seed, 0, n, out);
+  std::thread second([&] { draw(seed, n / 2, n, out); });
+  draw(seed, 0, n / 2, out);
+  second.join();
 }
 
 SyntheticRecipe synthetic_recipe(const Model& m) {

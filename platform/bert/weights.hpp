@@ -79,7 +79,8 @@ struct SyntheticTensor {
   std::string name;
   uint64_t n = 0;
   double std = 0, mean = 0;
-  void draw(uint64_t seed, int32_t* out) const;  // writes out[0..n)
+  void draw(uint64_t seed, int32_t* out) const;  // writes out[0..n); a large tensor on two threads
+  void draw(uint64_t seed, uint64_t begin, uint64_t end, int32_t* out) const;  // out[begin..end) of those
 };
 // Every synthetic tensor but the word embeddings (WordEmbeddings draws those by row), laid out as in
 // Weights.
