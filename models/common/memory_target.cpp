@@ -27,14 +27,6 @@ MemoryTarget::MemoryTarget(sc_core::sc_module_name name, uint64_t size_bytes, co
 
 MemoryTarget::~MemoryTarget() { munmap(mem_, size_); }
 
-void MemoryTarget::expect_sparse_use(uint64_t offset, uint64_t len) {
-  if (offset > size_ || len > size_ - offset) return;
-  constexpr uintptr_t kPage = 4096;
-  const uintptr_t begin = (reinterpret_cast<uintptr_t>(mem_) + offset + kPage - 1) & ~(kPage - 1);
-  const uintptr_t end = (reinterpret_cast<uintptr_t>(mem_) + offset + len) & ~(kPage - 1);
-  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_NOHUGEPAGE);
-}
-
 bool MemoryTarget::check(tlm::tlm_generic_payload& t) const {
   const uint64_t a = t.get_address(), n = t.get_data_length();
   if (t.get_command() == tlm::TLM_IGNORE_COMMAND) {

@@ -22,9 +22,6 @@ class MemoryTarget : public sc_core::sc_module {
 
   uint8_t* data() { return mem_; }
   uint64_t size() const { return size_; }
-  // Advice that [offset, offset + len) will be touched here and there (a table read by row): small
-  // pages there, so that a row costs one page, not a 2 MiB huge page to clear.
-  void expect_sparse_use(uint64_t offset, uint64_t len);
 
   // Digest of the bytes from the lowest to the highest address written by transactions (for
   // DRAM: the accelerator's results; DMI writes are not seen), folded to 48 bits so that it is

@@ -88,14 +88,13 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in, uint32_t m, uint32_t k, ui
     // Words are 20-bit, so a product is below 2^38 and k of them sum below 2^53: in double, every
     // product and every partial sum is an exact integer. The same sums as in int64, in a loop
     // the compiler vectorises (x86-64 has no vector int64 multiply).
-    std::vector<double> a(uint64_t{m} * k), bk(uint64_t{k} * n), sums(n);
-    for (uint64_t i = 0; i < a.size(); ++i) a[i] = fx::wrap20(a_in[i]);
+    std::vector<double> bk(uint64_t{k} * n), sums(n);
     for (uint64_t p = 0; p < k; ++p)
       for (uint64_t j = 0; j < n; ++j) bk[p * n + j] = fx::wrap20(transpose_b ? b_in[j * k + p] : b_in[p * n + j]);
     for (uint64_t i = 0; i < m; ++i) {
       std::fill(sums.begin(), sums.end(), 0.0);
       for (uint64_t p = 0; p < k; ++p) {
-        const double x = a[i * k + p];
+        const double x = fx::wrap20(a_in[i * k + p]);
         const double* y = &bk[p * n];
         for (uint64_t j = 0; j < n; ++j) sums[j] += x * y[j];
       }
