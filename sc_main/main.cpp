@@ -15,6 +15,7 @@
 #include <memory>
 #include <set>
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -521,6 +522,11 @@ static const bool kQuietKernel = setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1"
 
 int sc_main(int argc, char** argv) {
   (void)kQuietKernel;
+  // A job allocates and frees many temporaries of a few MiB (the reference models' layers, the PE
+  // cluster's operands). By default glibc maps each with mmap and unmaps it on free, so every
+  // one is page-faulted and zeroed by the kernel again; kept in the heap, their pages are reused.
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
   // The kernel's info that sc_stop() was called is not news to the user.
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   try {

@@ -16,6 +16,10 @@ MemoryTarget::MemoryTarget(sc_core::sc_module_name name, uint64_t size_bytes, co
   void* p = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
   mem_ = static_cast<uint8_t*>(p);
+  // Transparent huge pages where the kernel offers them (madvise mode): a job writes its weights
+  // in one sweep, and one fault per 2 MiB instead of per 4 KiB halves the cost of loading
+  // BERT-Base. Only advice: without it the pages are ordinary ones.
+  madvise(p, size_, MADV_HUGEPAGE);
   socket.register_b_transport(this, &MemoryTarget::b_transport);
   socket.register_transport_dbg(this, &MemoryTarget::transport_dbg);
   socket.register_get_direct_mem_ptr(this, &MemoryTarget::get_direct_mem_ptr);

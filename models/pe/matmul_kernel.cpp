@@ -2,6 +2,7 @@
 
 #include <cblas.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "fixed_point.hpp"
@@ -18,9 +19,10 @@ MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const Matrix
                             const MatmulEpilogue& epi) {
   thread_local std::vector<double> ad, bd, cd;
   const uint64_t m = s.m, k = s.k, n = s.n;
-  ad.resize(m * k);
-  bd.resize(k * n);
-  cd.resize(m * n);
+  // Grown, never shrunk: resize() would zero the part past a smaller op's size on every op, and
+  // every element used is written below.
+  for (auto [v, size] : {std::pair{&ad, m * k}, {&bd, k * n}, {&cd, m * n}})
+    if (v->size() < size) v->resize(size);
   MatmulOutcome out;
   for (uint64_t i = 0; i < m; ++i) {
     const int32_t* row = a.base + i * a.stride;
@@ -97,7 +99,11 @@ SparsityProfile sparsity_profile(const MatrixRef& a, const MatrixRef& b, const M
     for (uint64_t q = 0; q < s.k; ++q) {
       const int32_t* row = b.base + q * b.stride;
       uint32_t* acc = &p.b_row_nnz[q * p.col_blocks];
-      for (uint64_t j = 0; j < s.n; ++j) acc[j / tile_cols] += nz(row[j]);
+      for (uint64_t cb = 0, j0 = 0; j0 < s.n; ++cb, j0 += tile_cols) {  // block by block: no division per word
+        uint32_t count = 0;
+        for (uint64_t j = j0; j < std::min<uint64_t>(j0 + tile_cols, s.n); ++j) count += nz(row[j]);
+        acc[cb] += count;
+      }
     }
   }
   return p;

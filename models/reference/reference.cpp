@@ -42,6 +42,17 @@ std::vector<bool> n_largest_abs(const int32_t* x, uint64_t stride, unsigned size
   for (unsigned i = 0; i < size; ++i) m[i] = x[i * stride] < 0 ? -int64_t{x[i * stride]} : x[i * stride];
   return n_largest(m, n);
 }
+
+// Whether k products of 20-bit words (each below 2^38 in magnitude) sum below 2^53, the integers a
+// double holds exactly, whatever the order of the additions.
+bool exact_in_double(uint64_t k) { return k <= (uint64_t{1} << 14); }
+
+// An output word: the exact sum of products plus the bias (<< 16), narrowed once, then DynaTran.
+int32_t narrow(int64_t sum, uint64_t j, const Tensor* bias, bool prune, int32_t tau) {
+  if (bias) sum += int64_t{fx::wrap20((*bias)[j])} * fx::kOne;
+  const int32_t v = fx::narrow_product_sum(sum);
+  return prune ? fx::dynatran(v, tau) : v;
+}
 }  // namespace
 
 Tensor nm_weights(const Tensor& w, uint32_t k, uint32_t n, unsigned N, unsigned M) {
@@ -70,29 +81,43 @@ Tensor nm_activations(const Tensor& x, uint32_t rows, uint32_t cols, unsigned N,
 
 Tensor matmul(const Tensor& a_in, const Tensor& b_in, uint32_t m, uint32_t k, uint32_t n, bool transpose_b, bool prune, int32_t tau,
               const Tensor* bias, Act act, unsigned nm_n, unsigned nm_m) {
-  const Tensor a = words(a_in), b = words(b_in);
   // B as rows of K x N (transposed if given as N x K), so that a row of C accumulates row by row
-  // of B: exact integer sums, in any order, read without striding.
-  Tensor rows;
-  if (transpose_b) {
-    rows.resize(uint64_t{n} * k);
-    for (uint64_t j = 0; j < n; ++j)
-      for (uint64_t p = 0; p < k; ++p) rows[p * n + j] = b[j * k + p];
-  }
-  const Tensor& bk = transpose_b ? rows : b;
+  // of B: exact sums, in any order, read without striding.
   Tensor c(uint64_t{m} * n);
-  std::vector<int64_t> sums(n);
-  for (uint64_t i = 0; i < m; ++i) {
-    for (uint64_t j = 0; j < n; ++j) sums[j] = bias ? int64_t{fx::wrap20((*bias)[j])} * fx::kOne : 0;
-    for (uint64_t p = 0; p < k; ++p) {
-      const int64_t x = a[i * k + p];
-      const int32_t* y = &bk[p * n];
-      for (uint64_t j = 0; j < n; ++j) sums[j] += x * y[j];
+  if (exact_in_double(k)) {
+    // Words are 20-bit, so a product is below 2^38 and k of them sum below 2^53: in double, every
+    // product and every partial sum is an exact integer. The same sums as in int64, in a loop
+    // the compiler vectorises (x86-64 has no vector int64 multiply).
+    std::vector<double> bk(uint64_t{k} * n), sums(n);
+    for (uint64_t p = 0; p < k; ++p)
+      for (uint64_t j = 0; j < n; ++j) bk[p * n + j] = fx::wrap20(transpose_b ? b_in[j * k + p] : b_in[p * n + j]);
+    for (uint64_t i = 0; i < m; ++i) {
+      std::fill(sums.begin(), sums.end(), 0.0);
+      for (uint64_t p = 0; p < k; ++p) {
+        const double x = fx::wrap20(a_in[i * k + p]);
+        const double* y = &bk[p * n];
+        for (uint64_t j = 0; j < n; ++j) sums[j] += x * y[j];
+      }
+      for (uint64_t j = 0; j < n; ++j) c[i * n + j] = narrow(static_cast<int64_t>(sums[j]), j, bias, prune, tau);
     }
-    for (uint64_t j = 0; j < n; ++j) {
-      int32_t v = fx::narrow_product_sum(sums[j]);
-      if (prune) v = fx::dynatran(v, tau);
-      c[i * n + j] = v;
+  } else {
+    const Tensor a = words(a_in), b = words(b_in);
+    Tensor rows;
+    if (transpose_b) {
+      rows.resize(uint64_t{n} * k);
+      for (uint64_t j = 0; j < n; ++j)
+        for (uint64_t p = 0; p < k; ++p) rows[p * n + j] = b[j * k + p];
+    }
+    const Tensor& bk = transpose_b ? rows : b;
+    std::vector<int64_t> sums(n);
+    for (uint64_t i = 0; i < m; ++i) {
+      std::fill(sums.begin(), sums.end(), 0);
+      for (uint64_t p = 0; p < k; ++p) {
+        const int64_t x = a[i * k + p];
+        const int32_t* y = &bk[p * n];
+        for (uint64_t j = 0; j < n; ++j) sums[j] += x * y[j];
+      }
+      for (uint64_t j = 0; j < n; ++j) c[i * n + j] = narrow(sums[j], j, bias, prune, tau);
     }
   }
   if (nm_n) c = nm_activations(c, m, n, nm_n, nm_m);

@@ -144,37 +144,26 @@ void nm_rows(Vec& x, uint64_t rows, uint64_t cols, unsigned N, unsigned M) {
 Vec linear(const Vec& a, const Vec& b, uint64_t m, uint64_t k, uint64_t n, bool transpose, const Vec* bias, bool pr, double tau,
            int act = 0, unsigned nm_n = 0, unsigned nm_m = 0) {
   Vec c(m * n);
-  // B's columns as contiguous rows (the same sums, in the same order, read without striding).
-  Vec columns;
-  if (!transpose) {
-    columns.resize(n * k);
-    for (uint64_t p = 0; p < k; ++p)
-      for (uint64_t j = 0; j < n; ++j) columns[j * k + p] = b[p * n + j];
+  // B as rows of k x n (transposed if given n x k). Each output is its bias plus x[p] * b[p][j] in
+  // order of p, one rounding per operation; a row of outputs is summed at once, across j, so that
+  // the compiler vectorises the additions without reordering any output's chain.
+  Vec rows;
+  if (transpose) {
+    rows.resize(n * k);
+    for (uint64_t j = 0; j < n; ++j)
+      for (uint64_t p = 0; p < k; ++p) rows[p * n + j] = b[j * k + p];
   }
-  const Vec& bt = transpose ? b : columns;
-  // Four outputs at a time: each is still summed in order of p (the same doubles as one at a time),
-  // but the four chains of additions overlap.
+  const Vec& bk = transpose ? rows : b;
+  Vec sums(n);
   for (uint64_t i = 0; i < m; ++i) {
     const double* x = &a[i * k];
-    uint64_t j = 0;
-    for (; j + 4 <= n; j += 4) {
-      double s[4];
-      for (int u = 0; u < 4; ++u) s[u] = bias ? (*bias)[j + u] : 0.0;
-      const double *y0 = &bt[j * k], *y1 = y0 + k, *y2 = y1 + k, *y3 = y2 + k;
-      for (uint64_t p = 0; p < k; ++p) {
-        s[0] += x[p] * y0[p];
-        s[1] += x[p] * y1[p];
-        s[2] += x[p] * y2[p];
-        s[3] += x[p] * y3[p];
-      }
-      for (int u = 0; u < 4; ++u) c[i * n + j + u] = prune(s[u], pr, tau);
+    for (uint64_t j = 0; j < n; ++j) sums[j] = bias ? (*bias)[j] : 0.0;
+    for (uint64_t p = 0; p < k; ++p) {
+      const double xp = x[p];
+      const double* y = &bk[p * n];
+      for (uint64_t j = 0; j < n; ++j) sums[j] += xp * y[j];
     }
-    for (; j < n; ++j) {
-      double s = bias ? (*bias)[j] : 0.0;
-      const double* y = &bt[j * k];
-      for (uint64_t p = 0; p < k; ++p) s += x[p] * y[p];
-      c[i * n + j] = prune(s, pr, tau);
-    }
+    for (uint64_t j = 0; j < n; ++j) c[i * n + j] = prune(sums[j], pr, tau);
   }
   if (nm_n) nm_rows(c, m, n, nm_n, nm_m);
   for (auto& s : c) {

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <thread>
 
 #include "fixed_point.hpp"
 #include "input_file.hpp"
@@ -36,13 +37,6 @@ class Normal {
   Rng rng_;
 };
 
-Tensor normal(uint64_t seed, const std::string& name, uint64_t n, double std, double mean = 0.0) {
-  Normal g(stream_seed(seed, name));
-  Tensor t(n);
-  for (auto& v : t) v = fx::from_double(mean + std * g.next());
-  return t;
-}
-
 }  // namespace
 
 WordEmbeddings::WordEmbeddings(uint32_t vocab, uint32_t hidden, uint64_t seed) : vocab_(vocab), hidden_(hidden), seed_(seed) {}
@@ -54,51 +48,89 @@ void WordEmbeddings::row(uint32_t id, int32_t* out) const {
     std::memcpy(out, &table_[uint64_t{id} * hidden_], hidden_ * 4);
     return;
   }
-  const Tensor r = normal(seed_, "embeddings.word_embeddings.weight/" + std::to_string(id), hidden_, 0.5);
-  std::memcpy(out, r.data(), hidden_ * 4);
+  SyntheticTensor{"embeddings.word_embeddings.weight/" + std::to_string(id), hidden_, 0.5}.draw(seed_, out);
 }
 
-Weights synthetic_weights(const Model& m, uint64_t seed) {
+void SyntheticTensor::draw(uint64_t seed, uint64_t begin, uint64_t end, int32_t* out) const {
+  // splitmix64's state advances by a constant per draw and a value takes two draws: the stream
+  // can start at any element.
+  Normal g(stream_seed(seed, name) + 2 * begin * 0x9E3779B97F4A7C15ull);
+  for (uint64_t i = begin; i < end; ++i) out[i] = fx::from_double(mean + std * g.next());
+}
+
+void SyntheticTensor::draw(uint64_t seed, int32_t* out) const {
+  // A large tensor's halves on two threads: the draws and the first touch of its pages (which the
+  // kernel clears) both take as long as the tensor is large. BERT-Base has 85 M such values.
+  constexpr uint64_t kParallelFrom = uint64_t{1} << 18;
+  if (n < kParallelFrom) return draw(seed, 0, n, out);
+  std::thread second([&] { draw(seed, n / 2, n, out); });
+  draw(seed, 0, n / 2, out);
+  second.join();
+}
+
+SyntheticRecipe synthetic_recipe(const Model& m) {
   // Scales keep activations near unit variance (weights ~ 1/sqrt(fan-in)); the query and key
   // weights are smaller so that raw scores q.k stay within Q4.16 (std ~2 before the 1/sqrt(d)).
   const uint64_t H = m.hidden;
-  Weights w;
-  w.origin = "synthetic (seed " + std::to_string(seed) + ")";
-  w.word = WordEmbeddings(m.vocab, m.hidden, seed);
-  w.pos = normal(seed, "embeddings.position_embeddings.weight", uint64_t{m.max_positions} * H, 0.5);
-  w.type = normal(seed, "embeddings.token_type_embeddings.weight", uint64_t{m.type_vocab} * H, 0.5);
-  w.emb_g = normal(seed, "embeddings.LayerNorm.weight", H, 0.1, 1.0);
-  w.emb_b = normal(seed, "embeddings.LayerNorm.bias", H, 0.1);
+  SyntheticRecipe r;
+  r.pos = {"embeddings.position_embeddings.weight", uint64_t{m.max_positions} * H, 0.5};
+  r.type = {"embeddings.token_type_embeddings.weight", uint64_t{m.type_vocab} * H, 0.5};
+  r.emb_g = {"embeddings.LayerNorm.weight", H, 0.1, 1.0};
+  r.emb_b = {"embeddings.LayerNorm.bias", H, 0.1};
   for (size_t l = 0; l < m.layers.size(); ++l) {
     const auto& s = m.layers[l];
     const uint64_t A = s.attention();
     const std::string p = "encoder.layer." + std::to_string(l) + ".";
     const double qk = std::sqrt(2.0) / std::sqrt(std::sqrt(double(s.head_dim))) / std::sqrt(double(H));
-    LayerWeights L;
-    L.wq = normal(seed, p + "attention.self.query.weight", H * A, qk);
-    L.wk = normal(seed, p + "attention.self.key.weight", H * A, qk);
-    L.wv = normal(seed, p + "attention.self.value.weight", H * A, 1.0 / std::sqrt(double(H)));
-    L.bq = normal(seed, p + "attention.self.query.bias", A, 0.1);
-    L.bk = normal(seed, p + "attention.self.key.bias", A, 0.1);
-    L.bv = normal(seed, p + "attention.self.value.bias", A, 0.1);
-    L.wo = normal(seed, p + "attention.output.dense.weight", A * H, 1.0 / std::sqrt(double(A)));
-    L.bo = normal(seed, p + "attention.output.dense.bias", H, 0.1);
-    L.ln1_g = normal(seed, p + "attention.output.LayerNorm.weight", H, 0.1, 1.0);
-    L.ln1_b = normal(seed, p + "attention.output.LayerNorm.bias", H, 0.1);
+    LayerFields<SyntheticTensor> L;
+    L.wq = {p + "attention.self.query.weight", H * A, qk};
+    L.wk = {p + "attention.self.key.weight", H * A, qk};
+    L.wv = {p + "attention.self.value.weight", H * A, 1.0 / std::sqrt(double(H))};
+    L.bq = {p + "attention.self.query.bias", A, 0.1};
+    L.bk = {p + "attention.self.key.bias", A, 0.1};
+    L.bv = {p + "attention.self.value.bias", A, 0.1};
+    L.wo = {p + "attention.output.dense.weight", A * H, 1.0 / std::sqrt(double(A))};
+    L.bo = {p + "attention.output.dense.bias", H, 0.1};
+    L.ln1_g = {p + "attention.output.LayerNorm.weight", H, 0.1, 1.0};
+    L.ln1_b = {p + "attention.output.LayerNorm.bias", H, 0.1};
     uint64_t in = H;
     for (size_t i = 0; i <= s.ffn.size(); ++i) {
       const uint64_t out = i < s.ffn.size() ? s.ffn[i] : H;
       const std::string f = p + "ffn." + std::to_string(i) + ".";
-      L.ffn_w.push_back(normal(seed, f + "weight", in * out, 1.0 / std::sqrt(double(in))));
-      L.ffn_b.push_back(normal(seed, f + "bias", out, 0.1));
+      L.ffn_w.push_back({f + "weight", in * out, 1.0 / std::sqrt(double(in))});
+      L.ffn_b.push_back({f + "bias", out, 0.1});
       in = out;
     }
-    L.ln2_g = normal(seed, p + "output.LayerNorm.weight", H, 0.1, 1.0);
-    L.ln2_b = normal(seed, p + "output.LayerNorm.bias", H, 0.1);
+    L.ln2_g = {p + "output.LayerNorm.weight", H, 0.1, 1.0};
+    L.ln2_b = {p + "output.LayerNorm.bias", H, 0.1};
+    r.layers.push_back(std::move(L));
+  }
+  r.pool_w = {"pooler.dense.weight", H * H, 1.0 / std::sqrt(double(H))};
+  r.pool_b = {"pooler.dense.bias", H, 0.1};
+  return r;
+}
+
+Weights synthetic_weights(const Model& m, uint64_t seed, bool draw) {
+  Weights w;
+  w.origin = "synthetic (seed " + std::to_string(seed) + ")";
+  w.word = WordEmbeddings(m.vocab, m.hidden, seed);
+  if (!draw) return w;
+  const SyntheticRecipe r = synthetic_recipe(m);
+  auto drawn = [&](const SyntheticTensor& t) {
+    Tensor v(t.n);
+    t.draw(seed, v.data());
+    return v;
+  };
+  w.pos = drawn(r.pos), w.type = drawn(r.type), w.emb_g = drawn(r.emb_g), w.emb_b = drawn(r.emb_b);
+  for (const auto& R : r.layers) {
+    LayerWeights L;
+    L.wq = drawn(R.wq), L.bq = drawn(R.bq), L.wk = drawn(R.wk), L.bk = drawn(R.bk), L.wv = drawn(R.wv), L.bv = drawn(R.bv);
+    L.wo = drawn(R.wo), L.bo = drawn(R.bo), L.ln1_g = drawn(R.ln1_g), L.ln1_b = drawn(R.ln1_b);
+    for (size_t i = 0; i < R.ffn_w.size(); ++i) L.ffn_w.push_back(drawn(R.ffn_w[i])), L.ffn_b.push_back(drawn(R.ffn_b[i]));
+    L.ln2_g = drawn(R.ln2_g), L.ln2_b = drawn(R.ln2_b);
     w.layers.push_back(std::move(L));
   }
-  w.pool_w = normal(seed, "pooler.dense.weight", H * H, 1.0 / std::sqrt(double(H)));
-  w.pool_b = normal(seed, "pooler.dense.bias", H, 0.1);
+  w.pool_w = drawn(r.pool_w), w.pool_b = drawn(r.pool_b);
   return w;
 }
 

@@ -19,15 +19,18 @@ struct WeightsError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// The tensors of one encoder layer, with elements of type T (Q4.16 words, or a file's values).
-template <class T>
-struct LayerTensors {
-  std::vector<T> wq, bq, wk, bk, wv, bv;  // hidden x A, A
-  std::vector<T> wo, bo;                  // A x hidden, hidden
-  std::vector<T> ln1_g, ln1_b;
-  std::vector<std::vector<T>> ffn_w, ffn_b;  // one more than the FFN sizes
-  std::vector<T> ln2_g, ln2_b;
+// The tensors of one encoder layer, each a V: a vector of Q4.16 words or of a file's values, or
+// how a synthetic tensor is drawn.
+template <class V>
+struct LayerFields {
+  V wq, bq, wk, bk, wv, bv;  // hidden x A, A
+  V wo, bo;                  // A x hidden, hidden
+  V ln1_g, ln1_b;
+  std::vector<V> ffn_w, ffn_b;  // one more than the FFN sizes
+  V ln2_g, ln2_b;
 };
+template <class T>
+using LayerTensors = LayerFields<std::vector<T>>;
 using LayerWeights = LayerTensors<int32_t>;
 
 // A loaded file's values before they were rounded to Q4.16, laid out as in Weights (matrices in x
@@ -70,7 +73,28 @@ struct Weights {
   std::shared_ptr<const FileValues> file_values;
 };
 
-Weights synthetic_weights(const Model& m, uint64_t seed);
+// A synthetic tensor: n approximately normal values (mean, std) from the stream of its name and the
+// seed, rounded to Q4.16.
+struct SyntheticTensor {
+  std::string name;
+  uint64_t n = 0;
+  double std = 0, mean = 0;
+  void draw(uint64_t seed, int32_t* out) const;  // writes out[0..n); a large tensor on two threads
+  void draw(uint64_t seed, uint64_t begin, uint64_t end, int32_t* out) const;  // out[begin..end) of those
+};
+// Every synthetic tensor but the word embeddings (WordEmbeddings draws those by row), laid out as in
+// Weights.
+struct SyntheticRecipe {
+  SyntheticTensor pos, type, emb_g, emb_b;
+  std::vector<LayerFields<SyntheticTensor>> layers;
+  SyntheticTensor pool_w, pool_b;
+};
+SyntheticRecipe synthetic_recipe(const Model& m);
+
+// The synthetic weights of synthetic_recipe(m). With draw false, only the word embeddings (drawn
+// when a row is asked for) and the origin: a caller that needs the tensors only in the
+// accelerator's DRAM draws the recipe's tensors there, writing BERT-Base's 340 MB once, not thrice.
+Weights synthetic_weights(const Model& m, uint64_t seed, bool draw = true);
 
 // Reads every tensor the model needs from a safetensors file (F32, F16, BF16 or F64) with Hugging
 // Face names (with or without the "bert." prefix); a missing or mis-shaped tensor is a

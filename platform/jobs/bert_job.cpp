@@ -5,6 +5,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <type_traits>
 
 #include "fixed_point.hpp"
 #include "host_memory.hpp"
@@ -123,8 +124,11 @@ void BertJob::load(Soc& soc) {
   else
     inputs_ = synthetic_tokens(model_, spec_.seq, spec_.batch, parse_valid_lengths(spec_.valid_len, spec_.seq, spec_.batch), spec_.seed);
   const PruningOptions& P = spec_.pruning;
+  // Synthetic weights that no check reads on the host are drawn straight into DRAM (N:M weights are
+  // compressed on the host first).
+  const bool drawn_in_dram = spec_.weights_file.empty() && !checks_outputs() && !P.nm_weights;
   // The double-precision comparison (check) runs on the file's values before rounding.
-  weights_ = spec_.weights_file.empty() ? synthetic_weights(model_, spec_.seed)
+  weights_ = spec_.weights_file.empty() ? synthetic_weights(model_, spec_.seed, !drawn_in_dram)
                                         : load_safetensors(model_, spec_.weights_file, checks_outputs() && !P.score_engine());
   if (spec_.mlm) mlm_head_ = load_mlm_head(model_, spec_.weights_file);
   if (P.leopard) {
@@ -136,11 +140,19 @@ void BertJob::load(Soc& soc) {
 
   const uint32_t S = inputs_.seq, B = inputs_.batch, H = model_.hidden;
   DramLayout layout(soc);
-  auto put = [&](const Tensor& t, const std::string& what) {
-    const uint32_t pa = layout.alloc(t.size() * 4, what);
-    write_words(soc, pa, t);
-    return pa;
+  // A tensor into DRAM: its words, or a synthetic tensor drawn in place.
+  auto put = [&](const auto& t, const std::string& what) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(t)>, SyntheticTensor>) {
+      const uint32_t pa = layout.alloc(t.n * 4, what);
+      t.draw(spec_.seed, soc.dram_as<int32_t>(pa, t.n));
+      return pa;
+    } else {
+      const uint32_t pa = layout.alloc(t.size() * 4, what);
+      write_words(soc, pa, t);
+      return pa;
+    }
   };
+  const SyntheticRecipe recipe = drawn_in_dram ? synthetic_recipe(model_) : SyntheticRecipe{};
   fw_bert_args_t a{};
   a.layers = static_cast<uint32_t>(model_.layers.size());
   a.hidden = H, a.seq = S, a.batch = B;
@@ -154,57 +166,67 @@ void BertJob::load(Soc& soc) {
   a.topk = spec_.topk;
   a.ln_eps = o.ln_eps;
   a.vocab = model_.vocab, a.max_pos = model_.max_positions;
-  if (inputs_.from_tokens) {
-    // The whole table's space; a synthetic table is written only where the inputs read it.
-    a.word_emb = layout.alloc(uint64_t{model_.vocab} * H * 4, "the word-embedding table");
-    int32_t* table = soc.dram_as<int32_t>(a.word_emb, uint64_t{model_.vocab} * H);
-    if (weights_.word.synthetic()) {
-      for (uint32_t id : inputs_.tokens) weights_.word.row(id, table + uint64_t{id} * H);
+  // The same layout from the host's weights or from the recipe of those drawn in DRAM.
+  auto place = [&](const auto& W) {
+    if (inputs_.from_tokens) {
+      // The whole table's space; a synthetic table is written only where the inputs read it.
+      a.word_emb = layout.alloc(uint64_t{model_.vocab} * H * 4, "the word-embedding table");
+      int32_t* table = soc.dram_as<int32_t>(a.word_emb, uint64_t{model_.vocab} * H);
+      if (weights_.word.synthetic()) {
+        for (uint32_t id : inputs_.tokens) weights_.word.row(id, table + uint64_t{id} * H);
+      } else {
+        std::memcpy(table, weights_.word.table().data(), weights_.word.table().size() * 4);
+      }
+      a.pos_emb = put(W.pos, "position embeddings");
+      a.type_emb = put(W.type, "token-type embeddings");
+      a.emb_ln_g = put(W.emb_g, "embedding layer norm");
+      a.emb_ln_b = put(W.emb_b, "embedding layer norm");
+      a.tokens = layout.alloc(inputs_.tokens.size() * 4, "token ids");
+      std::memcpy(soc.dram_ptr(a.tokens, inputs_.tokens.size() * 4), inputs_.tokens.data(), inputs_.tokens.size() * 4);
     } else {
-      std::memcpy(table, weights_.word.table().data(), weights_.word.table().size() * 4);
+      a.input = put(inputs_.embeddings, "input embeddings");
     }
-    a.pos_emb = put(weights_.pos, "position embeddings");
-    a.type_emb = put(weights_.type, "token-type embeddings");
-    a.emb_ln_g = put(weights_.emb_g, "embedding layer norm");
-    a.emb_ln_b = put(weights_.emb_b, "embedding layer norm");
-    a.tokens = layout.alloc(inputs_.tokens.size() * 4, "token ids");
-    std::memcpy(soc.dram_ptr(a.tokens, inputs_.tokens.size() * 4), inputs_.tokens.data(), inputs_.tokens.size() * 4);
-  } else {
-    a.input = put(inputs_.embeddings, "input embeddings");
-  }
-  a.valid_len = layout.alloc(B * 4, "valid lengths");
-  std::memcpy(soc.dram_ptr(a.valid_len, B * 4), inputs_.valid_len.data(), B * 4);
+    a.valid_len = layout.alloc(B * 4, "valid lengths");
+    std::memcpy(soc.dram_ptr(a.valid_len, B * 4), inputs_.valid_len.data(), B * 4);
 
-  std::vector<fw_bert_layer_t> table(model_.layers.size());
-  for (size_t l = 0; l < model_.layers.size(); ++l) {
-    const LayerShape& s = model_.layers[l];
-    const LayerWeights& w = weights_.layers[l];
-    fw_bert_layer_t& t = table[l];
-    const std::string name = "layer " + std::to_string(l) + " weights";
-    t.heads = s.heads, t.head_dim = s.head_dim;
-    t.score_scale = static_cast<uint32_t>(fx::from_double(1.0 / std::sqrt(double(s.head_dim))));
-    t.n_ffn = static_cast<uint32_t>(s.ffn.size());
-    for (size_t i = 0; i < s.ffn.size(); ++i) t.ffn[i] = s.ffn[i];
-    // N:M weights are stored compressed (values with their indices), as the engine reads them.
-    auto matrix = [&](const Tensor& m, uint32_t k, uint32_t n) {
-      return put(P.nm_weights ? nm::compress(m, k, n, P.nm_n, P.nm_m) : m, name);
-    };
-    const uint32_t A = s.attention();
-    t.wq = matrix(w.wq, H, A), t.bq = put(w.bq, name), t.wk = matrix(w.wk, H, A), t.bk = put(w.bk, name);
-    t.wv = matrix(w.wv, H, A), t.bv = put(w.bv, name), t.wo = matrix(w.wo, A, H), t.bo = put(w.bo, name);
-    t.ln1_g = put(w.ln1_g, name), t.ln1_b = put(w.ln1_b, name);
-    uint32_t in_dim = H;
-    for (size_t i = 0; i < w.ffn_w.size(); ++i) {
-      const uint32_t out_dim = i < s.ffn.size() ? s.ffn[i] : H;
-      t.ffn_w[i] = matrix(w.ffn_w[i], in_dim, out_dim), t.ffn_b[i] = put(w.ffn_b[i], name);
-      in_dim = out_dim;
+    std::vector<fw_bert_layer_t> table(model_.layers.size());
+    for (size_t l = 0; l < model_.layers.size(); ++l) {
+      const LayerShape& s = model_.layers[l];
+      const auto& w = W.layers[l];
+      fw_bert_layer_t& t = table[l];
+      const std::string name = "layer " + std::to_string(l) + " weights";
+      t.heads = s.heads, t.head_dim = s.head_dim;
+      t.score_scale = static_cast<uint32_t>(fx::from_double(1.0 / std::sqrt(double(s.head_dim))));
+      t.n_ffn = static_cast<uint32_t>(s.ffn.size());
+      for (size_t i = 0; i < s.ffn.size(); ++i) t.ffn[i] = s.ffn[i];
+      // N:M weights are stored compressed (values with their indices), as the engine reads them.
+      auto matrix = [&](const auto& m, uint32_t k, uint32_t n) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(m)>, Tensor>)
+          return put(P.nm_weights ? nm::compress(m, k, n, P.nm_n, P.nm_m) : m, name);
+        else
+          return put(m, name);
+      };
+      const uint32_t A = s.attention();
+      t.wq = matrix(w.wq, H, A), t.bq = put(w.bq, name), t.wk = matrix(w.wk, H, A), t.bk = put(w.bk, name);
+      t.wv = matrix(w.wv, H, A), t.bv = put(w.bv, name), t.wo = matrix(w.wo, A, H), t.bo = put(w.bo, name);
+      t.ln1_g = put(w.ln1_g, name), t.ln1_b = put(w.ln1_b, name);
+      uint32_t in_dim = H;
+      for (size_t i = 0; i < w.ffn_w.size(); ++i) {
+        const uint32_t out_dim = i < s.ffn.size() ? s.ffn[i] : H;
+        t.ffn_w[i] = matrix(w.ffn_w[i], in_dim, out_dim), t.ffn_b[i] = put(w.ffn_b[i], name);
+        in_dim = out_dim;
+      }
+      t.ln2_g = put(w.ln2_g, name), t.ln2_b = put(w.ln2_b, name);
     }
-    t.ln2_g = put(w.ln2_g, name), t.ln2_b = put(w.ln2_b, name);
-  }
-  a.layer_table = layout.alloc(table.size() * sizeof(fw_bert_layer_t), "the layer table");
-  std::memcpy(soc.dram_ptr(a.layer_table, table.size() * sizeof(fw_bert_layer_t)), table.data(), table.size() * sizeof(fw_bert_layer_t));
-  a.pool_w = put(weights_.pool_w, "pooler");
-  a.pool_b = put(weights_.pool_b, "pooler");
+    a.layer_table = layout.alloc(table.size() * sizeof(fw_bert_layer_t), "the layer table");
+    std::memcpy(soc.dram_ptr(a.layer_table, table.size() * sizeof(fw_bert_layer_t)), table.data(), table.size() * sizeof(fw_bert_layer_t));
+    a.pool_w = put(W.pool_w, "pooler");
+    a.pool_b = put(W.pool_b, "pooler");
+  };
+  if (drawn_in_dram)
+    place(recipe);
+  else
+    place(weights_);
   // Pruning units.
   a.flags |= flag(P.leopard, FW_BERT_LEOPARD) | flag(P.leopard && P.thresholds.per_head, FW_BERT_LEOPARD_PER_HEAD) |
              flag(P.hdp_heads, FW_BERT_HDP_HEADS) | flag(P.hdp_blocks, FW_BERT_HDP_BLOCKS) | flag(P.hdp_approx, FW_BERT_HDP_APPROX) |

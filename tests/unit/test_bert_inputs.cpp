@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <algorithm>
 #include <cstring>
 
 #include "bert/bert_reference.hpp"
@@ -92,6 +93,20 @@ TEST(BertWeights, SyntheticWeightsAreDeterministicPerTensor) {
   double sq = 0;
   for (int32_t v : a.layers[0].wv) sq += fx::to_double(v) * fx::to_double(v);
   EXPECT_NEAR(std::sqrt(sq / a.layers[0].wv.size()), 1.0 / std::sqrt(32.0), 0.03);
+}
+
+TEST(BertWeights, ASyntheticTensorDrawnInPiecesIsTheSameTensor) {
+  // Large tensors are drawn on two threads, each from the middle of the stream.
+  const SyntheticTensor t{"encoder.layer.0.ffn.0.weight", 600000, 0.05, 0.01};
+  std::vector<int32_t> whole(t.n), pieces(t.n);
+  t.draw(5, whole.data());
+  const std::vector<uint64_t> cuts = {0, 1, 777, 300001, t.n};
+  for (size_t i = 0; i + 1 < cuts.size(); ++i) t.draw(5, cuts[i], cuts[i + 1], pieces.data());
+  EXPECT_EQ(whole, pieces);
+  std::vector<int32_t> one_by_one(t.n);
+  for (uint64_t i = 0; i < 1000; ++i) t.draw(5, i, i + 1, one_by_one.data());
+  EXPECT_TRUE(std::equal(one_by_one.begin(), one_by_one.begin() + 1000, whole.begin()));
+  EXPECT_NE(whole[0], whole[1]);
 }
 
 TEST(BertWeights, SafetensorsRoundTripWithHuggingFaceNames) {
