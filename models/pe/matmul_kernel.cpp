@@ -11,7 +11,7 @@
 namespace acc {
 
 namespace {
-inline bool nz(int32_t v) { return (static_cast<uint32_t>(v) & 0xFFFFFu) != 0; }
+inline bool nz(int32_t v) { return fx::word_nonzero(v); }
 }  // namespace
 
 MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const MatrixRef& c, const MatmulShape& s,
@@ -26,7 +26,7 @@ MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const Matrix
     const int32_t* row = a.base + i * a.stride;
     double* dst = &ad[i * k];
     for (uint64_t p = 0; p < k; ++p) {
-      dst[p] = fx::wrap20(row[p]);
+      dst[p] = fx::wrap(row[p]);
       out.a_nonzero += nz(row[p]);
     }
   }
@@ -34,7 +34,7 @@ MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const Matrix
     for (uint64_t j = 0; j < n; ++j) {
       const int32_t* row = b.base + j * b.stride;
       for (uint64_t p = 0; p < k; ++p) {
-        bd[p * n + j] = fx::wrap20(row[p]);
+        bd[p * n + j] = fx::wrap(row[p]);
         out.b_nonzero += nz(row[p]);
       }
     }
@@ -43,7 +43,7 @@ MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const Matrix
       const int32_t* row = b.base + p * b.stride;
       double* dst = &bd[p * n];
       for (uint64_t j = 0; j < n; ++j) {
-        dst[j] = fx::wrap20(row[j]);
+        dst[j] = fx::wrap(row[j]);
         out.b_nonzero += nz(row[j]);
       }
     }
@@ -55,8 +55,8 @@ MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const Matrix
     const double* src = &cd[i * n];
     for (uint64_t j = 0; j < n; ++j) {
       int64_t acc = static_cast<int64_t>(src[j]);
-      if (epi.bias) acc += int64_t{fx::wrap20(epi.bias[j])} * fx::kOne;
-      int32_t v = fx::saturate_counted(fx::round_shift(acc, fx::kFracBits), out.saturated);
+      if (epi.bias) acc += int64_t{fx::wrap(epi.bias[j])} * fx::one();
+      int32_t v = fx::saturate_counted(fx::round_shift(acc, fx::frac_bits()), out.saturated);
       if (epi.prune) {
         const int32_t kept = fx::dynatran(v, epi.tau);
         out.pruned += (v != 0 && kept == 0);
