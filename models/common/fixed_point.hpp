@@ -35,7 +35,8 @@ class Format {
         frac_bits_(frac_bits),
         max_((int32_t{1} << (word_bits - 1)) - 1),
         min_(-(int32_t{1} << (word_bits - 1))),
-        one_(int32_t{1} << frac_bits) {}
+        one_(int32_t{1} << frac_bits),
+        word_mask_((uint32_t{1} << word_bits) - 1) {}
   constexpr int word_bits() const { return word_bits_; }
   constexpr int frac_bits() const { return frac_bits_; }
   constexpr int int_bits() const { return word_bits_ - frac_bits_; }
@@ -45,6 +46,15 @@ class Format {
   double max_value() const { return static_cast<double>(max_) / one_; }  // the largest value, 7.99998 for Q4.16
   double range() const { return -static_cast<double>(min_) / one_; }    // the magnitude of the most negative, 8 for Q4.16
   std::string name() const { return "q" + std::to_string(int_bits()) + "." + std::to_string(frac_bits_); }
+  // The word a 32-bit container carries (fx::wrap), and whether it is non-zero: members so that a
+  // hot loop can use a local copy of the format (kept in registers) rather than the process's.
+  int32_t wrap(int32_t raw) const {
+    const int unused = 32 - word_bits_;
+    return static_cast<int32_t>(static_cast<uint32_t>(raw) << unused) >> unused;
+  }
+  bool word_nonzero(int32_t raw) const { return (static_cast<uint32_t>(raw) & word_mask_) != 0; }
+  int32_t saturate(int64_t v) const { return v > max_ ? max_ : (v < min_ ? min_ : static_cast<int32_t>(v)); }
+  bool saturates(int64_t v) const { return v > max_ || v < min_; }
   bool operator==(const Format& o) const { return word_bits_ == o.word_bits_ && frac_bits_ == o.frac_bits_; }
   bool operator!=(const Format& o) const { return !(*this == o); }
 
@@ -56,6 +66,7 @@ class Format {
  private:
   int word_bits_, frac_bits_;
   int32_t max_, min_, one_;
+  uint32_t word_mask_;  // the word's bits in its container
 };
 
 constexpr Format kQ4_16{20, 16};  // AccelTran's, the default
@@ -71,12 +82,9 @@ inline int32_t one() { return detail::active_format.one(); }
 inline int32_t max_word() { return detail::active_format.max(); }
 inline int32_t min_word() { return detail::active_format.min(); }
 
-inline int32_t saturate(int64_t v) {
-  const int32_t hi = max_word(), lo = min_word();
-  return v > hi ? hi : (v < lo ? lo : static_cast<int32_t>(v));
-}
+inline int32_t saturate(int64_t v) { return format().saturate(v); }
 
-inline bool saturates(int64_t v) { return v > max_word() || v < min_word(); }
+inline bool saturates(int64_t v) { return format().saturates(v); }
 
 // A 128-bit accumulator clipped to the int64 range.
 inline int64_t saturate_int64(__int128 v) { return v > INT64_MAX ? INT64_MAX : v < INT64_MIN ? INT64_MIN : static_cast<int64_t>(v); }
@@ -118,13 +126,10 @@ inline double to_double(int32_t q) { return static_cast<double>(q) / one(); }
 // The word a 32-bit container carries: its low word_bits() bits, sign-extended. The DMA stores this
 // in the buffers; the compute units read every operand word through it (a word the host CPU wrote
 // into a buffer may have any upper bits, and a MASK marker reads as 0).
-inline int32_t wrap(int32_t raw) {
-  const int unused = 32 - word_bits();
-  return static_cast<int32_t>(static_cast<uint32_t>(raw) << unused) >> unused;
-}
+inline int32_t wrap(int32_t raw) { return format().wrap(raw); }
 
 // Whether a container's word is non-zero (the zero-free formats count these).
-inline bool word_nonzero(int32_t raw) { return (static_cast<uint32_t>(raw) << (32 - word_bits())) != 0; }
+inline bool word_nonzero(int32_t raw) { return format().word_nonzero(raw); }
 
 // A MASKED element (docs/pruning.md: a score pruned to -infinity, not to zero). The hardware keeps a
 // mask bit beside the word; in the 32-bit container the VP writes this marker, whose word value is

@@ -119,21 +119,32 @@ int32_t over_signed_domain(const Table& t, int32_t x, uint64_t& clipped, Below b
   return saturate_counted(from_q16(lookup(t, static_cast<uint64_t>(x + eight), n), n), clipped);
 }
 
+// Q4.16 (and Q3.16, Q2.16): the tables' own grid, the common case kept short.
+int32_t over_q16_domain(const Table& t, int32_t x, uint64_t& clipped) {
+  const int32_t in_domain = x < -(1 << 19) ? -(1 << 19) : (x > (1 << 19) - 1 ? (1 << 19) - 1 : x);
+  const uint32_t u = static_cast<uint32_t>(in_domain + (1 << 19));  // 0 .. 2^20 - 1
+  return saturate_counted(lerp(t, u >> 8, u & 0xFF, 8), clipped);
+}
+
 }  // namespace
 
 int32_t exp_neg(int64_t d) {
   const int n = frac_bits();
   if (d >= 0) return 65536;
   if (d <= -(int64_t{16} << n)) return 0;  // before the negation: -INT64_MIN overflows
-  return lookup(exp_table(), static_cast<uint64_t>(-d), n);
+  const int64_t y = -d;
+  if (n == 16) return lerp(exp_table(), static_cast<uint32_t>(y >> 8), static_cast<uint32_t>(y & 0xFF), 8);
+  return lookup(exp_table(), static_cast<uint64_t>(y), n);
 }
 
 // Beyond the tables: GELU(x) = x above 8 and 0 below -8, tanh = +-1 (both within 1e-6 of the
 // function, below half an LSB of every format's 18 fraction bits at most).
 int32_t gelu(int32_t x, uint64_t& clipped) {
+  if (frac_bits() == 16) return over_q16_domain(gelu_table(), x, clipped);
   return over_signed_domain(gelu_table(), x, clipped, [](int32_t) { return int64_t{0}; }, [](int32_t v) { return int64_t{v}; });
 }
 int32_t tanh_fx(int32_t x, uint64_t& clipped) {
+  if (frac_bits() == 16) return over_q16_domain(tanh_table(), x, clipped);
   return over_signed_domain(tanh_table(), x, clipped, [](int32_t) { return -int64_t{one()}; }, [](int32_t) { return int64_t{one()}; });
 }
 int32_t gelu(int32_t x) {

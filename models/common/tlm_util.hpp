@@ -92,8 +92,9 @@ inline uint32_t tag_key(uint32_t tag) { return tag & ((0xFFu << 5) | 0x1Fu); }
 
 // Non-zero words among `n` containers.
 inline uint64_t count_nonzero_words(const int32_t* p, uint64_t n) {
+  const fx::Format f = fx::format();
   uint64_t nz = 0;
-  for (uint64_t i = 0; i < n; ++i) nz += fx::word_nonzero(p[i]);
+  for (uint64_t i = 0; i < n; ++i) nz += f.word_nonzero(p[i]);
   return nz;
 }
 

@@ -149,8 +149,10 @@ bool Dma::issue_burst(Channel& chan, uint64_t at, uint32_t& error, uint32_t& inf
       error = ACC_ERR_BUS, info = static_cast<uint32_t>(src_addr);
       return false;
     }
-    if (!store && !c.nm_bits)  // a 32-bit DRAM container carries one word of the format
-      for (uint64_t i = 0; i < words; ++i) data[i] = fx::wrap(data[i]);
+    if (!store && !c.nm_bits) {  // a 32-bit DRAM container carries one word of the format
+      const fx::Format f = fx::format();
+      for (uint64_t i = 0; i < words; ++i) data[i] = f.wrap(data[i]);
+    }
     if (!store) c.read_bits += src_info.modelled_bits;
     nonzero_ += src_info.nonzero;
     if (broadcast) c.row_bursts.push_back(src);

@@ -10,12 +10,9 @@
 
 namespace acc {
 
-namespace {
-inline bool nz(int32_t v) { return fx::word_nonzero(v); }
-}  // namespace
-
 MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const MatrixRef& c, const MatmulShape& s,
                             const MatmulEpilogue& epi) {
+  const fx::Format f = fx::format();  // a local copy: the loops keep it in registers
   thread_local std::vector<double> ad, bd, cd;
   const uint64_t m = s.m, k = s.k, n = s.n;
   ad.resize(m * k);
@@ -26,16 +23,16 @@ MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const Matrix
     const int32_t* row = a.base + i * a.stride;
     double* dst = &ad[i * k];
     for (uint64_t p = 0; p < k; ++p) {
-      dst[p] = fx::wrap(row[p]);
-      out.a_nonzero += nz(row[p]);
+      dst[p] = f.wrap(row[p]);
+      out.a_nonzero += f.word_nonzero(row[p]);
     }
   }
   if (s.transpose_b) {
     for (uint64_t j = 0; j < n; ++j) {
       const int32_t* row = b.base + j * b.stride;
       for (uint64_t p = 0; p < k; ++p) {
-        bd[p * n + j] = fx::wrap(row[p]);
-        out.b_nonzero += nz(row[p]);
+        bd[p * n + j] = f.wrap(row[p]);
+        out.b_nonzero += f.word_nonzero(row[p]);
       }
     }
   } else {
@@ -43,8 +40,8 @@ MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const Matrix
       const int32_t* row = b.base + p * b.stride;
       double* dst = &bd[p * n];
       for (uint64_t j = 0; j < n; ++j) {
-        dst[j] = fx::wrap(row[j]);
-        out.b_nonzero += nz(row[j]);
+        dst[j] = f.wrap(row[j]);
+        out.b_nonzero += f.word_nonzero(row[j]);
       }
     }
   }
@@ -55,8 +52,10 @@ MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const Matrix
     const double* src = &cd[i * n];
     for (uint64_t j = 0; j < n; ++j) {
       int64_t acc = static_cast<int64_t>(src[j]);
-      if (epi.bias) acc += int64_t{fx::wrap(epi.bias[j])} * fx::one();
-      int32_t v = fx::saturate_counted(fx::round_shift(acc, fx::frac_bits()), out.saturated);
+      if (epi.bias) acc += int64_t{f.wrap(epi.bias[j])} * f.one();
+      const int64_t narrowed = fx::round_shift(acc, f.frac_bits());
+      out.saturated += f.saturates(narrowed);
+      int32_t v = f.saturate(narrowed);
       if (epi.prune) {
         const int32_t kept = fx::dynatran(v, epi.tau);
         out.pruned += (v != 0 && kept == 0);
@@ -76,6 +75,7 @@ MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const Matrix
 
 SparsityProfile sparsity_profile(const MatrixRef& a, const MatrixRef& b, const MatmulShape& s, uint32_t tile_rows,
                                  uint32_t tile_cols) {
+  const fx::Format f = fx::format();
   SparsityProfile p;
   p.k = s.k;
   p.row_blocks = (s.m + tile_rows - 1) / tile_rows;
@@ -85,19 +85,19 @@ SparsityProfile sparsity_profile(const MatrixRef& a, const MatrixRef& b, const M
   for (uint64_t i = 0; i < s.m; ++i) {
     const int32_t* row = a.base + i * a.stride;
     uint32_t* acc = &p.a_col_nnz[(i / tile_rows) * s.k];
-    for (uint64_t q = 0; q < s.k; ++q) acc[q] += nz(row[q]);
+    for (uint64_t q = 0; q < s.k; ++q) acc[q] += f.word_nonzero(row[q]);
   }
   if (s.transpose_b) {
     for (uint64_t j = 0; j < s.n; ++j) {
       const int32_t* row = b.base + j * b.stride;
       const uint64_t cb = j / tile_cols;
-      for (uint64_t q = 0; q < s.k; ++q) p.b_row_nnz[q * p.col_blocks + cb] += nz(row[q]);
+      for (uint64_t q = 0; q < s.k; ++q) p.b_row_nnz[q * p.col_blocks + cb] += f.word_nonzero(row[q]);
     }
   } else {
     for (uint64_t q = 0; q < s.k; ++q) {
       const int32_t* row = b.base + q * b.stride;
       uint32_t* acc = &p.b_row_nnz[q * p.col_blocks];
-      for (uint64_t j = 0; j < s.n; ++j) acc[j / tile_cols] += nz(row[j]);
+      for (uint64_t j = 0; j < s.n; ++j) acc[j / tile_cols] += f.word_nonzero(row[j]);
     }
   }
   return p;
