@@ -52,15 +52,15 @@ void put_firmware_stats(const fw_job_t& job, Stats& stats) {
 
 void put_plan_stats(const fw_matmul_args_t& a, Stats& stats) {
   if (a.plan_steps == 0) return;  // the firmware did not get as far as a plan
-  // Planned traffic is counted in dense zero-free words: 20 bits and a mask bit each.
-  auto bytes = [](uint32_t lo, uint32_t hi) { return ((uint64_t{hi} << 32 | lo) * 21 + 7) / 8; };
+  // Planned traffic is counted in dense zero-free words: a word of the format and a mask bit each.
+  auto bytes = [](uint32_t lo, uint32_t hi) { return ((uint64_t{hi} << 32 | lo) * (fx::word_bits() + 1) + 7) / 8; };
   stats.put("job.plan.order", a.plan_order, "code", "Loop order of the GEMM: 1 = b_i_j_k (rows of C outer), 2 = b_j_i_k (columns outer)");
   stats.put("job.plan.tile_m", a.plan_mt, "rows", "Rows of a C tile (and of an A tile)");
   stats.put("job.plan.tile_n", a.plan_nt, "columns", "Columns of a C tile (and of a B tile)");
   stats.put("job.plan.keep", a.plan_keep, "bool", "1 if the inner operand stays resident after its first load");
   stats.put("job.plan.steps", a.plan_steps, "matmuls", "MATMUL descriptors of the plan");
   stats.put("job.plan.dram_bytes", bytes(a.plan_dram_words_lo, a.plan_dram_words_hi), "bytes",
-            "DRAM traffic the plan moves, dense (21 bits a word)");
+            "DRAM traffic the plan moves, dense (a word and its mask bit each)");
   stats.put("job.plan.estimated_cycles", uint64_t{a.plan_est_cycles_hi} << 32 | a.plan_est_cycles_lo, "cycles",
             "The planner's estimate of the job's cycles (its model: docs/firmware.md)");
   stats.put("job.plan.min_dram_bytes", bytes(a.plan_min_words_lo, a.plan_min_words_hi), "bytes",

@@ -184,7 +184,8 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
       ("hdp-blocks", po::value<std::string>(), "HDP block pruning per block row: ratio:R | mean:A | top:K")
       ("hdp-block", po::value<std::string>()->default_value("4x4"), "HDP block shape RxC")
       ("hdp-approx", "HDP approximation: drop Qf.Kf of the kept scores")
-      ("hdp-frac-bits", po::value<std::string>()->default_value("16"), "HDP integer/fraction split F (1..16)")
+      ("hdp-frac-bits", po::value<std::string>()->default_value("auto"),
+       "HDP integer/fraction split F (1..16; auto: the number format's fraction bits, 16 in Q4.16)")
       ("nm", po::value<std::string>(), "N:M weights (compressed in DRAM), e.g. 2:4")
       ("nm-act", po::value<std::string>(), "dynamic N:M on Q, K, the context and FFN1, e.g. 2:4")
       ("outputs-out", po::value<std::string>(), "write the final hidden states to FILE (docs/pruning.md, 'outputs file')");
@@ -246,6 +247,7 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
   }
   const std::vector<std::string> overrides = vm.count("param") ? vm["param"].as<std::vector<std::string>>() : std::vector<std::string>{};
   const acc::HwConfig cfg = as_usage([&] { return acc::load_hw_config(vm["hw"].as<std::string>(), overrides); });
+  acc::fx::set_format(cfg.number_format);  // before any weight, input or register value is converted
   if (vm.count("print-config")) {
     std::cout << acc::dump_config(cfg);
     return 0;
@@ -265,8 +267,9 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
   only_for(matmul, kind != "bert", "--job matmul and --job fault");
   if (vm.count("dynatran") && vm.count("no-dynatran")) throw UsageError("--dynatran and --no-dynatran contradict each other");
   const bool dynatran = kind == "bert" ? !vm.count("no-dynatran") : vm.count("dynatran") > 0;
-  const double tau = real_option(vm, "tau", 0, 8);
-  if (tau >= 8) throw UsageError("--tau must be within 0..8 (Q4.16)");
+  const double tau = real_option(vm, "tau", 0, acc::fx::format().range());
+  if (tau >= acc::fx::format().range())
+    throw UsageError("--tau must be within 0.." + std::to_string(static_cast<int>(acc::fx::format().range())) + " (" + cfg.number_format.name() + ")");
   acc::MatmulSpec mm;
   mm.m = u32_option(vm, "m");
   mm.k = u32_option(vm, "k");
@@ -330,7 +333,9 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
       if (vm.count("hdp-blocks")) acc::bert::parse_hdp_blocks(vm["hdp-blocks"].as<std::string>(), p);
       acc::bert::parse_hdp_block_shape(vm["hdp-block"].as<std::string>(), p);
       p.hdp_approx = vm.count("hdp-approx") > 0;
-      p.hdp.frac_bits = u32_option(vm, "hdp-frac-bits", 1, 16);
+      // HDP splits a word at its binary point (the HDP paper's integer and fraction parts).
+      const int format_frac = std::min(16, std::max(1, acc::fx::frac_bits()));
+      p.hdp.frac_bits = vm["hdp-frac-bits"].as<std::string>() == "auto" ? static_cast<unsigned>(format_frac) : u32_option(vm, "hdp-frac-bits", 1, 16);
       if (vm.count("nm")) acc::bert::parse_nm(vm["nm"].as<std::string>(), p), p.nm_weights = true;
       if (vm.count("nm-act")) {
         acc::bert::PruningOptions act;
@@ -467,7 +472,8 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
   if (replay) as_usage([&] { acc::check_replay(*replay, provenance); });
 
   std::cout << "acceltran-vp: " << the_job->describe() << " on " << cfg.name << " (" << cfg.pe << " PEs x " << cfg.lanes_per_pe
-            << " lanes x " << cfg.mac_per_lane << " MACs at " << cfg.clock_mhz << " MHz, " << cfg.main_memory.type << "), "
+            << " lanes x " << cfg.mac_per_lane << " MACs at " << cfg.clock_mhz << " MHz, " << cfg.main_memory.type << ", "
+            << cfg.number_format.name() << "), "
             << opt.cpu << " CPU" << std::endl;
   // Progress on a terminal only: a file or a pipe (the tests, acceltran-sweep) gets none.
   acc::ProgressGoal goal;

@@ -37,6 +37,7 @@ std::string stats_to_json(const Stats& s, const HwConfig& cfg, const nlohmann::o
   c["lanes_per_pe"] = cfg.lanes_per_pe;
   c["mac_per_lane"] = cfg.mac_per_lane;
   c["main_memory"] = cfg.main_memory.type;
+  c["number_format"] = cfg.number_format.name();
   root["config"] = c;
   root["provenance"] = provenance;
   return root.dump(2) + "\n";

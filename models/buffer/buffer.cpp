@@ -26,10 +26,10 @@ void MaskBuffer::collect_stats(Stats& s, const StatsContext& ctx) const {
 
 Buffer::Buffer(sc_core::sc_module_name name, const std::string& kind, double size_mb, const HwConfig& cfg, const Clock& clock,
                MaskBuffer& mask)
-    : MemoryTarget(name, HwConfig::words_of_mb(size_mb) * 4, clock),
+    : MemoryTarget(name, cfg.words_of_mb(size_mb) * 4, clock),
       kind_(kind),
       mb_(size_mb),
-      words_(HwConfig::words_of_mb(size_mb)),
+      words_(cfg.words_of_mb(size_mb)),
       latency_(cfg.buffer_latency_cycles),
       ports_(static_cast<uint64_t>(std::llround(cfg.bits_per_second(cfg.buffer_bandwidth_gbps))) * cfg.buffer_ports, clock.hz()),
       ports_count_(cfg.buffer_ports),
@@ -46,7 +46,10 @@ void Buffer::count(bool write, uint64_t words, uint64_t nonzero, uint32_t tag) {
   mask_.note_access(words, tag);
 }
 
-double Buffer::nj_per_block(const StatsContext& ctx) const { return ctx.energy.buffer(kind_).access_nj_sqrt_mb * std::sqrt(mb_); }
+// A block is 64 words: its access energy follows the word's width (docs/configuration.md, "Number formats").
+double Buffer::nj_per_block(const StatsContext& ctx) const {
+  return ctx.energy.buffer(kind_).access_nj_sqrt_mb * std::sqrt(mb_) * ctx.cfg.width_ratio();
+}
 
 void Buffer::attribute(const StatsContext& ctx, Attribution& a) const {
   for (const auto& [key, blocks] : blocks_by_tag_) a.add(key, static_cast<double>(blocks) * nj_per_block(ctx));

@@ -1,5 +1,5 @@
 // On-chip SRAM buffers. The activation and weight buffers are word-addressed scratchpads that the
-// firmware manages: `words` 20-bit words, each held in a 32-bit container in the address window.
+// firmware manages: `words` words of the number format, each held in a 32-bit container in the address window.
 // Every access, by the DMA (transactions) or by the PE cluster (port accesses; the PEs read and
 // write the data through DMI), takes the `vp.buffer_ports` ports for its zero-free bits, plus the
 // access latency; the DMA and the PEs therefore contend for the ports. The ports are modelled as

@@ -38,6 +38,11 @@ unsigned count(const YAML::Node& entry, const char* field, const std::string& wh
   }
 }
 
+ModuleFigures scaled(ModuleFigures m, double factor) {
+  m.area_um2 *= factor, m.dynamic_mw *= factor, m.leakage_mw *= factor;
+  return m;
+}
+
 }  // namespace
 
 EnergyTable EnergyTable::parse(const std::string& text, const std::string& origin) {
@@ -108,18 +113,21 @@ ModuleFigures EnergyTable::mac_lane(const HwConfig& cfg) const {
                   g1.leakage_mw + (g16.leakage_mw - g1.leakage_mw) * f};
   if (cfg.non_linearity == "relu") {
     const auto& r16 = module("mac_lane_16_relu");
-    if (cfg.mac_per_lane == 16) return r16;
     m.area_um2 *= r16.area_um2 / g16.area_um2;
     m.dynamic_mw *= r16.dynamic_mw / g16.dynamic_mw;
     m.leakage_mw *= r16.leakage_mw / g16.leakage_mw;
   }
   if (m.area_um2 < 0 || m.dynamic_mw < 0 || m.leakage_mw < 0)  // extrapolated past 16 from a table whose 1-MAC lane costs more
     throw ConfigError("energy table: the MAC-lane figures extrapolated to " + std::to_string(cfg.mac_per_lane) + " multipliers are negative");
-  return m;
+  if (cfg.mac_per_lane == 16 && cfg.non_linearity == "relu") m = module("mac_lane_16_relu");
+  return scaled(m, cfg.width_ratio() * cfg.width_ratio());
 }
 
-ModuleFigures EnergyTable::softmax(const HwConfig& cfg) const { return module("softmax_" + std::to_string(cfg.tile_x)); }
-ModuleFigures EnergyTable::layernorm(const HwConfig& cfg) const { return module("layernorm_" + std::to_string(cfg.tile_x)); }
+ModuleFigures EnergyTable::softmax(const HwConfig& cfg) const { return scaled(module("softmax_" + std::to_string(cfg.tile_x)), cfg.width_ratio()); }
+ModuleFigures EnergyTable::layernorm(const HwConfig& cfg) const {
+  return scaled(module("layernorm_" + std::to_string(cfg.tile_x)), cfg.width_ratio());
+}
+ModuleFigures EnergyTable::lane_unit(const std::string& name, const HwConfig& cfg) const { return scaled(module(name), cfg.width_ratio()); }
 
 double EnergyTable::dram_nj_per_block(const HwConfig& cfg) const {
   const auto& mm = cfg.main_memory;
@@ -138,9 +146,9 @@ std::vector<std::pair<std::string, double>> area_breakdown_um2(const HwConfig& c
       {"mac_lanes", lanes * t.mac_lane(cfg).area_um2},
       {"softmax", pes * cfg.softmax_per_pe * t.softmax(cfg).area_um2},
       {"layernorm", pes * cfg.layernorm_per_pe * t.layernorm(cfg).area_um2},
-      {"pre_sparsity", lanes * t.module("pre_sparsity").area_um2},
-      {"post_sparsity", lanes * t.module("post_sparsity").area_um2},
-      {"fifo", lanes * t.module("fifo").area_um2},
+      {"pre_sparsity", lanes * t.lane_unit("pre_sparsity", cfg).area_um2},
+      {"post_sparsity", lanes * t.lane_unit("post_sparsity", cfg).area_um2},
+      {"fifo", lanes * t.lane_unit("fifo", cfg).area_um2},
       {"dataflow", pes * t.module("dataflow").area_um2},
       {"dma", pes * t.module("dma").area_um2},
       {"weight_buffer", cfg.weight_buffer_mb * t.buffer("weight").area_um2_per_mb},

@@ -27,10 +27,13 @@ class EnergyTable {
   const ModuleFigures& module(const std::string& name) const;
   const BufferFigures& buffer(const std::string& name) const;  // weight | activation | mask
 
-  // Module figures scaled to the configuration.
+  // Module figures scaled to the configuration; all of them to the number format's width w (the
+  // table is for AccelTran's 20 bits), by the assumed rule of docs/configuration.md: multipliers
+  // (the MAC lanes) as (w/20)^2, adders, comparators and registers (the rest) as w/20.
   ModuleFigures mac_lane(const HwConfig& cfg) const;   // by mac_per_lane and non-linearity
   ModuleFigures softmax(const HwConfig& cfg) const;    // by tile_x
   ModuleFigures layernorm(const HwConfig& cfg) const;  // by tile_x
+  ModuleFigures lane_unit(const std::string& name, const HwConfig& cfg) const;  // a lane's pre_sparsity, post_sparsity, fifo
   double dram_nj_per_block(const HwConfig& cfg) const;
 
   // Energy per busy cycle (nJ) and leakage energy (nJ) over `cycles` at the configured clock.

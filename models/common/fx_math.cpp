@@ -91,30 +91,62 @@ const Table& tanh_table() {  // tanh(-8 + i/256)
   return t;
 }
 
-// Linear interpolation between entries i and i+1 at fraction f/256.
-int32_t lerp(const Table& t, uint32_t i, uint32_t f) {
+// Linear interpolation between entries i and i+1 at fraction f / 2^fbits.
+int32_t lerp(const Table& t, uint32_t i, uint32_t f, int fbits) {
   const int64_t a = t[i], b = t[i + 1];
-  return static_cast<int32_t>(a + (((b - a) * static_cast<int64_t>(f) + 128) >> 8));
+  return fbits == 0 ? static_cast<int32_t>(a) : static_cast<int32_t>(a + (((b - a) * static_cast<int64_t>(f) + (int64_t{1} << (fbits - 1))) >> fbits));
 }
 
-// x in Q4.16 over [-8, 8): table index and fraction. The result is saturated and `clipped` counts
-// it (GELU and tanh stay in range: the interpolation towards f(8) ends at the largest word).
-int32_t over_signed_domain(const Table& t, int32_t x, uint64_t& clipped) {
-  const uint32_t u = static_cast<uint32_t>(saturate(x) + (1 << 19));  // 0 .. 2^20 - 1
-  return saturate_counted(lerp(t, u >> 8, u & 0xFF), clipped);
+// A table value at u / 2^n past the table's start (u >= 0, n = the format's fraction bits): the
+// entry u / 2^(n-8) and the rest as the interpolation fraction (none when n < 8).
+int32_t lookup(const Table& t, uint64_t u, int n) {
+  if (n < 8) return lerp(t, static_cast<uint32_t>(u << (8 - n)), 0, 0);
+  return lerp(t, static_cast<uint32_t>(u >> (n - 8)), static_cast<uint32_t>(u & ((uint64_t{1} << (n - 8)) - 1)), n - 8);
+}
+
+// A Q.16 table value in the format's n fraction bits (exact when n >= 16, rounded when fewer).
+int64_t from_q16(int64_t v, int n) { return n >= 16 ? v * (int64_t{1} << (n - 16)) : round_shift(v, 16 - n); }
+
+// x over [-8, 8) through the table, f(x) outside it from `below` and `above` (formats with more
+// than 4 integer bits). The result is saturated and `clipped` counts it (GELU and tanh stay in
+// range: the interpolation towards f(8) ends at the largest word).
+template <class Below, class Above>
+int32_t over_signed_domain(const Table& t, int32_t x, uint64_t& clipped, Below below, Above above) {
+  const int n = frac_bits();
+  const int64_t eight = int64_t{8} << n;
+  if (x >= eight) return saturate_counted(above(x), clipped);
+  if (x < -eight) return saturate_counted(below(x), clipped);
+  return saturate_counted(from_q16(lookup(t, static_cast<uint64_t>(x + eight), n), n), clipped);
+}
+
+// Q4.16 (and Q3.16, Q2.16): the tables' own grid, the common case kept short.
+int32_t over_q16_domain(const Table& t, int32_t x, uint64_t& clipped) {
+  const int32_t in_domain = x < -(1 << 19) ? -(1 << 19) : (x > (1 << 19) - 1 ? (1 << 19) - 1 : x);
+  const uint32_t u = static_cast<uint32_t>(in_domain + (1 << 19));  // 0 .. 2^20 - 1
+  return saturate_counted(lerp(t, u >> 8, u & 0xFF, 8), clipped);
 }
 
 }  // namespace
 
 int32_t exp_neg(int64_t d) {
-  if (d >= 0) return kOne;
-  if (d <= -(int64_t{16} << 16)) return 0;  // before the negation: -INT64_MIN overflows
+  const int n = frac_bits();
+  if (d >= 0) return 65536;
+  if (d <= -(int64_t{16} << n)) return 0;  // before the negation: -INT64_MIN overflows
   const int64_t y = -d;
-  return lerp(exp_table(), static_cast<uint32_t>(y >> 8), static_cast<uint32_t>(y & 0xFF));
+  if (n == 16) return lerp(exp_table(), static_cast<uint32_t>(y >> 8), static_cast<uint32_t>(y & 0xFF), 8);
+  return lookup(exp_table(), static_cast<uint64_t>(y), n);
 }
 
-int32_t gelu(int32_t x, uint64_t& clipped) { return over_signed_domain(gelu_table(), x, clipped); }
-int32_t tanh_fx(int32_t x, uint64_t& clipped) { return over_signed_domain(tanh_table(), x, clipped); }
+// Beyond the tables: GELU(x) = x above 8 and 0 below -8, tanh = +-1 (both within 1e-6 of the
+// function, below half an LSB of every format's 18 fraction bits at most).
+int32_t gelu(int32_t x, uint64_t& clipped) {
+  if (frac_bits() == 16) return over_q16_domain(gelu_table(), x, clipped);
+  return over_signed_domain(gelu_table(), x, clipped, [](int32_t) { return int64_t{0}; }, [](int32_t v) { return int64_t{v}; });
+}
+int32_t tanh_fx(int32_t x, uint64_t& clipped) {
+  if (frac_bits() == 16) return over_q16_domain(tanh_table(), x, clipped);
+  return over_signed_domain(tanh_table(), x, clipped, [](int32_t) { return -int64_t{one()}; }, [](int32_t) { return int64_t{one()}; });
+}
 int32_t gelu(int32_t x) {
   uint64_t ignored = 0;
   return gelu(x, ignored);

@@ -1,13 +1,16 @@
-// Non-linear scalar primitives of the Q4.16 datapath, shared by the PE models and the reference
-// model (the only code they share, with fixed_point.hpp). Every function is integer arithmetic on
-// tables; the tables are computed once from series that use only IEEE basic operations (no libm),
-// so every host builds the same tables and every run gives the same bits.
+// Non-linear scalar primitives of the datapath, shared by the PE models and the reference model
+// (the only code they share, with fixed_point.hpp), in the active number format (fx::format()).
+// Every function is integer arithmetic on tables; the tables are computed once from series that use
+// only IEEE basic operations (no libm), so every host builds the same tables and every run gives the
+// same bits.
 //
-//   exp_neg(d)   e^d for d <= 0, Q4.16 in (any int64), Q0.16 out in [0, 65536]; 0 below -16
-//   gelu(x)      x * Phi(x) (the erf form BERT uses), Q4.16 in and out
-//   tanh_fx(x)   tanh(x), Q4.16 in and out
-// Tables hold the function every 1/256 on their domain; values in between are interpolated
-// linearly (error below half an LSB of Q4.16 for all three).
+//   exp_neg(d)   e^d for d <= 0, the format in (any int64), Q0.16 out in [0, 65536]; 0 below -16
+//   gelu(x)      x * Phi(x) (the erf form BERT uses), the format in and out
+//   tanh_fx(x)   tanh(x), the format in and out
+// Tables hold the function every 1/256 on [-8, 8] (exp: [0, 16]) in Q.16; values in between are
+// interpolated linearly with all the input's fraction bits (error below half an LSB of Q4.16 for
+// all three). The units keep 16 fraction bits inside whatever the format: a format with fewer
+// rounds their results to its own, one with more (up to 18) gets Q.16 results shifted.
 #pragma once
 
 #include <cstdint>
@@ -17,7 +20,7 @@ namespace acc::fx {
 int32_t exp_neg(int64_t d);
 int32_t gelu(int32_t x);
 int32_t tanh_fx(int32_t x);
-// The same, adding 1 to `clipped` when the result saturated to the Q4.16 range.
+// The same, adding 1 to `clipped` when the result saturated to the format's range.
 int32_t gelu(int32_t x, uint64_t& clipped);
 int32_t tanh_fx(int32_t x, uint64_t& clipped);
 

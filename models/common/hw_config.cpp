@@ -136,6 +136,17 @@ const std::vector<Key>& keys() {
       UINT_KEY("scheduler.memory_ops.batch_size", memory_dispatch_batch, 1, 1024, "DMA commands started per cycle"),
       Key{"scheduler.memory_ops.tiled", "Memory ops are tiled (accepted for compatibility; the firmware tiles them)",
           [](HwConfig&, const std::string& v) { parse_bool(v); }, [](const HwConfig&) { return std::string("false"); }},
+      Key{"number_format",
+          "The datapath's number format: signed fixed point qM.N (M integer bits with the sign, N fraction bits, 4 to 20 bits in all; "
+          "AccelTran's q4.16)",
+          [](HwConfig& c, const std::string& v) {
+            try {
+              c.number_format = fx::Format::parse(v);
+            } catch (const std::invalid_argument& e) {
+              throw ConfigError(e.what());
+            }
+          },
+          [](const HwConfig& c) { return c.number_format.name(); }},
       Key{"energy_table", "YAML file with per-module energy and area figures (empty: built-in 14 nm table)",
           [](HwConfig& c, const std::string& v) { c.energy_table = v; }, [](const HwConfig& c) { return c.energy_table; }},
       UINT_KEY("vp.bus_latency_cycles", bus_latency_cycles, 0, 1000, "Interconnect latency per transaction (cycles)"),

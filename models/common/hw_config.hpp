@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "fixed_point.hpp"
+
 namespace acc {
 
 struct ConfigError : std::runtime_error {
@@ -50,6 +52,7 @@ struct HwConfig {
   unsigned compute_dispatch_batch = 0;  // scheduler.compute_ops.batch_size: tiled ops dispatched per cycle
   unsigned memory_dispatch_batch = 0;   // scheduler.memory_ops.batch_size: DMA commands started per cycle
   std::string energy_table;             // file with module energy/area figures; empty = built-in 14 nm table
+  fx::Format number_format;             // the datapath's words (Q4.16 unless the configuration says otherwise)
 
   // VP-specific
   unsigned bus_latency_cycles = 0;      // interconnect, per transaction
@@ -90,7 +93,11 @@ struct HwConfig {
   // Value of a `config: KEY` register reset (platform/regmap.yaml); throws ConfigError if unknown.
   uint32_t register_value(const std::string& key) const;
 
-  static uint64_t words_of_mb(double mb) { return static_cast<uint64_t>(mb * 1048576.0 * 8.0 / 20.0); }
+  // Words of the number format a buffer of `mb` MB holds (a narrower format: more of them).
+  uint64_t words_of_mb(double mb) const { return static_cast<uint64_t>(mb * 1048576.0 * 8.0 / number_format.word_bits()); }
+  // Energy and area of a unit of the datapath relative to its figure at AccelTran's 20 bits (the
+  // energy table's): the assumed scaling rule of docs/configuration.md, "Number formats".
+  double width_ratio() const { return number_format.word_bits() / 20.0; }
 };
 
 // One configuration key: its name, what it means, and its value in the loaded configuration.

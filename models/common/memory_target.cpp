@@ -128,7 +128,7 @@ void MemoryTarget::b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& de
 void MemoryTarget::apply_global_sparsity(Transfer& x, uint32_t nm_index_bits) const {
   if (global_sparsity_ < 0) return;
   x.nonzero = static_cast<uint64_t>(std::llround(static_cast<double>(x.words) * (1.0 - global_sparsity_)));
-  x.bits = x.nonzero * (20 + nm_index_bits);
+  x.bits = x.nonzero * (fx::word_bits() + nm_index_bits);
 }
 
 void MemoryTarget::invalidate_dmi() { socket->invalidate_direct_mem_ptr(0, size_ - 1); }

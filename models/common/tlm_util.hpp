@@ -6,6 +6,8 @@
 
 #include <cstdint>
 
+#include "fixed_point.hpp"
+
 namespace acc {
 
 // Checks a register access: a 32-bit aligned single-word read or write with all bytes enabled.
@@ -31,8 +33,8 @@ inline bool check_word_access(tlm::tlm_generic_payload& t) {
 }
 
 // Attached by the DMA to DRAM and buffer transfers of tensor data. The data travel as 32-bit
-// containers of 20-bit words; the target charges the zero-free size the hardware moves:
-// 20 bits per non-zero word plus one mask bit per word (the AccelTran paper; AccelTran's simulator/src/buffer.py). The target fills in
+// containers of words of the number format; the target charges the zero-free size the hardware moves:
+// a word (20 bits in Q4.16) per non-zero word plus one mask bit per word (the AccelTran paper; AccelTran's simulator/src/buffer.py). The target fills in
 // what it charged and when the data moved. `stream_end` makes a transfer cut-through: the DMA
 // writes a burst as its source data arrive, so the write cannot finish before the last of them.
 struct TransferExt : tlm::tlm_extension<TransferExt> {
@@ -81,17 +83,18 @@ struct MmioNoteExt : tlm::tlm_extension<MmioNoteExt> {
 };
 
 // Bits the zero-free format moves for `words` words of which `nonzero` are non-zero.
-inline uint64_t zero_free_bits(uint64_t words, uint64_t nonzero) { return nonzero * 20 + words; }
+inline uint64_t zero_free_bits(uint64_t words, uint64_t nonzero) { return nonzero * fx::word_bits() + words; }
 // Bits of N:M compressed words: each carries a value and its index, no mask.
-inline uint64_t nm_bits(uint64_t words, uint32_t index_bits) { return words * (20 + index_bits); }
+inline uint64_t nm_bits(uint64_t words, uint32_t index_bits) { return words * (fx::word_bits() + index_bits); }
 
 // The (layer, class) part of a trace tag: the key of per-tag statistics.
 inline uint32_t tag_key(uint32_t tag) { return tag & ((0xFFu << 5) | 0x1Fu); }
 
-// Non-zero 20-bit words among `n` containers.
+// Non-zero words among `n` containers.
 inline uint64_t count_nonzero_words(const int32_t* p, uint64_t n) {
+  const fx::Format f = fx::format();
   uint64_t nz = 0;
-  for (uint64_t i = 0; i < n; ++i) nz += (static_cast<uint32_t>(p[i]) & 0xFFFFFu) != 0;
+  for (uint64_t i = 0; i < n; ++i) nz += f.word_nonzero(p[i]);
   return nz;
 }
 

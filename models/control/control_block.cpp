@@ -1,8 +1,10 @@
 #include "control_block.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "command.hpp"
+#include "fixed_point.hpp"
 #include "nm.hpp"
 #include "regmap.hpp"
 #include "tlm_util.hpp"
@@ -335,8 +337,10 @@ uint32_t ControlBlock::bad_pruning_register(const acc_desc_t& d) const {
                   (op == ACC_OP_LOAD && (flags & ACC_LOAD_NM_META));
   if (nm && (p.nm_m < 2 || p.nm_m > 16 || p.nm_n < 1 || p.nm_n > p.nm_m)) return ACC_REG_NM_CFG;
   if (op != ACC_OP_SCORE) return 0;
-  if ((flags & ACC_SCORE_LEOPARD) && (p.leopard_key_bits < 1 || p.leopard_key_bits > 20)) return ACC_REG_LEOPARD_KEY_BITS;
-  if ((flags & (ACC_SCORE_HDP_HEADS | ACC_SCORE_HDP_BLOCKS | ACC_SCORE_HDP_APPROX)) && (p.hdp.frac_bits < 1 || p.hdp.frac_bits > 16))
+  // Keys keep at most the word's bits; HDP's integer part keeps at least one (20 and 16 in Q4.16).
+  const unsigned word = static_cast<unsigned>(fx::word_bits());
+  if ((flags & ACC_SCORE_LEOPARD) && (p.leopard_key_bits < 1 || p.leopard_key_bits > word)) return ACC_REG_LEOPARD_KEY_BITS;
+  if ((flags & (ACC_SCORE_HDP_HEADS | ACC_SCORE_HDP_BLOCKS | ACC_SCORE_HDP_APPROX)) && (p.hdp.frac_bits < 1 || p.hdp.frac_bits > std::min(16u, word - 1)))
     return ACC_REG_HDP_FRAC_BITS;
   if ((flags & ACC_SCORE_HDP_HEADS) && (p.hdp.head_importance >= ACC_HDP_HEAD_CTRL_IMPORTANCE_COUNT || p.hdp.head_threshold >= ACC_HDP_HEAD_CTRL_THRESHOLD_COUNT)) return ACC_REG_HDP_HEAD_CTRL;
   if ((flags & ACC_SCORE_HDP_BLOCKS) && (p.hdp.block_rows < 1 || p.hdp.block_cols < 1 || p.hdp.block_threshold >= ACC_HDP_BLOCK_CTRL_THRESHOLD_COUNT))

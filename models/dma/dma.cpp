@@ -39,7 +39,7 @@ void Dma::b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay) {
   c.order = submitted_++;
   c.index = ext->index;
   c.submitted = clock_.to_cycles(sc_core::sc_time_stamp() + delay);
-  // N:M compressed weights keep their index bits (23:20) and are charged 20 + log2(M) bits a word.
+  // N:M compressed weights keep their index bits (23:20) and are charged a word + log2(M) bits each.
   c.nm_bits = (c.desc.w[0] & ACC_LOAD_NM_META) && ext->pruning ? nm::index_bits(ext->pruning->nm_m) : 0;
   queue_[op == ACC_OP_STORE].push_back(std::move(c));
   ext->deferred = true;
@@ -149,8 +149,10 @@ bool Dma::issue_burst(Channel& chan, uint64_t at, uint32_t& error, uint32_t& inf
       error = ACC_ERR_BUS, info = static_cast<uint32_t>(src_addr);
       return false;
     }
-    if (!store && !c.nm_bits)  // a 32-bit DRAM container carries one 20-bit word
-      for (uint64_t i = 0; i < words; ++i) data[i] = fx::wrap20(data[i]);
+    if (!store && !c.nm_bits) {  // a 32-bit DRAM container carries one word of the format
+      const fx::Format f = fx::format();
+      for (uint64_t i = 0; i < words; ++i) data[i] = f.wrap(data[i]);
+    }
     if (!store) c.read_bits += src_info.modelled_bits;
     nonzero_ += src_info.nonzero;
     if (broadcast) c.row_bursts.push_back(src);

@@ -26,7 +26,7 @@ MemoryTarget::Timing Dram::schedule(const Transfer& x) {
       x.priority ? BandwidthChannel::Slot{x.start + latency_, x.start + latency_ + channel_.cycles(x.bits), 0, 0} : reserved;
   (x.write ? writes_ : reads_)++;
   (x.write ? write_bits_ : read_bits_) += x.bits;
-  const uint64_t blocks = (x.bits + 1279) / 1280;  // a 64-element block is 64 x 20 bits
+  const uint64_t blocks = (x.bits + 1279) / 1280;  // a block is 64 Q4.16 words, 1280 bits, in every format
   blocks_ += blocks;
   TagTraffic& tt = by_tag_[tag_key(x.tag)];
   tt.bits += x.bits;
@@ -40,8 +40,8 @@ MemoryTarget::Timing Dram::schedule(const Transfer& x) {
 void Dram::collect_stats(Stats& s, const StatsContext& ctx) const {
   s.put("dram.reads", reads_, "transactions", "Read bursts served by main memory");
   s.put("dram.writes", writes_, "transactions", "Write bursts served by main memory");
-  s.put("dram.read_bytes", (read_bits_ + 7) / 8, "bytes", "Bytes read, at the modelled (zero-free, 20-bit) size");
-  s.put("dram.write_bytes", (write_bits_ + 7) / 8, "bytes", "Bytes written, at the modelled (zero-free, 20-bit) size");
+  s.put("dram.read_bytes", (read_bits_ + 7) / 8, "bytes", "Bytes read, at the modelled (zero-free, one word of the format each) size");
+  s.put("dram.write_bytes", (write_bits_ + 7) / 8, "bytes", "Bytes written, at the modelled (zero-free, one word of the format each) size");
   s.put("dram.blocks", blocks_, "blocks", "64-element (1280-bit) blocks transferred; each costs the block energy");
   s.put("dram.busy_cycles", static_cast<uint64_t>(std::llround(channel_.busy_cycles())), "cycles",
         "Cycles the data channel was transferring");

@@ -11,12 +11,9 @@
 
 namespace acc {
 
-namespace {
-inline bool nz(int32_t v) { return (static_cast<uint32_t>(v) & 0xFFFFFu) != 0; }
-}  // namespace
-
 MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const MatrixRef& c, const MatmulShape& s,
                             const MatmulEpilogue& epi) {
+  const fx::Format f = fx::format();  // a local copy: the loops keep it in registers
   thread_local std::vector<double> ad, bd, cd;
   const uint64_t m = s.m, k = s.k, n = s.n;
   // Grown, never shrunk: resize() would zero the part past a smaller op's size on every op, and
@@ -28,16 +25,16 @@ MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const Matrix
     const int32_t* row = a.base + i * a.stride;
     double* dst = &ad[i * k];
     for (uint64_t p = 0; p < k; ++p) {
-      dst[p] = fx::wrap20(row[p]);
-      out.a_nonzero += nz(row[p]);
+      dst[p] = f.wrap(row[p]);
+      out.a_nonzero += f.word_nonzero(row[p]);
     }
   }
   if (s.transpose_b) {
     for (uint64_t j = 0; j < n; ++j) {
       const int32_t* row = b.base + j * b.stride;
       for (uint64_t p = 0; p < k; ++p) {
-        bd[p * n + j] = fx::wrap20(row[p]);
-        out.b_nonzero += nz(row[p]);
+        bd[p * n + j] = f.wrap(row[p]);
+        out.b_nonzero += f.word_nonzero(row[p]);
       }
     }
   } else {
@@ -45,8 +42,8 @@ MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const Matrix
       const int32_t* row = b.base + p * b.stride;
       double* dst = &bd[p * n];
       for (uint64_t j = 0; j < n; ++j) {
-        dst[j] = fx::wrap20(row[j]);
-        out.b_nonzero += nz(row[j]);
+        dst[j] = f.wrap(row[j]);
+        out.b_nonzero += f.word_nonzero(row[j]);
       }
     }
   }
@@ -57,8 +54,10 @@ MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const Matrix
     const double* src = &cd[i * n];
     for (uint64_t j = 0; j < n; ++j) {
       int64_t acc = static_cast<int64_t>(src[j]);
-      if (epi.bias) acc += int64_t{fx::wrap20(epi.bias[j])} * fx::kOne;
-      int32_t v = fx::saturate_counted(fx::round_shift(acc, fx::kFracBits), out.saturated);
+      if (epi.bias) acc += int64_t{f.wrap(epi.bias[j])} * f.one();
+      const int64_t narrowed = fx::round_shift(acc, f.frac_bits());
+      out.saturated += f.saturates(narrowed);
+      int32_t v = f.saturate(narrowed);
       if (epi.prune) {
         const int32_t kept = fx::dynatran(v, epi.tau);
         out.pruned += (v != 0 && kept == 0);
@@ -78,6 +77,7 @@ MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const Matrix
 
 SparsityProfile sparsity_profile(const MatrixRef& a, const MatrixRef& b, const MatmulShape& s, uint32_t tile_rows,
                                  uint32_t tile_cols) {
+  const fx::Format f = fx::format();
   SparsityProfile p;
   p.k = s.k;
   p.row_blocks = (s.m + tile_rows - 1) / tile_rows;
@@ -87,13 +87,13 @@ SparsityProfile sparsity_profile(const MatrixRef& a, const MatrixRef& b, const M
   for (uint64_t i = 0; i < s.m; ++i) {
     const int32_t* row = a.base + i * a.stride;
     uint32_t* acc = &p.a_col_nnz[(i / tile_rows) * s.k];
-    for (uint64_t q = 0; q < s.k; ++q) acc[q] += nz(row[q]);
+    for (uint64_t q = 0; q < s.k; ++q) acc[q] += f.word_nonzero(row[q]);
   }
   if (s.transpose_b) {
     for (uint64_t j = 0; j < s.n; ++j) {
       const int32_t* row = b.base + j * b.stride;
       const uint64_t cb = j / tile_cols;
-      for (uint64_t q = 0; q < s.k; ++q) p.b_row_nnz[q * p.col_blocks + cb] += nz(row[q]);
+      for (uint64_t q = 0; q < s.k; ++q) p.b_row_nnz[q * p.col_blocks + cb] += f.word_nonzero(row[q]);
     }
   } else {
     for (uint64_t q = 0; q < s.k; ++q) {
@@ -101,7 +101,7 @@ SparsityProfile sparsity_profile(const MatrixRef& a, const MatrixRef& b, const M
       uint32_t* acc = &p.b_row_nnz[q * p.col_blocks];
       for (uint64_t cb = 0, j0 = 0; j0 < s.n; ++cb, j0 += tile_cols) {  // block by block: no division per word
         uint32_t count = 0;
-        for (uint64_t j = j0; j < std::min<uint64_t>(j0 + tile_cols, s.n); ++j) count += nz(row[j]);
+        for (uint64_t j = j0; j < std::min<uint64_t>(j0 + tile_cols, s.n); ++j) count += f.word_nonzero(row[j]);
         acc[cb] += count;
       }
     }

@@ -1,10 +1,10 @@
 // The values of a MATMUL and the sparsity profile its timing needs. Plain C++ (no SystemC), so
 // tests can drive it directly.
 //
-// Values: A and B are Q4.16 words (each container read as the 20-bit word it carries, fx::wrap20);
+// Values: A and B are words of the number format (each container read as the word it carries, fx::wrap);
 // C = narrow(sum_p A[i][p] * B[p][j]) with the sum held exactly
 // (wide accumulator) and narrowed once (fx::narrow_product_sum). The exact sum is computed with a
-// double-precision GEMM of the raw integers: every product is below 2^38 and, with K <= 2^14, every
+// double-precision GEMM of the raw integers: every product of words of at most 20 bits is below 2^38 and, with K <= 2^14, every
 // partial sum below 2^52, so each is an exactly representable integer (a double's significand has 53 bits).
 #pragma once
 
@@ -36,8 +36,8 @@ struct MatmulEpilogue {
 };
 
 struct MatmulOutcome {
-  uint64_t saturated = 0;    // outputs clipped to the Q4.16 range when the accumulator is narrowed
-  uint64_t activation_saturated = 0;  // GELU / tanh results clipped to the Q4.16 range
+  uint64_t saturated = 0;    // outputs clipped to the format's range when the accumulator is narrowed
+  uint64_t activation_saturated = 0;  // GELU / tanh results clipped to the format's range
   uint64_t pruned = 0;       // non-zero outputs DynaTran set to zero
   uint64_t nm_pruned = 0;    // non-zero outputs dynamic N:M set to zero
   uint64_t out_nonzero = 0;  // non-zero outputs written

@@ -228,7 +228,7 @@ void PeCluster::count_output(uint32_t tag, const int32_t* base, uint64_t stride,
     }
     uint32_t z = 0, zv = 0;
     for (uint32_t c = 0; c < cols; ++c) {
-      const bool zero = (static_cast<uint32_t>(row[c]) & 0xFFFFFu) == 0;  // a MASK marker is an absent value
+      const bool zero = !fx::word_nonzero(row[c]);  // a MASK marker is an absent value
       z += zero;
       zv += zero && c < row_valid_cols;
     }
@@ -363,13 +363,13 @@ uint64_t PeCluster::score(const acc_desc_t& desc, uint64_t issue, DispatchExt& e
   const ScoreOutcome o = score_heads(q, k, s, spec, pc);
 
   const uint64_t tiles = uint64_t{o.row_tiles} * o.col_tiles;
-  const unsigned F = pc.hdp.frac_bits, I = 20 - F;
+  const unsigned W = static_cast<unsigned>(fx::word_bits()), F = pc.hdp.frac_bits, I = W - F;  // F < W (the control block checks)
   const bool hdp = spec.hdp_heads || spec.hdp_blocks || spec.hdp_approx;
   uint64_t tile_ops = 0, lane_busy = 0, int_cycles = 0, score_lane_busy = 0;
   const uint64_t fill = cfg_.buffer_latency_cycles + sparsity_stage(), drain = sparsity_stage();  // the result write is a port access
-  // Work in bit products of a 20 x 20 multiplier (400): the integer pass I x I, the HDP
-  // approximation's two cross terms 2 x I x F, an exact product all 400.
-  auto kstep = [&](uint64_t pairs, uint64_t bit_products) { return ceil_div(pairs * bit_products, 400 * uint64_t{cfg_.mac_per_lane}); };
+  // Work in bit products of a W x W multiplier (400 in Q4.16): the integer pass I x I, the HDP
+  // approximation's two cross terms 2 x I x F, an exact product all W x W.
+  auto kstep = [&](uint64_t pairs, uint64_t bit_products) { return ceil_div(pairs * bit_products, uint64_t{W} * W * cfg_.mac_per_lane); };
   uint64_t t = issue, start = issue, value_start = 0;
   if (hdp) {  // the integer-part pass, then the head and block decisions
     auto int_costs = [&](size_t b, std::vector<uint64_t>& cyc, uint64_t&) {
@@ -386,7 +386,7 @@ uint64_t PeCluster::score(const acc_desc_t& desc, uint64_t issue, DispatchExt& e
       for (uint32_t r = 0; r < R; ++r) cyc.push_back(o.leopard_row_bits[b * R + r]);
       for (uint64_t c : cyc) score_lane_busy += c;
     } else {
-      for (uint32_t kb = 0; kb < o.ksteps; ++kb) cyc.push_back(kstep(o.value_effectual[b * o.ksteps + kb], spec.hdp_approx ? 2ull * I * F : 400));
+      for (uint32_t kb = 0; kb < o.ksteps; ++kb) cyc.push_back(kstep(o.value_effectual[b * o.ksteps + kb], spec.hdp_approx ? 2ull * I * F : uint64_t{W} * W));
       for (uint64_t c : cyc) lane_busy += c;
     }
   };
@@ -561,9 +561,9 @@ void PeCluster::attribute(const StatsContext& ctx, Attribution& a) const {
   const auto& cfg = ctx.cfg;
   const auto lane = ctx.energy.mac_lane(cfg);
   const double sub = cfg.compat.idle_submodules ? 0.0 : 1.0;  // FIFO, pre-/post-sparsity, dataflow
-  const double per_lane_cycle = EnergyTable::dynamic_nj(lane, 1, cfg) + sub * EnergyTable::dynamic_nj(ctx.energy.module("fifo"), 1, cfg);
-  const double per_tile_op = sub * (EnergyTable::dynamic_nj(ctx.energy.module("pre_sparsity"), 1, cfg) +
-                                    EnergyTable::dynamic_nj(ctx.energy.module("post_sparsity"), 1, cfg));
+  const double per_lane_cycle = EnergyTable::dynamic_nj(lane, 1, cfg) + sub * EnergyTable::dynamic_nj(ctx.energy.lane_unit("fifo", cfg), 1, cfg);
+  const double per_tile_op = sub * (EnergyTable::dynamic_nj(ctx.energy.lane_unit("pre_sparsity", cfg), 1, cfg) +
+                                    EnergyTable::dynamic_nj(ctx.energy.lane_unit("post_sparsity", cfg), 1, cfg));
   const double per_pe_cycle = sub * EnergyTable::dynamic_nj(ctx.energy.module("dataflow"), 1, cfg);
   const double per_softmax = EnergyTable::dynamic_nj(ctx.energy.softmax(cfg), 1, cfg);
   const double per_ln = EnergyTable::dynamic_nj(ctx.energy.layernorm(cfg), 1, cfg);
@@ -594,13 +594,13 @@ void PeCluster::collect_stats(Stats& s, const StatsContext& ctx) const {
   s.put("pe.topk_dropped", topk_dropped_, "values", "Non-zero probabilities top-k set to zero");
   // Values clipped to Q4.16, per rounding site (docs/timing-model.md: the values).
   const Saturation& sat = saturation_;
-  s.put("saturation.matmul", sat.matmul, "values", "MATMUL outputs clipped to Q4.16 when the accumulator is narrowed");
-  s.put("saturation.score", sat.score, "values", "SCORE descriptors' surviving scores clipped to Q4.16 when narrowed");
-  s.put("saturation.activation", sat.activation, "values", "GELU and tanh results clipped to Q4.16 (GELU(x) <= x, abs(tanh) <= 1: always 0)");
-  s.put("saturation.softmax", sat.softmax, "values", "Probabilities clipped to Q4.16 (at most 1 by construction: always 0)");
-  s.put("saturation.layernorm", sat.layernorm, "values", "Layer-norm outputs clipped to Q4.16");
-  s.put("saturation.add", sat.add, "values", "ADD sums (the residual connections) clipped to Q4.16");
-  s.put("saturation.total", sat.total(), "values", "Values the accelerator clipped to Q4.16, all sites");
+  s.put("saturation.matmul", sat.matmul, "values", "MATMUL outputs clipped to the number format when the accumulator is narrowed");
+  s.put("saturation.score", sat.score, "values", "SCORE descriptors' surviving scores clipped to the number format when narrowed");
+  s.put("saturation.activation", sat.activation, "values", "GELU and tanh results clipped to the number format (GELU(x) <= x, abs(tanh) <= 1: always 0)");
+  s.put("saturation.softmax", sat.softmax, "values", "Probabilities clipped to the number format (at most 1 by construction: always 0)");
+  s.put("saturation.layernorm", sat.layernorm, "values", "Layer-norm outputs clipped to the number format");
+  s.put("saturation.add", sat.add, "values", "ADD sums (the residual connections) clipped to the number format");
+  s.put("saturation.total", sat.total(), "values", "Values the accelerator clipped to the number format, all sites");
   // Pruning units: what each stage pruned (first stage wins), LeOPArd's bit planes.
   s.put("pruning.dynatran.zeroed", pruned_, "values", "Non-zero values DynaTran set to zero (matmul outputs, scores, probabilities)");
   s.put("pruning.topk.zeroed", topk_dropped_, "values", "Non-zero probabilities top-k set to zero");
@@ -675,9 +675,9 @@ void PeCluster::collect_stats(Stats& s, const StatsContext& ctx) const {
 
   const double lane_busy = static_cast<double>(lanes_.busy), ops = static_cast<double>(tile_ops_);
   const auto lane = ctx.energy.mac_lane(cfg);
-  const auto& pre = ctx.energy.module("pre_sparsity");
-  const auto& post = ctx.energy.module("post_sparsity");
-  const auto& fifo = ctx.energy.module("fifo");
+  const auto pre = ctx.energy.lane_unit("pre_sparsity", cfg);
+  const auto post = ctx.energy.lane_unit("post_sparsity", cfg);
+  const auto fifo = ctx.energy.lane_unit("fifo", cfg);
   const auto& flow = ctx.energy.module("dataflow");
   const auto sm = ctx.energy.softmax(cfg);
   const auto ln = ctx.energy.layernorm(cfg);

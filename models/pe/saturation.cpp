@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "fixed_point.hpp"
+
 namespace acc {
 
 std::string Saturation::describe(uint64_t weights) const {
@@ -11,7 +13,7 @@ std::string Saturation::describe(uint64_t weights) const {
   if (total() == 0) {
     s = weights ? "no value saturated in the datapath" : "no value saturated";
   } else {
-    s = std::to_string(total()) + (total() == 1 ? " value" : " values") + " saturated to +-8 (";
+    s = std::to_string(total()) + (total() == 1 ? " value" : " values") + " saturated to +-" + std::to_string(static_cast<long>(fx::format().range())) + " (";
     bool first = true;
     for (const auto& [site, n] : sites)
       if (n) s += (first ? "" : ", ") + std::string(site) + " " + std::to_string(n), first = false;

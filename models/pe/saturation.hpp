@@ -1,4 +1,4 @@
-// Values the datapath clipped to the Q4.16 range, per rounding site: the PE cluster counts them
+// Values the datapath clipped to the number format's range, per rounding site: the PE cluster counts them
 // (saturation.* statistics) and a job's result line shows them beside "bit-exact", which is true
 // of clipped values too. Plain C++.
 #pragma once

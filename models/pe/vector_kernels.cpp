@@ -64,7 +64,7 @@ SoftmaxOutcome softmax_rows(const MatrixRef& in, const MatrixRef& out, const Sof
           x[j] = INT64_MIN;
           continue;
         }
-        x[j] = fx::round_shift(int64_t{fx::wrap20(src[j])} * s.scale, fx::kFracBits);
+        x[j] = fx::round_shift(int64_t{fx::wrap(src[j])} * s.scale, fx::frac_bits());
         tile_max = std::max(tile_max, x[j]);
         ++live;
       }
@@ -80,9 +80,11 @@ SoftmaxOutcome softmax_rows(const MatrixRef& in, const MatrixRef& out, const Sof
       row_sum += partial;
     }
     // Pass 3: normalise with one reciprocal per row; masked columns are 0.
+    // e (Q0.16) x recip (2^40 / sum) is the probability in units of 2^-40; the format keeps n bits.
     const int64_t recip = row_sum > 0 ? ((int64_t{1} << 40) + row_sum / 2) / row_sum : 0;
+    const int out_shift = 40 - fx::frac_bits();
     for (uint32_t j = 0; j < s.cols; ++j)
-      dst[j] = j < v ? fx::saturate_counted((int64_t{e[j]} * recip + (int64_t{1} << 23)) >> 24, o.saturated) : 0;
+      dst[j] = j < v ? fx::saturate_counted((int64_t{e[j]} * recip + (int64_t{1} << (out_shift - 1))) >> out_shift, o.saturated) : 0;
     // Top-k on the probabilities, then DynaTran.
     if (s.topk > 0 && s.topk < v) {
       const QuickSelect q = quick_select(std::vector<int32_t>(dst, dst + v), s.topk, s.topk_parallelism);
@@ -116,14 +118,14 @@ LayerNormOutcome layernorm_rows(const MatrixRef& in, const MatrixRef& out, const
   for (uint32_t i = 0; i < s.rows; ++i) {
     const int32_t* x = in.base + i * in.stride;
     int32_t* y = out.base + i * out.stride;
-    // Per-tile partial sums, combined: mean, then variance. With 20-bit words every square is
+    // Per-tile partial sums, combined: mean, then variance. With 20-bit words (the widest) every square is
     // below 2^40 and a row has at most 2^26 words: the sum of squares needs more than 64 bits.
     int64_t sum = 0;
     for (uint32_t t = 0; t < col_tiles; ++t) {
       int64_t partial = 0;
       const uint32_t c0 = t * s.tile_cols, c1 = std::min(s.cols, c0 + s.tile_cols);
       for (uint32_t j = c0; j < c1; ++j) {
-        const int32_t v = fx::wrap20(x[j]);
+        const int32_t v = fx::wrap(x[j]);
         partial += v;
         o.tile_zeros[(i / s.tile_rows) * col_tiles + t] += v == 0;
       }
@@ -135,17 +137,18 @@ LayerNormOutcome layernorm_rows(const MatrixRef& in, const MatrixRef& out, const
       int64_t partial = 0;  // below 2^40 per word, 2^48 per tile
       const uint32_t c0 = t * s.tile_cols, c1 = std::min(s.cols, c0 + s.tile_cols);
       for (uint32_t j = c0; j < c1; ++j) {
-        const int64_t dev = fx::wrap20(x[j]) - mean;
+        const int64_t dev = fx::wrap(x[j]) - mean;
         partial += dev * dev;
       }
       squares += partial;
     }
     const uint64_t sd = fx::isqrt(static_cast<uint64_t>(fx::div_round(squares, s.cols)) + s.eps);
-    const int64_t inv = sd > 0 ? static_cast<int64_t>(((uint64_t{1} << 40) + sd / 2) / sd) : 0;
+    // 1/sd in units of 2^-24 (sd is in units of 2^-n): below 2^(n+24), and |x - mean| * inv below 2^62.
+    const int64_t inv = sd > 0 ? static_cast<int64_t>(((uint64_t{1} << (fx::frac_bits() + 24)) + sd / 2) / sd) : 0;
     // x may be y (in place): every input of the row has been read above.
     for (uint32_t j = 0; j < s.cols; ++j) {
-      const int64_t norm = fx::round_shift((fx::wrap20(x[j]) - mean) * inv, 24);
-      y[j] = fx::saturate_counted(fx::round_shift(norm * fx::wrap20(gamma[j]), fx::kFracBits) + fx::wrap20(beta[j]), o.saturated);
+      const int64_t norm = fx::round_shift((fx::wrap(x[j]) - mean) * inv, 24);
+      y[j] = fx::saturate_counted(fx::round_shift(norm * fx::wrap(gamma[j]), fx::frac_bits()) + fx::wrap(beta[j]), o.saturated);
     }
   }
   return o;
@@ -161,7 +164,7 @@ AddOutcome add_tiles(const MatrixRef& a, const MatrixRef& b, const MatrixRef& c,
     int32_t* z = c.base + i * c.stride;
     uint32_t* act = &o.tile_active[(i / tile_rows) * col_tiles];
     for (uint32_t j = 0; j < cols; ++j) {
-      const int32_t u = fx::wrap20(x[j]), v = fx::wrap20(y[j]);
+      const int32_t u = fx::wrap(x[j]), v = fx::wrap(y[j]);
       act[j / tile_cols] += (u | v) != 0;
       z[j] = fx::saturate_counted(int64_t{u} + v, o.saturated);
     }

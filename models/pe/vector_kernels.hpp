@@ -1,8 +1,8 @@
 // Values of the PE cluster's non-matmul ops, computed tile by tile as the units walk them, and
 // the per-tile measurements their timing needs. Plain C++ (no SystemC). Independent of the
 // reference model (models/reference), which tests compare them with bit for bit. Every input word
-// is read as the 20-bit word its container carries (fx::wrap20; SOFTMAX first recognises the MASK
-// marker), and every result is saturated to Q4.16 and counted when it had to be.
+// is read as the word its container carries (fx::wrap; SOFTMAX first recognises the MASK
+// marker), and every result is saturated to the number format and counted when it had to be.
 #pragma once
 
 #include <cstdint>
@@ -14,7 +14,7 @@ namespace acc {
 
 struct SoftmaxSpec {
   uint32_t rows, cols, valid_cols;
-  int32_t scale;   // Q4.16
+  int32_t scale;   // in the number format
   uint32_t topk;   // 0: off
   bool topk_exact;
   bool prune;
@@ -30,7 +30,7 @@ struct SoftmaxOutcome {
   std::vector<uint32_t> row_topk_cycles;
   uint64_t pruned = 0;        // probabilities DynaTran set to zero
   uint64_t topk_dropped = 0;  // probabilities top-k set to zero
-  uint64_t saturated = 0;     // probabilities clipped to Q4.16 (none can be: they are at most 1)
+  uint64_t saturated = 0;     // probabilities clipped to the format (none can be: they are at most 1)
 };
 
 SoftmaxOutcome softmax_rows(const MatrixRef& in, const MatrixRef& out, const SoftmaxSpec& s);
@@ -41,7 +41,7 @@ struct LayerNormSpec {
 };
 struct LayerNormOutcome {
   std::vector<uint32_t> tile_zeros;  // per tile, the zero inputs (the layer-norm unit skips them in its sums)
-  uint64_t saturated = 0;            // outputs clipped to Q4.16
+  uint64_t saturated = 0;            // outputs clipped to the format
 };
 LayerNormOutcome layernorm_rows(const MatrixRef& in, const MatrixRef& out, const int32_t* gamma, const int32_t* beta,
                                 const LayerNormSpec& s);
@@ -49,7 +49,7 @@ LayerNormOutcome layernorm_rows(const MatrixRef& in, const MatrixRef& out, const
 // C = A + B elementwise (saturating).
 struct AddOutcome {
   std::vector<uint32_t> tile_active;  // per tile, the positions where A or B is non-zero
-  uint64_t saturated = 0;             // sums clipped to Q4.16
+  uint64_t saturated = 0;             // sums clipped to the format
 };
 AddOutcome add_tiles(const MatrixRef& a, const MatrixRef& b, const MatrixRef& c, uint32_t rows, uint32_t cols, uint32_t tile_rows,
                      uint32_t tile_cols);

@@ -3,7 +3,7 @@
 //
 // Compressed weights (the NM_WEIGHTS operand of a MATMUL, LOAD with NM_META): a k x n dense matrix
 // becomes ceil(k/M)*N rows; row g*N + s holds, for every column, the s-th kept value of group g
-// (kept values in ascending index order) in bits 19:0 of its container and its index within the
+// (kept values in ascending index order) in the low bits of its container (the format's word) and its index within the
 // group in bits 23:20. A group shorter than M (the last, when M does not divide k) still has N rows;
 // the missing values are zeros.
 #pragma once
@@ -11,12 +11,15 @@
 #include <cstdint>
 #include <vector>
 
+#include "fixed_point.hpp"
+
 namespace acc::nm {
 
 inline int32_t pack(int32_t value, unsigned index) {
-  return static_cast<int32_t>((static_cast<uint32_t>(value) & 0xFFFFFu) | (static_cast<uint32_t>(index) << 20));
+  const uint32_t word_mask = (uint32_t{1} << fx::word_bits()) - 1;  // the format's word, at most 20 bits
+  return static_cast<int32_t>((static_cast<uint32_t>(value) & word_mask) | (static_cast<uint32_t>(index) << 20));
 }
-inline int32_t value(int32_t word) { return static_cast<int32_t>(static_cast<uint32_t>(word) << 12) >> 12; }
+inline int32_t value(int32_t word) { return fx::wrap(word); }
 inline unsigned index(int32_t word) { return (static_cast<uint32_t>(word) >> 20) & 0xFu; }
 
 inline uint32_t compressed_rows(uint32_t k, unsigned n, unsigned m) { return (k + m - 1) / m * n; }

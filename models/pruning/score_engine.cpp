@@ -100,9 +100,9 @@ ScoreOutcome score_heads(const MatrixRef& q, const MatrixRef& k, const MatrixRef
     qh[h].resize(uint64_t{R} * d);
     kh[h].resize(uint64_t{C} * d);
     for (uint32_t r = 0; r < R; ++r)
-      for (uint32_t i = 0; i < d; ++i) qh[h][uint64_t{r} * d + i] = fx::wrap20(q.base[r * q.stride + uint64_t{h} * d + i]);
+      for (uint32_t i = 0; i < d; ++i) qh[h][uint64_t{r} * d + i] = fx::wrap(q.base[r * q.stride + uint64_t{h} * d + i]);
     for (uint32_t c = 0; c < C; ++c)
-      for (uint32_t i = 0; i < d; ++i) kh[h][uint64_t{c} * d + i] = fx::wrap20(k.base[c * k.stride + uint64_t{h} * d + i]);
+      for (uint32_t i = 0; i < d; ++i) kh[h][uint64_t{c} * d + i] = fx::wrap(k.base[c * k.stride + uint64_t{h} * d + i]);
     if (!hdp) continue;
     qi[h].resize(qh[h].size());
     ki[h].resize(kh[h].size());
@@ -219,14 +219,14 @@ ScoreOutcome score_heads(const MatrixRef& q, const MatrixRef& k, const MatrixRef
             dst = fx::kMaskMarker;
             continue;
           }
-          wide = full * (int64_t{1} << (20 - B));
+          wide = full * (int64_t{1} << (fx::word_bits() - static_cast<int>(B)));
         } else if (sp.hdp_approx) {
           wide = static_cast<int64_t>(s_int[h][at]) * (int64_t{1} << (2 * F)) +
                  (static_cast<int64_t>(cross1[at]) + static_cast<int64_t>(cross2[at])) * (int64_t{1} << F);
         } else {
           wide = static_cast<int64_t>(exact[at]);
         }
-        int32_t v = fx::saturate_counted(fx::round_shift(wide, fx::kFracBits), o.saturated);
+        int32_t v = fx::saturate_counted(fx::round_shift(wide, fx::frac_bits()), o.saturated);
         if (sp.prune) {
           const int32_t kept = fx::dynatran(v, sp.tau);
           o.dynatran_zeroed += v != 0 && kept == 0;
@@ -246,8 +246,8 @@ ScoreOutcome score_heads(const MatrixRef& q, const MatrixRef& k, const MatrixRef
     const auto qm = nonzero_masks(qh[h], R, d, depth, o.ksteps), km = nonzero_masks(kh[h], C, d, depth, o.ksteps);
     NonzeroMasks qim, kim;
     if (hdp) qim = nonzero_masks(qi[h], R, d, depth, o.ksteps), kim = nonzero_masks(ki[h], C, d, depth, o.ksteps);
-    const double I = 20.0 - F;
-    const double int_weight = I * I / 400.0, value_weight = sp.hdp_approx ? 2.0 * I * F / 400.0 : 1.0;
+    const double W = fx::word_bits(), I = W - F;  // bit products relative to a W x W multiplier
+    const double int_weight = I * I / (W * W), value_weight = sp.hdp_approx ? 2.0 * I * F / (W * W) : 1.0;
     uint64_t int_pairs = 0, value_pairs = 0;
     double leopard_work = 0;
     for (uint32_t r = 0; r < R; ++r)

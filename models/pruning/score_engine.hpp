@@ -11,7 +11,7 @@
 //                         (Qi.Ki^T << 2F) + ((Qi.Kf^T + Qf.Ki^T) << F), or the exact q . k
 //   6. DynaTran           survivors with |s| <= tau become 0 (ZERO)
 //
-// Q and K words are read as the 20-bit words their containers carry (fx::wrap20).
+// Q and K words are read as the words their containers carry (fx::wrap).
 // Each pruned score is attributed to the first stage that pruned it. The engine also returns what
 // the timing model needs: per output tile, the effectual work of each pass.
 #pragma once
@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "fixed_point.hpp"
 #include "matmul_kernel.hpp"
 #include "pruning_config.hpp"
 
@@ -36,7 +37,7 @@ struct ScoreOutcome {
   // Scores pruned by each stage (first stage wins).
   uint64_t hdp_head_masked = 0, hdp_block_masked = 0, leopard_masked = 0, dynatran_zeroed = 0;
   uint32_t heads_pruned = 0;
-  uint64_t saturated = 0;  // surviving scores clipped to Q4.16 when narrowed
+  uint64_t saturated = 0;  // surviving scores clipped to the format when narrowed
   // The work done in multiply-accumulate equivalents: pairs of non-zero operands, weighted by the
   // bit products of each pass (integer part I^2/400, HDP approximation 2IF/400, LeOPArd the share
   // of the B bit planes it processed, exact 1).
@@ -54,7 +55,7 @@ struct ScoreOutcome {
 ScoreOutcome score_heads(const MatrixRef& q, const MatrixRef& k, const MatrixRef& s, const ScoreSpec& spec,
                          const PruningConfig& cfg);
 
-// The B most significant bits of a Q4.16 key as a B-bit two's-complement integer.
-inline int32_t leopard_key(int32_t k, unsigned key_bits) { return k >> (20 - key_bits); }
+// The B most significant bits of a key word (B <= the format's width) as a B-bit two's-complement integer.
+inline int32_t leopard_key(int32_t k, unsigned key_bits) { return k >> (fx::word_bits() - static_cast<int>(key_bits)); }
 
 }  // namespace acc

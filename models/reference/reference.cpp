@@ -10,10 +10,10 @@
 namespace acc::ref {
 
 namespace {
-// Every input word as the 20-bit word its container carries (what the compute units read).
+// Every input word as the word its container carries (what the compute units read).
 Tensor words(const Tensor& t) {
   Tensor w(t.size());
-  for (size_t i = 0; i < t.size(); ++i) w[i] = fx::wrap20(t[i]);
+  for (size_t i = 0; i < t.size(); ++i) w[i] = fx::wrap(t[i]);
   return w;
 }
 
@@ -43,13 +43,15 @@ std::vector<bool> n_largest_abs(const int32_t* x, uint64_t stride, unsigned size
   return n_largest(m, n);
 }
 
-// Whether k products of 20-bit words (each below 2^38 in magnitude) sum below 2^53, the integers a
+// Whether k products of words of at most 20 bits (the widest number format; each below 2^38) sum below 2^53, the integers a
 // double holds exactly, whatever the order of the additions.
+static_assert(fx::Format::kMaxWordBits <= 20, "exact_in_double's bound is for words of at most 20 bits");
 bool exact_in_double(uint64_t k) { return k <= (uint64_t{1} << 14); }
 
-// An output word: the exact sum of products plus the bias (<< 16), narrowed once, then DynaTran.
+// An output word: the exact sum of products plus the bias (shifted by the fraction bits), narrowed
+// once, then DynaTran.
 int32_t narrow(int64_t sum, uint64_t j, const Tensor* bias, bool prune, int32_t tau) {
-  if (bias) sum += int64_t{fx::wrap20((*bias)[j])} * fx::kOne;
+  if (bias) sum += int64_t{fx::wrap((*bias)[j])} * fx::one();
   const int32_t v = fx::narrow_product_sum(sum);
   return prune ? fx::dynatran(v, tau) : v;
 }
@@ -85,16 +87,16 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in, uint32_t m, uint32_t k, ui
   // of B: exact sums, in any order, read without striding.
   Tensor c(uint64_t{m} * n);
   if (exact_in_double(k)) {
-    // Words are 20-bit, so a product is below 2^38 and k of them sum below 2^53: in double, every
+    // Words have at most 20 bits, so a product is below 2^38 and k of them sum below 2^53: in double, every
     // product and every partial sum is an exact integer. The same sums as in int64, in a loop
     // the compiler vectorises (x86-64 has no vector int64 multiply).
     std::vector<double> bk(uint64_t{k} * n), sums(n);
     for (uint64_t p = 0; p < k; ++p)
-      for (uint64_t j = 0; j < n; ++j) bk[p * n + j] = fx::wrap20(transpose_b ? b_in[j * k + p] : b_in[p * n + j]);
+      for (uint64_t j = 0; j < n; ++j) bk[p * n + j] = fx::wrap(transpose_b ? b_in[j * k + p] : b_in[p * n + j]);
     for (uint64_t i = 0; i < m; ++i) {
       std::fill(sums.begin(), sums.end(), 0.0);
       for (uint64_t p = 0; p < k; ++p) {
-        const double x = fx::wrap20(a_in[i * k + p]);
+        const double x = fx::wrap(a_in[i * k + p]);
         const double* y = &bk[p * n];
         for (uint64_t j = 0; j < n; ++j) sums[j] += x * y[j];
       }
@@ -132,7 +134,7 @@ LeopardResult leopard(const int32_t* q, const int32_t* k, uint32_t d, unsigned B
   int64_t partial = 0;
   for (int b = static_cast<int>(B) - 1; b >= 0; --b) {
     for (uint32_t i = 0; i < d; ++i) {
-      const int32_t key = k[i] >> (20 - B);  // the key's B most significant bits
+      const int32_t key = k[i] >> (fx::word_bits() - static_cast<int>(B));  // the key's B most significant bits
       const int64_t weighted = int64_t{q[i]} * (int64_t{1} << b);  // q times the bit plane's weight 2^b
       if ((static_cast<uint32_t>(key) >> b) & 1u) partial += (b == static_cast<int>(B) - 1) ? -weighted : weighted;
     }
@@ -222,7 +224,7 @@ Tensor scores(const Tensor& q_in, const Tensor& k_in, uint32_t R, uint32_t C, ui
           const LeopardResult l = leopard(qv.data(), kv.data(), d, p.key_bits, th);
           ++n.leopard_bits[l.bits_used];
           if (l.pruned) w = 3;
-          wide = l.score * (int64_t{1} << (20 - p.key_bits));
+          wide = l.score * (int64_t{1} << (fx::word_bits() - static_cast<int>(p.key_bits)));
         } else if (w == 0 && p.hdp_approx) {
           int64_t cross = 0;
           for (uint32_t i = 0; i < d; ++i) {
@@ -263,14 +265,15 @@ Tensor softmax(const Tensor& s, uint32_t rows, uint32_t cols, const SoftmaxParam
     std::vector<int64_t> x(v, 0);
     int64_t mx = INT64_MIN;
     for (uint32_t j = 0; j < v; ++j)
-      if (live[j]) mx = std::max(mx, x[j] = fx::round_shift(int64_t{fx::wrap20(row[j])} * p.scale, fx::kFracBits));
+      if (live[j]) mx = std::max(mx, x[j] = fx::round_shift(int64_t{fx::wrap(row[j])} * p.scale, fx::frac_bits()));
     if (mx == INT64_MIN) continue;  // every column masked: all probabilities 0
     std::vector<int64_t> e(v, 0);
     int64_t sum = 0;
     for (uint32_t j = 0; j < v; ++j)
       if (live[j]) sum += e[j] = fx::exp_neg(x[j] - mx);
     const int64_t recip = ((int64_t{1} << 40) + sum / 2) / sum;
-    for (uint32_t j = 0; j < v; ++j) o[j] = fx::saturate((e[j] * recip + (int64_t{1} << 23)) >> 24);
+    const int shift = 40 - fx::frac_bits();  // e * recip: the probability in units of 2^-40
+    for (uint32_t j = 0; j < v; ++j) o[j] = fx::saturate((e[j] * recip + (int64_t{1} << (shift - 1))) >> shift);
     if (p.topk > 0 && p.topk < v) {
       // Sort a copy; the k-th largest value decides.
       std::vector<uint32_t> idx(v);
@@ -304,14 +307,14 @@ Tensor layernorm(const Tensor& x_in, uint32_t rows, uint32_t cols, const Tensor&
     __int128 sq = 0;  // each square below 2^40, up to 2^26 of them
     for (uint32_t j = 0; j < cols; ++j) sq += (r[j] - mean) * (r[j] - mean);
     const uint64_t var = static_cast<uint64_t>(fx::div_round(sq, cols)) + eps;
-    const uint64_t sd = fx::isqrt(var);  // standard deviation in units of 2^-16
+    const uint64_t sd = fx::isqrt(var);  // standard deviation in units of 2^-n
     for (uint32_t j = 0; j < cols; ++j) {
       int64_t norm = 0;
       if (sd > 0) {
-        const int64_t inv = static_cast<int64_t>(((uint64_t{1} << 40) + sd / 2) / sd);  // 1/sd in units of 2^-24
+        const int64_t inv = static_cast<int64_t>(((uint64_t{1} << (fx::frac_bits() + 24)) + sd / 2) / sd);  // 1/sd in units of 2^-24
         norm = fx::round_shift((r[j] - mean) * inv, 24);
       }
-      y[i * cols + j] = fx::saturate(fx::round_shift(norm * gamma[j], fx::kFracBits) + beta[j]);
+      y[i * cols + j] = fx::saturate(fx::round_shift(norm * gamma[j], fx::frac_bits()) + beta[j]);
     }
   }
   return y;
@@ -319,7 +322,7 @@ Tensor layernorm(const Tensor& x_in, uint32_t rows, uint32_t cols, const Tensor&
 
 Tensor add(const Tensor& a, const Tensor& b) {
   Tensor c(a.size());
-  for (size_t i = 0; i < a.size(); ++i) c[i] = fx::saturate(int64_t{fx::wrap20(a[i])} + fx::wrap20(b[i]));
+  for (size_t i = 0; i < a.size(); ++i) c[i] = fx::saturate(int64_t{fx::wrap(a[i])} + fx::wrap(b[i]));
   return c;
 }
 

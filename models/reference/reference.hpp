@@ -2,7 +2,7 @@
 // arithmetic, sharing only the scalar primitives (fixed_point.hpp, fx_math.hpp) and the HDP
 // settings (pruning_config.hpp: register values, no code) with the models.
 // Tests compare the platform's results with it bit for bit. No tiling, no BLAS, no cleverness.
-// Every input word is read as the 20-bit word it carries (fx::wrap20), as the compute units read
+// Every input word is read as the word it carries (fx::wrap), as the compute units read
 // their operands; SOFTMAX recognises the MASK marker first.
 #pragma once
 
@@ -13,7 +13,7 @@
 
 namespace acc::ref {
 
-using Tensor = std::vector<int32_t>;  // row-major Q4.16 words
+using Tensor = std::vector<int32_t>;  // row-major words of the number format (fx::format())
 
 enum class Act { None, Gelu, Tanh };
 
@@ -26,7 +26,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, uint32_t m, uint32_t k, uint32_t
 
 struct SoftmaxParams {
   uint32_t valid_cols;  // columns from here on are MASKED
-  int32_t scale;        // Q4.16
+  int32_t scale;        // in the number format
   uint32_t topk = 0;    // 0: off
   bool topk_exact = false;
   bool prune = false;

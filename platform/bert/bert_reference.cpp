@@ -317,7 +317,7 @@ LeopardThresholds calibrate_leopard(const Model& m, const Weights& w, const Inpu
           for (uint32_t c = 0; c < in.valid_len[b]; ++c) {
             int64_t score = 0;  // q . k_B, the engine's raw domain
             for (uint64_t i = 0; i < d; ++i)
-              score += int64_t{q[(uint64_t{b} * S + r) * A + h * d + i]} * (k[(uint64_t{b} * S + c) * A + h * d + i] >> (20 - key_bits));
+              score += int64_t{q[(uint64_t{b} * S + r) * A + h * d + i]} * (k[(uint64_t{b} * S + c) * A + h * d + i] >> (fx::word_bits() - static_cast<int>(key_bits)));
             values[per_head ? h : 0].push_back(score);
           }
     std::vector<int64_t> th;

@@ -27,7 +27,7 @@ bert::RunOptions BertJob::run_options() const {
   o.topk = spec_.topk;
   o.topk_exact = spec_.topk_exact;
   o.pooler = spec_.pooler;
-  o.ln_eps = static_cast<uint32_t>(std::llround(model_.ln_eps * 4294967296.0));
+  o.ln_eps = static_cast<uint32_t>(std::llround(std::ldexp(model_.ln_eps, 2 * fx::frac_bits())));  // units of 2^-2n (a variance)
   o.pruning = spec_.pruning;
   return o;
 }
@@ -270,7 +270,7 @@ JobResult BertJob::check(Soc& soc, Stats& stats) {
   stats.put("job.bert.valid_tokens", valid_tokens, "tokens", "Valid (non-padding) tokens of the batch");
   stats.put("job.bert.group", job->args.bert.group, "sequences", "Sequences the firmware processed together (what fits the buffers)");
   stats.put("job.bert.encoder_macs", model_.encoder_macs(S) * B, "MACs", "Encoder MACs of the batch by the model's shape (the BERT encoder layer, Devlin et al. 2019)");
-  stats.put("saturation.weights", weights_.saturated, "values", "Weights of the file clipped to Q4.16 when loaded");
+  stats.put("saturation.weights", weights_.saturated, "values", "Weights of the file clipped to the number format when loaded");
   JobResult r;
   if (job->status != FW_OK) {
     r.message = firmware_failure(*job, soc);

@@ -142,7 +142,7 @@ TEST(BertWeights, TheDoublePrecisionReferenceRunsOnTheFilesValues) {
   ASSERT_NE(kept.file_values, nullptr);
   EXPECT_EQ(rounded.saturated, 1u);
   EXPECT_EQ(kept.saturated, 1u);
-  EXPECT_EQ(kept.layers[0].ln2_b[0], fx::kMax);
+  EXPECT_EQ(kept.layers[0].ln2_b[0], fx::max_word());
   EXPECT_EQ(kept.file_values->layers[0].ln2_b[0], 12.0f);
   EXPECT_EQ(kept.file_values->layers[0].wq[0], between);  // PyTorch's out x in, transposed: [0][0] stays
   EXPECT_EQ(kept.layers[0].wq[0], fx::from_double(between));

@@ -8,13 +8,13 @@
 using namespace acc;
 
 TEST(FixedPoint, RangeIsTwentyBitsWithSixteenFractionBits) {
-  EXPECT_EQ(fx::kMax, 524287);
-  EXPECT_EQ(fx::kMin, -524288);
+  EXPECT_EQ(fx::max_word(), 524287);
+  EXPECT_EQ(fx::min_word(), -524288);
   EXPECT_EQ(fx::from_double(1.0), 65536);
-  EXPECT_EQ(fx::from_double(-8.0), fx::kMin);
-  EXPECT_EQ(fx::from_double(7.99999), fx::kMax);
-  EXPECT_EQ(fx::from_double(100.0), fx::kMax);  // saturates
-  EXPECT_EQ(fx::from_double(-100.0), fx::kMin);
+  EXPECT_EQ(fx::from_double(-8.0), fx::min_word());
+  EXPECT_EQ(fx::from_double(7.99999), fx::max_word());
+  EXPECT_EQ(fx::from_double(100.0), fx::max_word());  // saturates
+  EXPECT_EQ(fx::from_double(-100.0), fx::min_word());
   EXPECT_DOUBLE_EQ(fx::to_double(fx::from_double(0.25)), 0.25);
 }
 
@@ -28,17 +28,17 @@ TEST(FixedPoint, NarrowingRoundsHalfTowardPlusInfinity) {
   // 1.0 * 1.0 = 1.0
   EXPECT_EQ(fx::narrow_product_sum(int64_t{65536} * 65536), 65536);
   // Saturation after rounding.
-  EXPECT_EQ(fx::narrow_product_sum(int64_t{1} << 40), fx::kMax);
-  EXPECT_EQ(fx::narrow_product_sum(-(int64_t{1} << 40)), fx::kMin);
-  EXPECT_TRUE(fx::saturates(int64_t{fx::kMax} + 1));
-  EXPECT_FALSE(fx::saturates(fx::kMax));
+  EXPECT_EQ(fx::narrow_product_sum(int64_t{1} << 40), fx::max_word());
+  EXPECT_EQ(fx::narrow_product_sum(-(int64_t{1} << 40)), fx::min_word());
+  EXPECT_TRUE(fx::saturates(int64_t{fx::max_word()} + 1));
+  EXPECT_FALSE(fx::saturates(fx::max_word()));
 }
 
 TEST(FixedPoint, Wrap20KeepsTheLowTwentyBitsSignExtended) {
-  EXPECT_EQ(fx::wrap20(0x00080000), -524288);
-  EXPECT_EQ(fx::wrap20(0x0007FFFF), 524287);
-  EXPECT_EQ(fx::wrap20(0x7FF00001), 1);
-  EXPECT_EQ(fx::wrap20(-1), -1);
+  EXPECT_EQ(fx::wrap(0x00080000), -524288);
+  EXPECT_EQ(fx::wrap(0x0007FFFF), 524287);
+  EXPECT_EQ(fx::wrap(0x7FF00001), 1);
+  EXPECT_EQ(fx::wrap(-1), -1);
 }
 
 TEST(FixedPoint, DynatranPrunesMagnitudesUpToAndIncludingTau) {
@@ -71,8 +71,8 @@ TEST(FixedPoint, DefinedForEveryArgument) {
   EXPECT_EQ(fx::saturate_int64(static_cast<__int128>(INT64_MAX) * 4), INT64_MAX);
   EXPECT_EQ(fx::saturate_int64(-static_cast<__int128>(INT64_MAX) * 4), INT64_MIN);
   uint64_t clipped = 0;
-  EXPECT_EQ(fx::saturate_counted(fx::kMax, clipped), fx::kMax);
-  EXPECT_EQ(fx::saturate_counted(int64_t{fx::kMax} + 1, clipped), fx::kMax);
-  EXPECT_EQ(fx::saturate_counted(int64_t{fx::kMin} - 1, clipped), fx::kMin);
+  EXPECT_EQ(fx::saturate_counted(fx::max_word(), clipped), fx::max_word());
+  EXPECT_EQ(fx::saturate_counted(int64_t{fx::max_word()} + 1, clipped), fx::max_word());
+  EXPECT_EQ(fx::saturate_counted(int64_t{fx::min_word()} - 1, clipped), fx::min_word());
   EXPECT_EQ(clipped, 2u);
 }

@@ -15,8 +15,8 @@ TEST(FxMath, SeriesFunctionsMatchTheLibrary) {
 }
 
 TEST(FxMath, ExpNegWithinOneLsb) {
-  EXPECT_EQ(fx::exp_neg(0), fx::kOne);
-  EXPECT_EQ(fx::exp_neg(5), fx::kOne);  // positive arguments clamp to e^0
+  EXPECT_EQ(fx::exp_neg(0), fx::one());
+  EXPECT_EQ(fx::exp_neg(5), fx::one());  // positive arguments clamp to e^0
   EXPECT_EQ(fx::exp_neg(-(int64_t{16} << 16)), 0);
   EXPECT_EQ(fx::exp_neg(-(int64_t{40} << 16)), 0);
   for (int64_t d = 0; d > -(int64_t{16} << 16); d -= 997) {
@@ -26,14 +26,14 @@ TEST(FxMath, ExpNegWithinOneLsb) {
 }
 
 TEST(FxMath, GeluAndTanhWithinOneLsb) {
-  for (int32_t x = fx::kMin; x <= fx::kMax; x += 331) {
+  for (int32_t x = fx::min_word(); x <= fx::max_word(); x += 331) {
     const double v = fx::to_double(x);
     EXPECT_NEAR(fx::gelu(x), 0.5 * v * (1 + std::erf(v / std::sqrt(2.0))) * 65536.0, 1.0) << v;
     EXPECT_NEAR(fx::tanh_fx(x), std::tanh(v) * 65536.0, 1.0) << v;
   }
   EXPECT_EQ(fx::gelu(0), 0);
   EXPECT_EQ(fx::tanh_fx(0), 0);
-  EXPECT_EQ(fx::gelu(fx::kMax), fx::kMax - 0);  // gelu(x) ~ x for large x
+  EXPECT_EQ(fx::gelu(fx::max_word()), fx::max_word() - 0);  // gelu(x) ~ x for large x
 }
 
 TEST(FxMath, IntegerSquareRootAndRoundedDivision) {
@@ -50,7 +50,7 @@ TEST(FxMath, IntegerSquareRootAndRoundedDivision) {
 
 TEST(FxMath, DefinedForEveryArgument) {
   EXPECT_EQ(fx::exp_neg(INT64_MIN), 0);  // -INT64_MIN would overflow
-  EXPECT_EQ(fx::exp_neg(INT64_MAX), fx::kOne);
+  EXPECT_EQ(fx::exp_neg(INT64_MAX), fx::one());
   EXPECT_EQ(fx::isqrt(UINT64_MAX), 0xFFFFFFFFull);  // (r + 1)^2 would wrap
   EXPECT_EQ(fx::isqrt(0xFFFFFFFEull * 0xFFFFFFFEull), 0xFFFFFFFEull);
   EXPECT_EQ(fx::isqrt(0xFFFFFFFFull * 0xFFFFFFFFull), 0xFFFFFFFFull);
@@ -63,10 +63,10 @@ TEST(FxMath, DefinedForEveryArgument) {
   // GELU and tanh never leave the range: their tables end at f(8), which only the interpolation
   // towards the largest word reaches.
   uint64_t clipped = 0;
-  for (int32_t x = fx::kMin; x <= fx::kMax; x += 7) {
+  for (int32_t x = fx::min_word(); x <= fx::max_word(); x += 7) {
     EXPECT_EQ(fx::gelu(x, clipped), fx::gelu(x));
     EXPECT_EQ(fx::tanh_fx(x, clipped), fx::tanh_fx(x));
   }
-  EXPECT_EQ(fx::gelu(fx::kMax, clipped), fx::kMax);
+  EXPECT_EQ(fx::gelu(fx::max_word(), clipped), fx::max_word());
   EXPECT_EQ(clipped, 0u);
 }

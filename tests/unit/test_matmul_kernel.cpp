@@ -13,8 +13,8 @@ using acc::test::random_q;
 
 TEST(MatmulKernel, BitExactAgainstTheReferenceForRaggedShapes) {
   for (auto [m, k, n] : {std::tuple{1u, 1u, 1u}, {17u, 33u, 5u}, {64u, 200u, 48u}, {3u, 1000u, 7u}}) {
-    const auto a = random_q(uint64_t{m} * k, m * 7 + k, fx::kOne);
-    const auto b = random_q(uint64_t{k} * n, n * 13 + k, fx::kOne);
+    const auto a = random_q(uint64_t{m} * k, m * 7 + k, fx::one());
+    const auto b = random_q(uint64_t{k} * n, n * 13 + k, fx::one());
     std::vector<int32_t> c(uint64_t{m} * n, 0x7777);
     matmul_values({const_cast<int32_t*>(a.data()), k}, {const_cast<int32_t*>(b.data()), n}, {c.data(), n}, {m, k, n, false});
     EXPECT_EQ(c, ref::matmul(a, b, m, k, n)) << m << "x" << k << "x" << n;
@@ -24,8 +24,8 @@ TEST(MatmulKernel, BitExactAgainstTheReferenceForRaggedShapes) {
 TEST(MatmulKernel, FullRangeOperandsAtMaximumDepthStayExact) {
   // |a|,|b| up to 2^19 and K = 16384: partial sums up to 2^52, still exact in a double.
   const uint32_t m = 2, k = 16384, n = 3;
-  std::vector<int32_t> a(uint64_t{m} * k, fx::kMin), b(uint64_t{k} * n, fx::kMin);
-  for (uint64_t i = 0; i < b.size(); i += 3) b[i] = fx::kMax;
+  std::vector<int32_t> a(uint64_t{m} * k, fx::min_word()), b(uint64_t{k} * n, fx::min_word());
+  for (uint64_t i = 0; i < b.size(); i += 3) b[i] = fx::max_word();
   std::vector<int32_t> c(uint64_t{m} * n);
   const auto out = matmul_values({a.data(), k}, {b.data(), n}, {c.data(), n}, {m, k, n, false});
   EXPECT_EQ(c, ref::matmul(a, b, m, k, n));
@@ -34,8 +34,8 @@ TEST(MatmulKernel, FullRangeOperandsAtMaximumDepthStayExact) {
 
 TEST(MatmulKernel, TransposedBAndStridesMatchTheReference) {
   const uint32_t m = 20, k = 40, n = 24, lda = 50, ldb = 45, ldc = 30;
-  auto a = random_q(uint64_t{m} * lda, 1, fx::kOne / 2);
-  auto bt = random_q(uint64_t{n} * ldb, 2, fx::kOne / 2);
+  auto a = random_q(uint64_t{m} * lda, 1, fx::one() / 2);
+  auto bt = random_q(uint64_t{n} * ldb, 2, fx::one() / 2);
   std::vector<int32_t> c(uint64_t{m} * ldc, 0);
   matmul_values({a.data(), lda}, {bt.data(), ldb}, {c.data(), ldc}, {m, k, n, true});
   std::vector<int32_t> ad(uint64_t{m} * k), bd(uint64_t{n} * k);
@@ -50,7 +50,7 @@ TEST(MatmulKernel, TransposedBAndStridesMatchTheReference) {
 
 TEST(MatmulKernel, DynatranAtTheOutputMatchesTheReferenceAndCounts) {
   const uint32_t m = 32, k = 64, n = 32;
-  const auto a = random_q(uint64_t{m} * k, 5, fx::kOne / 4), b = random_q(uint64_t{k} * n, 6, fx::kOne / 4);
+  const auto a = random_q(uint64_t{m} * k, 5, fx::one() / 4), b = random_q(uint64_t{k} * n, 6, fx::one() / 4);
   std::vector<int32_t> c(uint64_t{m} * n), dense(uint64_t{m} * n);
   const int32_t tau = fx::from_double(0.05);
   const auto out = matmul_values({const_cast<int32_t*>(a.data()), k}, {const_cast<int32_t*>(b.data()), n}, {c.data(), n},

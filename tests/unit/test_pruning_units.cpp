@@ -88,7 +88,7 @@ struct Mode {
 
 TEST(ScoreEngine, EveryModeMatchesTheReference) {
   const uint32_t R = 21, C = 19, H = 3, d = 20, A = H * d;
-  const auto q = random_q(uint64_t{R} * A, 1, 3 * fx::kOne, 0.1), k = random_q(uint64_t{C} * A, 2, 3 * fx::kOne, 0.1);
+  const auto q = random_q(uint64_t{R} * A, 1, 3 * fx::one(), 0.1), k = random_q(uint64_t{C} * A, 2, 3 * fx::one(), 0.1);
   PruningConfig cfg;
   cfg.leopard_key_bits = 10;
   for (unsigned i = 0; i < 3; ++i) cfg.leopard_th[7 + i] = int64_t{-400000} * (i + 1);
@@ -135,7 +135,7 @@ TEST(ScoreEngine, StagesAreAttributedToTheFirstThatPruned) {
   // HDP keeps 1 of 2 heads, blocks prune part of the other, LeOPArd and DynaTran act on the rest:
   // every score is counted once.
   const uint32_t R = 16, C = 16, H = 2, d = 16;
-  const auto q = random_q(uint64_t{R} * H * d, 8, 2 * fx::kOne), k = random_q(uint64_t{C} * H * d, 9, 2 * fx::kOne);
+  const auto q = random_q(uint64_t{R} * H * d, 8, 2 * fx::one()), k = random_q(uint64_t{C} * H * d, 9, 2 * fx::one());
   PruningConfig cfg;
   cfg.hdp.head_threshold = ACC_HDP_HEAD_CTRL_THRESHOLD_TOP, cfg.hdp.head_param = 1;
   cfg.hdp.block_threshold = ACC_HDP_BLOCK_CTRL_THRESHOLD_RATIO, cfg.hdp.block_param = 52000;  // 0.8 of the row's largest block
@@ -173,13 +173,13 @@ TEST(ScoreEngine, HdpImportanceSaturatesInsteadOfWrapping) {
   ref::ScoreCounts n;
   EXPECT_EQ(s, ref::scores(q, k, R, C, H, d, p, &n));
   EXPECT_EQ(n.hdp_head_masked, 0u);
-  EXPECT_EQ(s[0], fx::kMax);
+  EXPECT_EQ(s[0], fx::max_word());
 }
 
 TEST(ScoreEngine, WideTilesCountEveryOperandPair) {
   // tile.tile_y goes up to 256: a k-step's non-zero masks take several 64-bit words.
   const uint32_t R = 5, C = 6, H = 1, d = 300, tile = 128;
-  const auto q = random_q(uint64_t{R} * d, 61, fx::kOne, 0.3), k = random_q(uint64_t{C} * d, 62, fx::kOne, 0.3);
+  const auto q = random_q(uint64_t{R} * d, 61, fx::one(), 0.3), k = random_q(uint64_t{C} * d, 62, fx::one(), 0.3);
   std::vector<int32_t> s(uint64_t{R} * C);
   const ScoreOutcome o = score_heads({const_cast<int32_t*>(q.data()), d}, {const_cast<int32_t*>(k.data()), d}, {s.data(), C},
                                      {R, C, H, d, false, false, false, false, false, false, 0, 0, tile, tile}, PruningConfig{});

@@ -25,7 +25,7 @@ TEST(VectorKernels, SoftmaxMatchesTheReference) {
       for (bool exact : {false, true})
         for (bool prune : {false, true}) {
           const uint32_t rows = 19, valid = cols > 4 ? cols - 3 : cols;
-          auto s = random_q(uint64_t{rows} * cols, cols * 31 + topk, 6 * fx::kOne);
+          auto s = random_q(uint64_t{rows} * cols, cols * 31 + topk, 6 * fx::one());
           std::vector<int32_t> out(s.size(), 0x55);
           const SoftmaxSpec sp = spec(rows, cols, valid, topk, exact, prune, fx::from_double(0.01));
           softmax_rows({s.data(), cols}, {out.data(), cols}, sp);
@@ -35,7 +35,7 @@ TEST(VectorKernels, SoftmaxMatchesTheReference) {
 }
 
 TEST(VectorKernels, SoftmaxInPlace) {
-  auto s = random_q(16 * 40, 3, 4 * fx::kOne);
+  auto s = random_q(16 * 40, 3, 4 * fx::one());
   const auto want = ref::softmax(s, 16, 40, {33, fx::from_double(0.125)});
   softmax_rows({s.data(), 40}, {s.data(), 40}, spec(16, 40, 33, 0, false, false, 0));
   EXPECT_EQ(s, want);
@@ -44,25 +44,25 @@ TEST(VectorKernels, SoftmaxInPlace) {
 TEST(VectorKernels, ZeroedScoresStillTakePartMaskedOnesDoNot) {
   // Row: [0, 0, 1.0, 9 masked columns]. A zero score (DynaTran's ZERO) still costs an exponential
   // and gets probability e^(0 - m)/sum; a masked column (MASK) gets 0 and costs nothing.
-  std::vector<int32_t> s(12, fx::kOne * 3), out(12);
+  std::vector<int32_t> s(12, fx::one() * 3), out(12);
   s[0] = s[1] = 0;
-  s[2] = fx::kOne;
+  s[2] = fx::one();
   SoftmaxSpec sp = spec(1, 12, 3, 0, false, false, 0);
-  sp.scale = fx::kOne;
+  sp.scale = fx::one();
   const SoftmaxOutcome o = softmax_rows({s.data(), 12}, {out.data(), 12}, sp);
   EXPECT_GT(out[0], 0);
   EXPECT_EQ(out[0], out[1]);
   EXPECT_GT(out[2], out[0]);
   for (int j = 3; j < 12; ++j) EXPECT_EQ(out[j], 0);
   EXPECT_EQ(o.tile_unmasked[0], 3u);  // three exponentials on the softmax unit
-  EXPECT_NEAR(out[0] + out[1] + out[2], fx::kOne, 2);
+  EXPECT_NEAR(out[0] + out[1] + out[2], fx::one(), 2);
 }
 
 TEST(VectorKernels, TopKTieSemantics) {
   // Probabilities after softmax of [2, 1, 2, 2, 0]: three equal largest values.
-  std::vector<int32_t> s = {2 * fx::kOne, fx::kOne, 2 * fx::kOne, 2 * fx::kOne, 0}, strict(5), exact(5);
+  std::vector<int32_t> s = {2 * fx::one(), fx::one(), 2 * fx::one(), 2 * fx::one(), 0}, strict(5), exact(5);
   SoftmaxSpec sp = spec(1, 5, 5, 2, false, false, 0);
-  sp.scale = fx::kOne;
+  sp.scale = fx::one();
   softmax_rows({s.data(), 5}, {strict.data(), 5}, sp);  // AccelTran: strictly greater than the 2nd largest
   sp.topk_exact = true;
   softmax_rows({s.data(), 5}, {exact.data(), 5}, sp);  // a sorter: exactly 2, lowest index first
@@ -96,8 +96,8 @@ TEST(VectorKernels, QuickSelectFindsTheKthLargestAndCountsCycles) {
 
 TEST(VectorKernels, LayerNormMatchesTheReferenceAndCountsZeros) {
   const uint32_t rows = 21, cols = 40;
-  auto x = random_q(uint64_t{rows} * cols, 11, 3 * fx::kOne, 0.2);
-  auto g = random_q(cols, 12, fx::kOne), b = random_q(cols, 13, fx::kOne / 4);
+  auto x = random_q(uint64_t{rows} * cols, 11, 3 * fx::one(), 0.2);
+  auto g = random_q(cols, 12, fx::one()), b = random_q(cols, 13, fx::one() / 4);
   std::vector<int32_t> y(x.size());
   const auto ln = layernorm_rows({x.data(), cols}, {y.data(), cols}, g.data(), b.data(), {rows, cols, 0, 16, 16});
   const auto& zeros = ln.tile_zeros;
@@ -115,7 +115,7 @@ TEST(VectorKernels, LayerNormMatchesTheReferenceAndCountsZeros) {
 }
 
 TEST(VectorKernels, AddMatchesTheReferenceAndSaturates) {
-  auto a = random_q(30 * 20, 21, fx::kMax, 0.3), b = random_q(30 * 20, 22, fx::kMax, 0.3);
+  auto a = random_q(30 * 20, 21, fx::max_word(), 0.3), b = random_q(30 * 20, 22, fx::max_word(), 0.3);
   std::vector<int32_t> c(a.size());
   const auto sum = add_tiles({a.data(), 20}, {b.data(), 20}, {c.data(), 20}, 30, 20, 16, 16);
   EXPECT_EQ(c, ref::add(a, b));
@@ -133,7 +133,7 @@ TEST(VectorKernels, AddMatchesTheReferenceAndSaturates) {
 
 TEST(VectorKernels, MatmulEpilogueMatchesTheReference) {
   const uint32_t m = 9, k = 33, n = 21;
-  auto a = random_q(uint64_t{m} * k, 31, fx::kOne), b = random_q(uint64_t{k} * n, 32, fx::kOne / 2), bias = random_q(n, 33, fx::kOne);
+  auto a = random_q(uint64_t{m} * k, 31, fx::one()), b = random_q(uint64_t{k} * n, 32, fx::one() / 2), bias = random_q(n, 33, fx::one());
   for (auto act : {Activation::None, Activation::Gelu, Activation::Tanh}) {
     std::vector<int32_t> c(uint64_t{m} * n);
     matmul_values({a.data(), k}, {b.data(), n}, {c.data(), n}, {m, k, n, false}, {bias.data(), true, fx::from_double(0.2), 0, 0, act});
@@ -146,10 +146,10 @@ TEST(VectorKernels, LayerNormOverMaskedScoresReadsThemAsZero) {
   // Firmware can point a LAYERNORM at SCORE output: a MASK marker (0x80000000) is a word of value 0
   // (its 20-bit word), not -2^31 (whose squares overflowed 64 bits).
   const uint32_t rows = 3, cols = 40;
-  auto x = random_q(uint64_t{rows} * cols, 41, 2 * fx::kOne);
+  auto x = random_q(uint64_t{rows} * cols, 41, 2 * fx::one());
   auto zeroed = x;
   for (size_t i = 0; i < x.size(); i += 3) x[i] = fx::kMaskMarker, zeroed[i] = 0;
-  const auto g = random_q(cols, 42, fx::kOne), b = random_q(cols, 43, fx::kOne / 4);
+  const auto g = random_q(cols, 42, fx::one()), b = random_q(cols, 43, fx::one() / 4);
   std::vector<int32_t> y(x.size()), want(x.size());
   layernorm_rows({x.data(), cols}, {y.data(), cols}, g.data(), b.data(), {rows, cols, 0, 16, 16});
   layernorm_rows({zeroed.data(), cols}, {want.data(), cols}, g.data(), b.data(), {rows, cols, 0, 16, 16});
@@ -166,7 +166,7 @@ TEST(VectorKernels, EveryOpReadsTheTwentyBitWordOfEachContainer) {
   // sign-extended, as the DMA would have stored it. Results equal those on the clean words, and
   // the reference model reads them the same way.
   const uint32_t rows = 12, cols = 24;
-  const auto clean = random_q(uint64_t{rows} * cols, 51, fx::kMax), other = random_q(uint64_t{rows} * cols, 52, fx::kMax);
+  const auto clean = random_q(uint64_t{rows} * cols, 51, fx::max_word()), other = random_q(uint64_t{rows} * cols, 52, fx::max_word());
   uint64_t seed = 53;
   auto dirty = [&](std::vector<int32_t> v) {
     for (auto& w : v) w = static_cast<int32_t>((static_cast<uint32_t>(w) & 0xFFFFFu) | (static_cast<uint32_t>(lcg(seed)) << 20));
@@ -182,10 +182,10 @@ TEST(VectorKernels, EveryOpReadsTheTwentyBitWordOfEachContainer) {
   EXPECT_EQ(got, ref::add(x, y));
   EXPECT_GT(sum.saturated, 0u);
 
-  const auto g = dirty(random_q(cols, 54, fx::kOne)), b = dirty(random_q(cols, 55, fx::kOne));
+  const auto g = dirty(random_q(cols, 54, fx::one())), b = dirty(random_q(cols, 55, fx::one()));
   layernorm_rows({const_cast<int32_t*>(x.data()), cols}, {got.data(), cols}, g.data(), b.data(), {rows, cols, 0, 16, 16});
   auto words = [](ref::Tensor t) {
-    for (auto& w : t) w = fx::wrap20(w);
+    for (auto& w : t) w = fx::wrap(w);
     return t;
   };
   EXPECT_EQ(got, ref::layernorm(clean, rows, cols, words(g), words(b), 0));
@@ -209,11 +209,11 @@ TEST(VectorKernels, LayerNormSaturationIsCounted) {
   // Inputs +-1 alternating: mean 0, standard deviation 1, normalised values +-1. With gamma 7.5 and
   // beta 1 the positive half is 8.5 (clipped to the largest word), the negative half -6.5.
   const uint32_t cols = 32;
-  std::vector<int32_t> x(cols), g(cols, fx::from_double(7.5)), b(cols, fx::kOne), y(cols);
-  for (uint32_t j = 0; j < cols; ++j) x[j] = j % 2 ? -fx::kOne : fx::kOne;
+  std::vector<int32_t> x(cols), g(cols, fx::from_double(7.5)), b(cols, fx::one()), y(cols);
+  for (uint32_t j = 0; j < cols; ++j) x[j] = j % 2 ? -fx::one() : fx::one();
   const auto ln = layernorm_rows({x.data(), cols}, {y.data(), cols}, g.data(), b.data(), {1, cols, 0, 16, 16});
   EXPECT_EQ(ln.saturated, cols / 2);
-  EXPECT_EQ(y[0], fx::kMax);
+  EXPECT_EQ(y[0], fx::max_word());
   EXPECT_EQ(y[1], fx::from_double(-6.5));
   EXPECT_EQ(y, ref::layernorm(x, 1, cols, g, b, 0));
 }

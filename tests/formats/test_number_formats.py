@@ -1,0 +1,119 @@
+#!/usr/bin/python3
+"""The number_format configuration key on whole jobs (docs/configuration.md, "Number formats").
+
+    test_number_formats.py VP bit-exact   # several formats, BERT and matmul jobs: bit-exact against the reference
+    test_number_formats.py VP accuracy    # the trained bert-nano: the error ordering the arithmetic implies
+    test_number_formats.py VP cost        # DRAM bytes, buffer words and energy follow the word width
+
+Each run is one acceltran-vp process; the statistics come from --stats-out.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TRAINED = os.path.join(ROOT, "platform", "bert", "trained", "bert-nano")
+
+
+def run(vp, *args):
+    """Statistics and printed text of one run; fails the test on a non-zero exit."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "s.json")
+        out = subprocess.run([vp, *args, "--stats-out", path], capture_output=True, text=True)
+        if out.returncode != 0:
+            sys.exit(f"FAIL: {' '.join(args)} exited {out.returncode}:\n{out.stdout}{out.stderr}")
+        with open(path) as f:
+            return json.load(f), out.stdout
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        check.failed = True
+
+
+check.failed = False
+
+
+def fmt_args(f):
+    # Narrow words: the buffers hold more of them, and the mask buffer needs a bit for each.
+    wide_mask = ["-p", "mask_buffer_size=2"] if sum(int(x) for x in f[1:].split(".")) < 12 else []
+    return ["-p", f"number_format={f}", *wide_mask]
+
+
+def bit_exact(vp):
+    # Widths 8 to 20, few and many integer bits; the pruning units (score engine, N:M) in a 16-bit format.
+    jobs = [[*fmt_args(f), "--job", "bert", "--model", "bert-nano", "--seq", "32", "--batch", "2", "--valid-len", "20,32", "--check", "on"]
+            for f in ("q4.16", "q8.12", "q6.10", "q8.8", "q4.12", "q3.5", "q5.7")]
+    jobs.append([*fmt_args("q8.8"), "--job", "bert", "--model", "bert-nano", "--seq", "32", "--batch", "2", "--check", "on",
+                 "--hdp-heads", "top:1", "--hdp-blocks", "ratio:0.2", "--nm", "2:4", "--nm-act", "2:4"])
+    jobs += [[*fmt_args(f), "--job", "matmul", "--m", "48", "--k", "80", "--n", "40", "--dynatran", "--tau", "0.01"]
+             for f in ("q8.12", "q2.6", "q12.8")]
+    for args in jobs:
+        s, out = run(vp, *args)
+        what = " ".join(args)
+        check("bit-exact" in out and s["job"]["mismatches"] == 0, f"bit-exact: {what}")
+        check(s["config"]["number_format"] == args[1].split("=")[1] == s["provenance"]["config"]["number_format"],
+              f"the statistics and the provenance record the format: {what}")
+
+
+def accuracy(vp):
+    base = ["--job", "bert", "--model", "bert-nano", "--weights", os.path.join(TRAINED, "model.safetensors"), "--seq", "64", "--batch", "16",
+            "--task", "mlm", "--text", os.path.join(TRAINED, "heldout.txt"), "--no-dynatran"]
+    err, sat = {}, {}
+    for f in ("q8.4", "q8.8", "q8.12", "q6.6", "q6.10", "q6.14", "q4.16", "q3.17", "q2.18"):
+        s, out = run(vp, *fmt_args(f), *base)
+        check("bit-exact" in out, f"{f}: bit-exact against the reference model")
+        err[f] = s["job"]["float"]["hidden_mean_abs_error"]
+        sat[f] = s["saturation"]["total"]
+        print(f"     {f}: mean |error| {err[f]:.6g}, saturated {sat[f]:.0f}")
+    # More fraction bits, the same integer bits: a finer grid, so a strictly smaller error.
+    for a, b, c in (("q8.4", "q8.8", "q8.12"), ("q6.6", "q6.10", "q6.14")):
+        check(err[a] > err[b] > err[c], f"error falls with the fraction bits: {a} {err[a]:.3g} > {b} {err[b]:.3g} > {c} {err[c]:.3g}")
+    # The same 20 bits, fewer integer bits: a smaller range, so more values clip.
+    check(sat["q2.18"] > sat["q3.17"] > sat["q4.16"], f"saturation grows as integer bits go: q2.18 {sat['q2.18']:.0f} > "
+          f"q3.17 {sat['q3.17']:.0f} > q4.16 {sat['q4.16']:.0f}")
+    # A wider range clips no more values, and Q4.16 clips some of this model's activations (its
+    # range-aware training keeps most of them, not all, within +-8).
+    check(sat["q8.4"] <= sat["q6.6"] <= sat["q4.16"] and sat["q8.12"] <= sat["q6.14"] <= sat["q4.16"] and sat["q4.16"] > 0,
+          f"clipping never grows with the integer bits: q8 {sat['q8.12']:.0f} <= q6 {sat['q6.14']:.0f} <= q4.16 {sat['q4.16']:.0f} > 0")
+    # At Q4.16's width, range matters more than resolution on this model: its clipped values cost more.
+    check(err["q8.12"] < err["q4.16"], f"q8.12 {err['q8.12']:.3g} beats q4.16 {err['q4.16']:.3g} (which clips {sat['q4.16']:.0f} values)")
+
+
+def cost(vp):
+    base = ["--job", "bert", "--model", "bert-nano", "--seq", "32", "--batch", "2", "--check", "off"]
+    runs = {f: run(vp, *fmt_args(f), *base)[0] for f in ("q4.16", "q8.8", "q4.4")}
+    wide = runs["q4.16"]
+
+    def bits_beyond_tensors(s, w):  # DRAM bits that are not tensor words (descriptors): the same in every format
+        d = s["dram"]
+        return 8 * (d["read_bytes"] + d["write_bytes"]) - (w * d["tensor_nonzero_words"] + d["tensor_words"])
+
+    for f, w in (("q8.8", 16), ("q4.4", 8)):
+        s = runs[f]
+        # The zero-free format: w bits per non-zero word and a mask bit per word (bytes rounded up, per direction).
+        check(abs(bits_beyond_tensors(s, w) - bits_beyond_tensors(wide, 20)) < 16, f"{f}: DRAM bits = {w} per non-zero word + 1 per word")
+        lane = s["energy"]["mac_lanes"]["dynamic_nj"] / s["pe"]["lane_busy_cycles"]
+        lane20 = wide["energy"]["mac_lanes"]["dynamic_nj"] / wide["pe"]["lane_busy_cycles"]
+        check(abs(lane / lane20 - (w / 20) ** 2) < 1e-9, f"{f}: MAC-lane energy per busy cycle x (w/20)^2 = {(w / 20) ** 2:.2f}")
+        area = s["area"]["mac_lanes_mm2"] / wide["area"]["mac_lanes_mm2"]
+        check(abs(area - (w / 20) ** 2) < 1e-9, f"{f}: MAC-lane area x (w/20)^2")
+        sm = s["area"]["softmax_mm2"] / wide["area"]["softmax_mm2"]
+        check(abs(sm - w / 20) < 1e-9, f"{f}: softmax area x w/20")
+        block = s["energy"]["weight_buffer"]["dynamic_nj"] / s["buffers"]["weight"]["blocks"]
+        block20 = wide["energy"]["weight_buffer"]["dynamic_nj"] / wide["buffers"]["weight"]["blocks"]
+        check(abs(block / block20 - w / 20) < 1e-9, f"{f}: buffer energy per block x w/20")
+        check(s["energy"]["total_nj"] < wide["energy"]["total_nj"], f"{f}: less energy than q4.16")
+
+
+def main():
+    vp, what = sys.argv[1], sys.argv[2]
+    {"bit-exact": bit_exact, "accuracy": accuracy, "cost": cost}[what](vp)
+    sys.exit(1 if check.failed else 0)
+
+
+if __name__ == "__main__":
+    main()
