@@ -13,10 +13,6 @@
 
 namespace acc::fuzz {
 
-// Writes the input to this process's scratch file (under $TMPDIR) and returns its path: for
-// readers that take a path. The file name ends with `suffix` (".yaml", ".npy", ...).
-std::string input_file(const uint8_t* data, size_t size, const std::string& suffix);
-
 // Aborts with the exception's type and message: an error the entry point does not document.
 [[noreturn]] void unexpected(const std::exception& e);
 [[noreturn]] void unexpected(const char* what);

@@ -70,7 +70,7 @@ void build() {
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   const HwConfig cfg = load_hw_config("edge", {"pe=4", "activation_buffer_size=0.25", "weight_buffer_size=0.25",
-                                               "mask_buffer_size=0.0625", "main_memory.size_mb=8"});
+                                               "mask_buffer_size=0.0625", "main_memory.size_mb=8", "vp.queue_window=16"});
   SocOptions opt;
   opt.native_entry = input_loop;
   mailbox = new Mailbox;  // lives as long as the simulation (the process)

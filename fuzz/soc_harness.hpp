@@ -22,8 +22,9 @@ using Handler = std::function<void(Soc& soc, const uint8_t* data, size_t size)>;
 // sockets of its own to it).
 Soc& platform();
 
-// Builds the platform if needed (edge with 4 PEs, 256 KiB buffers and 8 MiB of DRAM, so
-// that any program is small), then runs `handler` on the input in the CPU's thread. A firmware
+// Builds the platform if needed (edge with 4 PEs, 256 KiB buffers, 8 MiB of DRAM and a queue
+// window of 16 descriptors, as many as the control-block harness's ring: any program is small,
+// and a full window is reached often), then runs `handler` on the input in the CPU's thread. A firmware
 // fault (an MMIO access that got an error response) ends the simulation and is a finding.
 void run(const uint8_t* data, size_t size, const Handler& handler);
 

@@ -46,6 +46,7 @@ ModuleFigures scaled(ModuleFigures m, double factor) {
 }  // namespace
 
 EnergyTable EnergyTable::parse(const std::string& text, const std::string& origin) {
+  check_input_size_as<ConfigError>(text.size(), kMaxEnergyTableBytes, "energy table", origin);
   EnergyTable t;
   const YAML::Node root = load_strict_yaml(text, origin);
   try {

@@ -22,6 +22,8 @@ class EnergyTable {
  public:
   // Built-in table, or the file the configuration names; throws ConfigError naming a bad entry.
   static EnergyTable load(const HwConfig& cfg);
+  // A table's text (load() reads the file and calls this; tests and the fuzz harness give text),
+  // bounded by the file limit as a file is; `origin` names it in messages.
   static EnergyTable parse(const std::string& yaml_text, const std::string& origin);
 
   const ModuleFigures& module(const std::string& name) const;

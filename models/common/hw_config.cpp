@@ -6,6 +6,7 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
 
@@ -221,10 +222,13 @@ std::string suggestion(const std::string& key) {
   std::string best;
   size_t best_d = 4;
   for (const auto& k : keys()) {
-    const size_t d = edit_distance(key, k.name);
     const bool suffix = k.name.size() > key.size() && k.name.compare(k.name.size() - key.size(), key.size(), key) == 0 &&
                         k.name[k.name.size() - key.size() - 1] == '.';
     if (suffix) return " (did you mean '" + k.name + "'?)";
+    // The distance is at least the difference in length: a name that long apart cannot be closer.
+    const size_t gap = key.size() > k.name.size() ? key.size() - k.name.size() : k.name.size() - key.size();
+    if (gap >= best_d) continue;
+    const size_t d = edit_distance(key, k.name);
     if (d < best_d) best_d = d, best = k.name;
   }
   return best.empty() ? "" : " (did you mean '" + best + "'?)";
@@ -250,16 +254,11 @@ Entries parse_yaml_text(const std::string& text, const std::string& origin) {
   return out;
 }
 
-Entries load_entries(const std::string& hw, std::set<std::string>& seen_files) {
-  std::string text = builtin_preset(hw);
-  std::string origin = "preset '" + hw + "'";
-  if (text.empty()) {
-    if (hw.find('/') == std::string::npos && hw.find(".y") == std::string::npos)
-      throw ConfigError("--hw '" + hw + "' is neither a preset (edge, server, acceltran-sim) nor a YAML file");
-    if (!seen_files.insert(hw).second) throw ConfigError(hw + ": inherits from itself");
-    text = read_input_file_as<ConfigError>(hw, kMaxHwConfigBytes, "hardware configuration file");
-    origin = hw;
-  }
+Entries load_entries(const std::string& hw, std::set<std::string>& seen_files);
+
+// The entries of one file's text (or a preset's), with those it inherits before its own.
+Entries entries_of_text(const std::string& text, const std::string& origin, std::set<std::string>& seen_files) {
+  check_input_size_as<ConfigError>(text.size(), kMaxHwConfigBytes, "hardware configuration file", origin);
   Entries e = parse_yaml_text(text, origin);
   Entries result;
   for (auto& [k, v] : e) {
@@ -274,6 +273,32 @@ Entries load_entries(const std::string& hw, std::set<std::string>& seen_files) {
     if (!find_key(k) && k != "inherit") throw ConfigError(origin + ": unknown configuration key '" + k + "'" + suggestion(k));
   return result;
 }
+
+// A built-in preset's entries, parsed on first use only: presets are fixed at build time, and a
+// sweep or a fuzz harness loads configurations that inherit from them many times.
+Entries preset_entries(const std::string& name, const std::string& text) {
+  static std::mutex mutex;
+  static std::map<std::string, Entries> parsed;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (auto it = parsed.find(name); it != parsed.end()) return it->second;
+  }
+  std::set<std::string> no_files;  // unlocked: a preset may inherit from another
+  Entries e = entries_of_text(text, "preset '" + name + "'", no_files);
+  std::lock_guard<std::mutex> lock(mutex);
+  return parsed.emplace(name, std::move(e)).first->second;
+}
+
+Entries load_entries(const std::string& hw, std::set<std::string>& seen_files) {
+  if (const std::string preset = builtin_preset(hw); !preset.empty()) return preset_entries(hw, preset);
+  if (hw.find('/') == std::string::npos && hw.find(".y") == std::string::npos)
+    throw ConfigError("--hw '" + hw + "' is neither a preset (edge, server, acceltran-sim) nor a YAML file");
+  if (!seen_files.insert(hw).second) throw ConfigError(hw + ": inherits from itself");
+  return entries_of_text(read_input_file_as<ConfigError>(hw, kMaxHwConfigBytes, "hardware configuration file"), hw, seen_files);
+}
+
+// The configuration of `entries` (a file's, with what it inherits), then the -p overrides.
+HwConfig configure(Entries entries, const std::string& name, const std::vector<std::string>& overrides);
 
 }  // namespace
 
@@ -329,7 +354,16 @@ std::string builtin_preset(const std::string& name) {
 
 HwConfig load_hw_config(const std::string& hw, const std::vector<std::string>& overrides) {
   std::set<std::string> seen_files;
-  Entries entries = load_entries(hw, seen_files);
+  return configure(load_entries(hw, seen_files), hw, overrides);
+}
+
+HwConfig parse_hw_config(const std::string& yaml_text, const std::string& origin, const std::vector<std::string>& overrides) {
+  std::set<std::string> seen_files{origin};
+  return configure(entries_of_text(yaml_text, origin, seen_files), origin, overrides);
+}
+
+namespace {
+HwConfig configure(Entries entries, const std::string& hw, const std::vector<std::string>& overrides) {
   for (const auto& o : overrides) {
     const auto eq = o.find('=');
     if (eq == std::string::npos || eq == 0) throw ConfigError("-p '" + o + "': expected key=value");
@@ -364,6 +398,7 @@ HwConfig load_hw_config(const std::string& hw, const std::vector<std::string>& o
     throw ConfigError("a buffer is larger than its 256 MB address window (64 M words)");
   return cfg;
 }
+}  // namespace
 
 std::string dump_config(const HwConfig& cfg) {
   std::ostringstream s;

@@ -109,6 +109,9 @@ const std::vector<ConfigKeyInfo>& config_keys();
 // hw: "edge", "server" or a path to a YAML file (which may say `inherit: edge|server`).
 // overrides: "key=value" strings, applied in order after the file.
 HwConfig load_hw_config(const std::string& hw, const std::vector<std::string>& overrides = {});
+// The same for a hardware file's text already in memory (tests, the fuzz harness), bounded as a file
+// is; `origin` names it in messages.
+HwConfig parse_hw_config(const std::string& yaml_text, const std::string& origin, const std::vector<std::string>& overrides = {});
 
 // The built-in preset text (platform/presets/NAME.yaml embedded at build time), or empty.
 std::string builtin_preset(const std::string& name);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -36,8 +37,31 @@ struct InputFileError : std::runtime_error {
 // has more. `what` names the kind of file in messages ("hardware configuration file").
 std::string read_input_file(const std::string& path, uint64_t limit, const std::string& what);
 
-// The size of `path`, which must be a regular file (for readers that seek: safetensors, .npy).
-uint64_t regular_file_size(const std::string& path, const std::string& what);
+// Refuses content of `size` bytes above `limit`, with read_input_file's message: the check of the
+// readers' in-memory entry points (text given as a string), which their file entry points share.
+void check_input_size(uint64_t size, uint64_t limit, const std::string& what, const std::string& name);
+
+// The bytes a reader seeks in (safetensors, .npy): a regular file, read where asked, or bytes
+// already in memory (tests, fuzz harnesses). Both are bounded by their real size.
+class InputBytes {
+ public:
+  // A regular file (anything else is an InputFileError naming it, as regular_file_size).
+  static InputBytes open_file(const std::string& path, const std::string& what);
+  // `size` bytes at `data`, which must outlive this object; `name` names them in messages.
+  InputBytes(const void* data, uint64_t size, std::string name);
+
+  const std::string& name() const { return name_; }
+  uint64_t size() const { return size_; }
+  // Copies the `n` bytes at `offset` to `out`; false if they are not all there.
+  bool read(uint64_t offset, void* out, uint64_t n) const;
+
+ private:
+  InputBytes() = default;
+  std::string name_;
+  uint64_t size_ = 0;
+  const unsigned char* data_ = nullptr;  // in memory, or
+  std::shared_ptr<const int> fd_;        // an open file
+};
 
 // The same, with the reader's own error type.
 template <typename Error>
@@ -49,14 +73,21 @@ std::string read_input_file_as(const std::string& path, uint64_t limit, const st
   }
 }
 template <typename Error>
-uint64_t regular_file_size_as(const std::string& path, const std::string& what) {
+InputBytes open_input_bytes_as(const std::string& path, const std::string& what) {
   try {
-    return regular_file_size(path, what);
+    return InputBytes::open_file(path, what);
   } catch (const InputFileError& e) {
     throw Error(e.what());
   }
 }
-
+template <typename Error>
+void check_input_size_as(uint64_t size, uint64_t limit, const std::string& what, const std::string& name) {
+  try {
+    check_input_size(size, limit, what, name);
+  } catch (const InputFileError& e) {
+    throw Error(e.what());
+  }
+}
 // "1 MiB", "3.5 GiB", "512 bytes": a size for messages.
 std::string bytes_text(uint64_t bytes);
 

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <sstream>
 
 #include "fixed_point.hpp"
@@ -50,7 +49,12 @@ Inputs synthetic_tokens(const Model& m, uint32_t seq, uint32_t batch, const std:
 }
 
 TokenFile read_token_file(const Model& m, const std::string& path, uint32_t seq) {
-  std::stringstream f(read_input_file_as<InputError>(path, kMaxTokenFileBytes, "token file"));
+  return parse_token_file(m, read_input_file_as<InputError>(path, kMaxTokenFileBytes, "token file"), path, seq);
+}
+
+TokenFile parse_token_file(const Model& m, const std::string& text, const std::string& path, uint32_t seq) {
+  check_input_size_as<InputError>(text.size(), kMaxTokenFileBytes, "token file", path);
+  std::stringstream f(text);
   TokenFile t;
   t.path = path;
   std::string line;
@@ -99,29 +103,37 @@ Inputs padded_tokens(const TokenFile& t, uint32_t seq) {
 
 Inputs tokens_from_file(const Model& m, const std::string& path, uint32_t seq) { return padded_tokens(read_token_file(m, path, seq), seq); }
 
-NpyEmbeddings read_npy_header(const Model& m, const std::string& path, uint32_t seq) {
-  const uint64_t size = regular_file_size_as<InputError>(path, "embeddings file");
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw InputError("cannot open embeddings file '" + path + "'");
+namespace {
+InputBytes embeddings_file(const std::string& path) { return open_input_bytes_as<InputError>(path, "embeddings file"); }
+}  // namespace
+
+NpyEmbeddings read_npy_header(const Model& m, const std::string& path, uint32_t seq) { return read_npy_header(m, embeddings_file(path), seq); }
+
+NpyEmbeddings read_npy_header(const Model& m, const InputBytes& in, uint32_t seq) {
+  const std::string& path = in.name();
+  const uint64_t size = in.size();
   char magic[8];
-  if (!f.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0) throw InputError(path + ": not a .npy file");
+  if (!in.read(0, magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0) throw InputError(path + ": not a .npy file");
   // Version 1 has a 2-byte header length, versions 2 and 3 a 4-byte one.
   uint32_t header_len = 0;
+  uint64_t header_at = 8;
+  bool length_read = false;
   if (magic[6] == 1) {
     uint16_t n = 0;
-    f.read(reinterpret_cast<char*>(&n), 2);
-    header_len = n;
+    length_read = in.read(8, &n, 2);
+    header_len = n, header_at = 10;
   } else if (magic[6] == 2 || magic[6] == 3) {
-    f.read(reinterpret_cast<char*>(&header_len), 4);
+    length_read = in.read(8, &header_len, 4);
+    header_at = 12;
   } else {
     throw InputError(path + ": .npy format version " + std::to_string(int(magic[6])) + " (1, 2 or 3 expected)");
   }
-  const uint64_t data_offset = static_cast<uint64_t>(f.tellg()) + header_len;
-  if (!f || header_len > kMaxNpyHeaderBytes || data_offset > size)
+  const uint64_t data_offset = header_at + header_len;
+  if (!length_read || header_len > kMaxNpyHeaderBytes || data_offset > size)
     throw InputError(path + ": a .npy header of " + std::to_string(header_len) + " bytes in a file of " + std::to_string(size) +
                      " (headers are at most " + bytes_text(kMaxNpyHeaderBytes) + ")");
   std::string header(header_len, '\0');
-  if (!f.read(header.data(), header_len)) throw InputError(path + ": truncated .npy header");
+  if (!in.read(header_at, header.data(), header_len)) throw InputError(path + ": truncated .npy header");
   // The header is a Python dict literal: {'descr': '<f4', 'fortran_order': False, 'shape': (2, 4, 32), }
   auto value_of = [&](const std::string& key) {
     size_t p = header.find("'" + key + "'");
@@ -167,19 +179,23 @@ NpyEmbeddings read_npy_header(const Model& m, const std::string& path, uint32_t 
 }
 
 Inputs embeddings_from_npy(const Model& m, const std::string& path, uint32_t seq, const std::string& valid_spec) {
-  const NpyEmbeddings e = read_npy_header(m, path, seq);
+  return embeddings_from_npy(m, embeddings_file(path), seq, valid_spec);
+}
+
+Inputs embeddings_from_npy(const Model& m, const InputBytes& bytes, uint32_t seq, const std::string& valid_spec) {
+  const NpyEmbeddings e = read_npy_header(m, bytes, seq);
+  const std::string& path = bytes.name();
   Inputs in;
   in.seq = seq, in.batch = e.batch, in.from_tokens = false, in.origin = path;
   in.valid_len = parse_valid_lengths(valid_spec, seq, in.batch);
   const uint64_t n = uint64_t{e.batch} * seq * m.hidden;
   const unsigned width = e.f8 ? 8 : 4;
-  std::ifstream f(path, std::ios::binary);
-  f.seekg(static_cast<std::streamoff>(e.data_offset));
   in.embeddings.resize(n);
-  std::vector<char> chunk(width * 65536);
-  for (uint64_t i0 = 0; i0 < n; i0 += 65536) {
-    const uint64_t count = std::min<uint64_t>(65536, n - i0);
-    if (!f.read(chunk.data(), static_cast<std::streamsize>(count * width))) throw InputError(path + ": truncated data");
+  constexpr uint64_t kChunk = 65536;  // elements converted at a time
+  std::vector<char> chunk(width * std::min(n, kChunk));
+  for (uint64_t i0 = 0; i0 < n; i0 += kChunk) {
+    const uint64_t count = std::min(kChunk, n - i0);
+    if (!bytes.read(e.data_offset + i0 * width, chunk.data(), count * width)) throw InputError(path + ": truncated data");
     for (uint64_t i = 0; i < count; ++i) {
       double v;
       if (e.f8) {

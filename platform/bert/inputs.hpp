@@ -10,6 +10,10 @@
 
 #include "model.hpp"
 
+namespace acc {
+class InputBytes;
+}
+
 namespace acc::bert {
 
 struct InputError : std::runtime_error {
@@ -44,11 +48,16 @@ struct TokenFile {
   std::vector<uint32_t> lengths;  // ids per non-empty line
 };
 TokenFile read_token_file(const Model& m, const std::string& path, uint32_t seq);
+// The same for a file's text already in memory (tests, the fuzz harness); `path` names it.
+TokenFile parse_token_file(const Model& m, const std::string& text, const std::string& path, uint32_t seq);
 Inputs padded_tokens(const TokenFile& t, uint32_t seq);
 
 // A NumPy .npy file of float32/float64 embeddings shaped [batch, seq, hidden] or [seq, hidden];
 // a NaN or an infinity is an error naming the element.
 Inputs embeddings_from_npy(const Model& m, const std::string& path, uint32_t seq, const std::string& valid_spec);
+// The same from bytes already opened (the path opens the file; tests and the fuzz harness give bytes
+// in memory); in.name() names them in messages.
+Inputs embeddings_from_npy(const Model& m, const InputBytes& in, uint32_t seq, const std::string& valid_spec);
 
 // Its header alone, checked against the model and seq: the data type, the shape, and that the
 // file holds the data the shape needs (so the batch is known, and bounded by the file's size).
@@ -59,5 +68,6 @@ struct NpyEmbeddings {
   uint64_t data_offset = 0;
 };
 NpyEmbeddings read_npy_header(const Model& m, const std::string& path, uint32_t seq);
+NpyEmbeddings read_npy_header(const Model& m, const InputBytes& in, uint32_t seq);
 
 }  // namespace acc::bert

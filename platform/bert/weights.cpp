@@ -165,15 +165,14 @@ double half_to_double(uint16_t h) {
 
 class SafetensorsFile {
  public:
-  explicit SafetensorsFile(const std::string& path) : path_(path) {
-    const uint64_t size = regular_file_size_as<WeightsError>(path, "weights file");
-    in_.open(path, std::ios::binary);
-    if (!in_) throw WeightsError("cannot open weights file '" + path + "'");
+  explicit SafetensorsFile(const InputBytes& in) : path_(in.name()), in_(in) {
+    const std::string& path = path_;
+    const uint64_t size = in.size();
     uint64_t n = 0;
-    if (!in_.read(reinterpret_cast<char*>(&n), 8) || n == 0 || n > kMaxSafetensorsHeaderBytes || n > size - 8)
+    if (!in_.read(0, &n, 8) || n == 0 || n > kMaxSafetensorsHeaderBytes || n > size - 8)
       throw WeightsError(path + ": not a safetensors file (bad header length)");
     std::string header(n, '\0');
-    if (!in_.read(header.data(), static_cast<std::streamsize>(n))) throw WeightsError(path + ": truncated header");
+    if (!in_.read(8, header.data(), n)) throw WeightsError(path + ": truncated header");
     data_start_ = 8 + n;
     const uint64_t data_bytes = size - data_start_;
     const nlohmann::json j = parse_json_as<WeightsError>(header, path + ": malformed safetensors header: ");
@@ -225,9 +224,7 @@ class SafetensorsFile {
     if (!width) throw WeightsError(path_ + ": tensor '" + name + "' has dtype " + t.dtype + " (F32, F16, BF16 or F64 expected)");
     if (t.end - t.begin != count * width) throw WeightsError(path_ + ": tensor '" + name + "' has the wrong byte size");
     std::vector<char> raw(t.end - t.begin);
-    in_.clear();
-    in_.seekg(static_cast<std::streamoff>(data_start_ + t.begin));
-    if (!in_.read(raw.data(), static_cast<std::streamsize>(raw.size()))) throw WeightsError(path_ + ": tensor '" + name + "' is truncated");
+    if (!in_.read(data_start_ + t.begin, raw.data(), raw.size())) throw WeightsError(path_ + ": tensor '" + name + "' is truncated");
     std::vector<double> v(count);
     for (uint64_t i = 0; i < count; ++i) {
       const char* p = raw.data() + i * width;
@@ -258,23 +255,29 @@ class SafetensorsFile {
 
  private:
   std::string path_;
-  std::ifstream in_;
+  InputBytes in_;
   uint64_t data_start_ = 0;
   std::map<std::string, TensorInfo> tensors_;
 };
 
+InputBytes weights_file(const std::string& path) { return open_input_bytes_as<WeightsError>(path, "weights file"); }
+
 }  // namespace
 
 Weights load_safetensors(const Model& m, const std::string& path, bool keep_file_values) {
+  return load_safetensors(m, weights_file(path), keep_file_values);
+}
+
+Weights load_safetensors(const Model& m, const InputBytes& in, bool keep_file_values) {
   if (m.layers.empty()) throw WeightsError("the model has no layers");
   for (const auto& l : m.layers)
     if (l.attention() != m.hidden)
       throw WeightsError("Hugging Face BERT weights need heads x head_dim = hidden; the model has " + std::to_string(l.attention()) +
                          " and " + std::to_string(m.hidden));
-  SafetensorsFile f(path);
+  SafetensorsFile f(in);
   const std::string prefix = f.has("bert.embeddings.word_embeddings.weight") ? "bert." : "";
   Weights w;
-  w.origin = path;
+  w.origin = in.name();
   auto quantise = [&](const std::vector<double>& v) {
     Tensor t(v.size());
     for (size_t i = 0; i < v.size(); ++i) {
@@ -345,7 +348,7 @@ Weights load_safetensors(const Model& m, const std::string& path, bool keep_file
 }
 
 void take_embedding_sizes(Model& m, const std::string& path) {
-  SafetensorsFile f(path);
+  SafetensorsFile f(weights_file(path));
   const std::string prefix = f.has("bert.embeddings.word_embeddings.weight") ? "bert." : "";
   auto rows = [&](const std::string& name) {
     const std::vector<uint64_t>& s = f.shape(prefix + name);
@@ -359,7 +362,7 @@ void take_embedding_sizes(Model& m, const std::string& path) {
 }
 
 MlmHead load_mlm_head(const Model& m, const std::string& path) {
-  SafetensorsFile f(path);
+  SafetensorsFile f(weights_file(path));
   const uint64_t H = m.hidden, V = m.vocab;
   MlmHead h;
   const std::vector<double> w = f.read("cls.predictions.transform.dense.weight", {H, H});  // out x in

@@ -11,6 +11,10 @@
 
 #include "model.hpp"
 
+namespace acc {
+class InputBytes;
+}
+
 namespace acc::bert {
 
 using Tensor = std::vector<int32_t>;
@@ -101,6 +105,9 @@ Weights synthetic_weights(const Model& m, uint64_t seed, bool draw = true);
 // WeightsError naming it. Linear weights are transposed from PyTorch's out x in. With
 // keep_file_values, the values before rounding are kept too (Weights::file_values).
 Weights load_safetensors(const Model& m, const std::string& path, bool keep_file_values = false);
+// The same from bytes already opened (the file's path opens them; tests and the fuzz harness give
+// bytes in memory); in.name() names them in messages.
+Weights load_safetensors(const Model& m, const InputBytes& in, bool keep_file_values = false);
 
 // The vocabulary and the positions of a safetensors file (the shapes of its word and position
 // embeddings) put into the model: a trained model's vocabulary is its tokenizer's, not BERT's 30,522.

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <algorithm>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 
 #include "bert/bert_reference.hpp"
 #include "bert/inputs.hpp"
@@ -16,6 +18,7 @@
 #include "bert/weights.hpp"
 #include "fixed_point.hpp"
 #include "error_of.hpp"
+#include "input_file.hpp"
 #include "safetensors_patch.hpp"
 #include "temp_file.hpp"
 
@@ -346,6 +349,38 @@ TEST(BertInputs, NumpyHeadersMustBeBackedByTheFile) {
   EXPECT_NE(err(npy("{'descr': '>f4', 'fortran_order': False, 'shape': (1, 4, 32), }", raw)).find("big-endian"), std::string::npos);
   EXPECT_NE(err(npy("{'descr': '<i4', 'fortran_order': False, 'shape': (1, 4, 32), }", raw)).find("float32 or float64"), std::string::npos);
   EXPECT_NE(error_of<InputError>([&] { embeddings_from_npy(m, "/dev/zero", 4, ""); }).find("not a regular file"), std::string::npos);
+}
+
+TEST(BertInputs, BytesInMemoryReadAsTheirFileWould) {
+  const Model m = zoo_model("bert-nano");
+  // Weights: the same tensors from the file and from its bytes; errors name the bytes.
+  const std::string path = temp_file(".safetensors", "");
+  save_safetensors(m, synthetic_weights(m, 5), path);
+  std::ifstream in(path, std::ios::binary);
+  const std::string file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const Weights from_file = load_safetensors(m, path);
+  const Weights from_memory = load_safetensors(m, acc::InputBytes(file.data(), file.size(), "mem.safetensors"));
+  EXPECT_EQ(from_memory.layers[0].wq, from_file.layers[0].wq);
+  EXPECT_EQ(from_memory.pool_b, from_file.pool_b);
+  EXPECT_EQ(from_memory.origin, "mem.safetensors");
+  const std::string cut = file.substr(0, file.size() - 1);
+  EXPECT_NE(error_of<WeightsError>([&] { load_safetensors(m, acc::InputBytes(cut.data(), cut.size(), "mem.safetensors")); })
+                .find("mem.safetensors: tensor '"),
+            std::string::npos);
+  // Embeddings: the header's claims are checked against the bytes' size.
+  std::vector<float> data(4 * 32, 0.25f);
+  const std::string npy_bytes = npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 4, 32), }",
+                                    std::string(reinterpret_cast<const char*>(data.data()), data.size() * 4));
+  const Inputs e = embeddings_from_npy(m, acc::InputBytes(npy_bytes.data(), npy_bytes.size(), "mem.npy"), 4, "");
+  EXPECT_EQ(e.embeddings, embeddings_from_npy(m, temp_file(".npy", npy_bytes), 4, "").embeddings);
+  EXPECT_EQ(e.origin, "mem.npy");
+  const std::string twelve = std::string("\x93NUMPY\x02\x00\xff\xff\xff\xff", 12);
+  EXPECT_EQ(error_of<InputError>([&] { embeddings_from_npy(m, acc::InputBytes(twelve.data(), twelve.size(), "mem.npy"), 4, ""); }),
+            "mem.npy: a .npy header of 4294967295 bytes in a file of 12 (headers are at most 64 KiB)");
+  // Token text: the file's limit applies to text in memory too.
+  EXPECT_EQ(parse_token_file(m, "101 7 102\n", "mem.txt", 8).ids, (std::vector<uint32_t>{101, 7, 102}));
+  EXPECT_EQ(error_of<InputError>([&] { parse_token_file(m, std::string(acc::kMaxTokenFileBytes + 1, ' '), "mem.txt", 8); }),
+            "token file 'mem.txt': larger than 16 MiB, the limit of this kind of file (docs/reliability.md)");
 }
 
 TEST(BertInputs, TokenFilesAreReadStrictlyAndBounded) {

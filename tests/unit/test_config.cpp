@@ -2,6 +2,7 @@
 
 
 #include "hw_config.hpp"
+#include "input_file.hpp"
 #include "temp_file.hpp"
 
 using namespace acc;
@@ -10,6 +11,14 @@ namespace {
 std::string error_of(const std::string& hw, const std::vector<std::string>& ov = {}) {
   try {
     load_hw_config(hw, ov);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+std::string error_of_text(const std::string& text) {
+  try {
+    parse_hw_config(text, "mem.yaml");
   } catch (const ConfigError& e) {
     return e.what();
   }
@@ -127,3 +136,26 @@ TEST(Config, FilesAreReadStrictly) {
   // -p may repeat a key on purpose: overrides apply in order.
   EXPECT_EQ(load_hw_config("edge", {"pe=8", "pe=16"}).pe, 16u);
 }
+
+TEST(Config, TextInMemoryReadsAsTheFileWouldAndIsBounded) {
+  const std::string text = "inherit: edge\npe: 96\nmain_memory:\n  size_mb: 64\n";
+  EXPECT_EQ(dump_config(parse_hw_config(text, "mem.yaml")), dump_config(load_hw_config(temp_yaml(text))));
+  EXPECT_EQ(parse_hw_config(text, "mem.yaml", {"pe=8"}).pe, 8u);
+  EXPECT_EQ(error_of_text("inherit: edge\npe: 8\npe: 16\n"), "mem.yaml:3: duplicate key 'pe'");
+  EXPECT_EQ(error_of_text("inherit: mem.yaml\n"), "mem.yaml: inherits from itself");
+  EXPECT_EQ(error_of_text(std::string(kMaxHwConfigBytes + 1, '#')),
+            "hardware configuration file 'mem.yaml': larger than 1 MiB, the limit of this kind of file (docs/reliability.md)");
+  // A key far longer than every name gets no suggestion (and is not compared with each name).
+  EXPECT_EQ(error_of_text("inherit: edge\n" + std::string(1000, 'p') + ": 1\n"),
+            "mem.yaml: unknown configuration key '" + std::string(1000, 'p') + "'");
+}
+
+TEST(Config, PresetsAreParsedOnceAndStayTheSame) {
+  // The second load comes from the parsed presets; acceltran-sim inherits edge.
+  const std::string first = dump_config(load_hw_config("acceltran-sim"));
+  EXPECT_EQ(dump_config(load_hw_config("edge", {"pe=3"})), dump_config(load_hw_config("edge", {"pe=3"})));
+  EXPECT_EQ(dump_config(load_hw_config("acceltran-sim")), first);
+  EXPECT_EQ(load_hw_config("edge").pe, load_hw_config("edge", {}).pe);
+  EXPECT_NE(load_hw_config("edge", {"pe=3"}).pe, load_hw_config("edge").pe);  // overrides do not reach the cache
+}
+

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "energy.hpp"
+#include "input_file.hpp"
 
 using namespace acc;
 
@@ -116,4 +117,6 @@ main_memory:
   } catch (const ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("energy table '/dev/zero': larger than 1 MiB"), std::string::npos) << e.what();
   }
+  // Text given in memory is held to the file's limit.
+  EXPECT_NE(error(std::string(kMaxEnergyTableBytes + 1, '#')).find("energy table 't.yaml': larger than 1 MiB"), std::string::npos);
 }

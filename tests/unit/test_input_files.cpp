@@ -63,11 +63,36 @@ TEST(InputFiles, ReadWithinTheirLimit) {
   EXPECT_NE(error_of<InputFileError>([] { read_input_file("/no/such/file", 10, "test file"); })
                 .find("cannot open test file '/no/such/file': No such file or directory"),
             std::string::npos);
-  EXPECT_EQ(regular_file_size(f, "test file"), 10u);
-  EXPECT_NE(error_of<InputFileError>([] { regular_file_size("/dev/zero", "weights file"); }).find("not a regular file"), std::string::npos);
+  // Text already in memory is held to the same limit, with the same message.
+  EXPECT_NO_THROW(check_input_size(10, 10, "test file", "t.txt"));
+  EXPECT_EQ(error_of<InputFileError>([] { check_input_size(11, 10, "test file", "t.txt"); }),
+            "test file 't.txt': larger than 10 bytes, the limit of this kind of file (docs/reliability.md)");
   EXPECT_EQ(bytes_text(512), "512 bytes");
   EXPECT_EQ(bytes_text(kMiB), "1 MiB");
   EXPECT_EQ(bytes_text(3 * kMiB / 2), "1.5 MiB");
+}
+
+TEST(InputFiles, BytesOfAFileOrInMemoryAreReadWithinTheirSize) {
+  const std::string f = test::temp_file(".bin", "0123456789");
+  const InputBytes file = InputBytes::open_file(f, "test file");
+  const char text[] = "0123456789";
+  const InputBytes memory(text, 10, "memory");
+  for (const InputBytes* b : {&file, &memory}) {
+    EXPECT_EQ(b->size(), 10u);
+    char out[4] = {};
+    EXPECT_TRUE(b->read(6, out, 4));
+    EXPECT_EQ(std::string(out, 4), "6789");
+    EXPECT_TRUE(b->read(10, out, 0));
+    EXPECT_FALSE(b->read(7, out, 4));            // past the end
+    EXPECT_FALSE(b->read(UINT64_MAX, out, 2));   // no wrap of offset + length
+    EXPECT_FALSE(b->read(2, out, UINT64_MAX));
+  }
+  EXPECT_EQ(file.name(), f);
+  EXPECT_NE(error_of<InputFileError>([] { InputBytes::open_file("/dev/zero", "weights file"); }).find("not a regular file"), std::string::npos);
+  EXPECT_NE(error_of<InputFileError>([] { InputBytes::open_file("/tmp", "weights file"); }).find("is a directory"), std::string::npos);
+  EXPECT_NE(error_of<InputFileError>([] { InputBytes::open_file("/no/such/file", "weights file"); })
+                .find("cannot open weights file '/no/such/file'"),
+            std::string::npos);
 }
 
 TEST(StrictYaml, RefusesWhatYamlWouldAcceptSilently) {
