@@ -203,12 +203,13 @@ Vec nm_columns(const Vec& w, uint64_t k, uint64_t n, unsigned N, unsigned M) {
 
 }  // namespace
 
-FloatOutputs float_forward(const Model& m, const Weights& w, const Inputs& in, const RunOptions& o, double ln_eps) {
+FloatOutputs float_forward(const Model& m, const Weights& w, const Inputs& in, const RunOptions& o, double ln_eps,
+                           bool rounded_weights) {
   const uint64_t S = in.seq, B = in.batch, H = m.hidden, R = B * S;
   const bool pr = o.dynatran;
   const double tau = fx::to_double(o.tau);
   // The file's values before rounding, when the loader kept them (the weights as they were trained).
-  const FileValues* fv = w.file_values.get();
+  const FileValues* fv = rounded_weights ? nullptr : w.file_values.get();
   Vec x(R * H);
   if (in.from_tokens) {
     Tensor row(H);

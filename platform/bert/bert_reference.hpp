@@ -3,7 +3,9 @@
 //     the firmware builds), for bit-exact comparison;
 //   * float_forward: the same network in double precision (exact exp, erf, tanh, division, no
 //     saturation), on the same weights and inputs, to measure the fixed-point datapath's error:
-//     on a file's values before rounding when the loader kept them (Weights::file_values).
+//     on a file's values before rounding when the loader kept them (Weights::file_values), or,
+//     with rounded_weights, on the weights as the accelerator holds them (the datapath's
+//     arithmetic error alone).
 #pragma once
 
 #include <functional>
@@ -39,7 +41,8 @@ struct FloatOutputs {
 };
 // Not defined for LeOPArd or HDP (their decisions have no float counterpart); N:M weights and
 // activations, DynaTran and top-k are applied with the same rules to real values.
-FloatOutputs float_forward(const Model& m, const Weights& w, const Inputs& in, const RunOptions& o, double ln_eps);
+FloatOutputs float_forward(const Model& m, const Weights& w, const Inputs& in, const RunOptions& o, double ln_eps,
+                           bool rounded_weights = false);
 
 // LeOPArd thresholds that prune `rate` of the scores q . k_B of valid tokens on these inputs, per
 // layer (or per layer and head), from the reference model's Q and K without LeOPArd.
