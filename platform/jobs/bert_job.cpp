@@ -374,13 +374,14 @@ JobResult BertJob::check(Soc& soc, Stats& stats) {
   }
 
   std::ostringstream m;
-  if (r.ok)
+  if (r.ok) {
     m << "bit-exact against the reference model (" << outputs_.hidden.size() + outputs_.pooled.size() << " values); " << saturation
       << "; vs double precision: max " << total.max << ", mean " << total.mean << " on the hidden states";
-  if (r.ok && weights_.file_values)
-    m << " (the arithmetic alone, on the weights as rounded: max " << arithmetic.max << ", mean " << arithmetic.mean << ")";
-  else
+    if (weights_.file_values)
+      m << " (the arithmetic alone, on the weights as rounded: max " << arithmetic.max << ", mean " << arithmetic.mean << ")";
+  } else {
     m << mismatches << " values differ from the reference model; first " << first;
+  }
   r.message = m.str() + task;
   return r;
 }
