@@ -1,5 +1,6 @@
 #include "weights.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -68,26 +69,50 @@ void SyntheticTensor::draw(uint64_t seed, int32_t* out) const {
   second.join();
 }
 
+std::vector<double> transform_matrix(HeadKind kind, uint32_t seq) {
+  // FNet keeps the real part of the DFT, cos(2 pi t j / S); the DCT-II is cos(pi (2j + 1) t / 2S).
+  // Both divided by S: an output is then a weighted mean of V's rows with weights within [-1, 1],
+  // never beyond the input's range (unscaled, or orthonormal, the DC row of a long sequence leaves
+  // the number format's +-8).
+  const double S = seq, pi = std::acos(-1.0);
+  std::vector<double> m(uint64_t{seq} * seq);
+  for (uint32_t t = 0; t < seq; ++t)
+    for (uint32_t j = 0; j < seq; ++j)
+      m[uint64_t{t} * seq + j] = (kind == HeadKind::Dft ? std::cos(2 * pi * double(uint64_t{t} * j % seq) / S)
+                                                        : std::cos(pi * (2.0 * j + 1) * t / (2 * S))) / S;
+  return m;
+}
+
+Tensor transform_matrix_words(HeadKind kind, uint32_t seq) {
+  const std::vector<double> m = transform_matrix(kind, seq);
+  Tensor t(m.size());
+  for (size_t i = 0; i < m.size(); ++i) t[i] = fx::from_double(m[i]);
+  return t;
+}
+
 SyntheticRecipe synthetic_recipe(const Model& m) {
   // Scales keep activations near unit variance (weights ~ 1/sqrt(fan-in)); the query and key
-  // weights are smaller so that raw scores q.k stay within Q4.16 (std ~2 before the 1/sqrt(d)).
-  const uint64_t H = m.hidden;
+  // weights are smaller so that raw scores q.k stay within Q4.16 (std ~2 before the 1/sqrt(d); with
+  // heads of several sizes, for the largest).
+  const uint64_t H0 = m.hidden;
   SyntheticRecipe r;
-  r.pos = {"embeddings.position_embeddings.weight", uint64_t{m.max_positions} * H, 0.5};
-  r.type = {"embeddings.token_type_embeddings.weight", uint64_t{m.type_vocab} * H, 0.5};
-  r.emb_g = {"embeddings.LayerNorm.weight", H, 0.1, 1.0};
-  r.emb_b = {"embeddings.LayerNorm.bias", H, 0.1};
+  r.pos = {"embeddings.position_embeddings.weight", uint64_t{m.max_positions} * H0, 0.5};
+  r.type = {"embeddings.token_type_embeddings.weight", uint64_t{m.type_vocab} * H0, 0.5};
+  r.emb_g = {"embeddings.LayerNorm.weight", H0, 0.1, 1.0};
+  r.emb_b = {"embeddings.LayerNorm.bias", H0, 0.1};
   for (size_t l = 0; l < m.layers.size(); ++l) {
     const auto& s = m.layers[l];
-    const uint64_t A = s.attention();
+    const uint64_t A = s.attention(), QK = s.qk_width(), H = m.layer_hidden(l);
     const std::string p = "encoder.layer." + std::to_string(l) + ".";
-    const double qk = std::sqrt(2.0) / std::sqrt(std::sqrt(double(s.head_dim))) / std::sqrt(double(H));
+    uint32_t d_max = 1;
+    for (const Head& h : s.head_list()) d_max = h.attends() ? std::max(d_max, h.dim) : d_max;
+    const double qk = std::sqrt(2.0) / std::sqrt(std::sqrt(double(d_max))) / std::sqrt(double(H));
     LayerFields<SyntheticTensor> L;
-    L.wq = {p + "attention.self.query.weight", H * A, qk};
-    L.wk = {p + "attention.self.key.weight", H * A, qk};
+    L.wq = {p + "attention.self.query.weight", H * QK, qk};
+    L.wk = {p + "attention.self.key.weight", H * QK, qk};
     L.wv = {p + "attention.self.value.weight", H * A, 1.0 / std::sqrt(double(H))};
-    L.bq = {p + "attention.self.query.bias", A, 0.1};
-    L.bk = {p + "attention.self.key.bias", A, 0.1};
+    L.bq = {p + "attention.self.query.bias", QK, 0.1};
+    L.bk = {p + "attention.self.key.bias", QK, 0.1};
     L.bv = {p + "attention.self.value.bias", A, 0.1};
     L.wo = {p + "attention.output.dense.weight", A * H, 1.0 / std::sqrt(double(A))};
     L.bo = {p + "attention.output.dense.bias", H, 0.1};
@@ -103,10 +128,31 @@ SyntheticRecipe synthetic_recipe(const Model& m) {
     }
     L.ln2_g = {p + "output.LayerNorm.weight", H, 0.1, 1.0};
     L.ln2_b = {p + "output.LayerNorm.bias", H, 0.1};
+    if (!s.uniform_sdp()) {
+      const auto heads = s.head_list();
+      for (size_t i = 0; i < heads.size(); ++i) {
+        const Head& h = heads[i];
+        const uint64_t d = h.dim;
+        const std::string hp = p + "attention.head." + std::to_string(i) + ".";
+        if (h.kind == HeadKind::Wma)
+          L.head_w.push_back({hp + "wma.weight", d * d, 1.0 / std::sqrt(double(d))}), L.head_b.emplace_back();
+        else if (h.kind == HeadKind::Conv)
+          L.head_w.push_back({hp + "conv.weight", h.kernel * d * d, 1.0 / std::sqrt(double(h.kernel * d))}),
+              L.head_b.push_back({hp + "conv.bias", d, 0.1});
+        else
+          L.head_w.emplace_back(), L.head_b.emplace_back();
+      }
+    }
+    if (m.projects(l)) {
+      const uint64_t next = m.layer_hidden(l + 1);
+      L.proj_w = {p + "projection.weight", H * next, 1.0 / std::sqrt(double(H))};
+      L.proj_b = {p + "projection.bias", next, 0.1};
+    }
     r.layers.push_back(std::move(L));
   }
-  r.pool_w = {"pooler.dense.weight", H * H, 1.0 / std::sqrt(double(H))};
-  r.pool_b = {"pooler.dense.bias", H, 0.1};
+  const uint64_t Ho = m.output_hidden();
+  r.pool_w = {"pooler.dense.weight", Ho * Ho, 1.0 / std::sqrt(double(Ho))};
+  r.pool_b = {"pooler.dense.bias", Ho, 0.1};
   return r;
 }
 
@@ -128,6 +174,8 @@ Weights synthetic_weights(const Model& m, uint64_t seed, bool draw) {
     L.wo = drawn(R.wo), L.bo = drawn(R.bo), L.ln1_g = drawn(R.ln1_g), L.ln1_b = drawn(R.ln1_b);
     for (size_t i = 0; i < R.ffn_w.size(); ++i) L.ffn_w.push_back(drawn(R.ffn_w[i])), L.ffn_b.push_back(drawn(R.ffn_b[i]));
     L.ln2_g = drawn(R.ln2_g), L.ln2_b = drawn(R.ln2_b);
+    for (size_t i = 0; i < R.head_w.size(); ++i) L.head_w.push_back(drawn(R.head_w[i])), L.head_b.push_back(drawn(R.head_b[i]));
+    L.proj_w = drawn(R.proj_w), L.proj_b = drawn(R.proj_b);
     w.layers.push_back(std::move(L));
   }
   w.pool_w = drawn(r.pool_w), w.pool_b = drawn(r.pool_b);
@@ -270,6 +318,10 @@ Weights load_safetensors(const Model& m, const std::string& path, bool keep_file
 
 Weights load_safetensors(const Model& m, const InputBytes& in, bool keep_file_values) {
   if (m.layers.empty()) throw WeightsError("the model has no layers");
+  for (size_t i = 0; i < m.layers.size(); ++i)
+    if (!m.layers[i].uniform_sdp() || m.layer_hidden(i) != m.hidden)
+      throw WeightsError("Hugging Face BERT weights are read for layers of sa_sdp heads of one size and one hidden size; layer " +
+                         std::to_string(i) + " is not (a model dict's other heads run on synthetic weights, docs/transformers.md)");
   for (const auto& l : m.layers)
     if (l.attention() != m.hidden)
       throw WeightsError("Hugging Face BERT weights need heads x head_dim = hidden; the model has " + std::to_string(l.attention()) +
