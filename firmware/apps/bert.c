@@ -138,10 +138,13 @@ static void linear(bert_t *b, linear_t *L, acc_operand_t x, uint32_t rows, acc_o
   }
 }
 
-/* A head's matrix in the ring (loaded now unless it was loaded ahead with its layer); its address. */
+/* A head's matrix in the ring; its address. Loaded ahead with its layer, or else now, for this use
+ * alone: in a streamed layer the tiles that follow may take its place before a later use. */
 static uint32_t matrix_at_use(bert_t *b, linear_t *M) {
-  if (!M->loaded) load_ahead(b, M);
-  return M->ring;
+  if (M->loaded) return M->ring;
+  const uint32_t at = ring_alloc(b, linear_words(M));
+  load_tile(b, M, 0, M->n, at);
+  return at;
 }
 
 /* Layer-norm parameters (gamma, beta) in the ring. */
@@ -287,16 +290,17 @@ static layer_t describe_layer(const bert_t *b, uint32_t l) {
 }
 
 /* Loads a layer's parameters ahead of its ops when they fit half of the weight ring (so that
- * they stream in while the previous layer, whose parameters take the other half, computes). */
-static void load_layer_ahead(bert_t *b, uint32_t l, layer_t *w) {
-  if (b->a->flags & FW_BERT_IN_ORDER_LOADS) return; /* each weight at its use */
+ * they stream in while the previous layer, whose parameters take the other half, computes);
+ * returns whether it did. */
+static int load_layer_ahead(bert_t *b, uint32_t l, layer_t *w) {
+  if (b->a->flags & FW_BERT_IN_ORDER_LOADS) return 0; /* each weight at its use */
   const fw_bert_layer_t *L = &b->layers[l];
   uint32_t words = linear_words(&w->v) + linear_words(&w->o) + 4u * L->hidden;
   if (L->qk_width) words += linear_words(&w->q) + linear_words(&w->k);
   if (L->proj_w) words += linear_words(&w->proj);
   for (uint32_t i = 0; i <= w->n_ffn; ++i) words += linear_words(&w->ffn[i]);
   for (uint32_t i = 0; i < w->n_head_w; ++i) words += linear_words(&w->head_w[i]);
-  if (words > b->ring_end / 2) return; /* streamed at use, tile by tile */
+  if (words > b->ring_end / 2) return 0; /* streamed at use, tile by tile */
   if (L->qk_width) {
     load_ahead(b, &w->q);
     load_ahead(b, &w->k);
@@ -310,6 +314,7 @@ static void load_layer_ahead(bert_t *b, uint32_t l, layer_t *w) {
   acc_set_tag(b->dev, acc_tag(ACC_TAG_LAYERNORM, l, ACC_TAG_HEAD_MAX, ACC_TAG_SEQ_MAX));
   norm_ahead(b, &w->ln2);
   if (L->proj_w) load_ahead(b, &w->proj);
+  return 1;
 }
 
 /* A convolution head over one sequence: the center tap (with the bias) into the context, then
@@ -567,19 +572,23 @@ uint32_t run_bert(acc_dev_t *dev, fw_bert_args_t *a) {
   /* Each layer's parameters are loaded ahead while the layer before computes (the first layer's
    * after the first group's embedding rows, which are needed first). */
   layer_t cur = describe_layer(&b, 0), next;
+  int cur_tried = 0, cur_ahead = 0, next_tried = 0, next_ahead = 0;
   for (uint32_t s0 = 0; s0 < a->batch; s0 += g) {
     const uint32_t n = min_u(g, a->batch - s0), H = b.H_out, S = b.S;
     embeddings(&b, s0, n);
-    if (s0 == 0) load_layer_ahead(&b, 0, &cur);
     for (uint32_t l = 0; l < a->layers; ++l) {
       const int more = l + 1 < a->layers || s0 + g < a->batch; /* the next layer, or the next group's first */
+      if (!cur_tried) cur_ahead = load_layer_ahead(&b, l, &cur); /* the first layer, or one after a streamed layer */
       if (more) {
         const uint32_t nl = l + 1 < a->layers ? l + 1 : 0;
         next = describe_layer(&b, nl);
-        load_layer_ahead(&b, nl, &next);
+        /* Only beside a layer loaded ahead: a streamed layer's tiles pass through the whole ring and
+         * would overwrite the next layer's weights before they are used (layers of different sizes). */
+        next_tried = cur_ahead;
+        next_ahead = cur_ahead ? load_layer_ahead(&b, nl, &next) : 0;
       }
       encoder_layer(&b, l, s0, n, &cur);
-      if (more) cur = next;
+      if (more) cur = next, cur_tried = next_tried, cur_ahead = next_ahead;
     }
     acc_set_tag(dev, acc_tag(ACC_TAG_IO, ACC_TAG_LAYER_MAX, ACC_TAG_HEAD_MAX, ACC_TAG_SEQ_MAX));
     acc_store(dev, ACC_BUF_ACT, b.x, H, a->out_hidden + 4u * s0 * S * H, 4u * H, n * S, H);

@@ -17,11 +17,12 @@ namespace {
 
 const std::string kDicts = ACC_MODEL_DICTS_DIR;
 
-test::RunOutcome run_dict(const std::string& path, uint32_t seq, uint32_t batch, const std::string& valid_len, bool dynatran) {
+test::RunOutcome run_dict(const std::string& path, uint32_t seq, uint32_t batch, const std::string& valid_len, bool dynatran,
+                          const HwConfig& cfg = load_hw_config("edge")) {
   BertSpec s;
   s.model = path, s.seq = seq, s.batch = batch, s.valid_len = valid_len, s.dynatran = dynatran, s.check = BertSpec::Check::On;
   BertJob job(s);
-  auto out = test::run_job(job, load_hw_config("edge"));
+  auto out = test::run_job(job, cfg);
   EXPECT_TRUE(out.finished) << out.fault;
   EXPECT_TRUE(out.result.ok) << out.result.message;
   EXPECT_EQ(out.stats.get("job.checked", -1), 1);
@@ -66,6 +67,14 @@ TEST_P(MixedDict, IsCloseToDoublePrecisionWithoutPruning) {
   EXPECT_LT(stat(out.stats, "job.float.hidden_max_abs_error"), 2e-3);
   EXPECT_LT(stat(out.stats, "job.float.pooled_max_abs_error"), 2e-3);
   EXPECT_GT(stat(out.stats, "job.float.hidden_max_abs_error"), 0);
+}
+
+TEST_P(MixedDict, IsBitExactWithSmallBuffers) {
+  // 64 KiB of weight buffer: the 64-wide layers stream their weights tile by tile, the 32-wide ones
+  // are loaded ahead, heads' matrices are loaded at each use; the sequences run in groups.
+  HwConfig cfg = load_hw_config("edge", {"activation_buffer_size=0.125", "weight_buffer_size=0.0625", "mask_buffer_size=0.0625"});
+  auto out = run_dict(kDicts + "/" + GetParam() + ".json", 64, 3, "64,7,20", true, cfg);
+  EXPECT_LT(stat(out.stats, "job.bert.group"), 3);
 }
 
 INSTANTIATE_TEST_SUITE_P(ModelDicts, MixedDict, testing::Values("mixed_kinds", "per_layer_hidden", "conv_heads"));
