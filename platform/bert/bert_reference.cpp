@@ -300,8 +300,12 @@ FloatOutputs float_forward(const Model& m, const Weights& w, const Inputs& in, c
     Vec ctx(R * A);
     for (uint64_t h = 0, col = 0, qk_col = 0; h < heads.size(); col += heads[h].dim, qk_col += heads[h].attends() ? heads[h].dim : 0, ++h) {
       const uint64_t d = heads[h].dim;
-      // Model dicts' heads run on synthetic weights only: their tensors are exact in the format.
-      const Vec hw = to_real(L.head_w.empty() ? Tensor{} : L.head_w[h]);
+      // A head's own tensors (none for sdp and the transforms), as the file holds them when kept.
+      auto head_tensor = [&](const std::vector<Tensor>& q, const std::vector<std::vector<float>>* original) {
+        if (q.empty()) return Vec{};
+        return real(q[h], original && h < original->size() && !(*original)[h].empty() ? &(*original)[h] : nullptr);
+      };
+      const Vec hw = head_tensor(L.head_w, F ? &F->head_w : nullptr);
       const Vec wma_keys = heads[h].kind == HeadKind::Wma ? linear(block(k, QK, 0, R, qk_col, d), hw, R, d, d, false, nullptr, false, 0) : Vec{};
       for (uint64_t b = 0; b < B; ++b) {
         const Vec vh = block(v, A, b * S, S, col, d);
@@ -309,7 +313,7 @@ FloatOutputs float_forward(const Model& m, const Weights& w, const Inputs& in, c
         if (heads[h].kind == HeadKind::Dft || heads[h].kind == HeadKind::Dct) {
           out = linear(transform_matrix(heads[h].kind, static_cast<uint32_t>(S)), vh, S, S, d, false, nullptr, false, 0);
         } else if (heads[h].kind == HeadKind::Conv) {  // zero padding: rows outside the sequence add nothing
-          const Vec bias = to_real(L.head_b[h]);
+          const Vec bias = head_tensor(L.head_b, F ? &F->head_b : nullptr);
           out.assign(S * d, 0.0);
           for (uint64_t t = 0; t < S; ++t)
             for (uint64_t c = 0; c < d; ++c) {
@@ -371,8 +375,8 @@ FloatOutputs float_forward(const Model& m, const Weights& w, const Inputs& in, c
     x = layernorm(f, R, H, real(L.ln2_g, F ? &F->ln2_g : nullptr), real(L.ln2_b, F ? &F->ln2_b : nullptr), ln_eps);
     if (m.projects(l)) {
       const uint64_t next = m.layer_hidden(l + 1);
-      const Vec pb = to_real(L.proj_b);
-      x = linear(x, weight(L.proj_w, nullptr, H, next), R, H, next, false, &pb, pr, tau, 1);
+      const Vec pb = real(L.proj_b, F ? &F->proj_b : nullptr);
+      x = linear(x, weight(L.proj_w, F ? &F->proj_w : nullptr, H, next), R, H, next, false, &pb, pr, tau, 1);
     }
   }
   FloatOutputs out;

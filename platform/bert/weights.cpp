@@ -318,12 +318,12 @@ Weights load_safetensors(const Model& m, const std::string& path, bool keep_file
 
 Weights load_safetensors(const Model& m, const InputBytes& in, bool keep_file_values) {
   if (m.layers.empty()) throw WeightsError("the model has no layers");
-  for (size_t i = 0; i < m.layers.size(); ++i)
-    if (!m.layers[i].uniform_sdp() || m.layer_hidden(i) != m.hidden)
-      throw WeightsError("Hugging Face BERT weights are read for layers of sa_sdp heads of one size and one hidden size; layer " +
-                         std::to_string(i) + " is not (a model dict's other heads run on synthetic weights, docs/transformers.md)");
+  // A BERT (equal sa_sdp heads, one hidden size) has Hugging Face's shapes; a model dict's other
+  // layers have theirs by their heads (docs/transformers.md, "Model dicts").
+  bool bert = true;
+  for (size_t i = 0; i < m.layers.size(); ++i) bert = bert && m.layers[i].uniform_sdp() && m.layer_hidden(i) == m.hidden;
   for (const auto& l : m.layers)
-    if (l.attention() != m.hidden)
+    if (bert && l.attention() != m.hidden)
       throw WeightsError("Hugging Face BERT weights need heads x head_dim = hidden; the model has " + std::to_string(l.attention()) +
                          " and " + std::to_string(m.hidden));
   SafetensorsFile f(in);
@@ -363,38 +363,72 @@ Weights load_safetensors(const Model& m, const InputBytes& in, bool keep_file_va
     const std::string modern = base + (gain ? ".weight" : ".bias"), old = base + (gain ? ".gamma" : ".beta");
     return vec(f.has(prefix + modern) || !f.has(prefix + old) ? modern : old, n, original);
   };
-  const uint64_t H = m.hidden;
-  w.word = WordEmbeddings(m.vocab, m.hidden, quantise(keep(f.read(prefix + "embeddings.word_embeddings.weight", {m.vocab, H}), fv.word)));
-  w.pos = quantise(keep(f.read(prefix + "embeddings.position_embeddings.weight", {m.max_positions, H}), fv.pos));
-  w.type = quantise(keep(f.read(prefix + "embeddings.token_type_embeddings.weight", {m.type_vocab, H}), fv.type));
-  w.emb_g = ln("embeddings.LayerNorm", H, true, fv.emb_g);
-  w.emb_b = ln("embeddings.LayerNorm", H, false, fv.emb_b);
+  const uint64_t H0 = m.hidden, Ho = m.output_hidden();
+  w.word = WordEmbeddings(m.vocab, m.hidden, quantise(keep(f.read(prefix + "embeddings.word_embeddings.weight", {m.vocab, H0}), fv.word)));
+  w.pos = quantise(keep(f.read(prefix + "embeddings.position_embeddings.weight", {m.max_positions, H0}), fv.pos));
+  w.type = quantise(keep(f.read(prefix + "embeddings.token_type_embeddings.weight", {m.type_vocab, H0}), fv.type));
+  w.emb_g = ln("embeddings.LayerNorm", H0, true, fv.emb_g);
+  w.emb_b = ln("embeddings.LayerNorm", H0, false, fv.emb_b);
   for (size_t l = 0; l < m.layers.size(); ++l) {
     const auto& s = m.layers[l];
-    if (s.ffn.size() != 1) throw WeightsError("Hugging Face BERT layers have one intermediate size; layer " + std::to_string(l) + " has " + std::to_string(s.ffn.size()));
     const std::string p = "encoder.layer." + std::to_string(l) + ".";
-    const uint64_t F = s.ffn[0];
+    const uint64_t H = m.layer_hidden(l), A = s.attention(), QK = s.qk_width();
     LayerWeights L;
     LayerTensors<float>& O = fv.layers[l];
-    O.ffn_w.resize(2), O.ffn_b.resize(2);
-    L.wq = linear(p + "attention.self.query.weight", H, H, O.wq);
-    L.bq = vec(p + "attention.self.query.bias", H, O.bq);
-    L.wk = linear(p + "attention.self.key.weight", H, H, O.wk);
-    L.bk = vec(p + "attention.self.key.bias", H, O.bk);
-    L.wv = linear(p + "attention.self.value.weight", H, H, O.wv);
-    L.bv = vec(p + "attention.self.value.bias", H, O.bv);
-    L.wo = linear(p + "attention.output.dense.weight", H, H, O.wo);
+    if (QK) {
+      L.wq = linear(p + "attention.self.query.weight", H, QK, O.wq);
+      L.bq = vec(p + "attention.self.query.bias", QK, O.bq);
+      L.wk = linear(p + "attention.self.key.weight", H, QK, O.wk);
+      L.bk = vec(p + "attention.self.key.bias", QK, O.bk);
+    }
+    L.wv = linear(p + "attention.self.value.weight", H, A, O.wv);
+    L.bv = vec(p + "attention.self.value.bias", A, O.bv);
+    L.wo = linear(p + "attention.output.dense.weight", A, H, O.wo);
     L.bo = vec(p + "attention.output.dense.bias", H, O.bo);
     L.ln1_g = ln(p + "attention.output.LayerNorm", H, true, O.ln1_g);
     L.ln1_b = ln(p + "attention.output.LayerNorm", H, false, O.ln1_b);
-    L.ffn_w = {linear(p + "intermediate.dense.weight", H, F, O.ffn_w[0]), linear(p + "output.dense.weight", F, H, O.ffn_w[1])};
-    L.ffn_b = {vec(p + "intermediate.dense.bias", F, O.ffn_b[0]), vec(p + "output.dense.bias", H, O.ffn_b[1])};
+    // One FFN size: Hugging Face's intermediate and output; several: ffn.0, ffn.1, ...
+    O.ffn_w.resize(s.ffn.size() + 1), O.ffn_b.resize(s.ffn.size() + 1);
+    for (size_t i = 0, in = H; i <= s.ffn.size(); ++i) {
+      const uint64_t out = i < s.ffn.size() ? s.ffn[i] : H;
+      const std::string name = s.ffn.size() == 1 ? p + (i ? "output.dense" : "intermediate.dense") : p + "ffn." + std::to_string(i);
+      L.ffn_w.push_back(linear(name + ".weight", in, out, O.ffn_w[i]));
+      L.ffn_b.push_back(vec(name + ".bias", out, O.ffn_b[i]));
+      in = out;
+    }
     L.ln2_g = ln(p + "output.LayerNorm", H, true, O.ln2_g);
     L.ln2_b = ln(p + "output.LayerNorm", H, false, O.ln2_b);
+    if (!s.uniform_sdp()) {
+      const std::vector<Head> heads = s.head_list();
+      O.head_w.resize(heads.size()), O.head_b.resize(heads.size());
+      for (size_t i = 0; i < heads.size(); ++i) {
+        const Head& h = heads[i];
+        const uint64_t d = h.dim;
+        const std::string hp = p + "attention.head." + std::to_string(i) + ".";
+        Tensor hw, hb;
+        if (h.kind == HeadKind::Wma) hw = linear(hp + "wma.weight", d, d, O.head_w[i]);  // a Linear: K' = K . W^T
+        if (h.kind == HeadKind::Conv) {
+          // torch.nn.Conv1d(d, d, kernel): out x in x kernel; here tap-major in x out.
+          const std::vector<double> v = f.read(prefix + hp + "conv.weight", {d, d, h.kernel});
+          std::vector<double> t(v.size());
+          for (uint64_t o = 0; o < d; ++o)
+            for (uint64_t c = 0; c < d; ++c)
+              for (uint64_t j = 0; j < h.kernel; ++j) t[(j * d + c) * d + o] = v[(o * d + c) * h.kernel + j];
+          hw = quantise(keep(t, O.head_w[i]));
+          hb = vec(hp + "conv.bias", d, O.head_b[i]);
+        }
+        L.head_w.push_back(std::move(hw)), L.head_b.push_back(std::move(hb));
+      }
+    }
+    if (m.projects(l)) {
+      const uint64_t next = m.layer_hidden(l + 1);
+      L.proj_w = linear(p + "projection.weight", H, next, O.proj_w);
+      L.proj_b = vec(p + "projection.bias", next, O.proj_b);
+    }
     w.layers.push_back(std::move(L));
   }
-  w.pool_w = linear("pooler.dense.weight", H, H, fv.pool_w);
-  w.pool_b = vec("pooler.dense.bias", H, fv.pool_b);
+  w.pool_w = linear("pooler.dense.weight", Ho, Ho, fv.pool_w);
+  w.pool_b = vec("pooler.dense.bias", Ho, fv.pool_b);
   w.file_values = file_values;
   return w;
 }
@@ -432,7 +466,7 @@ MlmHead load_mlm_head(const Model& m, const std::string& path) {
 }
 
 void save_safetensors(const Model& m, const Weights& w, const std::string& path) {
-  const uint64_t H = m.hidden;
+  const uint64_t H0 = m.hidden, Ho = m.output_hidden();
   std::vector<std::pair<std::string, std::pair<std::vector<uint64_t>, std::vector<float>>>> tensors;
   auto add = [&](const std::string& name, std::vector<uint64_t> shape, const Tensor& t) {
     std::vector<float> f(t.size());
@@ -445,36 +479,61 @@ void save_safetensors(const Model& m, const Weights& w, const std::string& path)
       for (uint64_t j = 0; j < out; ++j) o[j * in + i] = t[i * out + j];
     add(name, {out, in}, o);
   };
-  Tensor word(uint64_t{m.vocab} * H);
-  for (uint32_t id = 0; id < m.vocab; ++id) w.word.row(id, &word[uint64_t{id} * H]);
-  add("embeddings.word_embeddings.weight", {m.vocab, H}, word);
-  add("embeddings.position_embeddings.weight", {m.max_positions, H}, w.pos);
-  add("embeddings.token_type_embeddings.weight", {m.type_vocab, H}, w.type);
-  add("embeddings.LayerNorm.weight", {H}, w.emb_g);
-  add("embeddings.LayerNorm.bias", {H}, w.emb_b);
+  Tensor word(uint64_t{m.vocab} * H0);
+  for (uint32_t id = 0; id < m.vocab; ++id) w.word.row(id, &word[uint64_t{id} * H0]);
+  add("embeddings.word_embeddings.weight", {m.vocab, H0}, word);
+  add("embeddings.position_embeddings.weight", {m.max_positions, H0}, w.pos);
+  add("embeddings.token_type_embeddings.weight", {m.type_vocab, H0}, w.type);
+  add("embeddings.LayerNorm.weight", {H0}, w.emb_g);
+  add("embeddings.LayerNorm.bias", {H0}, w.emb_b);
   for (size_t l = 0; l < m.layers.size(); ++l) {
     const auto& L = w.layers[l];
+    const auto& s = m.layers[l];
     const std::string p = "encoder.layer." + std::to_string(l) + ".";
-    const uint64_t F = m.layers[l].ffn.at(0);
-    add_linear(p + "attention.self.query.weight", H, H, L.wq);
-    add(p + "attention.self.query.bias", {H}, L.bq);
-    add_linear(p + "attention.self.key.weight", H, H, L.wk);
-    add(p + "attention.self.key.bias", {H}, L.bk);
-    add_linear(p + "attention.self.value.weight", H, H, L.wv);
-    add(p + "attention.self.value.bias", {H}, L.bv);
-    add_linear(p + "attention.output.dense.weight", H, H, L.wo);
+    const uint64_t H = m.layer_hidden(l), A = s.attention(), QK = s.qk_width();
+    if (QK) {
+      add_linear(p + "attention.self.query.weight", H, QK, L.wq);
+      add(p + "attention.self.query.bias", {QK}, L.bq);
+      add_linear(p + "attention.self.key.weight", H, QK, L.wk);
+      add(p + "attention.self.key.bias", {QK}, L.bk);
+    }
+    add_linear(p + "attention.self.value.weight", H, A, L.wv);
+    add(p + "attention.self.value.bias", {A}, L.bv);
+    add_linear(p + "attention.output.dense.weight", A, H, L.wo);
     add(p + "attention.output.dense.bias", {H}, L.bo);
     add(p + "attention.output.LayerNorm.weight", {H}, L.ln1_g);
     add(p + "attention.output.LayerNorm.bias", {H}, L.ln1_b);
-    add_linear(p + "intermediate.dense.weight", H, F, L.ffn_w.at(0));
-    add(p + "intermediate.dense.bias", {F}, L.ffn_b.at(0));
-    add_linear(p + "output.dense.weight", F, H, L.ffn_w.at(1));
-    add(p + "output.dense.bias", {H}, L.ffn_b.at(1));
+    for (size_t i = 0, in = H; i <= s.ffn.size(); ++i) {
+      const uint64_t out = i < s.ffn.size() ? s.ffn[i] : H;
+      const std::string name = s.ffn.size() == 1 ? p + (i ? "output.dense" : "intermediate.dense") : p + "ffn." + std::to_string(i);
+      add_linear(name + ".weight", in, out, L.ffn_w.at(i));
+      add(name + ".bias", {out}, L.ffn_b.at(i));
+      in = out;
+    }
     add(p + "output.LayerNorm.weight", {H}, L.ln2_g);
     add(p + "output.LayerNorm.bias", {H}, L.ln2_b);
+    const std::vector<Head> heads = s.head_list();
+    for (size_t i = 0; i < L.head_w.size(); ++i) {
+      const uint64_t d = heads[i].dim, k = heads[i].kernel;
+      const std::string hp = p + "attention.head." + std::to_string(i) + ".";
+      if (heads[i].kind == HeadKind::Wma) add_linear(hp + "wma.weight", d, d, L.head_w[i]);
+      if (heads[i].kind == HeadKind::Conv) {
+        Tensor t(L.head_w[i].size());  // back to torch.nn.Conv1d's out x in x kernel
+        for (uint64_t o = 0; o < d; ++o)
+          for (uint64_t c = 0; c < d; ++c)
+            for (uint64_t j = 0; j < k; ++j) t[(o * d + c) * k + j] = L.head_w[i][(j * d + c) * d + o];
+        add(hp + "conv.weight", {d, d, k}, t);
+        add(hp + "conv.bias", {d}, L.head_b[i]);
+      }
+    }
+    if (m.projects(l)) {
+      const uint64_t next = m.layer_hidden(l + 1);
+      add_linear(p + "projection.weight", H, next, L.proj_w);
+      add(p + "projection.bias", {next}, L.proj_b);
+    }
   }
-  add_linear("pooler.dense.weight", H, H, w.pool_w);
-  add("pooler.dense.bias", {H}, w.pool_b);
+  add_linear("pooler.dense.weight", Ho, Ho, w.pool_w);
+  add("pooler.dense.bias", {Ho}, w.pool_b);
 
   nlohmann::json header = nlohmann::json::object();
   uint64_t offset = 0;

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "bert_job.hpp"
+#include "temp_file.hpp"
 #include "vp_test.hpp"
 
 using namespace acc;
@@ -18,9 +19,10 @@ namespace {
 const std::string kDicts = ACC_MODEL_DICTS_DIR;
 
 test::RunOutcome run_dict(const std::string& path, uint32_t seq, uint32_t batch, const std::string& valid_len, bool dynatran,
-                          const HwConfig& cfg = load_hw_config("edge")) {
+                          const HwConfig& cfg = load_hw_config("edge"), const std::string& weights = "") {
   BertSpec s;
   s.model = path, s.seq = seq, s.batch = batch, s.valid_len = valid_len, s.dynatran = dynatran, s.check = BertSpec::Check::On;
+  s.weights_file = weights;
   BertJob job(s);
   auto out = test::run_job(job, cfg);
   EXPECT_TRUE(out.finished) << out.fault;
@@ -75,6 +77,17 @@ TEST_P(MixedDict, IsBitExactWithSmallBuffers) {
   HwConfig cfg = load_hw_config("edge", {"activation_buffer_size=0.125", "weight_buffer_size=0.0625", "mask_buffer_size=0.0625"});
   auto out = run_dict(kDicts + "/" + GetParam() + ".json", 64, 3, "64,7,20", true, cfg);
   EXPECT_LT(stat(out.stats, "job.bert.group"), 3);
+}
+
+TEST_P(MixedDict, RunsOnWeightsFromASafetensorsFile) {
+  // The synthetic weights of seed 9 written with their names and read back: the same outputs bit
+  // for bit, and the float check on the file's values.
+  const std::string dict = kDicts + "/" + GetParam() + ".json";
+  const bert::Model m = bert::load_model(dict);
+  const std::string path = test::temp_file(".safetensors", "");
+  bert::save_safetensors(m, bert::synthetic_weights(m, 9), path);
+  auto out = run_dict(dict, 32, 2, "32,19", false, load_hw_config("edge"), path);
+  EXPECT_LT(stat(out.stats, "job.float.hidden_max_abs_error"), 2e-3);
 }
 
 INSTANTIATE_TEST_SUITE_P(ModelDicts, MixedDict, testing::Values("mixed_kinds", "per_layer_hidden", "conv_heads"));

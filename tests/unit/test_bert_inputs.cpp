@@ -123,6 +123,32 @@ TEST(BertModel, ModelDictsMixHeadKindsSizesAndHiddenSizes) {
   EXPECT_FALSE(m.layers[2].uniform_sdp());
 }
 
+TEST(BertWeights, ModelDictTensorsRoundTripThroughSafetensors) {
+  // Every head kind, several FFN sizes and a projection: saved with their names, read back the same.
+  const Model m = model_from_dict(
+      R"({"l": 2, "o": [["sa_sdp_8", "sa_wma_4", "l_dft_4", "c_3_4"], ["c_2_8"]], "h": [16, 24], "f": [[32, 16], [48]]})", "m.json");
+  const Weights w = synthetic_weights(m, 11);
+  const std::string path = test::temp_file(".safetensors", "");
+  save_safetensors(m, w, path);
+  const Weights r = load_safetensors(m, path, true);
+  for (size_t l = 0; l < 2; ++l) {
+    EXPECT_EQ(r.layers[l].wq, w.layers[l].wq);
+    EXPECT_EQ(r.layers[l].wv, w.layers[l].wv);
+    EXPECT_EQ(r.layers[l].ffn_w, w.layers[l].ffn_w);
+    EXPECT_EQ(r.layers[l].head_w, w.layers[l].head_w);
+    EXPECT_EQ(r.layers[l].head_b, w.layers[l].head_b);
+  }
+  EXPECT_EQ(r.layers[0].wq.size(), 16u * (8 + 4));  // the attending heads' columns
+  EXPECT_EQ(r.layers[0].head_w[1].size(), 4u * 4);  // W_ma
+  EXPECT_EQ(r.layers[0].head_w[3].size(), 3u * 4 * 4);  // the kernel, 3 taps
+  EXPECT_TRUE(r.layers[0].head_w[2].empty());  // a transform has no weights
+  EXPECT_EQ(r.layers[0].proj_w, w.layers[0].proj_w);
+  EXPECT_EQ(r.layers[0].proj_w.size(), 16u * 24);
+  EXPECT_TRUE(r.layers[1].proj_w.empty());  // the last layer
+  EXPECT_EQ(r.pool_w.size(), 24u * 24);
+  EXPECT_EQ(r.file_values->layers[0].head_w[3].size(), 3u * 4 * 4);
+}
+
 TEST(BertModel, EncoderMacsCountEachHeadKind) {
   // One layer, hidden 32, one head of 8, FFN 64, seq 16: the shared part plus the head's own.
   auto macs = [](const std::string& head) {
