@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <set>
 
-#include "bert_job.hpp"
+#include "bert_test.hpp"
 #include "temp_file.hpp"
 #include "vp_test.hpp"
 
@@ -23,13 +23,7 @@ test::RunOutcome run_dict(const std::string& path, uint32_t seq, uint32_t batch,
   BertSpec s;
   s.model = path, s.seq = seq, s.batch = batch, s.valid_len = valid_len, s.dynatran = dynatran, s.check = BertSpec::Check::On;
   s.weights_file = weights;
-  BertJob job(s);
-  auto out = test::run_job(job, cfg);
-  EXPECT_TRUE(out.finished) << out.fault;
-  EXPECT_TRUE(out.result.ok) << out.result.message;
-  EXPECT_EQ(out.stats.get("job.checked", -1), 1);
-  EXPECT_EQ(out.stats.get("job.mismatches", -1), 0);
-  EXPECT_EQ(stat(out.stats, "control.errors"), 0);
+  auto out = test::run_checked_bert(s, cfg);
   // The PEs' dense MACs are the encoder's by the model's shape, plus the pooler's.
   const bert::Model m = bert::load_model(path);
   const double H = m.output_hidden();
