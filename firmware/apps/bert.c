@@ -496,7 +496,9 @@ static uint32_t check_layers(const bert_t *b) {
     uint32_t uniform = L->head_dim != 0, with_matrix = 0;
     for (uint32_t h = 0; h < L->heads; ++h) {
       const fw_bert_head_t *x = &hd[h];
-      if (!x->dim || x->kind > FW_BERT_HEAD_CONV || x->col != A || (x->kind == FW_BERT_HEAD_CONV && !x->kernel)) return FW_ERR_BAD_JOB;
+      if (!x->dim || x->kind > FW_BERT_HEAD_CONV || x->col != A || (x->kind == FW_BERT_HEAD_CONV && (!x->kernel || !x->b)) ||
+          (x->kind != FW_BERT_HEAD_SDP && !x->w))
+        return FW_ERR_BAD_JOB;
       if (x->kind == FW_BERT_HEAD_SDP || x->kind == FW_BERT_HEAD_WMA) {
         if (x->qk_col != QK) return FW_ERR_BAD_JOB;
         QK += x->dim;
