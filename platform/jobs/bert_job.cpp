@@ -34,7 +34,14 @@ bert::RunOptions BertJob::run_options() const {
 
 std::string BertJob::describe() const {
   std::ostringstream s;
-  s << model_.name << " (" << model_.layers.size() << " layers, hidden " << model_.hidden << "), batch " << inputs_.batch << " x seq "
+  std::string hidden = std::to_string(model_.hidden);  // per layer when a model dict's layers differ
+  for (size_t l = 1; l < model_.layers.size(); ++l)
+    if (model_.layer_hidden(l) != model_.hidden) {
+      hidden.clear();
+      for (size_t i = 0; i < model_.layers.size(); ++i) hidden += (i ? "/" : "") + std::to_string(model_.layer_hidden(i));
+      break;
+    }
+  s << model_.name << " (" << model_.layers.size() << " layers, hidden " << hidden << "), batch " << inputs_.batch << " x seq "
     << inputs_.seq;
   if (spec_.dynatran)
     s << ", DynaTran tau " << spec_.tau;
