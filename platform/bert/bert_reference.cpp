@@ -394,6 +394,9 @@ FloatOutputs float_forward(const Model& m, const Weights& w, const Inputs& in, c
 
 LeopardThresholds calibrate_leopard(const Model& m, const Weights& w, const Inputs& in, RunOptions o, double rate, unsigned key_bits,
                                     bool per_head) {
+  for (size_t l = 0; l < m.layers.size(); ++l)
+    if (!m.layers[l].uniform_sdp())
+      throw PruningError("LeOPArd scores layers of sa_sdp heads of one size; layer " + std::to_string(l) + " has other heads");
   LeopardThresholds t;
   t.key_bits = key_bits, t.per_head = per_head, t.target_rate = rate;
   o.pruning.leopard = false;
