@@ -256,17 +256,18 @@ void BertJob::load(Soc& soc) {
   job->status = FW_RUNNING;
   job->args.bert = a;
   soc.pe().set_token_validity({S, inputs_.valid_len});
-  if (checks_outputs())
-    expected_ = std::async(std::launch::async, [this] {
+  if (checks_outputs()) {
+    reference_ = std::async(std::launch::async, [this] { return reference_forward(model_, weights_, inputs_, run_options()); });
+    float_ = std::async(std::launch::async, [this] {
       const RunOptions o = run_options();
-      Expected e;
-      e.reference = reference_forward(model_, weights_, inputs_, o);
+      FloatExpected e;
       if (!o.pruning.score_engine()) {
-        e.float_trained = float_forward(model_, weights_, inputs_, o, model_.ln_eps);
-        if (weights_.file_values) e.float_rounded = float_forward(model_, weights_, inputs_, o, model_.ln_eps, true);
+        e.trained = float_forward(model_, weights_, inputs_, o, model_.ln_eps);
+        if (weights_.file_values) e.rounded = float_forward(model_, weights_, inputs_, o, model_.ln_eps, true);
       }
       return e;
     });
+  }
 }
 
 JobResult BertJob::check(Soc& soc, Stats& stats) {
@@ -320,8 +321,8 @@ JobResult BertJob::check(Soc& soc, Stats& stats) {
     return r;
   }
   const RunOptions o = run_options();
-  const Expected expected = expected_.get();
-  const Outputs& ref = expected.reference;
+  const Outputs ref = reference_.get();
+  const FloatExpected expected = float_.get();
   uint64_t mismatches = 0;
   std::string first;
   auto compare = [&](const Tensor& got, const Tensor& want, const char* what, uint32_t cols) {
@@ -348,7 +349,7 @@ JobResult BertJob::check(Soc& soc, Stats& stats) {
   // The fixed-point datapath against double precision, over valid tokens: on the weights as trained
   // (everything the format loses), and on the weights as rounded into the format (its arithmetic
   // alone). Synthetic weights are exact in the format: the two are the same run.
-  const FloatOutputs& f = expected.float_trained;
+  const FloatOutputs& f = expected.trained;
   struct HiddenError {
     double max = 0, mean = 0;
   };
@@ -366,7 +367,7 @@ JobResult BertJob::check(Soc& soc, Stats& stats) {
   };
   const HiddenError total = hidden_error(f);
   const HiddenError arithmetic =
-      weights_.file_values ? hidden_error(expected.float_rounded) : total;
+      weights_.file_values ? hidden_error(expected.rounded) : total;
   double pooled_max = 0;
   for (size_t i = 0; i < f.pooled.size(); ++i) pooled_max = std::max(pooled_max, std::fabs(fx::to_double(outputs_.pooled[i]) - f.pooled[i]));
   stats.put_real("job.float.hidden_max_abs_error", total.max, "value",

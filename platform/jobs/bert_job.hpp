@@ -70,15 +70,15 @@ class BertJob : public Job {
   bert::Weights weights_;
   bert::Inputs inputs_;
   bert::Outputs outputs_;
-  // What check() compares the outputs with, computed on a second thread while the simulation runs:
-  // the reference models read only the model, the weights and the inputs, which nothing changes
-  // once load() has put them in DRAM.
-  struct Expected {
-    bert::Outputs reference;
-    bert::FloatOutputs float_trained;  // on the weights as trained (empty for LeOPArd and HDP)
-    bert::FloatOutputs float_rounded;  // on the weights as rounded, when those differ (a file's)
+  // What check() compares the outputs with, computed on two more threads while the simulation
+  // runs: the reference models read only the model, the weights and the inputs, which nothing
+  // changes once load() has put them in DRAM.
+  struct FloatExpected {
+    bert::FloatOutputs trained;  // on the weights as trained (not computed for LeOPArd and HDP)
+    bert::FloatOutputs rounded;  // on the weights as rounded, when those differ (a file's)
   };
-  std::future<Expected> expected_;
+  std::future<bert::Outputs> reference_;
+  std::future<FloatExpected> float_;
   uint32_t out_hidden_ = 0, out_pooled_ = 0;
 };
 
