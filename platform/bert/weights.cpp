@@ -41,8 +41,14 @@ void WordEmbeddings::row(uint32_t id, int32_t* out) const {
 // stream can start anywhere), scaled to unit variance, then rounded into the number format. Exact
 // arithmetic: the same on every host. In blocks, each step over a whole block, so that the compiler
 // vectorises them (64-bit multiplies need AVX-512's, hence the clones); no step's rounding depends
-// on the clone (no contraction into FMA), so every clone draws the same words.
-__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"), optimize("fp-contract=off")))
+// on the clone (no contraction into FMA: fx::from_double's value rounded at each step), so every
+// clone draws the same words.
+#if defined(__clang__)  // contracts only within an expression, and each step below is a statement
+#define ACC_NO_FMA_CONTRACTION
+#else  // GCC contracts across statements unless told not to
+#define ACC_NO_FMA_CONTRACTION , optimize("fp-contract=off")
+#endif
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default") ACC_NO_FMA_CONTRACTION))
 static void draw_normal_words(uint64_t stream, uint64_t begin, uint64_t end, double mean, double stddev, int32_t* out) {
   constexpr uint64_t kStep = 0x9E3779B97F4A7C15ull, kBlock = 512;
   const double one = fx::one(), lo = fx::min_word(), hi = fx::max_word();
@@ -62,7 +68,11 @@ static void draw_normal_words(uint64_t stream, uint64_t begin, uint64_t end, dou
              0x1.0p-32;
     }
     for (uint64_t j = 0; j < m; ++j) {  // variance 1/3 each: times sqrt(3); then fx::from_double (never NaN here)
-      double w = std::floor((mean + stddev * ((u[j] - 2.0) * 1.7320508075688772)) * one + 0.5);
+      const double normal = (u[j] - 2.0) * 1.7320508075688772;
+      const double spread = stddev * normal;
+      const double value = mean + spread;
+      const double scaled = value * one;
+      double w = std::floor(scaled + 0.5);
       w = w < lo ? lo : w;
       w = w > hi ? hi : w;
       out[i0 + j] = static_cast<int32_t>(w);
