@@ -23,21 +23,6 @@ uint64_t stream_seed(uint64_t seed, const std::string& name) {
   return seed ^ (h * 0x9E3779B97F4A7C15ull);
 }
 
-// Approximately normal draws: the sum of four uniforms, scaled to unit variance (exact arithmetic,
-// the same on every host).
-class Normal {
- public:
-  explicit Normal(uint64_t seed) : rng_(seed) {}
-  double next() {
-    const uint64_t a = rng_.next(), b = rng_.next();
-    const double u = (double(a >> 32) + double(a & 0xFFFFFFFFu) + double(b >> 32) + double(b & 0xFFFFFFFFu)) * 0x1.0p-32;
-    return (u - 2.0) * 1.7320508075688772;  // sqrt(3): four U(0,1) have variance 1/3
-  }
-
- private:
-  Rng rng_;
-};
-
 }  // namespace
 
 WordEmbeddings::WordEmbeddings(uint32_t vocab, uint32_t hidden, uint64_t seed) : vocab_(vocab), hidden_(hidden), seed_(seed) {}
@@ -52,11 +37,52 @@ void WordEmbeddings::row(uint32_t id, int32_t* out) const {
   SyntheticTensor{"embeddings.word_embeddings.weight/" + std::to_string(id), hidden_, 0.5}.draw(seed_, out);
 }
 
+// Element i of a stream is approximately normal: the sum of the four 32-bit halves of splitmix64's
+// draws 2i+1 and 2i+2 (whose state is the stream's seed plus that many times its constant, so the
+// stream can start anywhere), scaled to unit variance, then rounded into the number format. Exact
+// arithmetic: the same on every host. In blocks, each step over a whole block, so that the compiler
+// vectorises them (64-bit multiplies need AVX-512's, hence the clones); no step's rounding depends
+// on the clone (no contraction into FMA: fx::from_double's value rounded at each step), so every
+// clone draws the same words.
+#if defined(__clang__)  // contracts only within an expression, and each step below is a statement
+#define ACC_NO_FMA_CONTRACTION
+#else  // GCC contracts across statements unless told not to
+#define ACC_NO_FMA_CONTRACTION , optimize("fp-contract=off")
+#endif
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default") ACC_NO_FMA_CONTRACTION))
+static void draw_normal_words(uint64_t stream, uint64_t begin, uint64_t end, double mean, double stddev, int32_t* out) {
+  constexpr uint64_t kStep = 0x9E3779B97F4A7C15ull, kBlock = 512;
+  const double one = fx::one(), lo = fx::min_word(), hi = fx::max_word();
+  uint64_t bits[2 * kBlock];
+  double u[kBlock];
+  for (uint64_t i0 = begin; i0 < end; i0 += kBlock) {
+    const uint64_t m = std::min(kBlock, end - i0);
+    for (uint64_t j = 0; j < 2 * m; ++j) {  // splitmix64
+      uint64_t z = stream + (2 * i0 + j + 1) * kStep;
+      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+      z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+      bits[j] = z ^ (z >> 31);
+    }
+    for (uint64_t j = 0; j < m; ++j) {  // four U(0,1) summed (the halves are below 2^32: exact as int64)
+      const uint64_t a = bits[2 * j], b = bits[2 * j + 1];
+      u[j] = (double(int64_t(a >> 32)) + double(int64_t(a & 0xFFFFFFFFu)) + double(int64_t(b >> 32)) + double(int64_t(b & 0xFFFFFFFFu))) *
+             0x1.0p-32;
+    }
+    for (uint64_t j = 0; j < m; ++j) {  // variance 1/3 each: times sqrt(3); then fx::from_double (never NaN here)
+      const double normal = (u[j] - 2.0) * 1.7320508075688772;
+      const double spread = stddev * normal;
+      const double value = mean + spread;
+      const double scaled = value * one;
+      double w = std::floor(scaled + 0.5);
+      w = w < lo ? lo : w;
+      w = w > hi ? hi : w;
+      out[i0 + j] = static_cast<int32_t>(w);
+    }
+  }
+}
+
 void SyntheticTensor::draw(uint64_t seed, uint64_t begin, uint64_t end, int32_t* out) const {
-  // splitmix64's state advances by a constant per draw and a value takes two draws: the stream
-  // can start at any element.
-  Normal g(stream_seed(seed, name) + 2 * begin * 0x9E3779B97F4A7C15ull);
-  for (uint64_t i = begin; i < end; ++i) out[i] = fx::from_double(mean + std * g.next());
+  draw_normal_words(stream_seed(seed, name), begin, end, mean, std, out);
 }
 
 void SyntheticTensor::draw(uint64_t seed, int32_t* out) const {

@@ -302,6 +302,18 @@ void BertJob::load(Soc& soc) {
   job->status = FW_RUNNING;
   job->args.bert = a;
   soc.pe().set_token_validity({S, inputs_.valid_len});
+  if (checks_outputs()) {
+    reference_ = std::async(std::launch::async, [this] { return reference_forward(model_, weights_, inputs_, run_options()); });
+    float_ = std::async(std::launch::async, [this] {
+      const RunOptions o = run_options();
+      FloatExpected e;
+      if (!o.pruning.score_engine()) {
+        e.trained = float_forward(model_, weights_, inputs_, o, model_.ln_eps);
+        if (weights_.file_values) e.rounded = float_forward(model_, weights_, inputs_, o, model_.ln_eps, true);
+      }
+      return e;
+    });
+  }
 }
 
 JobResult BertJob::check(Soc& soc, Stats& stats) {
@@ -355,7 +367,8 @@ JobResult BertJob::check(Soc& soc, Stats& stats) {
     return r;
   }
   const RunOptions o = run_options();
-  const Outputs ref = reference_forward(model_, weights_, inputs_, o);
+  const Outputs ref = reference_.get();
+  const FloatExpected expected = float_.get();
   uint64_t mismatches = 0;
   std::string first;
   auto compare = [&](const Tensor& got, const Tensor& want, const char* what, uint32_t cols) {
@@ -382,7 +395,7 @@ JobResult BertJob::check(Soc& soc, Stats& stats) {
   // The fixed-point datapath against double precision, over valid tokens: on the weights as trained
   // (everything the format loses), and on the weights as rounded into the format (its arithmetic
   // alone). Synthetic weights are exact in the format: the two are the same run.
-  const FloatOutputs f = float_forward(model_, weights_, inputs_, o, model_.ln_eps);
+  const FloatOutputs& f = expected.trained;
   struct HiddenError {
     double max = 0, mean = 0;
   };
@@ -400,7 +413,7 @@ JobResult BertJob::check(Soc& soc, Stats& stats) {
   };
   const HiddenError total = hidden_error(f);
   const HiddenError arithmetic =
-      weights_.file_values ? hidden_error(float_forward(model_, weights_, inputs_, o, model_.ln_eps, true)) : total;
+      weights_.file_values ? hidden_error(expected.rounded) : total;
   double pooled_max = 0;
   for (size_t i = 0; i < f.pooled.size(); ++i) pooled_max = std::max(pooled_max, std::fabs(fx::to_double(outputs_.pooled[i]) - f.pooled[i]));
   stats.put_real("job.float.hidden_max_abs_error", total.max, "value",
