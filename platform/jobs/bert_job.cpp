@@ -327,7 +327,7 @@ JobResult BertJob::check(Soc& soc, Stats& stats) {
   stats.put("job.bert.seq_len", S, "tokens", "Sequence length (padded)");
   stats.put("job.bert.valid_tokens", valid_tokens, "tokens", "Valid (non-padding) tokens of the batch");
   stats.put("job.bert.group", job->args.bert.group, "sequences", "Sequences the firmware processed together (what fits the buffers)");
-  stats.put("job.bert.encoder_macs", model_.encoder_macs(S) * B, "MACs", "Encoder MACs of the batch by the model's shape (the BERT encoder layer, Devlin et al. 2019)");
+  stats.put("job.bert.encoder_macs", model_.encoder_macs(S) * B, "MACs", "Encoder MACs of the batch by the model's shape (the BERT encoder layer, Devlin et al. 2019; a model dict's heads by their kind)");
   stats.put("saturation.weights", weights_.saturated, "values", "Weights of the file clipped to the number format when loaded");
   JobResult r;
   if (job->status != FW_OK) {
