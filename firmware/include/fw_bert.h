@@ -28,7 +28,7 @@ enum fw_bert_flags {
 
 typedef struct fw_bert_layer {
   uint32_t heads, head_dim;  /* attention: heads of head_dim (heads * head_dim = attention width A) */
-  uint32_t score_scale;      /* Q4.16 1/sqrt(head_dim) */
+  uint32_t score_scale;      /* the softmax's score scale (1.0: the query weights carry 1/sqrt(head_dim)) */
   uint32_t n_ffn;            /* FFN sizes: hidden -> ffn[0] -> ... -> ffn[n_ffn-1] -> hidden */
   uint32_t ffn[FW_BERT_MAX_FFN];
   uint32_t wq, bq, wk, bk, wv, bv; /* hidden x A, A */

@@ -52,7 +52,8 @@ Outputs reference_forward(const Model& m, const Weights& w, const Inputs& in, co
     const LayerShape& s = m.layers[l];
     const LayerWeights& L = w.layers[l];
     const uint32_t d = s.head_dim, A = s.attention();
-    const int32_t scale = fx::from_double(1.0 / std::sqrt(double(d)));
+    // The query words carry the softmax's 1/sqrt(d) (query_scale_divisor): the softmax scales by 1.
+    const int32_t scale = fx::from_double(1.0);
     const auto none = ref::Act::None;
     const Tensor q = ref::matmul(x, weight(L.wq, H, A), R, H, A, false, pr, o.tau, &L.bq, none, nm_n, nm_m);
     const Tensor k = ref::matmul(x, weight(L.wk, H, A), R, H, A, false, pr, o.tau, &L.bk, none, nm_n, nm_m);
@@ -238,9 +239,17 @@ FloatOutputs float_forward(const Model& m, const Weights& w, const Inputs& in, c
     const LayerWeights& L = w.layers[l];
     const LayerTensors<float>* F = fv ? &fv->layers[l] : nullptr;
     const uint64_t d = s.head_dim, A = s.attention();
-    const Vec bq = real(L.bq, F ? &F->bq : nullptr), bk = real(L.bk, F ? &F->bk : nullptr);
+    // The query projection with 1/sqrt(d) folded in, as the accelerator's: the file's values divided
+    // (unrounded), or the words that hold it already. So the scores are the softmax's logits, and
+    // DynaTran prunes Q and the scores in the accelerator's domain.
+    const auto folded = [&](Vec v) {
+      if (F)
+        for (double& x : v) x /= query_scale_divisor(s);
+      return v;
+    };
+    const Vec bq = folded(real(L.bq, F ? &F->bq : nullptr)), bk = real(L.bk, F ? &F->bk : nullptr);
     const Vec bv = real(L.bv, F ? &F->bv : nullptr), bo = real(L.bo, F ? &F->bo : nullptr);
-    const Vec q = linear(x, weight(L.wq, F ? &F->wq : nullptr, H, A), R, H, A, false, &bq, pr, tau, 0, nm_n, nm_m);
+    const Vec q = linear(x, folded(weight(L.wq, F ? &F->wq : nullptr, H, A)), R, H, A, false, &bq, pr, tau, 0, nm_n, nm_m);
     const Vec k = linear(x, weight(L.wk, F ? &F->wk : nullptr, H, A), R, H, A, false, &bk, pr, tau, 0, nm_n, nm_m);
     const Vec v = linear(x, weight(L.wv, F ? &F->wv : nullptr, H, A), R, H, A, false, &bv, pr, tau);
     Vec ctx(R * A);
@@ -252,9 +261,9 @@ FloatOutputs float_forward(const Model& m, const Weights& w, const Inputs& in, c
         for (uint64_t i = 0; i < S; ++i) {
           double* row = &p[i * S];
           double mx = -INFINITY, sum = 0;
-          for (uint64_t j = 0; j < valid; ++j) mx = std::max(mx, row[j] / std::sqrt(double(d)));
+          for (uint64_t j = 0; j < valid; ++j) mx = std::max(mx, row[j]);
           for (uint64_t j = 0; j < S; ++j) {
-            row[j] = j < valid ? std::exp(row[j] / std::sqrt(double(d)) - mx) : 0.0;
+            row[j] = j < valid ? std::exp(row[j] - mx) : 0.0;
             sum += row[j];
           }
           for (uint64_t j = 0; j < S; ++j) row[j] /= sum;

@@ -69,8 +69,10 @@ void SyntheticTensor::draw(uint64_t seed, int32_t* out) const {
 }
 
 SyntheticRecipe synthetic_recipe(const Model& m) {
-  // Scales keep activations near unit variance (weights ~ 1/sqrt(fan-in)); the query and key
-  // weights are smaller so that raw scores q.k stay within Q4.16 (std ~2 before the 1/sqrt(d)).
+  // Scales keep activations near unit variance (weights ~ 1/sqrt(fan-in)). The query words are the
+  // query projection with the softmax's 1/sqrt(d) folded in (Weights::wq), so the score the datapath
+  // holds, q.k of these words, is the softmax's logit: query and key weights make its std ~1, so
+  // attention is neither uniform nor one-hot and Q4.16's +-8 is eight deviations away (none clip).
   const uint64_t H = m.hidden;
   SyntheticRecipe r;
   r.pos = {"embeddings.position_embeddings.weight", uint64_t{m.max_positions} * H, 0.5};
@@ -81,7 +83,7 @@ SyntheticRecipe synthetic_recipe(const Model& m) {
     const auto& s = m.layers[l];
     const uint64_t A = s.attention();
     const std::string p = "encoder.layer." + std::to_string(l) + ".";
-    const double qk = std::sqrt(2.0) / std::sqrt(std::sqrt(double(s.head_dim))) / std::sqrt(double(H));
+    const double qk = 1.0 / std::sqrt(std::sqrt(double(s.head_dim))) / std::sqrt(double(H));
     LayerFields<SyntheticTensor> L;
     L.wq = {p + "attention.self.query.weight", H * A, qk};
     L.wk = {p + "attention.self.key.weight", H * A, qk};
@@ -295,16 +297,23 @@ Weights load_safetensors(const Model& m, const InputBytes& in, bool keep_file_va
     if (file_values) original.assign(v.begin(), v.end());
     return v;
   };
+  // Values divided by `by` before rounding (the query projection's fold, below); the file's own
+  // values are what `keep` keeps.
+  auto divided = [](std::vector<double> v, double by) {
+    if (by != 1.0)
+      for (double& x : v) x /= by;
+    return v;
+  };
   // PyTorch Linear weights are out x in; the accelerator wants in x out.
-  auto linear = [&](const std::string& name, uint64_t in, uint64_t out, std::vector<float>& original) {
+  auto linear = [&](const std::string& name, uint64_t in, uint64_t out, std::vector<float>& original, double by = 1.0) {
     const std::vector<double> v = f.read(prefix + name, {out, in});
     std::vector<double> t(v.size());
     for (uint64_t o = 0; o < out; ++o)
       for (uint64_t i = 0; i < in; ++i) t[i * out + o] = v[o * in + i];
-    return quantise(keep(t, original));
+    return quantise(divided(keep(t, original), by));
   };
-  auto vec = [&](const std::string& name, uint64_t n, std::vector<float>& original) {
-    return quantise(keep(f.read(prefix + name, {n}), original));
+  auto vec = [&](const std::string& name, uint64_t n, std::vector<float>& original, double by = 1.0) {
+    return quantise(divided(keep(f.read(prefix + name, {n}), original), by));
   };
   // LayerNorm parameters: "weight"/"bias", or the older "gamma"/"beta".
   auto ln = [&](const std::string& base, uint64_t n, bool gain, std::vector<float>& original) {
@@ -325,8 +334,11 @@ Weights load_safetensors(const Model& m, const InputBytes& in, bool keep_file_va
     LayerWeights L;
     LayerTensors<float>& O = fv.layers[l];
     O.ffn_w.resize(2), O.ffn_b.resize(2);
-    L.wq = linear(p + "attention.self.query.weight", H, H, O.wq);
-    L.bq = vec(p + "attention.self.query.bias", H, O.bq);
+    // The softmax's 1/sqrt(d), folded into the query projection as inference compilers fold it:
+    // W_q/sqrt(d) and b_q/sqrt(d), rounded once from the file's values (Weights::wq).
+    const double root_d = query_scale_divisor(s);
+    L.wq = linear(p + "attention.self.query.weight", H, H, O.wq, root_d);
+    L.bq = vec(p + "attention.self.query.bias", H, O.bq, root_d);
     L.wk = linear(p + "attention.self.key.weight", H, H, O.wk);
     L.bk = vec(p + "attention.self.key.bias", H, O.bk);
     L.wv = linear(p + "attention.self.value.weight", H, H, O.wv);
@@ -382,16 +394,17 @@ MlmHead load_mlm_head(const Model& m, const std::string& path) {
 void save_safetensors(const Model& m, const Weights& w, const std::string& path) {
   const uint64_t H = m.hidden;
   std::vector<std::pair<std::string, std::pair<std::vector<uint64_t>, std::vector<float>>>> tensors;
-  auto add = [&](const std::string& name, std::vector<uint64_t> shape, const Tensor& t) {
+  // times: the query projection is unfolded (x sqrt(d)), so the file holds Hugging Face's W_q.
+  auto add = [&](const std::string& name, std::vector<uint64_t> shape, const Tensor& t, double times = 1.0) {
     std::vector<float> f(t.size());
-    for (size_t i = 0; i < t.size(); ++i) f[i] = static_cast<float>(fx::to_double(t[i]));
+    for (size_t i = 0; i < t.size(); ++i) f[i] = static_cast<float>(fx::to_double(t[i]) * times);
     tensors.push_back({"bert." + name, {std::move(shape), std::move(f)}});
   };
-  auto add_linear = [&](const std::string& name, uint64_t in, uint64_t out, const Tensor& t) {  // back to out x in
+  auto add_linear = [&](const std::string& name, uint64_t in, uint64_t out, const Tensor& t, double times = 1.0) {  // back to out x in
     Tensor o(t.size());
     for (uint64_t i = 0; i < in; ++i)
       for (uint64_t j = 0; j < out; ++j) o[j * in + i] = t[i * out + j];
-    add(name, {out, in}, o);
+    add(name, {out, in}, o, times);
   };
   Tensor word(uint64_t{m.vocab} * H);
   for (uint32_t id = 0; id < m.vocab; ++id) w.word.row(id, &word[uint64_t{id} * H]);
@@ -404,8 +417,9 @@ void save_safetensors(const Model& m, const Weights& w, const std::string& path)
     const auto& L = w.layers[l];
     const std::string p = "encoder.layer." + std::to_string(l) + ".";
     const uint64_t F = m.layers[l].ffn.at(0);
-    add_linear(p + "attention.self.query.weight", H, H, L.wq);
-    add(p + "attention.self.query.bias", {H}, L.bq);
+    const double root_d = query_scale_divisor(m.layers[l]);
+    add_linear(p + "attention.self.query.weight", H, H, L.wq, root_d);
+    add(p + "attention.self.query.bias", {H}, L.bq, root_d);
     add_linear(p + "attention.self.key.weight", H, H, L.wk);
     add(p + "attention.self.key.bias", {H}, L.bk);
     add_linear(p + "attention.self.value.weight", H, H, L.wv);

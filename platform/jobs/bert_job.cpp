@@ -196,7 +196,9 @@ void BertJob::load(Soc& soc) {
       fw_bert_layer_t& t = table[l];
       const std::string name = "layer " + std::to_string(l) + " weights";
       t.heads = s.heads, t.head_dim = s.head_dim;
-      t.score_scale = static_cast<uint32_t>(fx::from_double(1.0 / std::sqrt(double(s.head_dim))));
+      // The query words carry 1/sqrt(d) (folded in by the loader, as a model compiler does), so the
+      // softmax scales by 1 and the scores it saturates are the logits (query_scale_divisor).
+      t.score_scale = static_cast<uint32_t>(fx::from_double(1.0));
       t.n_ffn = static_cast<uint32_t>(s.ffn.size());
       for (size_t i = 0; i < s.ffn.size(); ++i) t.ffn[i] = s.ffn[i];
       // N:M weights are stored compressed (values with their indices), as the engine reads them.
