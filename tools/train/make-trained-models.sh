@@ -10,5 +10,5 @@ cd "$(dirname "$0")/../.."
 out=platform/bert/trained
 /usr/bin/python3 tools/train/train_mlm.py --shape bert-nano --steps 3000 --batch 32 --seq 64 --short-share 0.6 --lr 3e-3 --warmup 0.05 \
   --threads 1 --out "$out/bert-nano"
-/usr/bin/python3 tools/train/train_mlm.py --shape bert-tiny --steps 1000 --batch 32 --seq 64 --short-share 0.6 --lr 2e-3 --warmup 0.05 \
+/usr/bin/python3 tools/train/train_mlm.py --shape bert-tiny --steps 2000 --batch 32 --seq 64 --short-share 0.6 --lr 3e-3 --warmup 0.05 \
   --threads 1 --out "$out/bert-tiny"
