@@ -24,7 +24,7 @@ typedef struct fw_bert_head {
   uint32_t dim;         /* d: its columns of V and of the context */
   uint32_t col;         /* its first column of V and of the context */
   uint32_t qk_col;      /* SDP, WMA: its first column of Q and K */
-  uint32_t score_scale; /* SDP, WMA: Q4.16 1/sqrt(d) */
+  uint32_t score_scale; /* SDP, WMA: the softmax's scale, 1.0 (the query weights carry 1/sqrt(d)) */
   uint32_t kernel;      /* CONV: taps */
   uint32_t w, b;        /* WMA: d x d; DFT, DCT: S x S; CONV: kernel x (d x d) stacked by rows, then b: d */
 } fw_bert_head_t;
@@ -49,7 +49,7 @@ enum fw_bert_flags {
 
 typedef struct fw_bert_layer {
   uint32_t heads, head_dim;  /* heads; head_dim: their size when all are equal, else 0 */
-  uint32_t score_scale;      /* Q4.16 1/sqrt(head_dim) (the pruning units' SCORE path: uniform SDP layers) */
+  uint32_t score_scale;      /* the SCORE path's scale (uniform SDP layers): 1.0, the query weights carry 1/sqrt(head_dim) */
   uint32_t n_ffn;            /* FFN sizes: hidden -> ffn[0] -> ... -> ffn[n_ffn-1] -> hidden */
   uint32_t ffn[FW_BERT_MAX_FFN];
   uint32_t wq, bq, wk, bk;         /* hidden x qk_width, qk_width */

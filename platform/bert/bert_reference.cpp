@@ -99,7 +99,8 @@ Outputs reference_forward(const Model& m, const Weights& w, const Inputs& in, co
                                                                : block(k, QK, uint64_t{b} * S, S, qk_col[h], d);
               scores = ref::matmul(qh, kh, S, d, S, true, pr, o.tau);
             }
-            const int32_t scale = fx::from_double(1.0 / std::sqrt(double(d)));
+            // The query words carry the softmax's 1/sqrt(d) (query_scale_divisors): it scales by 1.
+            const int32_t scale = fx::from_double(1.0);
             ref::SoftmaxParams smp{std::min(std::max(in.valid_len[b], 1u), S), scale, o.topk, o.topk_exact, pr, o.tau};
             out = ref::matmul(ref::softmax(scores, S, S, smp), vh, S, S, d, false, pr, o.tau, nullptr, none, nm_n, nm_m);
             break;
@@ -289,11 +290,15 @@ FloatOutputs float_forward(const Model& m, const Weights& w, const Inputs& in, c
     const LayerTensors<float>* F = fv ? &fv->layers[l] : nullptr;
     const uint64_t H = m.layer_hidden(l), A = s.attention(), QK = s.qk_width();
     const std::vector<Head> heads = s.head_list();
-    const Vec bq = real(L.bq, F ? &F->bq : nullptr), bk = real(L.bk, F ? &F->bk : nullptr);
+    // The query projection with 1/sqrt(d) folded in, as the accelerator's: the file's values divided
+    // (unrounded), or the words that hold it already. So the scores are the softmax's logits, and
+    // DynaTran prunes Q and the scores in the accelerator's domain.
+    const auto folded = [&](const Vec& v) { return F && QK ? divide_columns(v, query_scale_divisors(s)) : v; };
+    const Vec bq = folded(real(L.bq, F ? &F->bq : nullptr)), bk = real(L.bk, F ? &F->bk : nullptr);
     const Vec bv = real(L.bv, F ? &F->bv : nullptr), bo = real(L.bo, F ? &F->bo : nullptr);
     Vec q, k;
     if (QK) {
-      q = linear(x, weight(L.wq, F ? &F->wq : nullptr, H, QK), R, H, QK, false, &bq, pr, tau, 0, nm_n, nm_m);
+      q = linear(x, folded(weight(L.wq, F ? &F->wq : nullptr, H, QK)), R, H, QK, false, &bq, pr, tau, 0, nm_n, nm_m);
       k = linear(x, weight(L.wk, F ? &F->wk : nullptr, H, QK), R, H, QK, false, &bk, pr, tau, 0, nm_n, nm_m);
     }
     const Vec v = linear(x, weight(L.wv, F ? &F->wv : nullptr, H, A), R, H, A, false, &bv, pr, tau);
@@ -333,9 +338,9 @@ FloatOutputs float_forward(const Model& m, const Weights& w, const Inputs& in, c
           for (uint64_t i = 0; i < S; ++i) {
             double* row = &p[i * S];
             double mx = -INFINITY, sum = 0;
-            for (uint64_t j = 0; j < valid; ++j) mx = std::max(mx, row[j] / std::sqrt(double(d)));
+            for (uint64_t j = 0; j < valid; ++j) mx = std::max(mx, row[j]);
             for (uint64_t j = 0; j < S; ++j) {
-              row[j] = j < valid ? std::exp(row[j] / std::sqrt(double(d)) - mx) : 0.0;
+              row[j] = j < valid ? std::exp(row[j] - mx) : 0.0;
               sum += row[j];
             }
             for (uint64_t j = 0; j < S; ++j) row[j] /= sum;

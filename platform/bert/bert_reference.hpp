@@ -6,6 +6,10 @@
 //     on a file's values before rounding when the loader kept them (Weights::file_values), or,
 //     with rounded_weights, on the weights as the accelerator holds them (the datapath's
 //     arithmetic error alone).
+// Both run the attention as the accelerator does, with the softmax's 1/sqrt(d) folded into the
+// query projection (query_scale_divisors): the float model divides the file's W_q and b_q by
+// sqrt(d) (the textbook softmax(q.k/sqrt(d)), its scale moved before DynaTran's prune of Q and of
+// the scores, where the accelerator prunes), or uses the words that have it folded in.
 #pragma once
 
 #include <functional>

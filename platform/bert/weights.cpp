@@ -116,10 +116,24 @@ Tensor transform_matrix_words(HeadKind kind, uint32_t seq) {
   return t;
 }
 
+std::vector<double> query_scale_divisors(const LayerShape& s) {
+  std::vector<double> d;
+  for (const Head& h : s.head_list())
+    if (h.attends()) d.insert(d.end(), h.dim, std::sqrt(double(h.dim)));
+  return d;
+}
+
+std::vector<double> divide_columns(std::vector<double> v, const std::vector<double>& divisors) {
+  for (size_t i = 0; i < v.size(); ++i) v[i] /= divisors[i % divisors.size()];
+  return v;
+}
+
 SyntheticRecipe synthetic_recipe(const Model& m) {
-  // Scales keep activations near unit variance (weights ~ 1/sqrt(fan-in)); the query and key
-  // weights are smaller so that raw scores q.k stay within Q4.16 (std ~2 before the 1/sqrt(d); with
-  // heads of several sizes, for the largest).
+  // Scales keep activations near unit variance (weights ~ 1/sqrt(fan-in)). The query words are the
+  // query projection with the softmax's 1/sqrt(d) folded in (Weights::wq), so the score the datapath
+  // holds, q.k of these words, is the softmax's logit: query and key weights make its std ~1 (for
+  // the largest of a layer's heads), so attention is neither uniform nor one-hot and Q4.16's +-8 is
+  // eight deviations away (none clip).
   const uint64_t H0 = m.hidden;
   SyntheticRecipe r;
   r.pos = {"embeddings.position_embeddings.weight", uint64_t{m.max_positions} * H0, 0.5};
@@ -132,7 +146,7 @@ SyntheticRecipe synthetic_recipe(const Model& m) {
     const std::string p = "encoder.layer." + std::to_string(l) + ".";
     uint32_t d_max = 1;
     for (const Head& h : s.head_list()) d_max = h.attends() ? std::max(d_max, h.dim) : d_max;
-    const double qk = std::sqrt(2.0) / std::sqrt(std::sqrt(double(d_max))) / std::sqrt(double(H));
+    const double qk = 1.0 / std::sqrt(std::sqrt(double(d_max))) / std::sqrt(double(H));
     LayerFields<SyntheticTensor> L;
     L.wq = {p + "attention.self.query.weight", H * QK, qk};
     L.wk = {p + "attention.self.key.weight", H * QK, qk};
@@ -373,16 +387,20 @@ Weights load_safetensors(const Model& m, const InputBytes& in, bool keep_file_va
     if (file_values) original.assign(v.begin(), v.end());
     return v;
   };
+  // Columns divided by `by` before rounding (the query projection's fold, below); the file's own
+  // values are what `keep` keeps.
+  auto divided = [](const std::vector<double>& v, const std::vector<double>* by) { return by ? divide_columns(v, *by) : v; };
   // PyTorch Linear weights are out x in; the accelerator wants in x out.
-  auto linear = [&](const std::string& name, uint64_t in, uint64_t out, std::vector<float>& original) {
+  auto linear = [&](const std::string& name, uint64_t in, uint64_t out, std::vector<float>& original,
+                    const std::vector<double>* by = nullptr) {
     const std::vector<double> v = f.read(prefix + name, {out, in});
     std::vector<double> t(v.size());
     for (uint64_t o = 0; o < out; ++o)
       for (uint64_t i = 0; i < in; ++i) t[i * out + o] = v[o * in + i];
-    return quantise(keep(t, original));
+    return quantise(divided(keep(t, original), by));
   };
-  auto vec = [&](const std::string& name, uint64_t n, std::vector<float>& original) {
-    return quantise(keep(f.read(prefix + name, {n}), original));
+  auto vec = [&](const std::string& name, uint64_t n, std::vector<float>& original, const std::vector<double>* by = nullptr) {
+    return quantise(divided(keep(f.read(prefix + name, {n}), original), by));
   };
   // LayerNorm parameters: "weight"/"bias", or the older "gamma"/"beta".
   auto ln = [&](const std::string& base, uint64_t n, bool gain, std::vector<float>& original) {
@@ -402,8 +420,11 @@ Weights load_safetensors(const Model& m, const InputBytes& in, bool keep_file_va
     LayerWeights L;
     LayerTensors<float>& O = fv.layers[l];
     if (QK) {
-      L.wq = linear(p + "attention.self.query.weight", H, QK, O.wq);
-      L.bq = vec(p + "attention.self.query.bias", QK, O.bq);
+      // The softmax's 1/sqrt(d), folded into the query projection as inference compilers fold it:
+      // W_q/sqrt(d) and b_q/sqrt(d), rounded once from the file's values (query_scale_divisors).
+      const std::vector<double> root_d = query_scale_divisors(s);
+      L.wq = linear(p + "attention.self.query.weight", H, QK, O.wq, &root_d);
+      L.bq = vec(p + "attention.self.query.bias", QK, O.bq, &root_d);
       L.wk = linear(p + "attention.self.key.weight", H, QK, O.wk);
       L.bk = vec(p + "attention.self.key.bias", QK, O.bk);
     }
@@ -494,16 +515,21 @@ MlmHead load_mlm_head(const Model& m, const std::string& path) {
 void save_safetensors(const Model& m, const Weights& w, const std::string& path) {
   const uint64_t H0 = m.hidden, Ho = m.output_hidden();
   std::vector<std::pair<std::string, std::pair<std::vector<uint64_t>, std::vector<float>>>> tensors;
-  auto add = [&](const std::string& name, std::vector<uint64_t> shape, const Tensor& t) {
+  // times: the query projection is unfolded (column j times sqrt(d) of its head), so the file holds
+  // Hugging Face's W_q; `columns` is the number of those columns in the layout of `t`.
+  auto add = [&](const std::string& name, std::vector<uint64_t> shape, const Tensor& t, const std::vector<double>* times = nullptr,
+                 uint64_t stride = 1) {
     std::vector<float> f(t.size());
-    for (size_t i = 0; i < t.size(); ++i) f[i] = static_cast<float>(fx::to_double(t[i]));
+    for (size_t i = 0; i < t.size(); ++i)
+      f[i] = static_cast<float>(fx::to_double(t[i]) * (times ? (*times)[(i / stride) % times->size()] : 1.0));
     tensors.push_back({"bert." + name, {std::move(shape), std::move(f)}});
   };
-  auto add_linear = [&](const std::string& name, uint64_t in, uint64_t out, const Tensor& t) {  // back to out x in
+  auto add_linear = [&](const std::string& name, uint64_t in, uint64_t out, const Tensor& t,
+                        const std::vector<double>* times = nullptr) {  // back to out x in
     Tensor o(t.size());
     for (uint64_t i = 0; i < in; ++i)
       for (uint64_t j = 0; j < out; ++j) o[j * in + i] = t[i * out + j];
-    add(name, {out, in}, o);
+    add(name, {out, in}, o, times, in);  // out x in: column j of W is row j here
   };
   Tensor word(uint64_t{m.vocab} * H0);
   for (uint32_t id = 0; id < m.vocab; ++id) w.word.row(id, &word[uint64_t{id} * H0]);
@@ -518,8 +544,9 @@ void save_safetensors(const Model& m, const Weights& w, const std::string& path)
     const std::string p = "encoder.layer." + std::to_string(l) + ".";
     const uint64_t H = m.layer_hidden(l), A = s.attention(), QK = s.qk_width();
     if (QK) {
-      add_linear(p + "attention.self.query.weight", H, QK, L.wq);
-      add(p + "attention.self.query.bias", {QK}, L.bq);
+      const std::vector<double> root_d = query_scale_divisors(s);
+      add_linear(p + "attention.self.query.weight", H, QK, L.wq, &root_d);
+      add(p + "attention.self.query.bias", {QK}, L.bq, &root_d);
       add_linear(p + "attention.self.key.weight", H, QK, L.wk);
       add(p + "attention.self.key.bias", {QK}, L.bk);
     }

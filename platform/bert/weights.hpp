@@ -3,6 +3,7 @@
 // Hugging Face BERT tensor names.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
@@ -28,8 +29,17 @@ struct WeightsError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The softmax's scale 1/sqrt(d) is folded into the query projection, as inference compilers fold
+// it: the accelerator's query words (Weights::wq, bq) are W_q/sqrt(d) and b_q/sqrt(d), each column
+// with the d of the attending head it belongs to, so its raw score (q/sqrt(d)).k is the softmax's
+// logit and the softmax scales by 1. These are those sqrt(d), one per column of Q (qk_width()).
+std::vector<double> query_scale_divisors(const LayerShape& s);
+// A matrix of in x out values (or a vector of out) with column j divided by divisors[j] (out of them).
+std::vector<double> divide_columns(std::vector<double> v, const std::vector<double>& divisors);
+
 // The tensors of one encoder layer, each a V: a vector of Q4.16 words or of a file's values, or
-// how a synthetic tensor is drawn.
+// how a synthetic tensor is drawn. The words of wq and bq have 1/sqrt(d) folded in (above); a
+// file's values (FileValues) are the file's own, unfolded.
 template <class V>
 struct LayerFields {
   V wq, bq, wk, bk;  // hidden x qk_width, qk_width (the attending heads' columns)
@@ -112,7 +122,8 @@ Weights synthetic_weights(const Model& m, uint64_t seed, bool draw = true);
 
 // Reads every tensor the model needs from a safetensors file (F32, F16, BF16 or F64) with Hugging
 // Face names (with or without the "bert." prefix); a missing or mis-shaped tensor is a
-// WeightsError naming it. Linear weights are transposed from PyTorch's out x in. With
+// WeightsError naming it. Linear weights are transposed from PyTorch's out x in, and the query's
+// weight and bias divided by sqrt(d) of their heads before rounding (query_scale_divisors). With
 // keep_file_values, the values before rounding are kept too (Weights::file_values).
 Weights load_safetensors(const Model& m, const std::string& path, bool keep_file_values = false);
 // The same from bytes already opened (the file's path opens them; tests and the fuzz harness give
@@ -133,7 +144,8 @@ struct MlmHead {
 MlmHead load_mlm_head(const Model& m, const std::string& path);
 
 // Writes weights as a safetensors file (F32, Hugging Face names with the "bert." prefix), for
-// tests and for exporting the synthetic weights.
+// tests and for exporting the synthetic weights; the query projection unfolded (x sqrt(head_dim)),
+// as Hugging Face's BERT holds it.
 void save_safetensors(const Model& m, const Weights& w, const std::string& path);
 
 }  // namespace acc::bert

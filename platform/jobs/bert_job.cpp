@@ -215,9 +215,11 @@ void BertJob::load(Soc& soc) {
       fw_bert_layer_t& t = table[l];
       const std::string name = "layer " + std::to_string(l) + " weights";
       const uint32_t H = model_.layer_hidden(l);
-      auto scale = [](uint32_t d) { return static_cast<uint32_t>(fx::from_double(1.0 / std::sqrt(double(d)))); };
+      const uint32_t unit_scale = static_cast<uint32_t>(fx::from_double(1.0));
       t.heads = s.heads, t.head_dim = s.head_dim;
-      t.score_scale = s.head_dim ? scale(s.head_dim) : 0;
+      // The query words carry 1/sqrt(d) (folded in by the loader, as a model compiler does), so the
+      // softmax scales by 1 and the scores it saturates are the logits (query_scale_divisors).
+      t.score_scale = s.head_dim ? unit_scale : 0;
       t.hidden = H;
       t.next_hidden = model_.projects(l) ? model_.layer_hidden(l + 1) : H;
       t.qk_width = s.qk_width();
@@ -239,7 +241,7 @@ void BertJob::load(Soc& soc) {
         const Head& h = list[i];
         fw_bert_head_t x{};
         x.kind = static_cast<uint32_t>(h.kind), x.dim = h.dim, x.col = col, x.kernel = h.kernel;
-        if (h.attends()) x.qk_col = qk_col, x.score_scale = scale(h.dim), qk_col += h.dim;
+        if (h.attends()) x.qk_col = qk_col, x.score_scale = unit_scale, qk_col += h.dim;
         if (h.kind == HeadKind::Wma || h.kind == HeadKind::Conv) x.w = put(w.head_w.at(i), name);
         if (h.kind == HeadKind::Conv) x.b = put(w.head_b.at(i), name);
         if (h.kind == HeadKind::Dft || h.kind == HeadKind::Dct) {

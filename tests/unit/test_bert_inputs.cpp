@@ -223,6 +223,36 @@ TEST(BertWeights, SafetensorsRoundTripWithHuggingFaceNames) {
   EXPECT_EQ(r.saturated, 0u);
 }
 
+TEST(BertWeights, TheQueryProjectionCarriesTheSoftmaxScale) {
+  // The loader folds 1/sqrt(d) into W_q and b_q (d = 16 in bert-nano: a quarter), rounding the
+  // file's value once: a query weight of 20, beyond Q4.16's +-8 in the file, is 5 on the
+  // accelerator and not clipped. Saving unfolds it again: the file holds Hugging Face's W_q.
+  const Model m = zoo_model("bert-nano");
+  const std::string path = temp_file(".safetensors", "");
+  const Weights synthetic = synthetic_weights(m, 3);
+  save_safetensors(m, synthetic, path);
+  set_safetensors_value(path, "bert.encoder.layer.0.attention.self.query.weight", 1, 20.0f);
+  set_safetensors_value(path, "bert.encoder.layer.0.attention.self.query.bias", 0, 0.1f);
+  set_safetensors_value(path, "bert.encoder.layer.0.attention.self.key.weight", 1, 0.1f);
+  const Weights w = load_safetensors(m, path, true);
+  const uint32_t A = m.layers[0].attention();
+  EXPECT_EQ(w.layers[0].wq[A], fx::from_double(5.0));  // [0][1] of PyTorch's out x in is [1][0] here
+  EXPECT_EQ(w.layers[0].bq[0], fx::from_double(0.1 / 4));
+  EXPECT_EQ(w.layers[0].wk[A], fx::from_double(0.1));  // the key is not scaled
+  EXPECT_EQ(w.file_values->layers[0].wq[A], 20.0f);
+  EXPECT_EQ(w.saturated, 0u);
+  EXPECT_EQ(w.layers[0].wq[1], synthetic.layers[0].wq[1]);  // saved x 4, loaded / 4
+  // The double-precision model folds the same scale in (unrounded): on weights exact in Q4.16 it
+  // agrees with the model on the accelerator's words.
+  save_safetensors(m, synthetic, path);
+  const Weights exact = load_safetensors(m, path, true);
+  const Inputs in = synthetic_tokens(m, 8, 1, {8}, 5);
+  RunOptions o;
+  o.dynatran = false;
+  const FloatOutputs on_file = float_forward(m, exact, in, o, m.ln_eps), on_words = float_forward(m, exact, in, o, m.ln_eps, true);
+  for (size_t i = 0; i < on_file.hidden.size(); ++i) EXPECT_NEAR(on_file.hidden[i], on_words.hidden[i], 1e-12) << i;
+}
+
 TEST(BertWeights, TheDoublePrecisionReferenceRunsOnTheFilesValues) {
   // A file with values Q4.16 cannot hold: a layer-norm bias of 12 (clipped to 8 when loaded) and a
   // query weight between two words. The loader keeps the file's values when asked; the float BERT
@@ -242,7 +272,7 @@ TEST(BertWeights, TheDoublePrecisionReferenceRunsOnTheFilesValues) {
   EXPECT_EQ(kept.layers[0].ln2_b[0], fx::max_word());
   EXPECT_EQ(kept.file_values->layers[0].ln2_b[0], 12.0f);
   EXPECT_EQ(kept.file_values->layers[0].wq[0], between);  // PyTorch's out x in, transposed: [0][0] stays
-  EXPECT_EQ(kept.layers[0].wq[0], fx::from_double(between));
+  EXPECT_EQ(kept.layers[0].wq[0], fx::from_double(between / 4));  // 1/sqrt(d) folded in (d = 16), rounded once
   EXPECT_EQ(kept.file_values->layers[0].bq.size(), kept.layers[0].bq.size());
 
   const Inputs in = synthetic_tokens(m, 8, 1, {8}, 5);

@@ -32,7 +32,8 @@ def gelu(x):
 
 
 def attention_probabilities(t, ids, heads, raws):
-    """Every layer's probabilities [layers, heads, seq, seq] for one sequence of ids; the raw scores q.k are appended to raws."""
+    """Every layer's probabilities [layers, heads, seq, seq] for one sequence of ids; the VP's scores
+    (q/sqrt(d)).k, the softmax's logits, are appended to raws."""
     g = lambda n: t["bert." + n].astype(np.float64)  # noqa: E731
     lin = lambda x, n: x @ g(n + ".weight").T + g(n + ".bias")  # noqa: E731
     s = len(ids)
@@ -45,9 +46,10 @@ def attention_probabilities(t, ids, heads, raws):
         d = h // heads
         split = lambda y: y.reshape(s, heads, d).transpose(1, 0, 2)  # noqa: E731
         q, k, v = (split(lin(x, p + "attention.self." + n)) for n in ("query", "key", "value"))
-        raw = q @ k.transpose(0, 2, 1)  # q.k: the VP's Q4.16 score, saturating at +-8
-        raws.append(raw)
-        sc = raw / math.sqrt(d)
+        # The VP folds the softmax's 1/sqrt(d) into the query projection: its score, which saturates
+        # at Q4.16's +-8, is (q/sqrt(d)).k, the logit itself.
+        sc = (q / math.sqrt(d)) @ k.transpose(0, 2, 1)
+        raws.append(sc)
         e = np.exp(sc - sc.max(-1, keepdims=True))
         pr = e / e.sum(-1, keepdims=True)
         probs.append(pr)
@@ -59,6 +61,34 @@ def attention_probabilities(t, ids, heads, raws):
     return np.stack(probs)
 
 
+def distribution(model_dir, heads=2, seq=64, sequences=16):
+    """The model's attention on its held-out text: every probability [sequences, layers, heads, seq,
+    seq] and every score (q/sqrt d).k, flat."""
+    t = safetensors_io.load(os.path.join(model_dir, "model.safetensors"))
+    text = open(os.path.join(model_dir, "heldout.txt"), "rb").read()
+    body = seq - 2
+    all_p, raws = [], []
+    for i in range(sequences):
+        chunk = text[i * body:(i + 1) * body]
+        if len(chunk) < body:
+            break
+        ids = [tokenizer.CLS] + tokenizer.encode(chunk) + [tokenizer.SEP]
+        all_p.append(attention_probabilities(t, np.array(ids), heads, raws))
+    return np.stack(all_p), np.concatenate([r.ravel() for r in raws])
+
+
+TAUS = (0.001, 0.01, 0.05)
+
+
+def figures(p, raw):
+    """What docs/accuracy.md quotes of a distribution (tools/docs-figures draws its table from these)."""
+    flat = p.ravel()
+    return {"below_001": (flat < 0.01).mean(), "below_half_uniform": (flat < 0.5 / p.shape[-1]).mean(),
+            "largest": p.max(-1).mean(), "entropy": -(p * np.log(np.maximum(p, 1e-300))).sum(-1).mean(),
+            "beyond_range": (np.abs(raw) >= 8).mean(), "largest_score": np.abs(raw).max(),
+            "pruned": {tau: (flat <= tau).mean() for tau in TAUS}}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("model_dir", help="a directory with model.safetensors and heldout.txt (tools/train/train_mlm.py --out)")
@@ -67,31 +97,17 @@ def main():
     ap.add_argument("--sequences", type=int, default=16)
     ap.add_argument("--out", help="the figure (PNG); without it, the figures are only printed")
     a = ap.parse_args()
-    t = safetensors_io.load(os.path.join(a.model_dir, "model.safetensors"))
-    text = open(os.path.join(a.model_dir, "heldout.txt"), "rb").read()
-    body = a.seq - 2
-    all_p, raws = [], []
-    for i in range(a.sequences):
-        chunk = text[i * body:(i + 1) * body]
-        if len(chunk) < body:
-            break
-        ids = [tokenizer.CLS] + tokenizer.encode(chunk) + [tokenizer.SEP]
-        all_p.append(attention_probabilities(t, np.array(ids), a.heads, raws))
-    p = np.stack(all_p)  # sequences, layers, heads, seq, seq
+    p, raw = distribution(a.model_dir, a.heads, a.seq, a.sequences)
+    f = figures(p, raw)
     uniform = 1.0 / a.seq
     flat = p.ravel()
-    entropy = -(p * np.log(np.maximum(p, 1e-300))).sum(-1).mean()
-    print(f"{len(all_p)} sequences of {a.seq}, {p.shape[1]} layers x {p.shape[2]} heads: {flat.size} probabilities")
+    print(f"{p.shape[0]} sequences of {a.seq}, {p.shape[1]} layers x {p.shape[2]} heads: {flat.size} probabilities")
     print(f"uniform attention: every probability {uniform:.4f}, entropy {math.log(a.seq):.3f} nats")
-    print(f"below 0.01: {100 * (flat < 0.01).mean():.1f} %;  below uniform/2: {100 * (flat < uniform / 2).mean():.1f} %")
-    print(f"mean largest probability of a row: {p.max(-1).mean():.3f};  mean row entropy {entropy:.3f} nats")
-    raw = np.concatenate([r.ravel() for r in raws])
-    d = t["bert.embeddings.word_embeddings.weight"].shape[1] // a.heads
-    cap = math.exp(16 / math.sqrt(d)) / (math.exp(16 / math.sqrt(d)) + a.seq - 1)
-    print(f"raw scores q.k beyond the Q4.16 range +-8: {100 * (np.abs(raw) >= 8).mean():.2f} %; largest |q.k| {np.abs(raw).max():.2f}")
-    print(f"within +-8, softmax logits span at most +-{8 / math.sqrt(d):.2f} (d {d}): no probability above {cap:.3f} in a row of {a.seq}")
-    for tau in (0.001, 0.01, 0.05):
-        print(f"DynaTran tau {tau}: {100 * (flat <= tau).mean():.1f} % of the probabilities pruned (float)")
+    print(f"below 0.01: {100 * f['below_001']:.1f} %;  below uniform/2: {100 * f['below_half_uniform']:.1f} %")
+    print(f"mean largest probability of a row: {f['largest']:.3f};  mean row entropy {f['entropy']:.3f} nats")
+    print(f"scores (q/sqrt d).k beyond the Q4.16 range +-8: {100 * f['beyond_range']:.2f} %; largest |score| {f['largest_score']:.2f}")
+    for tau in TAUS:
+        print(f"DynaTran tau {tau}: {100 * f['pruned'][tau]:.1f} % of the probabilities pruned (float)")
     if a.out:
         import matplotlib
         matplotlib.use("Agg")
@@ -101,7 +117,6 @@ def main():
         ax.hist(np.clip(flat, 1e-12, 1), bins=bins, color="#3b6ea5", label="trained model, held-out text")
         ax.set_yscale("log")
         ax.axvline(uniform, color="#c0392b", linestyle="--", label=f"uniform attention (1/{a.seq})")
-        ax.axvline(cap, color="#7f8c8d", linestyle=":", label=f"largest a row allows with q.k within Q4.16's +-8 ({cap:.3f})")
         ax.set_xscale("log")
         ax.set_xlabel("attention probability (below 1e-12: in the first bin)")
         ax.set_ylabel("count")

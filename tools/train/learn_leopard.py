@@ -2,9 +2,10 @@
 """Learns LeOPArd's per-layer score thresholds on a trained model, as the paper does: a soft threshold
 and a sparsity term, by gradient descent (Li et al., LeOPArd, ISCA 2022).
 
-In training, a score s (the raw q.k, before the 1/sqrt(d) scale: LeOPArd's and the VP's domain) is
-kept with the soft weight m = sigmoid((s - th) / T); the softmax sees logit + log m, so a score far
-below th gets no probability, as a pruned one. The loss is the MLM loss plus lambda times the mean of
+In training, a score s (the VP's raw score (q/sqrt(d)).k: the VP folds the softmax's 1/sqrt(d)
+into the query projection, so s is the logit, and LeOPArd's domain on the VP) is kept with the soft
+weight m = sigmoid((s - th) / T); the softmax sees logit + log m, so a score far below th gets no
+probability, as a pruned one. The loss is the MLM loss plus lambda times the mean of
 m over all scores: the regulariser asks for pruning, the task loss resists it, and each layer's th
 settles where they balance. The model's weights stay as they are (only the thresholds are learnt),
 so the result compares with acceltran-calibrate's quantile thresholds on the same weights.
@@ -120,7 +121,7 @@ def main():
            "calibrated_rate": rates, "learned_by": "tools/train/learn_leopard.py", "lambda": a.lam, "temperature": a.temperature}
     with open(a.out, "w") as f:
         json.dump(out, f, indent=1)
-    print(f"wrote {a.out}: thresholds {[[round(t, 3) for t in r] for r in th.tolist()]} (raw q.k), pruning {[round(r, 3) for r in rates]} of the training sample's scores")
+    print(f"wrote {a.out}: thresholds {[[round(t, 3) for t in r] for r in th.tolist()]} (raw (q/sqrt d).k), pruning {[round(r, 3) for r in rates]} of the training sample's scores")
 
     if a.vp:
         dense = vp_run(a.vp, a.model_dir, shape, a.seq, a.vp_batch)

@@ -38,8 +38,9 @@ MAX_POSITIONS, TYPE_VOCAB = 512, 2
 
 
 class DatapathRange:
-    """AccelTran's Q4.16 words hold [-8, 8): the VP saturates every matmul output (the raw scores
-    q.k before the 1/sqrt(d) scale among them), every sum and every LayerNorm output there. A
+    """AccelTran's Q4.16 words hold [-8, 8): the VP saturates every matmul output (the scores
+    (q/sqrt(d)).k among them: the query projection carries the softmax scale), every sum and every
+    LayerNorm output there. A
     model trained without that limit puts values far outside it and loses its accuracy on the
     VP; so the forward pass clips at the same sites, and a penalty on what had to be clipped
     (its squared excess) teaches the model to stay inside. limit 0: no clipping (float)."""
@@ -127,9 +128,13 @@ class Layer(nn.Module):
         d = h // self.heads
         sa = getattr(self.attention, "self")
         split = lambda t: t.view(b, s, self.heads, d).transpose(1, 2)  # noqa: E731
-        q, k, v = split(clip(sa.query(x))), split(clip(sa.key(x))), split(clip(sa.value(x)))
-        raw = clip(q @ k.transpose(-1, -2))  # q.k before the 1/sqrt(d) scale: the VP's score, and LeOPArd's domain
-        p = torch.softmax(raw / math.sqrt(d) + (gate(raw) if gate else 0), dim=-1)
+        # The VP folds the softmax's 1/sqrt(d) into the query projection (W_q/sqrt(d), b_q/sqrt(d), as
+        # inference compilers do), so the query it saturates is q/sqrt(d) and the score it saturates,
+        # (q/sqrt(d)).k, is the softmax logit itself: the +-range then bounds the logits, not q.k.
+        q = split(clip(sa.query(x) / math.sqrt(d)))
+        k, v = split(clip(sa.key(x))), split(clip(sa.value(x)))
+        raw = clip(q @ k.transpose(-1, -2))  # the VP's score (q/sqrt(d)).k: the softmax logit, and LeOPArd's domain
+        p = torch.softmax(raw + (gate(raw) if gate else 0), dim=-1)
         if probs_out is not None:
             probs_out.append(p.detach())
         ctx = clip((p @ v).transpose(1, 2).reshape(b, s, h))
