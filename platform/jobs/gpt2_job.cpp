@@ -173,7 +173,7 @@ JobResult Gpt2Job::check(Soc& soc, Stats& stats) {
     const std::string k = "job.gpt2.steps." + std::to_string(t) + ".";
     stats.put(k + "token", st.token, "id", "The token the step chose (greedy)");
     stats.put(k + "position", st.position, "position", "First position the step ran");
-    stats.put(k + "cycles", cycles, "cycles", "Accelerator active cycles of the step (0: the prefill)");
+    stats.put(k + "cycles", cycles, "cycles", "Accelerator active cycles of step N of the first sequence (step 0: the prefill)");
     stats.put_real(k + "latency_s", cycles / hz, "s", "The same in seconds");
     stats.put(k + "macs", u64(st.macs_lo, st.macs_hi) - (prev ? u64(prev->macs_lo, prev->macs_hi) : 0), "MACs", "Dense MACs of the step");
     stats.put(k + "dram_read_bytes", u64(st.dram_rd_lo, st.dram_rd_hi) - (prev ? u64(prev->dram_rd_lo, prev->dram_rd_hi) : 0), "bytes",
