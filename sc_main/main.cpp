@@ -309,6 +309,19 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
   const nlohmann::ordered_json matmul_params = {{"kind", kind},       {"m", mm.m},         {"k", mm.k},         {"n", mm.n},
                                                 {"seed", mm.seed},    {"a_zeros", mm.a_zeros}, {"dynatran", mm.prune}, {"tau", mm.tau},
                                                 {"loop_order", order}, {"check", check}};
+  const std::string mode = vm["topk-mode"].as<std::string>();
+  if (mode != "strict" && mode != "exact") throw UsageError("--topk-mode '" + mode + "': expected strict or exact");
+  // --nm and --nm-act (N:M weights, dynamic N:M activations) into p.
+  const auto parse_nm_options = [&](acc::bert::PruningOptions& p) {
+    if (vm.count("nm")) acc::bert::parse_nm(vm["nm"].as<std::string>(), p), p.nm_weights = true;
+    if (vm.count("nm-act")) {
+      acc::bert::PruningOptions act;
+      acc::bert::parse_nm(vm["nm-act"].as<std::string>(), act);
+      if (p.nm_weights && (act.nm_n != p.nm_n || act.nm_m != p.nm_m))
+        throw acc::bert::PruningError("--nm and --nm-act share the NM_CFG register: give them the same N:M");
+      p.nm_n = act.nm_n, p.nm_m = act.nm_m, p.nm_act = true;
+    }
+  };
   if (decoder) {
     // BERT's options that have no meaning for a GPT-2 decoder are refused, not ignored.
     for (const char* o : {"valid-len", "tokens", "embeddings", "no-pooler", "task", "text", "vocab", "outputs-out", "leopard", "hdp-heads",
@@ -326,21 +339,11 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
     g.dynatran = dynatran;
     g.tau = tau;
     g.topk = u32_option(vm, "topk");
-    const std::string mode = vm["topk-mode"].as<std::string>();
-    if (mode != "strict" && mode != "exact") throw UsageError("--topk-mode '" + mode + "': expected strict or exact");
     g.topk_exact = mode == "exact";
     g.check = check == "on" ? acc::Gpt2Spec::Check::On : check == "off" ? acc::Gpt2Spec::Check::Off : acc::Gpt2Spec::Check::Auto;
-    as_usage([&] {
-      acc::bert::PruningOptions p;
-      if (vm.count("nm")) acc::bert::parse_nm(vm["nm"].as<std::string>(), p), g.nm_weights = true, g.nm_n = p.nm_n, g.nm_m = p.nm_m;
-      if (vm.count("nm-act")) {
-        acc::bert::PruningOptions act;
-        acc::bert::parse_nm(vm["nm-act"].as<std::string>(), act);
-        if (g.nm_weights && (act.nm_n != g.nm_n || act.nm_m != g.nm_m))
-          throw acc::bert::PruningError("--nm and --nm-act share the NM_CFG register: give them the same N:M");
-        g.nm_n = act.nm_n, g.nm_m = act.nm_m, g.nm_act = true;
-      }
-    });
+    acc::bert::PruningOptions p;
+    as_usage([&] { parse_nm_options(p); });
+    g.nm_weights = p.nm_weights, g.nm_act = p.nm_act, g.nm_n = p.nm_n, g.nm_m = p.nm_m;
     job_params = {{"kind", kind},          {"model", g.model},     {"layers", g.layers},   {"prompt_len", g.prompt_len},
                   {"new_tokens", g.new_tokens}, {"batch", g.batch}, {"seed", g.seed},       {"dynatran", g.dynatran},
                   {"tau", g.tau},          {"topk", g.topk},       {"topk_mode", mode},    {"check", check},
@@ -363,8 +366,6 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
     b.dynatran = dynatran;
     b.tau = tau;
     b.topk = u32_option(vm, "topk");
-    const std::string mode = vm["topk-mode"].as<std::string>();
-    if (mode != "strict" && mode != "exact") throw UsageError("--topk-mode '" + mode + "': expected strict or exact");
     b.topk_exact = mode == "exact";
     b.pooler = !vm.count("no-pooler");
     b.check = check == "on" ? acc::BertSpec::Check::On : check == "off" ? acc::BertSpec::Check::Off : acc::BertSpec::Check::Auto;
@@ -389,14 +390,7 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
       // HDP splits a word at its binary point (the HDP paper's integer and fraction parts).
       const int format_frac = std::min(16, std::max(1, acc::fx::frac_bits()));
       p.hdp.frac_bits = vm["hdp-frac-bits"].as<std::string>() == "auto" ? static_cast<unsigned>(format_frac) : u32_option(vm, "hdp-frac-bits", 1, 16);
-      if (vm.count("nm")) acc::bert::parse_nm(vm["nm"].as<std::string>(), p), p.nm_weights = true;
-      if (vm.count("nm-act")) {
-        acc::bert::PruningOptions act;
-        acc::bert::parse_nm(vm["nm-act"].as<std::string>(), act);
-        if (p.nm_weights && (act.nm_n != p.nm_n || act.nm_m != p.nm_m))
-          throw acc::bert::PruningError("--nm and --nm-act share the NM_CFG register: give them the same N:M");
-        p.nm_n = act.nm_n, p.nm_m = act.nm_m, p.nm_act = true;
-      }
+      parse_nm_options(p);
       if (vm.count("leopard")) {
         p.thresholds = acc::bert::load_thresholds(vm["leopard"].as<std::string>(), acc::bert::load_model(b.model).truncated(b.layers));
         p.leopard = true;

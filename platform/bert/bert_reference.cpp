@@ -162,26 +162,7 @@ FloatOutputs float_forward(const Model& m, const Weights& w, const Inputs& in, c
         const uint64_t valid = std::min<uint64_t>(std::max(in.valid_len[b], 1u), S);
         for (uint64_t i = 0; i < S; ++i) {
           double* row = &p[i * S];
-          double mx = -INFINITY, sum = 0;
-          for (uint64_t j = 0; j < valid; ++j) mx = std::max(mx, row[j] / std::sqrt(double(d)));
-          for (uint64_t j = 0; j < S; ++j) {
-            row[j] = j < valid ? std::exp(row[j] / std::sqrt(double(d)) - mx) : 0.0;
-            sum += row[j];
-          }
-          for (uint64_t j = 0; j < S; ++j) row[j] /= sum;
-          if (o.topk > 0 && o.topk < valid) {
-            std::vector<uint64_t> idx(valid);
-            std::iota(idx.begin(), idx.end(), 0);
-            std::stable_sort(idx.begin(), idx.end(), [&](uint64_t a2, uint64_t b2) { return row[a2] > row[b2]; });
-            const double kth = row[idx[o.topk - 1]];
-            std::vector<bool> keep(valid, false);
-            for (uint64_t j = 0; j < valid; ++j) keep[j] = row[j] > kth;
-            if (o.topk_exact)
-              for (uint64_t r = 0; r < o.topk; ++r) keep[idx[r]] = true;
-            for (uint64_t j = 0; j < valid; ++j)
-              if (!keep[j]) row[j] = 0;
-          }
-          for (uint64_t j = 0; j < S; ++j) row[j] = prune(row[j], pr, tau);
+          softmax_row(row, S, valid, std::sqrt(double(d)), o.topk, o.topk_exact, pr, tau);
         }
         put_block(ctx, A, b * S, h * d, linear(p, vh, S, S, d, false, nullptr, pr, tau, 0, nm_n, nm_m), S, d);
       }

@@ -95,4 +95,27 @@ Vec nm_columns(const Vec& w, uint64_t k, uint64_t n, unsigned N, unsigned M) {
   return out;
 }
 
+void softmax_row(double* row, uint64_t n, uint64_t valid, double divisor, uint32_t topk, bool topk_exact, bool pr, double tau) {
+  double mx = -INFINITY, sum = 0;
+  for (uint64_t j = 0; j < valid; ++j) mx = std::max(mx, row[j] / divisor);
+  for (uint64_t j = 0; j < n; ++j) {
+    row[j] = j < valid ? std::exp(row[j] / divisor - mx) : 0.0;
+    sum += row[j];
+  }
+  for (uint64_t j = 0; j < n; ++j) row[j] /= sum;
+  if (topk > 0 && topk < valid) {
+    std::vector<uint64_t> idx(valid);
+    std::iota(idx.begin(), idx.end(), 0);
+    std::stable_sort(idx.begin(), idx.end(), [&](uint64_t a, uint64_t b) { return row[a] > row[b]; });
+    const double kth = row[idx[topk - 1]];
+    std::vector<bool> keep(valid, false);
+    for (uint64_t j = 0; j < valid; ++j) keep[j] = row[j] > kth;
+    if (topk_exact)
+      for (uint64_t r = 0; r < topk; ++r) keep[idx[r]] = true;
+    for (uint64_t j = 0; j < valid; ++j)
+      if (!keep[j]) row[j] = 0;
+  }
+  for (uint64_t j = 0; j < n; ++j) row[j] = prune(row[j], pr, tau);
+}
+
 }  // namespace acc::bert::float_ops

@@ -22,6 +22,9 @@ void nm_rows(Vec& x, uint64_t rows, uint64_t cols, unsigned N, unsigned M);
 Vec linear(const Vec& a, const Vec& b, uint64_t m, uint64_t k, uint64_t n, bool transpose, const Vec* bias, bool pr, double tau,
            int act = 0, unsigned nm_n = 0, unsigned nm_m = 0);
 Vec layernorm(const Vec& x, uint64_t rows, uint64_t cols, const Vec& g, const Vec& b, double eps);
+// One row of n scores in place: softmax of s / divisor (sqrt(d)) over the first `valid` (the rest
+// 0), then top-k (strictly greater than the k-th, or exactly k by lowest index), then DynaTran.
+void softmax_row(double* row, uint64_t n, uint64_t valid, double divisor, uint32_t topk, bool topk_exact, bool pr, double tau);
 // N:M on the columns of a k x n matrix (the rule of ref::nm_weights).
 Vec nm_columns(const Vec& w, uint64_t k, uint64_t n, unsigned N, unsigned M);
 

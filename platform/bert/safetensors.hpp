@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "fixed_point.hpp"
 #include "input_file.hpp"
 #include "json_reader.hpp"
 #include "weights.hpp"
@@ -137,6 +138,16 @@ class SafetensorsFile {
   uint64_t data_start_ = 0;
   std::map<std::string, TensorInfo> tensors_;
 };
+
+// A tensor's values rounded into the number format; `saturated` counts those clipped.
+inline Tensor quantised(const std::vector<double>& v, uint64_t& saturated) {
+  Tensor t(v.size());
+  for (size_t i = 0; i < v.size(); ++i) {
+    t[i] = fx::from_double(v[i]);
+    saturated += fx::from_double_saturates(v[i]);
+  }
+  return t;
+}
 
 // Writes F32 tensors (name, shape, values) as a safetensors file; a WeightsError if it cannot.
 using NamedTensors = std::vector<std::pair<std::string, std::pair<std::vector<uint64_t>, std::vector<float>>>>;

@@ -158,14 +158,7 @@ Weights load_safetensors(const Model& m, const InputBytes& in, bool keep_file_va
   const std::string prefix = f.has("bert.embeddings.word_embeddings.weight") ? "bert." : "";
   Weights w;
   w.origin = in.name();
-  auto quantise = [&](const std::vector<double>& v) {
-    Tensor t(v.size());
-    for (size_t i = 0; i < v.size(); ++i) {
-      t[i] = fx::from_double(v[i]);
-      w.saturated += fx::from_double_saturates(v[i]);
-    }
-    return t;
-  };
+  auto quantise = [&](const std::vector<double>& v) { return quantised(v, w.saturated); };
   // The values before rounding go to `original` when asked for (else the destinations stay empty).
   const auto file_values = keep_file_values ? std::make_shared<FileValues>() : nullptr;
   FileValues not_kept;

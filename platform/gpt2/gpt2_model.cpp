@@ -93,14 +93,7 @@ Weights load_safetensors(const Model& m, const InputBytes& in) {
   const uint64_t H = m.hidden;
   Weights w;
   w.origin = in.name();
-  auto quantise = [&](const std::vector<double>& v) {
-    Tensor t(v.size());
-    for (size_t i = 0; i < v.size(); ++i) {
-      t[i] = fx::from_double(v[i]);
-      w.saturated += fx::from_double_saturates(v[i]);
-    }
-    return t;
-  };
+  auto quantise = [&](const std::vector<double>& v) { return bert::quantised(v, w.saturated); };
   auto read = [&](const std::string& name, std::vector<uint64_t> shape) { return quantise(f.read(prefix + name, shape)); };
   // Conv1D weights are in x out already; c_attn's columns are Q, then K, then V.
   auto columns = [](const Tensor& t, uint64_t rows, uint64_t cols, uint64_t c0, uint64_t n) {

@@ -111,24 +111,7 @@ FloatRun float_decoder(const Model& m, const Weights& w, const Options& o, doubl
       Vec p = linear(qh, kh, N, d, N, true, nullptr, pr, tau);
       for (uint64_t i = 0; i < N; ++i) {
         double* row = &p[i * N];
-        const uint64_t visible = i + 1;  // the causal mask
-        double mx = -INFINITY, sum = 0;
-        for (uint64_t j = 0; j < visible; ++j) mx = std::max(mx, row[j] / std::sqrt(double(d)));
-        for (uint64_t j = 0; j < N; ++j) sum += row[j] = j < visible ? std::exp(row[j] / std::sqrt(double(d)) - mx) : 0.0;
-        for (uint64_t j = 0; j < N; ++j) row[j] /= sum;
-        if (o.topk > 0 && o.topk < visible) {
-          std::vector<uint64_t> idx(visible);
-          std::iota(idx.begin(), idx.end(), 0);
-          std::stable_sort(idx.begin(), idx.end(), [&](uint64_t a2, uint64_t b2) { return row[a2] > row[b2]; });
-          const double kth = row[idx[o.topk - 1]];
-          std::vector<bool> keep(visible, false);
-          for (uint64_t j = 0; j < visible; ++j) keep[j] = row[j] > kth;
-          if (o.topk_exact)
-            for (uint64_t r = 0; r < o.topk; ++r) keep[idx[r]] = true;
-          for (uint64_t j = 0; j < visible; ++j)
-            if (!keep[j]) row[j] = 0;
-        }
-        for (uint64_t j = 0; j < N; ++j) row[j] = prune(row[j], pr, tau);
+        softmax_row(row, N, i + 1, std::sqrt(double(d)), o.topk, o.topk_exact, pr, tau);  // i + 1: the causal mask
       }
       put_columns(ctx, N, A, h * d, linear(p, vh, N, N, d, false, nullptr, pr, tau, 0, nm_n, nm_m), d);
     }
