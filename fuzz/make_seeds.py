@@ -78,6 +78,7 @@ def main():
     write("tokens", "commas", "1,3,3,2\n")
     write("model_dict", "nano", json.dumps({"l": 1, "o": [["sa_sdp_16", "sa_sdp_16"]], "h": [32], "f": [[64]]}))
     write("model_dict", "two_layers", json.dumps({"l": 2, "o": [["sa_sdp_8"] * 4, ["sa_sdp_16"] * 2], "h": [32, 32], "f": [[64, 32], [128]]}))
+    write("model_dict", "mixed", json.dumps({"l": 2, "o": [["sa_sdp_8", "sa_wma_4", "l_dft_4", "l_dct_4", "c_5_4"], ["c_2_8"]], "h": [16, 24], "f": [[32], [48]]}))
     write("hw_yaml", "small", "inherit: edge\npe: 8\nactivation_buffer_size: 1\nmain_memory:\n  size_mb: 64\nvp:\n  queue_window: 4\n")
     with open(os.path.join(ROOT, "platform", "presets", "server.yaml")) as f:
         write("hw_yaml", "server", f.read())

@@ -583,6 +583,9 @@ int sc_main(int argc, char** argv) {
   // one is page-faulted and zeroed by the kernel again; kept in the heap, their pages are reused.
   mallopt(M_MMAP_THRESHOLD, 256 << 20);
   mallopt(M_TRIM_THRESHOLD, 512 << 20);
+  // One arena for every thread (the reference models run on threads beside the simulation): a
+  // thread's own arena would fault its pages in afresh and give them back when its heap shrinks.
+  mallopt(M_ARENA_MAX, 1);
   // The kernel's info that sc_stop() was called is not news to the user.
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   try {

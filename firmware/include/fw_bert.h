@@ -7,6 +7,27 @@
 #include <stdint.h>
 
 #define FW_BERT_MAX_FFN 4 /* FFN sizes per layer (AccelTran's model dicts list them) */
+#define FW_BERT_MAX_HEAD_WEIGHTS 32 /* heads with a matrix of their own (all but SDP) per layer */
+
+/* Head kinds of AccelTran's model dicts (docs/transformers.md, "Model dicts"). */
+enum fw_bert_head_kind {
+  FW_BERT_HEAD_SDP = 0,  /* softmax(Q_h K_h^T / sqrt(d)) V_h */
+  FW_BERT_HEAD_WMA = 1,  /* as SDP with the keys K_h . w first (w: d x d) */
+  FW_BERT_HEAD_DFT = 2,  /* w . V_h, w the S x S real part of the DFT */
+  FW_BERT_HEAD_DCT = 3,  /* w . V_h, w the S x S DCT-II */
+  FW_BERT_HEAD_CONV = 4, /* sum over taps j of V_h(rows shifted by j - (kernel-1)/2) . w_j, + b */
+};
+
+/* One head of a layer: its columns, and its matrix in DRAM (in x out, like the linears). */
+typedef struct fw_bert_head {
+  uint32_t kind;        /* enum fw_bert_head_kind */
+  uint32_t dim;         /* d: its columns of V and of the context */
+  uint32_t col;         /* its first column of V and of the context */
+  uint32_t qk_col;      /* SDP, WMA: its first column of Q and K */
+  uint32_t score_scale; /* SDP, WMA: Q4.16 1/sqrt(d) */
+  uint32_t kernel;      /* CONV: taps */
+  uint32_t w, b;        /* WMA: d x d; DFT, DCT: S x S; CONV: kernel x (d x d) stacked by rows, then b: d */
+} fw_bert_head_t;
 
 enum fw_bert_flags {
   FW_BERT_TOKENS = 1u << 0,     /* input: token ids + embedding tables (else: encoder-input embeddings) */
@@ -27,16 +48,21 @@ enum fw_bert_flags {
 };
 
 typedef struct fw_bert_layer {
-  uint32_t heads, head_dim;  /* attention: heads of head_dim (heads * head_dim = attention width A) */
-  uint32_t score_scale;      /* Q4.16 1/sqrt(head_dim) */
+  uint32_t heads, head_dim;  /* heads; head_dim: their size when all are equal, else 0 */
+  uint32_t score_scale;      /* Q4.16 1/sqrt(head_dim) (the pruning units' SCORE path: uniform SDP layers) */
   uint32_t n_ffn;            /* FFN sizes: hidden -> ffn[0] -> ... -> ffn[n_ffn-1] -> hidden */
   uint32_t ffn[FW_BERT_MAX_FFN];
-  uint32_t wq, bq, wk, bk, wv, bv; /* hidden x A, A */
+  uint32_t wq, bq, wk, bk;         /* hidden x qk_width, qk_width */
+  uint32_t wv, bv;                 /* hidden x A, A (A: the sum of the head sizes) */
   uint32_t wo, bo;                 /* A x hidden, hidden */
   uint32_t ln1_g, ln1_b;           /* hidden */
   uint32_t ffn_w[FW_BERT_MAX_FFN + 1], ffn_b[FW_BERT_MAX_FFN + 1];
   uint32_t ln2_g, ln2_b;
-  uint32_t reserved[6];
+  uint32_t hidden;      /* this layer's hidden size */
+  uint32_t head_table;  /* DRAM: heads x fw_bert_head_t */
+  uint32_t qk_width;    /* columns of Q and K: the SDP and WMA heads' sizes */
+  uint32_t proj_w, proj_b; /* FlexiBERT's projection to the next layer's hidden size (GELU after); 0: none */
+  uint32_t next_hidden; /* the hidden size after this layer (its own without a projection) */
 } fw_bert_layer_t;
 
 typedef struct fw_bert_args {

@@ -69,7 +69,9 @@ std::string read_input_file(const std::string& path, uint64_t limit, const std::
 }
 
 InputBytes InputBytes::open_file(const std::string& path, const std::string& what) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // Non-blocking: opening a FIFO would otherwise wait for a writer before fstat could refuse it.
+  // (A regular file ignores the flag.)
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) throw InputFileError("cannot open " + named(what, path) + ": " + std::strerror(errno));
   InputBytes b;
   b.fd_ = std::shared_ptr<const int>(new int(fd), [](const int* p) {

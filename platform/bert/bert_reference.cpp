@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <numeric>
 
 #include "fixed_point.hpp"
@@ -53,11 +54,14 @@ Outputs reference_forward(const Model& m, const Weights& w, const Inputs& in, co
   for (size_t l = 0; l < m.layers.size(); ++l) {
     const LayerShape& s = m.layers[l];
     const LayerWeights& L = w.layers[l];
-    const uint32_t d = s.head_dim, A = s.attention();
-    const int32_t scale = fx::from_double(1.0 / std::sqrt(double(d)));
+    const uint32_t H = m.layer_hidden(l), A = s.attention(), QK = s.qk_width();
+    const std::vector<Head> heads = s.head_list();
     const auto none = ref::Act::None;
-    const Tensor q = ref::matmul(x, weight(L.wq, H, A), R, H, A, false, pr, o.tau, &L.bq, none, nm_n, nm_m);
-    const Tensor k = ref::matmul(x, weight(L.wk, H, A), R, H, A, false, pr, o.tau, &L.bk, none, nm_n, nm_m);
+    Tensor q, k;
+    if (QK) {
+      q = ref::matmul(x, weight(L.wq, H, QK), R, H, QK, false, pr, o.tau, &L.bq, none, nm_n, nm_m);
+      k = ref::matmul(x, weight(L.wk, H, QK), R, H, QK, false, pr, o.tau, &L.bk, none, nm_n, nm_m);
+    }
     const Tensor v = ref::matmul(x, weight(L.wv, H, A), R, H, A, false, pr, o.tau, &L.bv);
     if (o.observe) o.observe(l, q, k);
     ref::ScoreParams sp;
@@ -67,24 +71,65 @@ Outputs reference_forward(const Model& m, const Weights& w, const Inputs& in, co
       if (P.leopard) sp.thresholds = P.thresholds.layers.at(l);
       sp.hdp = P.hdp;
     }
+    // Each head's first column of V and the context, and of Q and K; WMA heads' keys through W_ma
+    // (all rows at once, as the firmware).
+    std::vector<uint32_t> col(heads.size()), qk_col(heads.size());
+    std::vector<Tensor> wma_keys(heads.size());
+    for (uint32_t h = 0, c = 0, qc = 0; h < heads.size(); c += heads[h].dim, qc += heads[h].attends() ? heads[h].dim : 0, ++h) {
+      col[h] = c, qk_col[h] = qc;
+      if (heads[h].kind == HeadKind::Wma)
+        wma_keys[h] = ref::matmul(block(k, QK, 0, R, qc, heads[h].dim), L.head_w.at(h), R, heads[h].dim, heads[h].dim);
+    }
     Tensor ctx(uint64_t{R} * A);
     for (uint32_t b = 0; b < B; ++b) {
       Tensor all_heads;  // the pruning units' scores of every head of the sequence
       if (P.score_engine())
-        all_heads = ref::scores(block(q, A, uint64_t{b} * S, S, 0, A), block(k, A, uint64_t{b} * S, S, 0, A), S, S, s.heads, d, sp);
-      for (uint32_t h = 0; h < s.heads; ++h) {
-        const Tensor vh = block(v, A, uint64_t{b} * S, S, uint64_t{h} * d, d);
-        Tensor scores;
-        if (P.score_engine()) {
-          scores.assign(all_heads.begin() + uint64_t{h} * S * S, all_heads.begin() + uint64_t{h + 1} * S * S);
-        } else {
-          const Tensor qh = block(q, A, uint64_t{b} * S, S, uint64_t{h} * d, d);
-          const Tensor kh = block(k, A, uint64_t{b} * S, S, uint64_t{h} * d, d);
-          scores = ref::matmul(qh, kh, S, d, S, true, pr, o.tau);
+        all_heads = ref::scores(block(q, QK, uint64_t{b} * S, S, 0, QK), block(k, QK, uint64_t{b} * S, S, 0, QK), S, S, s.heads, s.head_dim, sp);
+      for (uint32_t h = 0; h < heads.size(); ++h) {
+        const uint32_t d = heads[h].dim;
+        const Tensor vh = block(v, A, uint64_t{b} * S, S, col[h], d);
+        Tensor out;
+        switch (heads[h].kind) {
+          case HeadKind::Sdp:
+          case HeadKind::Wma: {
+            Tensor scores;
+            if (P.score_engine()) {
+              scores.assign(all_heads.begin() + uint64_t{h} * S * S, all_heads.begin() + uint64_t{h + 1} * S * S);
+            } else {
+              const Tensor qh = block(q, QK, uint64_t{b} * S, S, qk_col[h], d);
+              const Tensor kh = heads[h].kind == HeadKind::Wma ? block(wma_keys[h], d, uint64_t{b} * S, S, 0, d)
+                                                               : block(k, QK, uint64_t{b} * S, S, qk_col[h], d);
+              scores = ref::matmul(qh, kh, S, d, S, true, pr, o.tau);
+            }
+            const int32_t scale = fx::from_double(1.0 / std::sqrt(double(d)));
+            ref::SoftmaxParams smp{std::min(std::max(in.valid_len[b], 1u), S), scale, o.topk, o.topk_exact, pr, o.tau};
+            out = ref::matmul(ref::softmax(scores, S, S, smp), vh, S, S, d, false, pr, o.tau, nullptr, none, nm_n, nm_m);
+            break;
+          }
+          case HeadKind::Dft:
+          case HeadKind::Dct:
+            out = ref::matmul(transform_matrix_words(heads[h].kind, S), vh, S, S, d);
+            break;
+          case HeadKind::Conv: {
+            // The center tap with the bias over every row, then each other tap over the rows it
+            // reaches, added (the firmware's descriptors, in order).
+            const uint32_t kernel = heads[h].kernel, center = (kernel - 1) / 2;
+            auto tap = [&](uint32_t j) {
+              return Tensor(L.head_w.at(h).begin() + uint64_t{j} * d * d, L.head_w.at(h).begin() + uint64_t{j + 1} * d * d);
+            };
+            out = ref::matmul(vh, tap(center), S, d, d, false, false, 0, &L.head_b.at(h));
+            for (uint32_t j = 0; j < kernel; ++j) {
+              const int32_t offset = conv_tap_offset(kernel, j);
+              const uint32_t off = static_cast<uint32_t>(std::abs(offset));
+              if (j == center || off >= S) continue;
+              const uint32_t rows = S - off, in_row = offset > 0 ? off : 0, out_row = offset > 0 ? 0 : off;
+              const Tensor t = ref::matmul(block(vh, d, in_row, rows, 0, d), tap(j), rows, d, d);
+              put_block(out, d, out_row, 0, ref::add(block(out, d, out_row, rows, 0, d), t), rows, d);
+            }
+            break;
+          }
         }
-        ref::SoftmaxParams smp{std::min(std::max(in.valid_len[b], 1u), S), scale, o.topk, o.topk_exact, pr, o.tau};
-        const Tensor p = ref::softmax(scores, S, S, smp);
-        put_block(ctx, A, uint64_t{b} * S, uint64_t{h} * d, ref::matmul(p, vh, S, S, d, false, pr, o.tau, nullptr, none, nm_n, nm_m), S, d);
+        put_block(ctx, A, uint64_t{b} * S, col[h], out, S, d);
       }
     }
     Tensor t1 = ref::matmul(ctx, weight(L.wo, A, H), R, A, H, false, pr, o.tau, &L.bo);
@@ -99,13 +144,18 @@ Outputs reference_forward(const Model& m, const Weights& w, const Inputs& in, co
       in_dim = out_dim;
     }
     x = ref::layernorm(ref::add(f, t1), R, H, L.ln2_g, L.ln2_b, o.ln_eps);
+    if (m.projects(l)) {  // FlexiBERT's projection to the next layer's hidden size, GELU after (as dict2ops.py)
+      const uint32_t next = m.layer_hidden(l + 1);
+      x = ref::matmul(x, weight(L.proj_w, H, next), R, H, next, false, pr, o.tau, &L.proj_b, ref::Act::Gelu);
+    }
   }
   Outputs out;
   out.hidden = x;
   if (o.pooler) {
-    Tensor cls(uint64_t{B} * H);
-    for (uint32_t b = 0; b < B; ++b) std::copy(x.begin() + uint64_t{b} * S * H, x.begin() + uint64_t{b} * S * H + H, cls.begin() + uint64_t{b} * H);
-    out.pooled = ref::matmul(cls, w.pool_w, B, H, H, false, pr, o.tau, &w.pool_b, ref::Act::Tanh);
+    const uint32_t Ho = m.output_hidden();
+    Tensor cls(uint64_t{B} * Ho);
+    for (uint32_t b = 0; b < B; ++b) std::copy(x.begin() + uint64_t{b} * S * Ho, x.begin() + uint64_t{b} * S * Ho + Ho, cls.begin() + uint64_t{b} * Ho);
+    out.pooled = ref::matmul(cls, w.pool_w, B, Ho, Ho, false, pr, o.tau, &w.pool_b, ref::Act::Tanh);
   }
   return out;
 }
@@ -148,24 +198,58 @@ FloatOutputs float_forward(const Model& m, const Weights& w, const Inputs& in, c
     const LayerShape& s = m.layers[l];
     const LayerWeights& L = w.layers[l];
     const LayerTensors<float>* F = fv ? &fv->layers[l] : nullptr;
-    const uint64_t d = s.head_dim, A = s.attention();
+    const uint64_t H = m.layer_hidden(l), A = s.attention(), QK = s.qk_width();
+    const std::vector<Head> heads = s.head_list();
     const Vec bq = real(L.bq, F ? &F->bq : nullptr), bk = real(L.bk, F ? &F->bk : nullptr);
     const Vec bv = real(L.bv, F ? &F->bv : nullptr), bo = real(L.bo, F ? &F->bo : nullptr);
-    const Vec q = linear(x, weight(L.wq, F ? &F->wq : nullptr, H, A), R, H, A, false, &bq, pr, tau, 0, nm_n, nm_m);
-    const Vec k = linear(x, weight(L.wk, F ? &F->wk : nullptr, H, A), R, H, A, false, &bk, pr, tau, 0, nm_n, nm_m);
+    Vec q, k;
+    if (QK) {
+      q = linear(x, weight(L.wq, F ? &F->wq : nullptr, H, QK), R, H, QK, false, &bq, pr, tau, 0, nm_n, nm_m);
+      k = linear(x, weight(L.wk, F ? &F->wk : nullptr, H, QK), R, H, QK, false, &bk, pr, tau, 0, nm_n, nm_m);
+    }
     const Vec v = linear(x, weight(L.wv, F ? &F->wv : nullptr, H, A), R, H, A, false, &bv, pr, tau);
     Vec ctx(R * A);
-    for (uint64_t b = 0; b < B; ++b)
-      for (uint64_t h = 0; h < s.heads; ++h) {
-        const Vec qh = block(q, A, b * S, S, h * d, d), kh = block(k, A, b * S, S, h * d, d), vh = block(v, A, b * S, S, h * d, d);
-        Vec p = linear(qh, kh, S, d, S, true, nullptr, pr, tau);
-        const uint64_t valid = std::min<uint64_t>(std::max(in.valid_len[b], 1u), S);
-        for (uint64_t i = 0; i < S; ++i) {
-          double* row = &p[i * S];
-          softmax_row(row, S, valid, std::sqrt(double(d)), o.topk, o.topk_exact, pr, tau);
+    for (uint64_t h = 0, col = 0, qk_col = 0; h < heads.size(); col += heads[h].dim, qk_col += heads[h].attends() ? heads[h].dim : 0, ++h) {
+      const uint64_t d = heads[h].dim;
+      // A head's own tensors (none for sdp and the transforms), as the file holds them when kept.
+      auto head_tensor = [&](const std::vector<Tensor>& q, const std::vector<std::vector<float>>* original) {
+        if (q.empty()) return Vec{};
+        return real(q[h], original && h < original->size() && !(*original)[h].empty() ? &(*original)[h] : nullptr);
+      };
+      const Vec hw = head_tensor(L.head_w, F ? &F->head_w : nullptr);
+      const Vec wma_keys = heads[h].kind == HeadKind::Wma ? linear(block(k, QK, 0, R, qk_col, d), hw, R, d, d, false, nullptr, false, 0) : Vec{};
+      for (uint64_t b = 0; b < B; ++b) {
+        const Vec vh = block(v, A, b * S, S, col, d);
+        Vec out;
+        if (heads[h].kind == HeadKind::Dft || heads[h].kind == HeadKind::Dct) {
+          out = linear(transform_matrix(heads[h].kind, static_cast<uint32_t>(S)), vh, S, S, d, false, nullptr, false, 0);
+        } else if (heads[h].kind == HeadKind::Conv) {  // zero padding: rows outside the sequence add nothing
+          const Vec bias = head_tensor(L.head_b, F ? &F->head_b : nullptr);
+          out.assign(S * d, 0.0);
+          for (uint64_t t = 0; t < S; ++t)
+            for (uint64_t c = 0; c < d; ++c) {
+              double sum = bias[c];
+              for (uint32_t j = 0; j < heads[h].kernel; ++j) {
+                const int64_t r = int64_t(t) + conv_tap_offset(heads[h].kernel, j);
+                if (r < 0 || r >= int64_t(S)) continue;
+                for (uint64_t i = 0; i < d; ++i) sum += vh[uint64_t(r) * d + i] * hw[(j * d + i) * d + c];
+              }
+              out[t * d + c] = sum;
+            }
+        } else {
+          const Vec qh = block(q, QK, b * S, S, qk_col, d);
+          const Vec kh = heads[h].kind == HeadKind::Wma ? block(wma_keys, d, b * S, S, 0, d) : block(k, QK, b * S, S, qk_col, d);
+          Vec p = linear(qh, kh, S, d, S, true, nullptr, pr, tau);
+          const uint64_t valid = std::min<uint64_t>(std::max(in.valid_len[b], 1u), S);
+          for (uint64_t i = 0; i < S; ++i) {
+            double* row = &p[i * S];
+            softmax_row(row, S, valid, std::sqrt(double(d)), o.topk, o.topk_exact, pr, tau);
+          }
+          out = linear(p, vh, S, S, d, false, nullptr, pr, tau, 0, nm_n, nm_m);
         }
-        put_block(ctx, A, b * S, h * d, linear(p, vh, S, S, d, false, nullptr, pr, tau, 0, nm_n, nm_m), S, d);
+        put_block(ctx, A, b * S, col, out, S, d);
       }
+    }
     Vec t1 = linear(ctx, weight(L.wo, F ? &F->wo : nullptr, A, H), R, A, H, false, &bo, pr, tau);
     for (uint64_t i = 0; i < t1.size(); ++i) t1[i] += x[i];
     t1 = layernorm(t1, R, H, real(L.ln1_g, F ? &F->ln1_g : nullptr), real(L.ln1_b, F ? &F->ln1_b : nullptr), ln_eps);
@@ -181,14 +265,20 @@ FloatOutputs float_forward(const Model& m, const Weights& w, const Inputs& in, c
     }
     for (uint64_t i = 0; i < f.size(); ++i) f[i] += t1[i];
     x = layernorm(f, R, H, real(L.ln2_g, F ? &F->ln2_g : nullptr), real(L.ln2_b, F ? &F->ln2_b : nullptr), ln_eps);
+    if (m.projects(l)) {
+      const uint64_t next = m.layer_hidden(l + 1);
+      const Vec pb = real(L.proj_b, F ? &F->proj_b : nullptr);
+      x = linear(x, weight(L.proj_w, F ? &F->proj_w : nullptr, H, next), R, H, next, false, &pb, pr, tau, 1);
+    }
   }
   FloatOutputs out;
   out.hidden = x;
   if (o.pooler) {
-    Vec cls(B * H);
-    for (uint64_t b = 0; b < B; ++b) std::copy(x.begin() + b * S * H, x.begin() + b * S * H + H, cls.begin() + b * H);
+    const uint64_t Ho = m.output_hidden();
+    Vec cls(B * Ho);
+    for (uint64_t b = 0; b < B; ++b) std::copy(x.begin() + b * S * Ho, x.begin() + b * S * Ho + Ho, cls.begin() + b * Ho);
     const Vec pb = real(w.pool_b, fv ? &fv->pool_b : nullptr);
-    out.pooled = linear(cls, real(w.pool_w, fv ? &fv->pool_w : nullptr), B, H, H, false, &pb, pr, tau, 2);
+    out.pooled = linear(cls, real(w.pool_w, fv ? &fv->pool_w : nullptr), B, Ho, Ho, false, &pb, pr, tau, 2);
   }
   return out;
 }
@@ -196,6 +286,9 @@ FloatOutputs float_forward(const Model& m, const Weights& w, const Inputs& in, c
 
 LeopardThresholds calibrate_leopard(const Model& m, const Weights& w, const Inputs& in, RunOptions o, double rate, unsigned key_bits,
                                     bool per_head) {
+  for (size_t l = 0; l < m.layers.size(); ++l)
+    if (!m.layers[l].uniform_sdp())
+      throw PruningError("LeOPArd scores layers of sa_sdp heads of one size; layer " + std::to_string(l) + " has other heads");
   LeopardThresholds t;
   t.key_bits = key_bits, t.per_head = per_head, t.target_rate = rate;
   o.pruning.leopard = false;

@@ -1,5 +1,6 @@
 #include "weights.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -23,21 +24,6 @@ uint64_t stream_seed(uint64_t seed, const std::string& name) {
   return seed ^ (h * 0x9E3779B97F4A7C15ull);
 }
 
-// Approximately normal draws: the sum of four uniforms, scaled to unit variance (exact arithmetic,
-// the same on every host).
-class Normal {
- public:
-  explicit Normal(uint64_t seed) : rng_(seed) {}
-  double next() {
-    const uint64_t a = rng_.next(), b = rng_.next();
-    const double u = (double(a >> 32) + double(a & 0xFFFFFFFFu) + double(b >> 32) + double(b & 0xFFFFFFFFu)) * 0x1.0p-32;
-    return (u - 2.0) * 1.7320508075688772;  // sqrt(3): four U(0,1) have variance 1/3
-  }
-
- private:
-  Rng rng_;
-};
-
 }  // namespace
 
 WordEmbeddings::WordEmbeddings(uint32_t vocab, uint32_t hidden, uint64_t seed) : vocab_(vocab), hidden_(hidden), seed_(seed) {}
@@ -52,11 +38,52 @@ void WordEmbeddings::row(uint32_t id, int32_t* out) const {
   SyntheticTensor{"embeddings.word_embeddings.weight/" + std::to_string(id), hidden_, 0.5}.draw(seed_, out);
 }
 
+// Element i of a stream is approximately normal: the sum of the four 32-bit halves of splitmix64's
+// draws 2i+1 and 2i+2 (whose state is the stream's seed plus that many times its constant, so the
+// stream can start anywhere), scaled to unit variance, then rounded into the number format. Exact
+// arithmetic: the same on every host. In blocks, each step over a whole block, so that the compiler
+// vectorises them (64-bit multiplies need AVX-512's, hence the clones); no step's rounding depends
+// on the clone (no contraction into FMA: fx::from_double's value rounded at each step), so every
+// clone draws the same words.
+#if defined(__clang__)  // contracts only within an expression, and each step below is a statement
+#define ACC_NO_FMA_CONTRACTION
+#else  // GCC contracts across statements unless told not to
+#define ACC_NO_FMA_CONTRACTION , optimize("fp-contract=off")
+#endif
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default") ACC_NO_FMA_CONTRACTION))
+static void draw_normal_words(uint64_t stream, uint64_t begin, uint64_t end, double mean, double stddev, int32_t* out) {
+  constexpr uint64_t kStep = 0x9E3779B97F4A7C15ull, kBlock = 512;
+  const double one = fx::one(), lo = fx::min_word(), hi = fx::max_word();
+  uint64_t bits[2 * kBlock];
+  double u[kBlock];
+  for (uint64_t i0 = begin; i0 < end; i0 += kBlock) {
+    const uint64_t m = std::min(kBlock, end - i0);
+    for (uint64_t j = 0; j < 2 * m; ++j) {  // splitmix64
+      uint64_t z = stream + (2 * i0 + j + 1) * kStep;
+      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+      z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+      bits[j] = z ^ (z >> 31);
+    }
+    for (uint64_t j = 0; j < m; ++j) {  // four U(0,1) summed (the halves are below 2^32: exact as int64)
+      const uint64_t a = bits[2 * j], b = bits[2 * j + 1];
+      u[j] = (double(int64_t(a >> 32)) + double(int64_t(a & 0xFFFFFFFFu)) + double(int64_t(b >> 32)) + double(int64_t(b & 0xFFFFFFFFu))) *
+             0x1.0p-32;
+    }
+    for (uint64_t j = 0; j < m; ++j) {  // variance 1/3 each: times sqrt(3); then fx::from_double (never NaN here)
+      const double normal = (u[j] - 2.0) * 1.7320508075688772;
+      const double spread = stddev * normal;
+      const double value = mean + spread;
+      const double scaled = value * one;
+      double w = std::floor(scaled + 0.5);
+      w = w < lo ? lo : w;
+      w = w > hi ? hi : w;
+      out[i0 + j] = static_cast<int32_t>(w);
+    }
+  }
+}
+
 void SyntheticTensor::draw(uint64_t seed, uint64_t begin, uint64_t end, int32_t* out) const {
-  // splitmix64's state advances by a constant per draw and a value takes two draws: the stream
-  // can start at any element.
-  Normal g(stream_seed(seed, name) + 2 * begin * 0x9E3779B97F4A7C15ull);
-  for (uint64_t i = begin; i < end; ++i) out[i] = fx::from_double(mean + std * g.next());
+  draw_normal_words(stream_seed(seed, name), begin, end, mean, std, out);
 }
 
 void SyntheticTensor::draw(uint64_t seed, int32_t* out) const {
@@ -69,26 +96,50 @@ void SyntheticTensor::draw(uint64_t seed, int32_t* out) const {
   second.join();
 }
 
+std::vector<double> transform_matrix(HeadKind kind, uint32_t seq) {
+  // FNet keeps the real part of the DFT, cos(2 pi t j / S); the DCT-II is cos(pi (2j + 1) t / 2S).
+  // Both divided by S: an output is then a weighted mean of V's rows with weights within [-1, 1],
+  // never beyond the input's range (unscaled, or orthonormal, the DC row of a long sequence leaves
+  // the number format's +-8).
+  const double S = seq, pi = std::acos(-1.0);
+  std::vector<double> m(uint64_t{seq} * seq);
+  for (uint32_t t = 0; t < seq; ++t)
+    for (uint32_t j = 0; j < seq; ++j)
+      m[uint64_t{t} * seq + j] = (kind == HeadKind::Dft ? std::cos(2 * pi * double(uint64_t{t} * j % seq) / S)
+                                                        : std::cos(pi * (2.0 * j + 1) * t / (2 * S))) / S;
+  return m;
+}
+
+Tensor transform_matrix_words(HeadKind kind, uint32_t seq) {
+  const std::vector<double> m = transform_matrix(kind, seq);
+  Tensor t(m.size());
+  for (size_t i = 0; i < m.size(); ++i) t[i] = fx::from_double(m[i]);
+  return t;
+}
+
 SyntheticRecipe synthetic_recipe(const Model& m) {
   // Scales keep activations near unit variance (weights ~ 1/sqrt(fan-in)); the query and key
-  // weights are smaller so that raw scores q.k stay within Q4.16 (std ~2 before the 1/sqrt(d)).
-  const uint64_t H = m.hidden;
+  // weights are smaller so that raw scores q.k stay within Q4.16 (std ~2 before the 1/sqrt(d); with
+  // heads of several sizes, for the largest).
+  const uint64_t H0 = m.hidden;
   SyntheticRecipe r;
-  r.pos = {"embeddings.position_embeddings.weight", uint64_t{m.max_positions} * H, 0.5};
-  r.type = {"embeddings.token_type_embeddings.weight", uint64_t{m.type_vocab} * H, 0.5};
-  r.emb_g = {"embeddings.LayerNorm.weight", H, 0.1, 1.0};
-  r.emb_b = {"embeddings.LayerNorm.bias", H, 0.1};
+  r.pos = {"embeddings.position_embeddings.weight", uint64_t{m.max_positions} * H0, 0.5};
+  r.type = {"embeddings.token_type_embeddings.weight", uint64_t{m.type_vocab} * H0, 0.5};
+  r.emb_g = {"embeddings.LayerNorm.weight", H0, 0.1, 1.0};
+  r.emb_b = {"embeddings.LayerNorm.bias", H0, 0.1};
   for (size_t l = 0; l < m.layers.size(); ++l) {
     const auto& s = m.layers[l];
-    const uint64_t A = s.attention();
+    const uint64_t A = s.attention(), QK = s.qk_width(), H = m.layer_hidden(l);
     const std::string p = "encoder.layer." + std::to_string(l) + ".";
-    const double qk = std::sqrt(2.0) / std::sqrt(std::sqrt(double(s.head_dim))) / std::sqrt(double(H));
+    uint32_t d_max = 1;
+    for (const Head& h : s.head_list()) d_max = h.attends() ? std::max(d_max, h.dim) : d_max;
+    const double qk = std::sqrt(2.0) / std::sqrt(std::sqrt(double(d_max))) / std::sqrt(double(H));
     LayerFields<SyntheticTensor> L;
-    L.wq = {p + "attention.self.query.weight", H * A, qk};
-    L.wk = {p + "attention.self.key.weight", H * A, qk};
+    L.wq = {p + "attention.self.query.weight", H * QK, qk};
+    L.wk = {p + "attention.self.key.weight", H * QK, qk};
     L.wv = {p + "attention.self.value.weight", H * A, 1.0 / std::sqrt(double(H))};
-    L.bq = {p + "attention.self.query.bias", A, 0.1};
-    L.bk = {p + "attention.self.key.bias", A, 0.1};
+    L.bq = {p + "attention.self.query.bias", QK, 0.1};
+    L.bk = {p + "attention.self.key.bias", QK, 0.1};
     L.bv = {p + "attention.self.value.bias", A, 0.1};
     L.wo = {p + "attention.output.dense.weight", A * H, 1.0 / std::sqrt(double(A))};
     L.bo = {p + "attention.output.dense.bias", H, 0.1};
@@ -104,10 +155,31 @@ SyntheticRecipe synthetic_recipe(const Model& m) {
     }
     L.ln2_g = {p + "output.LayerNorm.weight", H, 0.1, 1.0};
     L.ln2_b = {p + "output.LayerNorm.bias", H, 0.1};
+    if (!s.uniform_sdp()) {
+      const auto heads = s.head_list();
+      for (size_t i = 0; i < heads.size(); ++i) {
+        const Head& h = heads[i];
+        const uint64_t d = h.dim;
+        const std::string hp = p + "attention.head." + std::to_string(i) + ".";
+        if (h.kind == HeadKind::Wma)
+          L.head_w.push_back({hp + "wma.weight", d * d, 1.0 / std::sqrt(double(d))}), L.head_b.emplace_back();
+        else if (h.kind == HeadKind::Conv)
+          L.head_w.push_back({hp + "conv.weight", h.kernel * d * d, 1.0 / std::sqrt(double(h.kernel * d))}),
+              L.head_b.push_back({hp + "conv.bias", d, 0.1});
+        else
+          L.head_w.emplace_back(), L.head_b.emplace_back();
+      }
+    }
+    if (m.projects(l)) {
+      const uint64_t next = m.layer_hidden(l + 1);
+      L.proj_w = {p + "projection.weight", H * next, 1.0 / std::sqrt(double(H))};
+      L.proj_b = {p + "projection.bias", next, 0.1};
+    }
     r.layers.push_back(std::move(L));
   }
-  r.pool_w = {"pooler.dense.weight", H * H, 1.0 / std::sqrt(double(H))};
-  r.pool_b = {"pooler.dense.bias", H, 0.1};
+  const uint64_t Ho = m.output_hidden();
+  r.pool_w = {"pooler.dense.weight", Ho * Ho, 1.0 / std::sqrt(double(Ho))};
+  r.pool_b = {"pooler.dense.bias", Ho, 0.1};
   return r;
 }
 
@@ -129,6 +201,8 @@ Weights synthetic_weights(const Model& m, uint64_t seed, bool draw) {
     L.wo = drawn(R.wo), L.bo = drawn(R.bo), L.ln1_g = drawn(R.ln1_g), L.ln1_b = drawn(R.ln1_b);
     for (size_t i = 0; i < R.ffn_w.size(); ++i) L.ffn_w.push_back(drawn(R.ffn_w[i])), L.ffn_b.push_back(drawn(R.ffn_b[i]));
     L.ln2_g = drawn(R.ln2_g), L.ln2_b = drawn(R.ln2_b);
+    for (size_t i = 0; i < R.head_w.size(); ++i) L.head_w.push_back(drawn(R.head_w[i])), L.head_b.push_back(drawn(R.head_b[i]));
+    L.proj_w = drawn(R.proj_w), L.proj_b = drawn(R.proj_b);
     w.layers.push_back(std::move(L));
   }
   w.pool_w = drawn(r.pool_w), w.pool_b = drawn(r.pool_b);
@@ -150,8 +224,12 @@ Weights load_safetensors(const Model& m, const std::string& path, bool keep_file
 
 Weights load_safetensors(const Model& m, const InputBytes& in, bool keep_file_values) {
   if (m.layers.empty()) throw WeightsError("the model has no layers");
+  // A BERT (equal sa_sdp heads, one hidden size) has Hugging Face's shapes; a model dict's other
+  // layers have theirs by their heads (docs/transformers.md, "Model dicts").
+  bool bert = true;
+  for (size_t i = 0; i < m.layers.size(); ++i) bert = bert && m.layers[i].uniform_sdp() && m.layer_hidden(i) == m.hidden;
   for (const auto& l : m.layers)
-    if (l.attention() != m.hidden)
+    if (bert && l.attention() != m.hidden)
       throw WeightsError("Hugging Face BERT weights need heads x head_dim = hidden; the model has " + std::to_string(l.attention()) +
                          " and " + std::to_string(m.hidden));
   SafetensorsFile f(in);
@@ -184,38 +262,72 @@ Weights load_safetensors(const Model& m, const InputBytes& in, bool keep_file_va
     const std::string modern = base + (gain ? ".weight" : ".bias"), old = base + (gain ? ".gamma" : ".beta");
     return vec(f.has(prefix + modern) || !f.has(prefix + old) ? modern : old, n, original);
   };
-  const uint64_t H = m.hidden;
-  w.word = WordEmbeddings(m.vocab, m.hidden, quantise(keep(f.read(prefix + "embeddings.word_embeddings.weight", {m.vocab, H}), fv.word)));
-  w.pos = quantise(keep(f.read(prefix + "embeddings.position_embeddings.weight", {m.max_positions, H}), fv.pos));
-  w.type = quantise(keep(f.read(prefix + "embeddings.token_type_embeddings.weight", {m.type_vocab, H}), fv.type));
-  w.emb_g = ln("embeddings.LayerNorm", H, true, fv.emb_g);
-  w.emb_b = ln("embeddings.LayerNorm", H, false, fv.emb_b);
+  const uint64_t H0 = m.hidden, Ho = m.output_hidden();
+  w.word = WordEmbeddings(m.vocab, m.hidden, quantise(keep(f.read(prefix + "embeddings.word_embeddings.weight", {m.vocab, H0}), fv.word)));
+  w.pos = quantise(keep(f.read(prefix + "embeddings.position_embeddings.weight", {m.max_positions, H0}), fv.pos));
+  w.type = quantise(keep(f.read(prefix + "embeddings.token_type_embeddings.weight", {m.type_vocab, H0}), fv.type));
+  w.emb_g = ln("embeddings.LayerNorm", H0, true, fv.emb_g);
+  w.emb_b = ln("embeddings.LayerNorm", H0, false, fv.emb_b);
   for (size_t l = 0; l < m.layers.size(); ++l) {
     const auto& s = m.layers[l];
-    if (s.ffn.size() != 1) throw WeightsError("Hugging Face BERT layers have one intermediate size; layer " + std::to_string(l) + " has " + std::to_string(s.ffn.size()));
     const std::string p = "encoder.layer." + std::to_string(l) + ".";
-    const uint64_t F = s.ffn[0];
+    const uint64_t H = m.layer_hidden(l), A = s.attention(), QK = s.qk_width();
     LayerWeights L;
     LayerTensors<float>& O = fv.layers[l];
-    O.ffn_w.resize(2), O.ffn_b.resize(2);
-    L.wq = linear(p + "attention.self.query.weight", H, H, O.wq);
-    L.bq = vec(p + "attention.self.query.bias", H, O.bq);
-    L.wk = linear(p + "attention.self.key.weight", H, H, O.wk);
-    L.bk = vec(p + "attention.self.key.bias", H, O.bk);
-    L.wv = linear(p + "attention.self.value.weight", H, H, O.wv);
-    L.bv = vec(p + "attention.self.value.bias", H, O.bv);
-    L.wo = linear(p + "attention.output.dense.weight", H, H, O.wo);
+    if (QK) {
+      L.wq = linear(p + "attention.self.query.weight", H, QK, O.wq);
+      L.bq = vec(p + "attention.self.query.bias", QK, O.bq);
+      L.wk = linear(p + "attention.self.key.weight", H, QK, O.wk);
+      L.bk = vec(p + "attention.self.key.bias", QK, O.bk);
+    }
+    L.wv = linear(p + "attention.self.value.weight", H, A, O.wv);
+    L.bv = vec(p + "attention.self.value.bias", A, O.bv);
+    L.wo = linear(p + "attention.output.dense.weight", A, H, O.wo);
     L.bo = vec(p + "attention.output.dense.bias", H, O.bo);
     L.ln1_g = ln(p + "attention.output.LayerNorm", H, true, O.ln1_g);
     L.ln1_b = ln(p + "attention.output.LayerNorm", H, false, O.ln1_b);
-    L.ffn_w = {linear(p + "intermediate.dense.weight", H, F, O.ffn_w[0]), linear(p + "output.dense.weight", F, H, O.ffn_w[1])};
-    L.ffn_b = {vec(p + "intermediate.dense.bias", F, O.ffn_b[0]), vec(p + "output.dense.bias", H, O.ffn_b[1])};
+    // One FFN size: Hugging Face's intermediate and output; several: ffn.0, ffn.1, ...
+    O.ffn_w.resize(s.ffn.size() + 1), O.ffn_b.resize(s.ffn.size() + 1);
+    for (size_t i = 0, in = H; i <= s.ffn.size(); ++i) {
+      const uint64_t out = i < s.ffn.size() ? s.ffn[i] : H;
+      const std::string name = s.ffn.size() == 1 ? p + (i ? "output.dense" : "intermediate.dense") : p + "ffn." + std::to_string(i);
+      L.ffn_w.push_back(linear(name + ".weight", in, out, O.ffn_w[i]));
+      L.ffn_b.push_back(vec(name + ".bias", out, O.ffn_b[i]));
+      in = out;
+    }
     L.ln2_g = ln(p + "output.LayerNorm", H, true, O.ln2_g);
     L.ln2_b = ln(p + "output.LayerNorm", H, false, O.ln2_b);
+    if (!s.uniform_sdp()) {
+      const std::vector<Head> heads = s.head_list();
+      O.head_w.resize(heads.size()), O.head_b.resize(heads.size());
+      for (size_t i = 0; i < heads.size(); ++i) {
+        const Head& h = heads[i];
+        const uint64_t d = h.dim;
+        const std::string hp = p + "attention.head." + std::to_string(i) + ".";
+        Tensor hw, hb;
+        if (h.kind == HeadKind::Wma) hw = linear(hp + "wma.weight", d, d, O.head_w[i]);  // a Linear: K' = K . W^T
+        if (h.kind == HeadKind::Conv) {
+          // torch.nn.Conv1d(d, d, kernel): out x in x kernel; here tap-major in x out.
+          const std::vector<double> v = f.read(prefix + hp + "conv.weight", {d, d, h.kernel});
+          std::vector<double> t(v.size());
+          for (uint64_t o = 0; o < d; ++o)
+            for (uint64_t c = 0; c < d; ++c)
+              for (uint64_t j = 0; j < h.kernel; ++j) t[(j * d + c) * d + o] = v[(o * d + c) * h.kernel + j];
+          hw = quantise(keep(t, O.head_w[i]));
+          hb = vec(hp + "conv.bias", d, O.head_b[i]);
+        }
+        L.head_w.push_back(std::move(hw)), L.head_b.push_back(std::move(hb));
+      }
+    }
+    if (m.projects(l)) {
+      const uint64_t next = m.layer_hidden(l + 1);
+      L.proj_w = linear(p + "projection.weight", H, next, O.proj_w);
+      L.proj_b = vec(p + "projection.bias", next, O.proj_b);
+    }
     w.layers.push_back(std::move(L));
   }
-  w.pool_w = linear("pooler.dense.weight", H, H, fv.pool_w);
-  w.pool_b = vec("pooler.dense.bias", H, fv.pool_b);
+  w.pool_w = linear("pooler.dense.weight", Ho, Ho, fv.pool_w);
+  w.pool_b = vec("pooler.dense.bias", Ho, fv.pool_b);
   w.file_values = file_values;
   return w;
 }
@@ -253,7 +365,7 @@ MlmHead load_mlm_head(const Model& m, const std::string& path) {
 }
 
 void save_safetensors(const Model& m, const Weights& w, const std::string& path) {
-  const uint64_t H = m.hidden;
+  const uint64_t H0 = m.hidden, Ho = m.output_hidden();
   std::vector<std::pair<std::string, std::pair<std::vector<uint64_t>, std::vector<float>>>> tensors;
   auto add = [&](const std::string& name, std::vector<uint64_t> shape, const Tensor& t) {
     std::vector<float> f(t.size());
@@ -266,36 +378,61 @@ void save_safetensors(const Model& m, const Weights& w, const std::string& path)
       for (uint64_t j = 0; j < out; ++j) o[j * in + i] = t[i * out + j];
     add(name, {out, in}, o);
   };
-  Tensor word(uint64_t{m.vocab} * H);
-  for (uint32_t id = 0; id < m.vocab; ++id) w.word.row(id, &word[uint64_t{id} * H]);
-  add("embeddings.word_embeddings.weight", {m.vocab, H}, word);
-  add("embeddings.position_embeddings.weight", {m.max_positions, H}, w.pos);
-  add("embeddings.token_type_embeddings.weight", {m.type_vocab, H}, w.type);
-  add("embeddings.LayerNorm.weight", {H}, w.emb_g);
-  add("embeddings.LayerNorm.bias", {H}, w.emb_b);
+  Tensor word(uint64_t{m.vocab} * H0);
+  for (uint32_t id = 0; id < m.vocab; ++id) w.word.row(id, &word[uint64_t{id} * H0]);
+  add("embeddings.word_embeddings.weight", {m.vocab, H0}, word);
+  add("embeddings.position_embeddings.weight", {m.max_positions, H0}, w.pos);
+  add("embeddings.token_type_embeddings.weight", {m.type_vocab, H0}, w.type);
+  add("embeddings.LayerNorm.weight", {H0}, w.emb_g);
+  add("embeddings.LayerNorm.bias", {H0}, w.emb_b);
   for (size_t l = 0; l < m.layers.size(); ++l) {
     const auto& L = w.layers[l];
+    const auto& s = m.layers[l];
     const std::string p = "encoder.layer." + std::to_string(l) + ".";
-    const uint64_t F = m.layers[l].ffn.at(0);
-    add_linear(p + "attention.self.query.weight", H, H, L.wq);
-    add(p + "attention.self.query.bias", {H}, L.bq);
-    add_linear(p + "attention.self.key.weight", H, H, L.wk);
-    add(p + "attention.self.key.bias", {H}, L.bk);
-    add_linear(p + "attention.self.value.weight", H, H, L.wv);
-    add(p + "attention.self.value.bias", {H}, L.bv);
-    add_linear(p + "attention.output.dense.weight", H, H, L.wo);
+    const uint64_t H = m.layer_hidden(l), A = s.attention(), QK = s.qk_width();
+    if (QK) {
+      add_linear(p + "attention.self.query.weight", H, QK, L.wq);
+      add(p + "attention.self.query.bias", {QK}, L.bq);
+      add_linear(p + "attention.self.key.weight", H, QK, L.wk);
+      add(p + "attention.self.key.bias", {QK}, L.bk);
+    }
+    add_linear(p + "attention.self.value.weight", H, A, L.wv);
+    add(p + "attention.self.value.bias", {A}, L.bv);
+    add_linear(p + "attention.output.dense.weight", A, H, L.wo);
     add(p + "attention.output.dense.bias", {H}, L.bo);
     add(p + "attention.output.LayerNorm.weight", {H}, L.ln1_g);
     add(p + "attention.output.LayerNorm.bias", {H}, L.ln1_b);
-    add_linear(p + "intermediate.dense.weight", H, F, L.ffn_w.at(0));
-    add(p + "intermediate.dense.bias", {F}, L.ffn_b.at(0));
-    add_linear(p + "output.dense.weight", F, H, L.ffn_w.at(1));
-    add(p + "output.dense.bias", {H}, L.ffn_b.at(1));
+    for (size_t i = 0, in = H; i <= s.ffn.size(); ++i) {
+      const uint64_t out = i < s.ffn.size() ? s.ffn[i] : H;
+      const std::string name = s.ffn.size() == 1 ? p + (i ? "output.dense" : "intermediate.dense") : p + "ffn." + std::to_string(i);
+      add_linear(name + ".weight", in, out, L.ffn_w.at(i));
+      add(name + ".bias", {out}, L.ffn_b.at(i));
+      in = out;
+    }
     add(p + "output.LayerNorm.weight", {H}, L.ln2_g);
     add(p + "output.LayerNorm.bias", {H}, L.ln2_b);
+    const std::vector<Head> heads = s.head_list();
+    for (size_t i = 0; i < L.head_w.size(); ++i) {
+      const uint64_t d = heads[i].dim, k = heads[i].kernel;
+      const std::string hp = p + "attention.head." + std::to_string(i) + ".";
+      if (heads[i].kind == HeadKind::Wma) add_linear(hp + "wma.weight", d, d, L.head_w[i]);
+      if (heads[i].kind == HeadKind::Conv) {
+        Tensor t(L.head_w[i].size());  // back to torch.nn.Conv1d's out x in x kernel
+        for (uint64_t o = 0; o < d; ++o)
+          for (uint64_t c = 0; c < d; ++c)
+            for (uint64_t j = 0; j < k; ++j) t[(o * d + c) * k + j] = L.head_w[i][(j * d + c) * d + o];
+        add(hp + "conv.weight", {d, d, k}, t);
+        add(hp + "conv.bias", {d}, L.head_b[i]);
+      }
+    }
+    if (m.projects(l)) {
+      const uint64_t next = m.layer_hidden(l + 1);
+      add_linear(p + "projection.weight", H, next, L.proj_w);
+      add(p + "projection.bias", {next}, L.proj_b);
+    }
   }
-  add_linear("pooler.dense.weight", H, H, w.pool_w);
-  add("pooler.dense.bias", {H}, w.pool_b);
+  add_linear("pooler.dense.weight", Ho, Ho, w.pool_w);
+  add("pooler.dense.bias", {Ho}, w.pool_b);
 
   write_safetensors(path, tensors);
 }

@@ -19,6 +19,11 @@ namespace acc::bert {
 
 using Tensor = std::vector<int32_t>;
 
+// The S x S matrix of a linear-transform head (Dft: the real part of the DFT; Dct: the DCT-II),
+// divided by S (docs/transformers.md), in double and in the number format.
+std::vector<double> transform_matrix(HeadKind kind, uint32_t seq);
+Tensor transform_matrix_words(HeadKind kind, uint32_t seq);
+
 struct WeightsError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
@@ -27,11 +32,16 @@ struct WeightsError : std::runtime_error {
 // how a synthetic tensor is drawn.
 template <class V>
 struct LayerFields {
-  V wq, bq, wk, bk, wv, bv;  // hidden x A, A
-  V wo, bo;                  // A x hidden, hidden
+  V wq, bq, wk, bk;  // hidden x qk_width, qk_width (the attending heads' columns)
+  V wv, bv;          // hidden x A, A (every head's columns)
+  V wo, bo;          // A x hidden, hidden
   V ln1_g, ln1_b;
   std::vector<V> ffn_w, ffn_b;  // one more than the FFN sizes
   V ln2_g, ln2_b;
+  // Model dicts' heads, one entry per head of LayerShape::head_list() (empty where a head has no
+  // such tensor): WMA d x d; Conv kernel x (d x d) stacked by rows (tap-major), and its bias d.
+  std::vector<V> head_w, head_b;
+  V proj_w, proj_b;  // hidden x the next layer's hidden: the projection between layers (empty: none)
 };
 template <class T>
 using LayerTensors = LayerFields<std::vector<T>>;

@@ -34,7 +34,14 @@ bert::RunOptions BertJob::run_options() const {
 
 std::string BertJob::describe() const {
   std::ostringstream s;
-  s << model_.name << " (" << model_.layers.size() << " layers, hidden " << model_.hidden << "), batch " << inputs_.batch << " x seq "
+  std::string hidden = std::to_string(model_.hidden);  // per layer when a model dict's layers differ
+  for (size_t l = 1; l < model_.layers.size(); ++l)
+    if (model_.layer_hidden(l) != model_.hidden) {
+      hidden.clear();
+      for (size_t i = 0; i < model_.layers.size(); ++i) hidden += (i ? "/" : "") + std::to_string(model_.layer_hidden(i));
+      break;
+    }
+  s << model_.name << " (" << model_.layers.size() << " layers, hidden " << hidden << "), batch " << inputs_.batch << " x seq "
     << inputs_.seq;
   if (spec_.dynatran)
     s << ", DynaTran tau " << spec_.tau;
@@ -80,7 +87,9 @@ bool BertJob::checks_outputs() const {
 uint64_t BertJob::host_memory_bytes() {
   prepare();
   const Model& m = model_;
-  const double S = spec_.seq, B = batch_, R = S * B, H = m.hidden;
+  double widest_hidden = 0;
+  for (size_t l = 0; l < m.layers.size(); ++l) widest_hidden = std::max(widest_hidden, double(m.layer_hidden(l)));
+  const double S = spec_.seq, B = batch_, R = S * B, H = std::max(double(m.hidden), widest_hidden);
   // Every weight tensor's elements; the largest tensor, the largest layer matrix and the widest
   // activation row.
   double weights = (double(m.vocab) + m.max_positions + m.type_vocab + H + 3) * H;  // embeddings, their layer norm, the pooler
@@ -96,6 +105,11 @@ uint64_t BertJob::host_memory_bytes() {
       in = out;
     }
     matrix = std::max(matrix, H * A), attention = std::max(attention, A), heads = std::max(heads, double(l.heads));
+    weights += H * H + H;  // a projection to the next layer's hidden size, at most
+    for (const Head& h : l.head_list()) {  // model dicts' heads: their matrices, and a transform's copy on the host
+      const double d = h.dim;
+      weights += h.kind == HeadKind::Wma ? d * d : h.kind == HeadKind::Conv ? (h.kernel + 1) * d * d : h.kind == HeadKind::Sdp ? 0 : 3 * S * S;
+    }
   }
   const double largest = std::max(matrix, double(m.vocab) * H);
   const bool tokens = spec_.embeddings_file.empty();
@@ -137,8 +151,12 @@ void BertJob::load(Soc& soc) {
                          std::to_string(model_.layers.size()));
     if (P.hdp_approx) throw PruningError("LeOPArd and the HDP approximation compute scores differently: choose one");
   }
+  if (P.score_engine())
+    for (size_t l = 0; l < model_.layers.size(); ++l)
+      if (!model_.layers[l].uniform_sdp())
+        throw PruningError("LeOPArd and HDP score layers of sa_sdp heads of one size; layer " + std::to_string(l) + " has other heads");
 
-  const uint32_t S = inputs_.seq, B = inputs_.batch, H = model_.hidden;
+  const uint32_t S = inputs_.seq, B = inputs_.batch, H = model_.hidden, H_out = model_.output_hidden();
   DramLayout layout(soc);
   // A tensor into DRAM: its words, or a synthetic tensor drawn in place.
   auto put = [&](const auto& t, const std::string& what) {
@@ -190,13 +208,19 @@ void BertJob::load(Soc& soc) {
     std::memcpy(soc.dram_ptr(a.valid_len, B * 4), inputs_.valid_len.data(), B * 4);
 
     std::vector<fw_bert_layer_t> table(model_.layers.size());
+    uint32_t transforms[2] = {0, 0};  // the DFT and DCT matrices of the sequence length, when a head uses them
     for (size_t l = 0; l < model_.layers.size(); ++l) {
       const LayerShape& s = model_.layers[l];
       const auto& w = W.layers[l];
       fw_bert_layer_t& t = table[l];
       const std::string name = "layer " + std::to_string(l) + " weights";
+      const uint32_t H = model_.layer_hidden(l);
+      auto scale = [](uint32_t d) { return static_cast<uint32_t>(fx::from_double(1.0 / std::sqrt(double(d)))); };
       t.heads = s.heads, t.head_dim = s.head_dim;
-      t.score_scale = static_cast<uint32_t>(fx::from_double(1.0 / std::sqrt(double(s.head_dim))));
+      t.score_scale = s.head_dim ? scale(s.head_dim) : 0;
+      t.hidden = H;
+      t.next_hidden = model_.projects(l) ? model_.layer_hidden(l + 1) : H;
+      t.qk_width = s.qk_width();
       t.n_ffn = static_cast<uint32_t>(s.ffn.size());
       for (size_t i = 0; i < s.ffn.size(); ++i) t.ffn[i] = s.ffn[i];
       // N:M weights are stored compressed (values with their indices), as the engine reads them.
@@ -206,8 +230,29 @@ void BertJob::load(Soc& soc) {
         else
           return put(m, name);
       };
-      const uint32_t A = s.attention();
-      t.wq = matrix(w.wq, H, A), t.bq = put(w.bq, name), t.wk = matrix(w.wk, H, A), t.bk = put(w.bk, name);
+      const uint32_t A = s.attention(), QK = s.qk_width();
+      // The head table: each head's columns and its matrix (docs/transformers.md, "Model dicts").
+      std::vector<fw_bert_head_t> heads;
+      uint32_t col = 0, qk_col = 0;
+      const std::vector<Head> list = s.head_list();
+      for (size_t i = 0; i < list.size(); ++i) {
+        const Head& h = list[i];
+        fw_bert_head_t x{};
+        x.kind = static_cast<uint32_t>(h.kind), x.dim = h.dim, x.col = col, x.kernel = h.kernel;
+        if (h.attends()) x.qk_col = qk_col, x.score_scale = scale(h.dim), qk_col += h.dim;
+        if (h.kind == HeadKind::Wma || h.kind == HeadKind::Conv) x.w = put(w.head_w.at(i), name);
+        if (h.kind == HeadKind::Conv) x.b = put(w.head_b.at(i), name);
+        if (h.kind == HeadKind::Dft || h.kind == HeadKind::Dct) {
+          uint32_t& at = transforms[h.kind == HeadKind::Dft ? 0 : 1];
+          if (!at) at = put(transform_matrix_words(h.kind, S), h.kind == HeadKind::Dft ? "the DFT matrix" : "the DCT matrix");
+          x.w = at;
+        }
+        heads.push_back(x);
+        col += h.dim;
+      }
+      t.head_table = layout.alloc(heads.size() * sizeof(fw_bert_head_t), "the head table");
+      std::memcpy(soc.dram_ptr(t.head_table, heads.size() * sizeof(fw_bert_head_t)), heads.data(), heads.size() * sizeof(fw_bert_head_t));
+      if (QK) t.wq = matrix(w.wq, H, QK), t.bq = put(w.bq, name), t.wk = matrix(w.wk, H, QK), t.bk = put(w.bk, name);
       t.wv = matrix(w.wv, H, A), t.bv = put(w.bv, name), t.wo = matrix(w.wo, A, H), t.bo = put(w.bo, name);
       t.ln1_g = put(w.ln1_g, name), t.ln1_b = put(w.ln1_b, name);
       uint32_t in_dim = H;
@@ -217,6 +262,7 @@ void BertJob::load(Soc& soc) {
         in_dim = out_dim;
       }
       t.ln2_g = put(w.ln2_g, name), t.ln2_b = put(w.ln2_b, name);
+      if (model_.projects(l)) t.proj_w = matrix(w.proj_w, H, t.next_hidden), t.proj_b = put(w.proj_b, name);
     }
     a.layer_table = layout.alloc(table.size() * sizeof(fw_bert_layer_t), "the layer table");
     std::memcpy(soc.dram_ptr(a.layer_table, table.size() * sizeof(fw_bert_layer_t)), table.data(), table.size() * sizeof(fw_bert_layer_t));
@@ -244,8 +290,8 @@ void BertJob::load(Soc& soc) {
   a.hdp_block_ctrl = P.hdp.block_rows | P.hdp.block_cols << ACC_HDP_BLOCK_CTRL_COLS_SHIFT | P.hdp.block_threshold << ACC_HDP_BLOCK_CTRL_THRESHOLD_SHIFT;
   a.hdp_block_param = P.hdp.block_param;
   a.nm_cfg = P.nm_n | P.nm_m << ACC_NM_CFG_M_SHIFT;
-  a.out_hidden = out_hidden_ = layout.alloc(uint64_t{B} * S * H * 4, "the output hidden states");
-  a.out_pooled = out_pooled_ = layout.alloc(uint64_t{B} * H * 4, "the pooled output");
+  a.out_hidden = out_hidden_ = layout.alloc(uint64_t{B} * S * H_out * 4, "the output hidden states");
+  a.out_pooled = out_pooled_ = layout.alloc(uint64_t{B} * H_out * 4, "the pooled output");
 
   fw_job_t* job = soc.dram_as<fw_job_t>(FW_JOB_PA);
   *job = fw_job_t{};
@@ -256,11 +302,23 @@ void BertJob::load(Soc& soc) {
   job->status = FW_RUNNING;
   job->args.bert = a;
   soc.pe().set_token_validity({S, inputs_.valid_len});
+  if (checks_outputs()) {
+    reference_ = std::async(std::launch::async, [this] { return reference_forward(model_, weights_, inputs_, run_options()); });
+    float_ = std::async(std::launch::async, [this] {
+      const RunOptions o = run_options();
+      FloatExpected e;
+      if (!o.pruning.score_engine()) {
+        e.trained = float_forward(model_, weights_, inputs_, o, model_.ln_eps);
+        if (weights_.file_values) e.rounded = float_forward(model_, weights_, inputs_, o, model_.ln_eps, true);
+      }
+      return e;
+    });
+  }
 }
 
 JobResult BertJob::check(Soc& soc, Stats& stats) {
   const fw_job_t* job = soc.dram_as<fw_job_t>(FW_JOB_PA);
-  const uint32_t S = inputs_.seq, B = inputs_.batch, H = model_.hidden;
+  const uint32_t S = inputs_.seq, B = inputs_.batch, H = model_.output_hidden();
   put_firmware_stats(*job, stats);
   uint64_t valid_tokens = 0;
   for (uint32_t v : inputs_.valid_len) valid_tokens += v;
@@ -269,7 +327,7 @@ JobResult BertJob::check(Soc& soc, Stats& stats) {
   stats.put("job.bert.seq_len", S, "tokens", "Sequence length (padded)");
   stats.put("job.bert.valid_tokens", valid_tokens, "tokens", "Valid (non-padding) tokens of the batch");
   stats.put("job.bert.group", job->args.bert.group, "sequences", "Sequences the firmware processed together (what fits the buffers)");
-  stats.put("job.bert.encoder_macs", model_.encoder_macs(S) * B, "MACs", "Encoder MACs of the batch by the model's shape (the BERT encoder layer, Devlin et al. 2019)");
+  stats.put("job.bert.encoder_macs", model_.encoder_macs(S) * B, "MACs", "Encoder MACs of the batch by the model's shape (the BERT encoder layer, Devlin et al. 2019; a model dict's heads by their kind)");
   stats.put("saturation.weights", weights_.saturated, "values", "Weights of the file clipped to the number format when loaded");
   JobResult r;
   if (job->status != FW_OK) {
@@ -309,7 +367,8 @@ JobResult BertJob::check(Soc& soc, Stats& stats) {
     return r;
   }
   const RunOptions o = run_options();
-  const Outputs ref = reference_forward(model_, weights_, inputs_, o);
+  const Outputs ref = reference_.get();
+  const FloatExpected expected = float_.get();
   uint64_t mismatches = 0;
   std::string first;
   auto compare = [&](const Tensor& got, const Tensor& want, const char* what, uint32_t cols) {
@@ -336,7 +395,7 @@ JobResult BertJob::check(Soc& soc, Stats& stats) {
   // The fixed-point datapath against double precision, over valid tokens: on the weights as trained
   // (everything the format loses), and on the weights as rounded into the format (its arithmetic
   // alone). Synthetic weights are exact in the format: the two are the same run.
-  const FloatOutputs f = float_forward(model_, weights_, inputs_, o, model_.ln_eps);
+  const FloatOutputs& f = expected.trained;
   struct HiddenError {
     double max = 0, mean = 0;
   };
@@ -354,7 +413,7 @@ JobResult BertJob::check(Soc& soc, Stats& stats) {
   };
   const HiddenError total = hidden_error(f);
   const HiddenError arithmetic =
-      weights_.file_values ? hidden_error(float_forward(model_, weights_, inputs_, o, model_.ln_eps, true)) : total;
+      weights_.file_values ? hidden_error(expected.rounded) : total;
   double pooled_max = 0;
   for (size_t i = 0; i < f.pooled.size(); ++i) pooled_max = std::max(pooled_max, std::fabs(fx::to_double(outputs_.pooled[i]) - f.pooled[i]));
   stats.put_real("job.float.hidden_max_abs_error", total.max, "value",

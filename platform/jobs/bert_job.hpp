@@ -4,6 +4,7 @@
 // against the reference model and compared with a double-precision float BERT.
 #pragma once
 
+#include <future>
 #include <memory>
 
 #include "bert/bert_reference.hpp"
@@ -69,6 +70,15 @@ class BertJob : public Job {
   bert::Weights weights_;
   bert::Inputs inputs_;
   bert::Outputs outputs_;
+  // What check() compares the outputs with, computed on two more threads while the simulation
+  // runs: the reference models read only the model, the weights and the inputs, which nothing
+  // changes once load() has put them in DRAM.
+  struct FloatExpected {
+    bert::FloatOutputs trained;  // on the weights as trained (not computed for LeOPArd and HDP)
+    bert::FloatOutputs rounded;  // on the weights as rounded, when those differ (a file's)
+  };
+  std::future<bert::Outputs> reference_;
+  std::future<FloatExpected> float_;
   uint32_t out_hidden_ = 0, out_pooled_ = 0;
 };
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "bert_job.hpp"
+#include "bert_test.hpp"
 #include "regmap.hpp"
 #include "safetensors_patch.hpp"
 #include "temp_file.hpp"
@@ -15,16 +16,7 @@ using acc::test::stat;
 
 namespace {
 
-test::RunOutcome run_bert(const BertSpec& spec, const HwConfig& cfg) {
-  BertJob job(spec);
-  auto out = test::run_job(job, cfg);
-  EXPECT_TRUE(out.finished) << out.fault;
-  EXPECT_TRUE(out.result.ok) << out.result.message;
-  EXPECT_EQ(out.stats.get("job.checked", -1), 1);
-  EXPECT_EQ(out.stats.get("job.mismatches", -1), 0);
-  EXPECT_EQ(stat(out.stats, "control.errors"), 0);
-  return out;
-}
+test::RunOutcome run_bert(const BertSpec& spec, const HwConfig& cfg) { return test::run_checked_bert(spec, cfg); }
 
 BertSpec spec(const char* model, uint32_t seq, uint32_t batch) {
   BertSpec s;

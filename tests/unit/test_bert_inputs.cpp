@@ -73,11 +73,105 @@ TEST(BertModel, BadModelDictsAreNamed) {
   EXPECT_NE(err("{").find("m.json: malformed JSON"), std::string::npos);
   EXPECT_NE(err(R"({"l": 1, "o": [["sa_sdp_16"]], "h": [32]})").find("missing key 'f'"), std::string::npos);
   EXPECT_NE(err(R"({"l": 2, "o": [["sa_sdp_16"]], "h": [32], "f": [[64]]})").find("'o' must list at least 2 layers"), std::string::npos);
-  EXPECT_NE(err(R"({"l": 1, "o": [["c_5_16"]], "h": [32], "f": [[64]]})").find("layer 0 head 0: 'c_5_16' is not"), std::string::npos);
-  EXPECT_NE(err(R"({"l": 2, "o": [["sa_sdp_16"], ["sa_sdp_16"]], "h": [32, 64], "f": [[64], [64]]})").find("layer 1 has hidden size 64"),
-            std::string::npos);
-  EXPECT_NE(err(R"({"l": 1, "o": [["sa_sdp_16", "sa_sdp_8"]], "h": [32], "f": [[64]]})").find("heads of different sizes"),
-            std::string::npos);
+  // An unsupported entry: the error names the layer, the entry's index and the entry.
+  auto head = [&](const std::string& entry) {
+    return err(R"({"l": 2, "o": [["sa_sdp_16"], ["sa_sdp_16", )" + entry + R"(]], "h": [32, 32], "f": [[64], [64]]})");
+  };
+  EXPECT_NE(head(R"("sa_xyz_16")").find("layer 1 head 1: 'sa_xyz_16' is not a supported head"), std::string::npos);
+  EXPECT_NE(head(R"("l_fft_16")").find("layer 1 head 1: 'l_fft_16' is not a supported head"), std::string::npos);
+  EXPECT_NE(head(R"("x_5_16")").find("layer 1 head 1: 'x_5_16' is not a supported head"), std::string::npos);
+  EXPECT_NE(head(R"("sa_sdp")").find("layer 1 head 1: 'sa_sdp' is not <type>_<parameter>_<size>"), std::string::npos);
+  EXPECT_NE(head(R"("c_5_16_2")").find("layer 1 head 1: 'c_5_16_2' is not <type>_<parameter>_<size>"), std::string::npos);
+  EXPECT_NE(head(R"("c_0_16")").find("layer 1 head 1: 'c_0_16': the kernel size"), std::string::npos);
+  EXPECT_NE(head(R"("c_k_16")").find("layer 1 head 1: 'c_k_16': the kernel size"), std::string::npos);
+  EXPECT_NE(head(R"("l_dct_0")").find("layer 1 head 1: 'l_dct_0': the head size"), std::string::npos);
+  EXPECT_NE(head("16").find("layer 1 head 1: 16 is not a head name"), std::string::npos);
+  std::string many = R"({"l": 1, "o": [[)";
+  for (int i = 0; i < 33; ++i) many += std::string(i ? ", " : "") + "\"sa_wma_4\"";
+  EXPECT_NE(err(many + R"(]], "h": [32], "f": [[64]]})").find("layer 0: 33 heads other than sa_sdp, at most 32"), std::string::npos);
+}
+
+TEST(BertModel, ModelDictsMixHeadKindsSizesAndHiddenSizes) {
+  const Model m = model_from_dict(
+      R"({"l": 3, "o": [["sa_sdp_16", "sa_wma_8", "l_dft_8", "l_dct_4", "c_5_12"], ["sa_sdp_8", "sa_sdp_8"], ["c_4_16"]],
+          "h": [32, 48, 48], "f": [[64, 32], [96], [64]]})",
+      "mixed.json");
+  ASSERT_EQ(m.layers.size(), 3u);
+  EXPECT_EQ(m.hidden, 32u);
+  EXPECT_EQ(m.layer_hidden(1), 48u);
+  EXPECT_EQ(m.output_hidden(), 48u);
+  EXPECT_TRUE(m.projects(0));   // 32 -> 48
+  EXPECT_FALSE(m.projects(1));  // 48 -> 48
+  EXPECT_FALSE(m.projects(2));  // the last layer
+  const LayerShape& l0 = m.layers[0];
+  EXPECT_FALSE(l0.uniform_sdp());
+  EXPECT_EQ(l0.heads, 5u);
+  EXPECT_EQ(l0.head_dim, 0u);  // sizes differ
+  EXPECT_EQ(l0.attention(), 16u + 8 + 8 + 4 + 12);
+  EXPECT_EQ(l0.qk_width(), 16u + 8);  // the attending heads only
+  const auto heads = l0.head_list();
+  EXPECT_EQ(heads[1].kind, HeadKind::Wma);
+  EXPECT_EQ(heads[2].kind, HeadKind::Dft);
+  EXPECT_EQ(heads[3].kind, HeadKind::Dct);
+  EXPECT_EQ(heads[4].kind, HeadKind::Conv);
+  EXPECT_EQ(heads[4].kernel, 5u);
+  EXPECT_EQ(heads[4].dim, 12u);
+  EXPECT_TRUE(m.layers[1].uniform_sdp());  // equal sa_sdp heads: as the zoo's layers
+  EXPECT_EQ(m.layers[1].head_dim, 8u);
+  EXPECT_EQ(m.layers[2].heads, 1u);
+  EXPECT_EQ(m.layers[2].head_dim, 16u);  // one size, but a convolution
+  EXPECT_FALSE(m.layers[2].uniform_sdp());
+}
+
+TEST(BertWeights, ModelDictTensorsRoundTripThroughSafetensors) {
+  // Every head kind, several FFN sizes and a projection: saved with their names, read back the same.
+  const Model m = model_from_dict(
+      R"({"l": 2, "o": [["sa_sdp_8", "sa_wma_4", "l_dft_4", "c_3_4"], ["c_2_8"]], "h": [16, 24], "f": [[32, 16], [48]]})", "m.json");
+  const Weights w = synthetic_weights(m, 11);
+  const std::string path = test::temp_file(".safetensors", "");
+  save_safetensors(m, w, path);
+  const Weights r = load_safetensors(m, path, true);
+  for (size_t l = 0; l < 2; ++l) {
+    EXPECT_EQ(r.layers[l].wq, w.layers[l].wq);
+    EXPECT_EQ(r.layers[l].wv, w.layers[l].wv);
+    EXPECT_EQ(r.layers[l].ffn_w, w.layers[l].ffn_w);
+    EXPECT_EQ(r.layers[l].head_w, w.layers[l].head_w);
+    EXPECT_EQ(r.layers[l].head_b, w.layers[l].head_b);
+  }
+  EXPECT_EQ(r.layers[0].wq.size(), 16u * (8 + 4));  // the attending heads' columns
+  EXPECT_EQ(r.layers[0].head_w[1].size(), 4u * 4);  // W_ma
+  EXPECT_EQ(r.layers[0].head_w[3].size(), 3u * 4 * 4);  // the kernel, 3 taps
+  EXPECT_TRUE(r.layers[0].head_w[2].empty());  // a transform has no weights
+  EXPECT_EQ(r.layers[0].proj_w, w.layers[0].proj_w);
+  EXPECT_EQ(r.layers[0].proj_w.size(), 16u * 24);
+  EXPECT_TRUE(r.layers[1].proj_w.empty());  // the last layer
+  EXPECT_EQ(r.pool_w.size(), 24u * 24);
+  EXPECT_EQ(r.file_values->layers[0].head_w[3].size(), 3u * 4 * 4);
+}
+
+TEST(BertModel, EncoderMacsCountEachHeadKind) {
+  // One layer, hidden 32, one head of 8, FFN 64, seq 16: the shared part plus the head's own.
+  auto macs = [](const std::string& head) {
+    return model_from_dict(R"({"l": 1, "o": [[")" + head + R"("]], "h": [32], "f": [[64]]})", "m.json").encoder_macs(16);
+  };
+  const uint64_t S = 16, H = 32, d = 8, F = 64;
+  const uint64_t v_out_ffn = S * H * d + S * d * H + 2 * S * H * F;  // V, the output projection, the FFN
+  const uint64_t qk = 2 * S * H * d;
+  EXPECT_EQ(macs("sa_sdp_8"), v_out_ffn + qk + 2 * S * S * d);
+  EXPECT_EQ(macs("sa_wma_8"), v_out_ffn + qk + S * d * d + 2 * S * S * d);
+  EXPECT_EQ(macs("l_dft_8"), v_out_ffn + S * S * d);
+  EXPECT_EQ(macs("l_dct_8"), v_out_ffn + S * S * d);
+  // Kernel 5: taps at row offsets -2..2 reach 14, 15, 16, 15, 14 rows.
+  EXPECT_EQ(macs("c_5_8"), v_out_ffn + (14 + 15 + 16 + 15 + 14) * d * d);
+  // Kernel 4: offsets -1..2.
+  EXPECT_EQ(macs("c_4_8"), v_out_ffn + (15 + 16 + 15 + 14) * d * d);
+  // A kernel longer than the sequence: taps beyond it reach no row.
+  EXPECT_EQ(macs("c_41_8"), v_out_ffn + (16 * 16) * d * d);
+  // The projection between layers of different hidden sizes.
+  const Model two = model_from_dict(R"({"l": 2, "o": [["sa_sdp_8"], ["sa_sdp_8"]], "h": [32, 16], "f": [[64], [64]]})", "m.json");
+  const Model two_same = model_from_dict(R"({"l": 2, "o": [["sa_sdp_8"], ["sa_sdp_8"]], "h": [32, 32], "f": [[64], [64]]})", "m.json");
+  const uint64_t second_16 = 3 * S * 16 * d + 2 * S * S * d + S * d * 16 + 2 * S * 16 * F;
+  EXPECT_EQ(two.encoder_macs(16), two_same.encoder_macs(16) / 2 + S * 32 * 16 + second_16);
 }
 
 TEST(BertWeights, SyntheticWeightsAreDeterministicPerTensor) {
@@ -258,7 +352,7 @@ TEST(BertModel, ModelDictSizesAreNotTruncated) {
   EXPECT_NE(err(R"({"l": 1, "o": [["sa_sdp_16"]], "h": [32.5], "f": [[64]]})").find("'h' must be an integer"), std::string::npos);
   std::string wide = R"({"l": 1, "o": [[)";
   for (int i = 0; i < 2; ++i) wide += std::string(i ? ", " : "") + "\"sa_sdp_16000000\"";
-  EXPECT_NE(err(wide + R"(]], "h": [32], "f": [[64]]})").find("2 heads of 16000000 are wider than 16777216"), std::string::npos);
+  EXPECT_NE(err(wide + R"(]], "h": [32], "f": [[64]]})").find("layer 0: heads 32000000 wide in all, wider than 16777216"), std::string::npos);
   EXPECT_NE(err(R"({"l": 1, "l": 2, "o": [["sa_sdp_16"]], "h": [32], "f": [[64]]})").find("m.json: malformed JSON: duplicate key 'l'"),
             std::string::npos);
   EXPECT_NE(err("[1, 2]").find("expected a JSON object"), std::string::npos);

@@ -1,6 +1,9 @@
 // What every reader of user input shares: strict numbers, bounded file reading, strict YAML.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <chrono>
 
 #include "hw_config.hpp"
@@ -93,6 +96,17 @@ TEST(InputFiles, BytesOfAFileOrInMemoryAreReadWithinTheirSize) {
   EXPECT_NE(error_of<InputFileError>([] { InputBytes::open_file("/no/such/file", "weights file"); })
                 .find("cannot open weights file '/no/such/file'"),
             std::string::npos);
+}
+
+// A FIFO with no writer is refused as not a regular file, at once: opening it must not wait for a
+// writer that never comes.
+TEST(InputFiles, AFifoIsRefusedWithoutWaitingForAWriter) {
+  const std::string fifo = "/tmp/acceltran-vp-test-fifo-" + std::to_string(getpid());
+  unlink(fifo.c_str());
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  const std::string error = error_of<InputFileError>([&] { InputBytes::open_file(fifo, "weights file"); });
+  unlink(fifo.c_str());
+  EXPECT_NE(error.find("not a regular file"), std::string::npos) << error;
 }
 
 TEST(StrictYaml, RefusesWhatYamlWouldAcceptSilently) {
