@@ -135,14 +135,7 @@ void Gpt2Job::load(Soc& soc) {
   a.out_logits = out_logits_ = layout.alloc(uint64_t{B} * (T + 1) * V * 4, "the logits of every step");
   a.steps = steps_ = layout.alloc(uint64_t{B} * (T + 1) * sizeof(fw_gpt2_step_t), "the step records");
 
-  fw_job_t* job = soc.dram_as<fw_job_t>(FW_JOB_PA);
-  *job = fw_job_t{};
-  job->magic = FW_JOB_MAGIC;
-  job->kind = FW_JOB_GPT2;
-  job->scratch_pa = layout.scratch_pa();
-  job->scratch_bytes = DramLayout::kScratchBytes;
-  job->status = FW_RUNNING;
-  job->args.gpt2 = a;
+  start_job(soc, layout, FW_JOB_GPT2)->args.gpt2 = a;
 }
 
 JobResult Gpt2Job::check(Soc& soc, Stats& stats) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "bert/safetensors.hpp"
+#include "bert_test.hpp"
 #include "fixed_point.hpp"
 #include "gpt2_job.hpp"
 #include "temp_file.hpp"
@@ -24,13 +25,7 @@ Gpt2Spec spec(uint32_t prompt, uint32_t new_tokens) {
 
 test::RunOutcome run_gpt2(const Gpt2Spec& s, const HwConfig& cfg) {
   Gpt2Job job(s);
-  auto out = test::run_job(job, cfg);
-  EXPECT_TRUE(out.finished) << out.fault;
-  EXPECT_TRUE(out.result.ok) << out.result.message;
-  EXPECT_EQ(out.stats.get("job.checked", -1), 1);
-  EXPECT_EQ(out.stats.get("job.mismatches", -1), 0);
-  EXPECT_EQ(stat(out.stats, "control.errors"), 0);
-  return out;
+  return test::run_checked(job, cfg);
 }
 
 }  // namespace
