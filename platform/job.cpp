@@ -98,4 +98,15 @@ std::string fw_status_name(uint32_t status) {
   }
 }
 
+fw_job_t* start_job(Soc& soc, const DramLayout& layout, uint32_t kind) {
+  fw_job_t* job = soc.dram_as<fw_job_t>(FW_JOB_PA);
+  *job = fw_job_t{};
+  job->magic = FW_JOB_MAGIC;
+  job->kind = kind;
+  job->scratch_pa = layout.scratch_pa();
+  job->scratch_bytes = DramLayout::kScratchBytes;
+  job->status = FW_RUNNING;
+  return job;
+}
+
 }  // namespace acc

@@ -46,6 +46,10 @@ class DramLayout {
   uint64_t next_, end_;
 };
 
+// Writes a fresh fw_job_t of `kind` at FW_JOB_PA (magic, the scratch area of the layout, status
+// RUNNING) and returns it for the job's arguments.
+fw_job_t* start_job(Soc& soc, const DramLayout& layout, uint32_t kind);
+
 // Deterministic synthetic data (the same on every host and standard library).
 class Rng {
  public:

@@ -158,6 +158,8 @@ void Soc::collect_stats(Stats& s) const {
     s.put_real("perf.throughput_seq_per_s", secs > 0 ? seqs / secs : 0.0, "sequences/s", "Sequences of the batch / latency");
     s.put_real("perf.energy_per_sequence_nj", total_nj / seqs, "nJ", "Total energy / sequences");
   }
+  const double tokens = s.get("job.gpt2.tokens_chosen");  // a GPT-2 job: every prefill and decode step chooses one
+  if (tokens > 0) s.put_real("perf.energy_per_token_nj", total_nj / tokens, "nJ", "Total energy / tokens chosen (prefills included)");
 }
 
 }  // namespace acc

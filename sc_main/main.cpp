@@ -29,6 +29,7 @@
 #include "hw_config.hpp"
 #include "jobs/bert_job.hpp"
 #include "jobs/fault_job.hpp"
+#include "jobs/gpt2_job.hpp"
 #include "jobs/matmul_job.hpp"
 #include "parse_number.hpp"
 #include "progress.hpp"
@@ -151,7 +152,7 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
       ("replay", po::value<std::string>(), "re-run the point that a statistics JSON (--stats-out) records; only output options may be added");
   po::options_description job("Job");
   job.add_options()
-      ("job", po::value<std::string>()->default_value("bert"), "bert | matmul | fault")
+      ("job", po::value<std::string>()->default_value("bert"), "bert (a gpt2-* --model: its prefill) | generate (GPT-2: prefill and greedy decoding) | matmul | fault")
       ("seed", po::value<std::string>()->default_value("1"), "seed of the synthetic weights, inputs and matrices")
       ("dynatran", "DynaTran pruning on (the default for bert)")
       ("no-dynatran", "DynaTran pruning off")
@@ -161,7 +162,7 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
   po::options_description bert("BERT (--job bert)");
   bert.add_options()
       ("model", po::value<std::string>()->default_value("bert-tiny"),
-       "bert-nano | bert-tiny | bert-mini | bert-small | bert-medium | bert-base | bert-large | MODEL.json (AccelTran model dict)")
+       "bert-nano | bert-tiny | bert-mini | bert-small | bert-medium | bert-base | bert-large | MODEL.json (AccelTran model dict) | gpt2-tiny | gpt2 | gpt2-medium")
       ("layers", po::value<std::string>()->default_value("0"), "run only the first N encoder layers (0: all)")
       ("seq", po::value<std::string>()->default_value("128"), "sequence length (padded)")
       ("batch", po::value<std::string>(), "sequences per batch (default: the configuration's batch_size)")
@@ -176,6 +177,10 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
        "none | mlm: mask 15 % of the text's bytes, report the masked-token accuracy and loss (docs/accuracy.md)")
       ("text", po::value<std::string>(), "task mlm: the text, cut into sequences (a batch size keeps the first ones)")
       ("vocab", po::value<std::string>(), "task mlm: the tokenizer's vocabulary (default: vocab.txt beside the weights)");
+  po::options_description gpt2("GPT-2 (--model gpt2-*, --job generate; docs/transformers.md)");
+  gpt2.add_options()
+      ("prompt-len", po::value<std::string>(), "prompt tokens per sequence (default: --seq)")
+      ("new-tokens", po::value<std::string>(), "--job generate: decode steps after the prefill (default 32)");
   po::options_description pruning("Pruning units (--job bert; docs/pruning.md)");
   pruning.add_options()
       ("leopard", po::value<std::string>(), "LeOPArd: per-layer thresholds from FILE (acceltran-calibrate writes it)")
@@ -209,7 +214,7 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
       ("watchdog", po::value<std::string>()->default_value(std::to_string(acc::RiscvCpu::kDefaultWatchdogInstructions)),
        "riscv: instructions without a register write or a sleep in wfi before the firmware is declared stuck");
   po::options_description all("acceltran-vp: SystemC/TLM-2.0 virtual platform of the AccelTran accelerator");
-  all.add(general).add(job).add(bert).add(pruning).add(matmul).add(firmware);
+  all.add(general).add(job).add(bert).add(gpt2).add(pruning).add(matmul).add(firmware);
 
   po::variables_map vm;
   try {
@@ -262,11 +267,18 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
       if (!applies && vm.count(o->long_name()) && !vm[o->long_name()].defaulted())
         throw UsageError("--" + o->long_name() + " applies to " + jobs + ", not to --job " + kind);
   };
-  only_for(bert, kind == "bert", "--job bert");
-  only_for(pruning, kind == "bert", "--job bert");
-  only_for(matmul, kind != "bert", "--job matmul and --job fault");
+  const bool transformer = kind == "bert" || kind == "generate";
+  // A GPT-2 model: --job generate's default, or named with --model.
+  const std::string model_name = kind == "generate" && vm["model"].defaulted() ? "gpt2-tiny" : vm["model"].as<std::string>();
+  const bool decoder = transformer && acc::gpt2::is_gpt2_model(model_name);
+  only_for(bert, transformer, "--job bert and --job generate");
+  only_for(gpt2, decoder, "GPT-2 models (--model gpt2-*)");
+  only_for(pruning, transformer, "--job bert and --job generate");
+  only_for(matmul, !transformer, "--job matmul and --job fault");
+  if (kind == "generate" && !decoder) throw UsageError("--job generate needs a GPT-2 --model (gpt2-tiny, gpt2, gpt2-medium), not '" + model_name + "'");
+  if (vm.count("new-tokens") && kind != "generate") throw UsageError("--new-tokens applies to --job generate");
   if (vm.count("dynatran") && vm.count("no-dynatran")) throw UsageError("--dynatran and --no-dynatran contradict each other");
-  const bool dynatran = kind == "bert" ? !vm.count("no-dynatran") : vm.count("dynatran") > 0;
+  const bool dynatran = transformer ? !vm.count("no-dynatran") : vm.count("dynatran") > 0;
   const double tau = real_option(vm, "tau", 0, acc::fx::format().range());
   if (tau >= acc::fx::format().range())
     throw UsageError("--tau must be within 0.." + std::to_string(static_cast<int>(acc::fx::format().range())) + " (" + cfg.number_format.name() + ")");
@@ -293,10 +305,54 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
     throw UsageError("--loop-order '" + order + "': expected auto, b_i_j_k or b_j_i_k");
   nlohmann::ordered_json job_params;  // the job's resolved parameters, for the provenance
   const acc::BertJob* bert_job = nullptr;
+  const acc::Gpt2Job* gpt2_job = nullptr;
   const nlohmann::ordered_json matmul_params = {{"kind", kind},       {"m", mm.m},         {"k", mm.k},         {"n", mm.n},
                                                 {"seed", mm.seed},    {"a_zeros", mm.a_zeros}, {"dynatran", mm.prune}, {"tau", mm.tau},
                                                 {"loop_order", order}, {"check", check}};
-  if (kind == "bert") {
+  const std::string mode = vm["topk-mode"].as<std::string>();
+  if (mode != "strict" && mode != "exact") throw UsageError("--topk-mode '" + mode + "': expected strict or exact");
+  // --nm and --nm-act (N:M weights, dynamic N:M activations) into p.
+  const auto parse_nm_options = [&](acc::bert::PruningOptions& p) {
+    if (vm.count("nm")) acc::bert::parse_nm(vm["nm"].as<std::string>(), p), p.nm_weights = true;
+    if (vm.count("nm-act")) {
+      acc::bert::PruningOptions act;
+      acc::bert::parse_nm(vm["nm-act"].as<std::string>(), act);
+      if (p.nm_weights && (act.nm_n != p.nm_n || act.nm_m != p.nm_m))
+        throw acc::bert::PruningError("--nm and --nm-act share the NM_CFG register: give them the same N:M");
+      p.nm_n = act.nm_n, p.nm_m = act.nm_m, p.nm_act = true;
+    }
+  };
+  if (decoder) {
+    // BERT's options that have no meaning for a GPT-2 decoder are refused, not ignored.
+    for (const char* o : {"valid-len", "tokens", "embeddings", "no-pooler", "task", "text", "vocab", "outputs-out", "leopard", "hdp-heads",
+                          "hdp-blocks", "hdp-approx"})
+      if (vm.count(o) && !vm[o].defaulted()) throw UsageError(std::string("--") + o + " does not apply to GPT-2 models");
+    acc::Gpt2Spec g;
+    g.model = model_name;
+    g.generate = kind == "generate";
+    g.layers = u32_option(vm, "layers");
+    g.prompt_len = vm.count("prompt-len") ? u32_option(vm, "prompt-len", 1) : u32_option(vm, "seq", 1);
+    g.new_tokens = g.generate ? (vm.count("new-tokens") ? u32_option(vm, "new-tokens") : 32u) : 0u;
+    g.batch = vm.count("batch") ? u32_option(vm, "batch", 1) : g.generate ? 1u : cfg.batch_size;
+    if (vm.count("weights")) g.weights_file = vm["weights"].as<std::string>();
+    g.seed = mm.seed;
+    g.dynatran = dynatran;
+    g.tau = tau;
+    g.topk = u32_option(vm, "topk");
+    g.topk_exact = mode == "exact";
+    g.check = check == "on" ? acc::Gpt2Spec::Check::On : check == "off" ? acc::Gpt2Spec::Check::Off : acc::Gpt2Spec::Check::Auto;
+    acc::bert::PruningOptions p;
+    as_usage([&] { parse_nm_options(p); });
+    g.nm_weights = p.nm_weights, g.nm_act = p.nm_act, g.nm_n = p.nm_n, g.nm_m = p.nm_m;
+    job_params = {{"kind", kind},          {"model", g.model},     {"layers", g.layers},   {"prompt_len", g.prompt_len},
+                  {"new_tokens", g.new_tokens}, {"batch", g.batch}, {"seed", g.seed},       {"dynatran", g.dynatran},
+                  {"tau", g.tau},          {"topk", g.topk},       {"topk_mode", mode},    {"check", check},
+                  {"weights", g.weights_file.empty() ? "synthetic" : g.weights_file},
+                  {"nm", vm.count("nm") ? vm["nm"].as<std::string>() : ""}, {"nm_act", vm.count("nm-act") ? vm["nm-act"].as<std::string>() : ""}};
+    auto job_of_gpt2 = as_usage([&] { return std::make_unique<acc::Gpt2Job>(g); });
+    gpt2_job = job_of_gpt2.get();
+    the_job = std::move(job_of_gpt2);
+  } else if (kind == "bert") {
     acc::BertSpec b;
     b.model = vm["model"].as<std::string>();
     b.layers = u32_option(vm, "layers");
@@ -310,8 +366,6 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
     b.dynatran = dynatran;
     b.tau = tau;
     b.topk = u32_option(vm, "topk");
-    const std::string mode = vm["topk-mode"].as<std::string>();
-    if (mode != "strict" && mode != "exact") throw UsageError("--topk-mode '" + mode + "': expected strict or exact");
     b.topk_exact = mode == "exact";
     b.pooler = !vm.count("no-pooler");
     b.check = check == "on" ? acc::BertSpec::Check::On : check == "off" ? acc::BertSpec::Check::Off : acc::BertSpec::Check::Auto;
@@ -336,14 +390,7 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
       // HDP splits a word at its binary point (the HDP paper's integer and fraction parts).
       const int format_frac = std::min(16, std::max(1, acc::fx::frac_bits()));
       p.hdp.frac_bits = vm["hdp-frac-bits"].as<std::string>() == "auto" ? static_cast<unsigned>(format_frac) : u32_option(vm, "hdp-frac-bits", 1, 16);
-      if (vm.count("nm")) acc::bert::parse_nm(vm["nm"].as<std::string>(), p), p.nm_weights = true;
-      if (vm.count("nm-act")) {
-        acc::bert::PruningOptions act;
-        acc::bert::parse_nm(vm["nm-act"].as<std::string>(), act);
-        if (p.nm_weights && (act.nm_n != p.nm_n || act.nm_m != p.nm_m))
-          throw acc::bert::PruningError("--nm and --nm-act share the NM_CFG register: give them the same N:M");
-        p.nm_n = act.nm_n, p.nm_m = act.nm_m, p.nm_act = true;
-      }
+      parse_nm_options(p);
       if (vm.count("leopard")) {
         p.thresholds = acc::bert::load_thresholds(vm["leopard"].as<std::string>(), acc::bert::load_model(b.model).truncated(b.layers));
         p.leopard = true;
@@ -383,7 +430,7 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
     }
     the_job = std::make_unique<acc::FaultJob>(fault, mm);
   } else {
-    throw UsageError("--job '" + kind + "': expected bert, matmul or fault");
+    throw UsageError("--job '" + kind + "': expected bert, generate, matmul or fault");
   }
 
   acc::SocOptions opt;
@@ -445,9 +492,10 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
   prov.job = job_params;
   if (bert_job) prov.job["batch"] = bert_job->inputs().batch;  // a tokens or embeddings file sets it
   if (replay) prov.replay_of = replay->path;
-  for (const po::options_description* group : {&general, &job, &bert, &pruning, &matmul, &firmware}) {
-    if ((group == &bert || group == &pruning) && kind != "bert") continue;
-    if (group == &matmul && kind == "bert") continue;
+  for (const po::options_description* group : {&general, &job, &bert, &gpt2, &pruning, &matmul, &firmware}) {
+    if ((group == &bert || group == &pruning) && !transformer) continue;
+    if (group == &gpt2 && !decoder) continue;
+    if (group == &matmul && transformer) continue;
     for (const auto& o : group->options()) {
       const std::string& name = o->long_name();
       if (kOutputOptions.count(name) || name == "hw" || name == "param" || !vm.count(name)) continue;
@@ -480,6 +528,8 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
   if (bert_job) {
     goal.layers = static_cast<uint32_t>(bert_job->model().layers.size());
     goal.total_macs = bert_job->model().encoder_macs(bert_job->inputs().seq) * bert_job->inputs().batch;
+  } else if (gpt2_job) {
+    goal.total_macs = gpt2_job->total_macs();
   } else if (kind == "matmul") {
     goal.total_macs = uint64_t{mm.m} * mm.k * mm.n;
   }

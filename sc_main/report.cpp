@@ -136,6 +136,20 @@ void print_summary(std::ostream& out, const Stats& s, const HwConfig& cfg) {
       row("task", line);
     }
   }
+  if (s.has("job.gpt2.tokens_chosen")) {
+    std::snprintf(line, sizeof line, "time to first token %s (prompt %.0f)", seconds(s.get("job.gpt2.time_to_first_token_s")).c_str(),
+                  s.get("job.gpt2.prompt_len"));
+    std::string text = line;
+    if (s.has("job.gpt2.per_token_latency_s")) {
+      std::snprintf(line, sizeof line, ", %s per token over %.0f decode steps (%s tokens/s)", seconds(s.get("job.gpt2.per_token_latency_s")).c_str(),
+                    s.get("job.gpt2.decode_steps"), human(s.get("job.gpt2.tokens_per_s"), "").c_str());
+      text += line;
+    }
+    row("generation", text);
+    std::snprintf(line, sizeof line, "%s per token; KV cache %s per sequence", human(s.get("perf.energy_per_token_nj") * 1e-9, "J").c_str(),
+                  human(s.get("job.gpt2.kv_cache_bytes"), "B").c_str());
+    row("tokens", line);
+  }
   if (s.has("job.plan.steps")) {
     const bool ij = s.get("job.plan.order") == 1;
     std::snprintf(line, sizeof line, "%s, C tiles %.0f x %.0f (%.0f matmuls)%s; DRAM %s planned, least possible %s",

@@ -7,6 +7,7 @@
 
 int fw_main(void);
 uint32_t run_bert(acc_dev_t *dev, fw_bert_args_t *a);
+uint32_t run_gpt2(acc_dev_t *dev, fw_gpt2_args_t *a);
 
 static uint32_t run_matmul(acc_dev_t *dev, fw_matmul_args_t *a) {
   if (a->prune) hal_write32(dev->regs + ACC_REG_DYNATRAN_TAU, a->tau);
@@ -95,6 +96,9 @@ int fw_main(void) {
         break;
       case FW_JOB_BERT:
         status = run_bert(&dev, &job->args.bert);
+        break;
+      case FW_JOB_GPT2:
+        status = run_gpt2(&dev, &job->args.gpt2);
         break;
       default:
         status = FW_ERR_BAD_JOB;

@@ -8,6 +8,7 @@
 
 #include "acceltran_regs.h"
 #include "fw_bert.h"
+#include "fw_gpt2.h"
 
 #define FW_JOB_PA ACC_MAP_DRAM_BASE
 #define FW_JOB_MAGIC 0x424F4A41u /* 'AJOB' */
@@ -16,6 +17,7 @@ enum fw_job_kind {
   FW_JOB_MATMUL = 1, /* C = A . B, DRAM to DRAM */
   FW_JOB_FAULT = 2,  /* submit one bad descriptor, report the error, recover, then run a matmul */
   FW_JOB_BERT = 3,   /* a BERT encoder (fw_bert.h) */
+  FW_JOB_GPT2 = 4,   /* a GPT-2 decoder: prefill and greedy decoding (fw_gpt2.h) */
 };
 
 enum fw_status {
@@ -70,6 +72,7 @@ typedef struct fw_job {
     fw_matmul_args_t matmul;
     fw_fault_args_t fault;
     fw_bert_args_t bert;
+    fw_gpt2_args_t gpt2;
     uint32_t raw[240];
   } args;
 } fw_job_t;

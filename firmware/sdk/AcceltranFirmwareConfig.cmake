@@ -1,5 +1,5 @@
 # The firmware SDK of acceltran-vp, as `cmake --install` puts it under a prefix:
-#   include/acceltran-fw/      acceltran_regs.h (registers), hal.h, riscv_csr.h, acc_driver.h, fw_job.h, fw_bert.h
+#   include/acceltran-fw/      acceltran_regs.h (registers), hal.h, riscv_csr.h, acc_driver.h, fw_job.h, fw_bert.h, fw_gpt2.h
 #   share/acceltran-fw/src/    crt0.S, firmware.ld, hal_riscv.c, hal_common.c, acc_driver.c, acc_gemm.c
 #   share/cmake/AcceltranFirmware/  this file, acceltran_firmware.cmake, riscv32-picolibc.cmake (toolchain)
 # An app's CMakeLists.txt (firmware/sdk-example):

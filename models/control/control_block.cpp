@@ -266,6 +266,8 @@ uint32_t ControlBlock::validate(const acc_desc_t& d, uint32_t& info) const {
         err = c.fail(ACC_ERR_BAD_SHAPE, x.rows ? x.cols : x.rows);
       } else if (x.valid_cols == 0 || x.valid_cols > x.cols) {
         err = c.fail(ACC_ERR_BAD_SHAPE, x.valid_cols);
+      } else if ((x.header & ACC_SOFTMAX_CAUSAL) && x.rows > x.cols) {  // a causal row is one of the cols positions
+        err = c.fail(ACC_ERR_BAD_SHAPE, x.rows);
       } else if ((err = c.buffer(x.in_buf, x.in_addr, x.rows, x.cols, x.in_stride)) == ACC_ERR_NONE &&
                  (err = c.buffer(x.out_buf, x.out_addr, x.rows, x.cols, x.out_stride)) == ACC_ERR_NONE) {
         if (!in_place_ok(o.write, o.reads[0])) err = c.fail(ACC_ERR_OPERAND_OVERLAP, x.out_addr);

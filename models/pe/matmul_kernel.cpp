@@ -11,16 +11,54 @@
 
 namespace acc {
 
-MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const MatrixRef& c, const MatmulShape& s,
-                            const MatmulEpilogue& epi) {
-  const fx::Format f = fx::format();  // a local copy: the loops keep it in registers
-  thread_local std::vector<double> ad, bd, cd;
+namespace {
+
+// Rows of A up to which the direct integer path runs.
+constexpr uint64_t kDirectRows = 4;
+
+// A few rows (a decoder's token): exact 64-bit sums straight from the words, one pass over B with
+// no copy of it (for such shapes, converting B and calling BLAS costs more than the products).
+void direct_sums(const MatrixRef& a, const MatrixRef& b, const MatmulShape& s, double* cd, MatmulOutcome& out) {
+  const fx::Format f = fx::format();
   const uint64_t m = s.m, k = s.k, n = s.n;
-  // Grown, never shrunk: resize() would zero the part past a smaller op's size on every op, and
-  // every element used is written below.
-  for (auto [v, size] : {std::pair{&ad, m * k}, {&bd, k * n}, {&cd, m * n}})
-    if (v->size() < size) v->resize(size);
-  MatmulOutcome out;
+  thread_local std::vector<int64_t> a_words, sums;
+  a_words.resize(m * k);
+  sums.assign(m * n, 0);
+  for (uint64_t i = 0; i < m; ++i)
+    for (uint64_t p = 0; p < k; ++p) {
+      const int32_t w = a.base[i * a.stride + p];
+      a_words[i * k + p] = f.wrap(w);
+      out.a_nonzero += f.word_nonzero(w);
+    }
+  if (s.transpose_b) {
+    for (uint64_t j = 0; j < n; ++j) {
+      const int32_t* row = b.base + j * b.stride;
+      for (uint64_t p = 0; p < k; ++p) {
+        const int64_t w = f.wrap(row[p]);
+        out.b_nonzero += f.word_nonzero(row[p]);
+        for (uint64_t i = 0; i < m; ++i) sums[i * n + j] += a_words[i * k + p] * w;
+      }
+    }
+  } else {
+    for (uint64_t p = 0; p < k; ++p) {
+      const int32_t* row = b.base + p * b.stride;
+      for (uint64_t j = 0; j < n; ++j) out.b_nonzero += f.word_nonzero(row[j]);
+      for (uint64_t i = 0; i < m; ++i) {
+        const int64_t x = a_words[i * k + p];
+        int64_t* acc = &sums[i * n];
+        for (uint64_t j = 0; j < n; ++j) acc[j] += x * f.wrap(row[j]);
+      }
+    }
+  }
+  // Below 2^53 (HW_MAX_K bounds the depth): exact as doubles, as the BLAS path's sums are.
+  for (uint64_t i = 0; i < m * n; ++i) cd[i] = static_cast<double>(sums[i]);
+}
+
+// Every other shape: the words as doubles (exact: the sums stay below 2^53), one dgemm.
+void blas_sums(const MatrixRef& a, const MatrixRef& b, const MatmulShape& s, std::vector<double>& ad, std::vector<double>& bd,
+               std::vector<double>& cd, MatmulOutcome& out) {
+  const fx::Format f = fx::format();
+  const uint64_t m = s.m, k = s.k, n = s.n;
   for (uint64_t i = 0; i < m; ++i) {
     const int32_t* row = a.base + i * a.stride;
     double* dst = &ad[i * k];
@@ -49,6 +87,12 @@ MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const Matrix
   }
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0,
               ad.data(), static_cast<int>(k), bd.data(), static_cast<int>(n), 0.0, cd.data(), static_cast<int>(n));
+}
+
+// Bias, narrowing with saturation, DynaTran, dynamic N:M, the activation, per output.
+MatmulOutcome epilogue(const MatrixRef& c, const MatmulShape& s, const MatmulEpilogue& epi, const std::vector<double>& cd, MatmulOutcome out) {
+  const fx::Format f = fx::format();
+  const uint64_t m = s.m, n = s.n;
   for (uint64_t i = 0; i < m; ++i) {
     int32_t* row = c.base + i * c.stride;
     const double* src = &cd[i * n];
@@ -73,6 +117,25 @@ MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const Matrix
     }
   }
   return out;
+}
+
+}  // namespace
+
+MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const MatrixRef& c, const MatmulShape& s,
+                            const MatmulEpilogue& epi) {
+  thread_local std::vector<double> ad, bd, cd;
+  const uint64_t m = s.m, k = s.k, n = s.n;
+  // Grown, never shrunk: resize() would zero the part past a smaller op's size on every op, and
+  // every element used is written below.
+  for (auto [v, size] : {std::pair{&ad, m * k}, {&bd, k * n}, {&cd, m * n}})
+    if (v->size() < size) v->resize(size);
+  MatmulOutcome out;
+  if (m <= kDirectRows) {
+    direct_sums(a, b, s, cd.data(), out);
+  } else {
+    blas_sums(a, b, s, ad, bd, cd, out);
+  }
+  return epilogue(c, s, epi, cd, out);
 }
 
 SparsityProfile sparsity_profile(const MatrixRef& a, const MatrixRef& b, const MatmulShape& s, uint32_t tile_rows,

@@ -441,7 +441,7 @@ uint64_t PeCluster::softmax(const acc_desc_t& desc, uint64_t issue, DispatchExt&
   const MatrixRef out{view(d.out_buf).words + d.out_addr, d.out_stride};
   const SoftmaxSpec spec{d.rows, d.cols, d.valid_cols, static_cast<int32_t>(d.scale), d.topk,
                          (d.header & ACC_SOFTMAX_TOPK_EXACT) != 0, (d.header & ACC_SOFTMAX_PRUNE_OUT) != 0, ext.tau, R, C,
-                         cfg_.topk_parallelism};
+                         cfg_.topk_parallelism, (d.header & ACC_SOFTMAX_CAUSAL) != 0};
   const SoftmaxOutcome o = softmax_rows(in, out, spec);
   const uint32_t col_tiles = static_cast<uint32_t>(ceil_div(d.cols, C)), row_blocks = static_cast<uint32_t>(ceil_div(d.rows, R));
   uint64_t busy = 0, tile_ops = 0, unmasked = 0;

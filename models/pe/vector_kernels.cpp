@@ -43,7 +43,7 @@ QuickSelect quick_select(std::vector<int32_t> cand, uint32_t k, uint32_t p) {
 
 SoftmaxOutcome softmax_rows(const MatrixRef& in, const MatrixRef& out, const SoftmaxSpec& s) {
   const uint32_t col_tiles = ceil_div(s.cols, s.tile_cols), row_tiles = ceil_div(s.rows, s.tile_rows);
-  const uint32_t v = std::min(s.valid_cols, s.cols);
+  const uint32_t v_all = std::min(s.valid_cols, s.cols);
   SoftmaxOutcome o;
   o.tile_unmasked.assign(uint64_t{row_tiles} * col_tiles, 0);
   o.row_topk_cycles.assign(s.rows, 0);
@@ -52,6 +52,8 @@ SoftmaxOutcome softmax_rows(const MatrixRef& in, const MatrixRef& out, const Sof
   for (uint32_t i = 0; i < s.rows; ++i) {
     const int32_t* src = in.base + i * in.stride;
     int32_t* dst = out.base + i * out.stride;
+    // The causal mask shortens the row like the padding mask: row i is position i + cols - rows.
+    const uint32_t v = s.causal ? std::min(v_all, i + s.cols - s.rows + 1) : v_all;
     // Pass 1, per tile: scale and local maximum of the unmasked entries (padding columns and
     // MASK markers are masked).
     int64_t row_max = INT64_MIN;

@@ -21,6 +21,7 @@ struct SoftmaxSpec {
   int32_t tau;
   uint32_t tile_rows, tile_cols;
   uint32_t topk_parallelism;  // comparators of the top-k engine
+  bool causal = false;        // row i masks columns j > i + cols - rows
 };
 
 struct SoftmaxOutcome {

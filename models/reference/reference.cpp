@@ -255,8 +255,9 @@ Tensor scores(const Tensor& q_in, const Tensor& k_in, uint32_t R, uint32_t C, ui
 
 Tensor softmax(const Tensor& s, uint32_t rows, uint32_t cols, const SoftmaxParams& p) {
   Tensor out(uint64_t{rows} * cols, 0);
-  const uint32_t v = std::min(p.valid_cols, cols);
   for (uint64_t i = 0; i < rows; ++i) {
+    const uint32_t v = p.causal ? static_cast<uint32_t>(std::min<uint64_t>({p.valid_cols, cols, i + cols - rows + 1}))
+                                : std::min(p.valid_cols, cols);
     const int32_t* row = &s[i * cols];
     int32_t* o = &out[i * cols];
     // Masked: the padding columns and any score holding the MASK marker.

@@ -31,6 +31,7 @@ struct SoftmaxParams {
   bool topk_exact = false;
   bool prune = false;
   int32_t tau = 0;
+  bool causal = false;  // row i masks columns j > i + cols - rows (rows <= cols)
 };
 // Row-wise softmax of scores[rows x cols] (see SOFTMAX in docs/registers.md).
 Tensor softmax(const Tensor& scores, uint32_t rows, uint32_t cols, const SoftmaxParams& p);

@@ -295,14 +295,7 @@ void BertJob::load(Soc& soc) {
   a.out_hidden = out_hidden_ = layout.alloc(uint64_t{B} * S * H_out * 4, "the output hidden states");
   a.out_pooled = out_pooled_ = layout.alloc(uint64_t{B} * H_out * 4, "the pooled output");
 
-  fw_job_t* job = soc.dram_as<fw_job_t>(FW_JOB_PA);
-  *job = fw_job_t{};
-  job->magic = FW_JOB_MAGIC;
-  job->kind = FW_JOB_BERT;
-  job->scratch_pa = layout.scratch_pa();
-  job->scratch_bytes = DramLayout::kScratchBytes;
-  job->status = FW_RUNNING;
-  job->args.bert = a;
+  start_job(soc, layout, FW_JOB_BERT)->args.bert = a;
   soc.pe().set_token_validity({S, inputs_.valid_len});
   if (checks_outputs()) {
     reference_ = std::async(std::launch::async, [this] { return reference_forward(model_, weights_, inputs_, run_options()); });

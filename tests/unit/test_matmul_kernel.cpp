@@ -93,3 +93,25 @@ TEST(MatmulKernel, SparsityProfileGivesTheEffectualPairs) {
   }
   EXPECT_EQ(total, formula);
 }
+
+TEST(MatmulKernel, FewRowsTakeTheDirectPathWithTheSameResultsAndCounts) {
+  // Up to 4 rows (a decoder's token) are summed in 64-bit integers without BLAS: the same outputs
+  // and the same operand counts as the reference and as a fifth row run through BLAS.
+  const uint32_t k = 300, n = 37;
+  for (bool transpose : {false, true}) {
+    const auto a5 = random_q(uint64_t{5} * k, 3, 8 * fx::one() - 1, 0.3);
+    const auto b = random_q(uint64_t{k} * n, 4, 8 * fx::one() - 1, 0.2);
+    for (uint32_t m : {1u, 2u, 4u, 5u}) {
+      const std::vector<int32_t> a(a5.begin(), a5.begin() + uint64_t{m} * k);
+      std::vector<int32_t> c(uint64_t{m} * n, 0x7777);
+      const auto out = matmul_values({const_cast<int32_t*>(a.data()), k}, {const_cast<int32_t*>(b.data()), transpose ? k : n},
+                                     {c.data(), n}, {m, k, n, transpose});
+      EXPECT_EQ(c, ref::matmul(a, b, m, k, n, transpose)) << m << " " << transpose;
+      uint64_t a_nz = 0, b_nz = 0;
+      for (int32_t v : a) a_nz += v != 0;
+      for (int32_t v : b) b_nz += v != 0;
+      EXPECT_EQ(out.a_nonzero, a_nz);
+      EXPECT_EQ(out.b_nonzero, b_nz);
+    }
+  }
+}

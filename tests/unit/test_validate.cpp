@@ -122,3 +122,17 @@ TEST_F(Validate, SumsOfDescriptorFieldsDoNotWrap) {
   l.load.buf_stride = 0xFFFFFFFFu;
   EXPECT_EQ(check(l), ACC_ERR_BUFFER_OVERFLOW);
 }
+
+TEST_F(Validate, CausalSoftmaxNeedsNoMoreRowsThanColumns) {
+  acc_desc_t d{};
+  d.softmax.header = ACC_OP_SOFTMAX | ACC_SOFTMAX_CAUSAL;
+  d.softmax.rows = 4, d.softmax.cols = 8, d.softmax.valid_cols = 8;
+  d.softmax.in_stride = d.softmax.out_stride = 8;
+  d.softmax.scale = 1u << 16;
+  EXPECT_EQ(check(d), ACC_ERR_NONE);  // the last 4 of 8 positions; in place
+  d.softmax.rows = 9, d.softmax.cols = 8, d.softmax.valid_cols = 8;  // a row before the first column
+  EXPECT_EQ(check(d), ACC_ERR_BAD_SHAPE);
+  EXPECT_EQ(info, 9u);
+  d.softmax.header = ACC_OP_SOFTMAX;  // without CAUSAL any number of rows is fine
+  EXPECT_EQ(check(d), ACC_ERR_NONE);
+}

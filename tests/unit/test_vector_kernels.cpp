@@ -217,3 +217,51 @@ TEST(VectorKernels, LayerNormSaturationIsCounted) {
   EXPECT_EQ(y[1], fx::from_double(-6.5));
   EXPECT_EQ(y, ref::layernorm(x, 1, cols, g, b, 0));
 }
+
+// The causal mask (SOFTMAX's CAUSAL flag): the rows are the last `rows` of `cols` positions, and
+// row i is the plain softmax of its first i + cols - rows + 1 columns (and 0 after them).
+TEST(VectorKernels, CausalRowIsTheSoftmaxOfItsPrefix) {
+  for (uint32_t rows : {1u, 7u, 20u}) {
+    const uint32_t cols = 20;
+    for (uint32_t topk : {0u, 3u})
+      for (bool prune : {false, true}) {
+        auto s = random_q(uint64_t{rows} * cols, rows * 7 + topk, 6 * fx::one());
+        std::vector<int32_t> out(s.size(), 0x55);
+        SoftmaxSpec sp = spec(rows, cols, cols, topk, true, prune, fx::from_double(0.01));
+        sp.causal = true;
+        const SoftmaxOutcome o = softmax_rows({s.data(), cols}, {out.data(), cols}, sp);
+        ref::SoftmaxParams rp{cols, sp.scale, topk, true, prune, sp.tau};
+        rp.causal = true;
+        ASSERT_EQ(out, ref::softmax(s, rows, cols, rp)) << rows << " " << topk << " " << prune;
+        uint64_t unmasked = 0;
+        for (uint32_t i = 0; i < rows; ++i) {
+          const uint32_t visible = i + cols - rows + 1;
+          unmasked += visible;
+          const std::vector<int32_t> row(s.begin() + i * cols, s.begin() + (i + 1) * cols);
+          ref::SoftmaxParams prefix = rp;
+          prefix.causal = false, prefix.valid_cols = visible;
+          const auto want = ref::softmax(row, 1, cols, prefix);
+          for (uint32_t j = 0; j < cols; ++j) ASSERT_EQ(out[i * cols + j], want[j]) << rows << " row " << i << " col " << j;
+          for (uint32_t j = visible; j < cols; ++j) ASSERT_EQ(out[i * cols + j], 0);
+        }
+        uint64_t counted = 0;
+        for (uint32_t u : o.tile_unmasked) counted += u;
+        EXPECT_EQ(counted, unmasked);  // a causally masked score costs no exponential
+      }
+  }
+}
+
+TEST(VectorKernels, CausalAndPaddingMasksCombine) {
+  // 4 queries over 6 keys, of which 5 are valid: row 3 (position 5) still sees only 5 keys.
+  auto s = random_q(4 * 6, 11, 2 * fx::one());
+  SoftmaxSpec sp = spec(4, 6, 5, 0, false, false, 0);
+  sp.causal = true;
+  std::vector<int32_t> out(s.size());
+  softmax_rows({s.data(), 6}, {out.data(), 6}, sp);
+  ref::SoftmaxParams rp{5, sp.scale};
+  rp.causal = true;
+  EXPECT_EQ(out, ref::softmax(s, 4, 6, rp));
+  const int visible[4] = {3, 4, 5, 5};
+  for (int i = 0; i < 4; ++i)
+    for (int j = 0; j < 6; ++j) EXPECT_EQ(out[i * 6 + j] != 0, j < visible[i]) << i << " " << j;
+}
