@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "bert/safetensors.hpp"
+#include "bert/weights.hpp"
 #include "fixed_point.hpp"
 #include "input_file.hpp"
 
@@ -39,7 +40,7 @@ Model zoo_model(const std::string& name) {
     m.hidden = s.hidden;
     m.vocab = 50257, m.max_positions = 1024, m.type_vocab = 0;
     m.ln_eps = 1e-5;
-    for (uint32_t l = 0; l < s.layers; ++l) m.layers.push_back({s.heads, s.hidden / s.heads, {4 * s.hidden}});
+    for (uint32_t l = 0; l < s.layers; ++l) m.layers.push_back({s.heads, s.hidden / s.heads, {4 * s.hidden}, 0, {}});
     return m;
   }
   std::string names;
@@ -63,8 +64,9 @@ Weights synthetic_weights(const Model& m, uint64_t seed) {
     const auto& s = m.layers[l];
     const uint64_t A = s.attention(), F = s.ffn.at(0);
     const std::string p = "h." + std::to_string(l) + ".";
-    // Query and key weights smaller, so that the raw scores stay within the format (as for BERT).
-    const double qk = std::sqrt(2.0) / std::sqrt(std::sqrt(double(s.head_dim))) / std::sqrt(double(H));
+    // The query words carry the softmax's 1/sqrt(d), as BERT's (bert::query_scale_divisors): query
+    // and key weights give the scores, which are the logits, a std of about 1, well within the format.
+    const double qk = 1.0 / std::sqrt(std::sqrt(double(s.head_dim))) / std::sqrt(double(H));
     bert::LayerWeights L;
     L.wq = draw(p + "attn.c_attn.weight/q", H * A, qk), L.bq = draw(p + "attn.c_attn.bias/q", A, 0.1);
     L.wk = draw(p + "attn.c_attn.weight/k", H * A, qk), L.bk = draw(p + "attn.c_attn.bias/k", A, 0.1);
@@ -110,7 +112,11 @@ Weights load_safetensors(const Model& m, const InputBytes& in) {
     const uint64_t F = s.ffn.at(0);
     const std::string p = "h." + std::to_string(l) + ".";
     bert::LayerWeights L;
-    const Tensor attn = read(p + "attn.c_attn.weight", {H, 3 * H}), attn_b = read(p + "attn.c_attn.bias", {3 * H});
+    // The softmax's 1/sqrt(d) folded into the query's columns before rounding, as for BERT.
+    std::vector<double> fold = bert::query_scale_divisors(s);
+    fold.resize(3 * H, 1.0);
+    const Tensor attn = quantise(bert::divide_columns(f.read(prefix + p + "attn.c_attn.weight", {H, 3 * H}), fold));
+    const Tensor attn_b = quantise(bert::divide_columns(f.read(prefix + p + "attn.c_attn.bias", {3 * H}), fold));
     L.wq = columns(attn, H, 3 * H, 0, H), L.wk = columns(attn, H, 3 * H, H, H), L.wv = columns(attn, H, 3 * H, 2 * H, H);
     L.bq = columns(attn_b, 1, 3 * H, 0, H), L.bk = columns(attn_b, 1, 3 * H, H, H), L.bv = columns(attn_b, 1, 3 * H, 2 * H, H);
     L.wo = read(p + "attn.c_proj.weight", {H, H}), L.bo = read(p + "attn.c_proj.bias", {H});
@@ -127,9 +133,10 @@ Weights load_safetensors(const Model& m, const InputBytes& in) {
 void save_safetensors(const Model& m, const Weights& w, const std::string& path, bool prefix) {
   const uint64_t H = m.hidden;
   std::vector<std::pair<std::string, std::pair<std::vector<uint64_t>, std::vector<float>>>> tensors;
-  auto add = [&](const std::string& name, std::vector<uint64_t> shape, const Tensor& t) {
+  // times: column j (of the last dimension) times times[j]: c_attn's query unfolded (x sqrt(d)).
+  auto add = [&](const std::string& name, std::vector<uint64_t> shape, const Tensor& t, const std::vector<double>* times = nullptr) {
     std::vector<float> v(t.size());
-    for (size_t i = 0; i < t.size(); ++i) v[i] = static_cast<float>(fx::to_double(t[i]));
+    for (size_t i = 0; i < t.size(); ++i) v[i] = static_cast<float>(fx::to_double(t[i]) * (times ? (*times)[i % times->size()] : 1.0));
     tensors.push_back({(prefix ? "transformer." : "") + name, {std::move(shape), std::move(v)}});
   };
   add("wte.weight", {m.vocab, H}, w.wte);
@@ -144,7 +151,9 @@ void save_safetensors(const Model& m, const Weights& w, const std::string& path,
         attn[r * 3 * H + c] = L.wq[r * H + c], attn[r * 3 * H + H + c] = L.wk[r * H + c], attn[r * 3 * H + 2 * H + c] = L.wv[r * H + c];
     for (uint64_t c = 0; c < H; ++c) attn_b[c] = L.bq[c], attn_b[H + c] = L.bk[c], attn_b[2 * H + c] = L.bv[c];
     add(p + "ln_1.weight", {H}, L.ln1_g), add(p + "ln_1.bias", {H}, L.ln1_b);
-    add(p + "attn.c_attn.weight", {H, 3 * H}, attn), add(p + "attn.c_attn.bias", {3 * H}, attn_b);
+    std::vector<double> unfold = bert::query_scale_divisors(m.layers[l]);
+    unfold.resize(3 * H, 1.0);
+    add(p + "attn.c_attn.weight", {H, 3 * H}, attn, &unfold), add(p + "attn.c_attn.bias", {3 * H}, attn_b, &unfold);
     add(p + "attn.c_proj.weight", {H, H}, L.wo), add(p + "attn.c_proj.bias", {H}, L.bo);
     add(p + "ln_2.weight", {H}, L.ln2_g), add(p + "ln_2.bias", {H}, L.ln2_b);
     add(p + "mlp.c_fc.weight", {H, F}, L.ffn_w.at(0)), add(p + "mlp.c_fc.bias", {F}, L.ffn_b.at(0));

@@ -57,7 +57,8 @@ ReferenceDecoder::Step ReferenceDecoder::run(const std::vector<uint32_t>& ids) {
     k_[l].insert(k_[l].end(), k.begin(), k.end());  // the cache: positions 0 .. N - 1
     v_[l].insert(v_[l].end(), v.begin(), v.end());
     Tensor ctx(uint64_t{R} * A);
-    ref::SoftmaxParams sp{N, static_cast<int32_t>(fx::from_double(1.0 / std::sqrt(double(d)))), o_.topk, o_.topk_exact, pr, tau};
+    // Scale 1: the query words carry 1/sqrt(d) (bert::query_scale_divisors).
+    ref::SoftmaxParams sp{N, static_cast<int32_t>(fx::from_double(1.0)), o_.topk, o_.topk_exact, pr, tau};
     sp.causal = true;
     for (uint32_t h = 0; h < s.heads; ++h) {
       const Tensor qh = columns(q, R, A, h * d, d), kh = columns(k_[l], N, A, h * d, d), vh = columns(v_[l], N, A, h * d, d);
@@ -111,7 +112,7 @@ FloatRun float_decoder(const Model& m, const Weights& w, const Options& o, doubl
       Vec p = linear(qh, kh, N, d, N, true, nullptr, pr, tau);
       for (uint64_t i = 0; i < N; ++i) {
         double* row = &p[i * N];
-        softmax_row(row, N, i + 1, std::sqrt(double(d)), o.topk, o.topk_exact, pr, tau);  // i + 1: the causal mask
+        softmax_row(row, N, i + 1, 1.0, o.topk, o.topk_exact, pr, tau);  // i + 1: the causal mask; Q carries 1/sqrt(d)
       }
       put_columns(ctx, N, A, h * d, linear(p, vh, N, N, d, false, nullptr, pr, tau, 0, nm_n, nm_m), d);
     }

@@ -98,8 +98,9 @@ void Gpt2Job::load(Soc& soc) {
   a.layers = static_cast<uint32_t>(model_.layers.size());
   a.hidden = H, a.batch = B, a.prompt_len = P, a.new_tokens = T;
   const gpt2::Options o = options();
-  a.flags = (spec_.dynatran ? FW_GPT2_DYNATRAN : 0u) | (spec_.topk_exact ? FW_GPT2_TOPK_EXACT : 0u) |
-            (spec_.nm_weights ? FW_GPT2_NM_WEIGHTS : 0u) | (spec_.nm_act ? FW_GPT2_NM_ACT : 0u);
+  auto flag = [](bool on, fw_gpt2_flags f) { return on ? static_cast<uint32_t>(f) : 0u; };
+  a.flags = flag(spec_.dynatran, FW_GPT2_DYNATRAN) | flag(spec_.topk_exact, FW_GPT2_TOPK_EXACT) | flag(spec_.nm_weights, FW_GPT2_NM_WEIGHTS) |
+            flag(spec_.nm_act, FW_GPT2_NM_ACT);
   a.tau = static_cast<uint32_t>(o.tau), a.topk = spec_.topk, a.ln_eps = o.ln_eps;
   a.nm_cfg = spec_.nm_n | spec_.nm_m << ACC_NM_CFG_M_SHIFT;
   a.vocab = V, a.max_pos = model_.max_positions;
@@ -117,7 +118,7 @@ void Gpt2Job::load(Soc& soc) {
       return put(spec_.nm_weights ? nm::compress(m, k, n, spec_.nm_n, spec_.nm_m) : m, name);
     };
     t.heads = s.heads, t.head_dim = s.head_dim, t.n_ffn = 1, t.ffn[0] = F;
-    t.score_scale = static_cast<uint32_t>(fx::from_double(1.0 / std::sqrt(double(s.head_dim))));
+    t.score_scale = static_cast<uint32_t>(fx::from_double(1.0));  // the query words carry 1/sqrt(d), as BERT's
     t.wq = matrix(w.wq, H, A), t.bq = put(w.bq, name), t.wk = matrix(w.wk, H, A), t.bk = put(w.bk, name);
     t.wv = matrix(w.wv, H, A), t.bv = put(w.bv, name), t.wo = matrix(w.wo, A, H), t.bo = put(w.bo, name);
     t.ln1_g = put(w.ln1_g, name), t.ln1_b = put(w.ln1_b, name);
