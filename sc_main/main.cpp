@@ -31,6 +31,7 @@
 #include "jobs/fault_job.hpp"
 #include "jobs/gpt2_job.hpp"
 #include "jobs/matmul_job.hpp"
+#include "jobs/vit_job.hpp"
 #include "parse_number.hpp"
 #include "progress.hpp"
 #include "provenance.hpp"
@@ -162,7 +163,7 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
   po::options_description bert("BERT (--job bert)");
   bert.add_options()
       ("model", po::value<std::string>()->default_value("bert-tiny"),
-       "bert-nano | bert-tiny | bert-mini | bert-small | bert-medium | bert-base | bert-large | MODEL.json (AccelTran model dict) | gpt2-tiny | gpt2 | gpt2-medium")
+       "bert-nano | bert-tiny | bert-mini | bert-small | bert-medium | bert-base | bert-large | MODEL.json (AccelTran model dict) | gpt2-tiny | gpt2 | gpt2-medium | vit-tiny | deit-small | vit-base")
       ("layers", po::value<std::string>()->default_value("0"), "run only the first N encoder layers (0: all)")
       ("seq", po::value<std::string>()->default_value("128"), "sequence length (padded)")
       ("batch", po::value<std::string>(), "sequences per batch (default: the configuration's batch_size)")
@@ -181,6 +182,9 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
   gpt2.add_options()
       ("prompt-len", po::value<std::string>(), "prompt tokens per sequence (default: --seq)")
       ("new-tokens", po::value<std::string>(), "--job generate: decode steps after the prefill (default 32)");
+  po::options_description vit("Vision Transformers (--model vit-tiny | deit-small | vit-base; docs/transformers.md)");
+  vit.add_options()
+      ("image", po::value<std::string>(), "the input images: a .npy of float32/float64 pixels [3, H, W] or [batch, 3, H, W] (default: synthetic)");
   po::options_description pruning("Pruning units (--job bert; docs/pruning.md)");
   pruning.add_options()
       ("leopard", po::value<std::string>(), "LeOPArd: per-layer thresholds from FILE (acceltran-calibrate writes it)")
@@ -214,7 +218,7 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
       ("watchdog", po::value<std::string>()->default_value(std::to_string(acc::RiscvCpu::kDefaultWatchdogInstructions)),
        "riscv: instructions without a register write or a sleep in wfi before the firmware is declared stuck");
   po::options_description all("acceltran-vp: SystemC/TLM-2.0 virtual platform of the AccelTran accelerator");
-  all.add(general).add(job).add(bert).add(gpt2).add(pruning).add(matmul).add(firmware);
+  all.add(general).add(job).add(bert).add(gpt2).add(vit).add(pruning).add(matmul).add(firmware);
 
   po::variables_map vm;
   try {
@@ -271,8 +275,10 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
   // A GPT-2 model: --job generate's default, or named with --model.
   const std::string model_name = kind == "generate" && vm["model"].defaulted() ? "gpt2-tiny" : vm["model"].as<std::string>();
   const bool decoder = transformer && acc::gpt2::is_gpt2_model(model_name);
+  const bool vision = kind == "bert" && acc::vit::is_vit_model(model_name);
   only_for(bert, transformer, "--job bert and --job generate");
   only_for(gpt2, decoder, "GPT-2 models (--model gpt2-*)");
+  only_for(vit, vision, "Vision Transformers (--model vit-tiny, deit-small, vit-base)");
   only_for(pruning, transformer, "--job bert and --job generate");
   only_for(matmul, !transformer, "--job matmul and --job fault");
   if (kind == "generate" && !decoder) throw UsageError("--job generate needs a GPT-2 --model (gpt2-tiny, gpt2, gpt2-medium), not '" + model_name + "'");
@@ -306,6 +312,7 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
   nlohmann::ordered_json job_params;  // the job's resolved parameters, for the provenance
   const acc::BertJob* bert_job = nullptr;
   const acc::Gpt2Job* gpt2_job = nullptr;
+  const acc::VitJob* vit_job = nullptr;
   const nlohmann::ordered_json matmul_params = {{"kind", kind},       {"m", mm.m},         {"k", mm.k},         {"n", mm.n},
                                                 {"seed", mm.seed},    {"a_zeros", mm.a_zeros}, {"dynatran", mm.prune}, {"tau", mm.tau},
                                                 {"loop_order", order}, {"check", check}};
@@ -352,6 +359,36 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
     auto job_of_gpt2 = as_usage([&] { return std::make_unique<acc::Gpt2Job>(g); });
     gpt2_job = job_of_gpt2.get();
     the_job = std::move(job_of_gpt2);
+  } else if (vision) {
+    // BERT's options that have no meaning for an image model are refused, not ignored.
+    for (const char* o : {"seq", "valid-len", "tokens", "embeddings", "no-pooler", "task", "text", "vocab", "outputs-out", "leopard", "hdp-heads",
+                          "hdp-blocks", "hdp-approx"})
+      if (vm.count(o) && !vm[o].defaulted()) throw UsageError(std::string("--") + o + " does not apply to Vision Transformers");
+    acc::VitSpec v;
+    v.model = model_name;
+    v.layers = u32_option(vm, "layers");
+    v.batch = vm.count("batch") ? u32_option(vm, "batch", 1) : 1u;
+    if (vm.count("weights")) v.weights_file = vm["weights"].as<std::string>();
+    if (vm.count("image")) v.image_file = vm["image"].as<std::string>();
+    if (vm.count("image") && vm.count("batch")) throw UsageError("--batch applies to synthetic images; an --image file gives its own batch");
+    v.seed = mm.seed;
+    v.dynatran = dynatran;
+    v.tau = tau;
+    v.topk = u32_option(vm, "topk");
+    v.topk_exact = mode == "exact";
+    v.check = check == "on" ? acc::VitSpec::Check::On : check == "off" ? acc::VitSpec::Check::Off : acc::VitSpec::Check::Auto;
+    acc::bert::PruningOptions p;
+    as_usage([&] { parse_nm_options(p); });
+    v.nm_weights = p.nm_weights, v.nm_act = p.nm_act, v.nm_n = p.nm_n, v.nm_m = p.nm_m;
+    auto job_of_vit = as_usage([&] { return std::make_unique<acc::VitJob>(v); });
+    job_params = {{"kind", kind},        {"model", v.model},   {"layers", v.layers},     {"batch", job_of_vit->batch()},
+                  {"seed", v.seed},      {"dynatran", v.dynatran}, {"tau", v.tau},       {"topk", v.topk},
+                  {"topk_mode", mode},   {"check", check},
+                  {"weights", v.weights_file.empty() ? "synthetic" : v.weights_file},
+                  {"image", v.image_file.empty() ? "synthetic" : v.image_file},
+                  {"nm", vm.count("nm") ? vm["nm"].as<std::string>() : ""}, {"nm_act", vm.count("nm-act") ? vm["nm-act"].as<std::string>() : ""}};
+    vit_job = job_of_vit.get();
+    the_job = std::move(job_of_vit);
   } else if (kind == "bert") {
     acc::BertSpec b;
     b.model = vm["model"].as<std::string>();
@@ -492,9 +529,10 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
   prov.job = job_params;
   if (bert_job) prov.job["batch"] = bert_job->inputs().batch;  // a tokens or embeddings file sets it
   if (replay) prov.replay_of = replay->path;
-  for (const po::options_description* group : {&general, &job, &bert, &gpt2, &pruning, &matmul, &firmware}) {
+  for (const po::options_description* group : {&general, &job, &bert, &gpt2, &vit, &pruning, &matmul, &firmware}) {
     if ((group == &bert || group == &pruning) && !transformer) continue;
     if (group == &gpt2 && !decoder) continue;
+    if (group == &vit && !vision) continue;
     if (group == &matmul && transformer) continue;
     for (const auto& o : group->options()) {
       const std::string& name = o->long_name();
@@ -509,7 +547,7 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
   if (!cfg.energy_table.empty()) prov.input_files.emplace_back("energy_table", cfg.energy_table);
   if (kind == "bert" && vm["model"].as<std::string>().find(".json") != std::string::npos)
     prov.input_files.emplace_back("model", vm["model"].as<std::string>());
-  for (const char* file_option : {"weights", "tokens", "embeddings", "leopard", "firmware", "text", "vocab"})
+  for (const char* file_option : {"weights", "tokens", "embeddings", "image", "leopard", "firmware", "text", "vocab"})
     if (vm.count(file_option)) prov.input_files.emplace_back(file_option, vm[file_option].as<std::string>());
   nlohmann::ordered_json provenance;
   try {
@@ -530,6 +568,8 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
     goal.total_macs = bert_job->model().encoder_macs(bert_job->inputs().seq) * bert_job->inputs().batch;
   } else if (gpt2_job) {
     goal.total_macs = gpt2_job->total_macs();
+  } else if (vit_job) {
+    goal.total_macs = vit_job->total_macs();
   } else if (kind == "matmul") {
     goal.total_macs = uint64_t{mm.m} * mm.k * mm.n;
   }

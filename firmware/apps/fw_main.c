@@ -8,6 +8,7 @@
 int fw_main(void);
 uint32_t run_bert(acc_dev_t *dev, fw_bert_args_t *a);
 uint32_t run_gpt2(acc_dev_t *dev, fw_gpt2_args_t *a);
+uint32_t run_vit(acc_dev_t *dev, fw_vit_args_t *a);
 
 static uint32_t run_matmul(acc_dev_t *dev, fw_matmul_args_t *a) {
   if (a->prune) hal_write32(dev->regs + ACC_REG_DYNATRAN_TAU, a->tau);
@@ -99,6 +100,9 @@ int fw_main(void) {
         break;
       case FW_JOB_GPT2:
         status = run_gpt2(&dev, &job->args.gpt2);
+        break;
+      case FW_JOB_VIT:
+        status = run_vit(&dev, &job->args.vit);
         break;
       default:
         status = FW_ERR_BAD_JOB;

@@ -49,9 +49,7 @@ void preln_layernorm(preln_t *p, uint32_t rows, uint32_t in, uint32_t out, uint3
   acc_layernorm(p->dev, rows, H, act(in, H), act(out, H), gamma, beta, p->ln_eps);
 }
 
-/* y[rows x n] = act(prune(x[rows x k] . W + b)), W (k x n, or N:M compressed) and b from DRAM,
- * streamed through the ring in column tiles: x and y stay on chip, W passes once. */
-static void linear(preln_t *p, uint32_t k, uint32_t n, uint32_t w_pa, uint32_t b_pa, uint32_t flags, uint32_t x, uint32_t rows,
+void preln_linear(preln_t *p, uint32_t k, uint32_t n, uint32_t w_pa, uint32_t b_pa, uint32_t flags, uint32_t x, uint32_t rows,
                    uint32_t y, uint32_t tag) {
   acc_dev_t *dev = p->dev;
   const uint32_t nm_n = p->nm_cfg & 0xFFu, nm_m = (p->nm_cfg >> 8) & 0xFFu;
@@ -84,9 +82,9 @@ void preln_layer(preln_t *p, const fw_bert_layer_t *L, uint32_t l, uint32_t rows
   /* Attention sublayer: LN_1, Q / K / V (this step's keys and values after the cached ones). */
   acc_set_tag(dev, acc_tag(ACC_TAG_LAYERNORM, l, no_head, tseq));
   preln_layernorm(p, R, p->x, p->a, L->ln1_g, L->ln1_b);
-  linear(p, H, A, L->wq, L->bq, prune | nmw | nma, p->a, R, p->q, acc_tag(ACC_TAG_Q, l, no_head, tseq));
-  linear(p, H, A, L->wk, L->bk, prune | nmw | nma, p->a, R, p->k + p0 * A, acc_tag(ACC_TAG_K, l, no_head, tseq));
-  linear(p, H, A, L->wv, L->bv, prune | nmw, p->a, R, p->v + p0 * A, acc_tag(ACC_TAG_V, l, no_head, tseq));
+  preln_linear(p, H, A, L->wq, L->bq, prune | nmw | nma, p->a, R, p->q, acc_tag(ACC_TAG_Q, l, no_head, tseq));
+  preln_linear(p, H, A, L->wk, L->bk, prune | nmw | nma, p->a, R, p->k + p0 * A, acc_tag(ACC_TAG_K, l, no_head, tseq));
+  preln_linear(p, H, A, L->wv, L->bv, prune | nmw, p->a, R, p->v + p0 * A, acc_tag(ACC_TAG_V, l, no_head, tseq));
   if (kv_pa) {
     const uint32_t k_pa = kv_pa, v_pa = kv_pa + 4u * kv_rows * A;
     acc_set_tag(dev, acc_tag(ACC_TAG_IO, l, no_head, tseq));
@@ -115,7 +113,7 @@ void preln_layer(preln_t *p, const fw_bert_layer_t *L, uint32_t l, uint32_t rows
     acc_set_tag(dev, acc_tag(ACC_TAG_CONTEXT, l, h, tseq));
     acc_matmul(dev, prune | nma, R, N, d, act(p->sc + h * R * N, N), act(p->v + h * d, A), act(p->ctx + h * d, A), kNoBias);
   }
-  linear(p, A, H, L->wo, L->bo, prune | nmw, p->ctx, R, p->t, acc_tag(ACC_TAG_ATTN_OUT, l, no_head, tseq));
+  preln_linear(p, A, H, L->wo, L->bo, prune | nmw, p->ctx, R, p->t, acc_tag(ACC_TAG_ATTN_OUT, l, no_head, tseq));
   acc_set_tag(dev, acc_tag(ACC_TAG_RESIDUAL, l, no_head, tseq));
   acc_add(dev, R, H, act(p->t, H), act(p->x, H), act(p->x, H));
 
@@ -123,8 +121,8 @@ void preln_layer(preln_t *p, const fw_bert_layer_t *L, uint32_t l, uint32_t rows
   acc_set_tag(dev, acc_tag(ACC_TAG_LAYERNORM, l, no_head, tseq));
   preln_layernorm(p, R, p->x, p->a, L->ln2_g, L->ln2_b);
   const uint32_t F = L->ffn[0];
-  linear(p, H, F, L->ffn_w[0], L->ffn_b[0], prune | nmw | nma | ACC_MATMUL_GELU, p->a, R, p->f, acc_tag(ACC_TAG_FFN1, l, no_head, tseq));
-  linear(p, F, H, L->ffn_w[1], L->ffn_b[1], prune | nmw, p->f, R, p->t, acc_tag(ACC_TAG_FFN2, l, no_head, tseq));
+  preln_linear(p, H, F, L->ffn_w[0], L->ffn_b[0], prune | nmw | nma | ACC_MATMUL_GELU, p->a, R, p->f, acc_tag(ACC_TAG_FFN1, l, no_head, tseq));
+  preln_linear(p, F, H, L->ffn_w[1], L->ffn_b[1], prune | nmw, p->f, R, p->t, acc_tag(ACC_TAG_FFN2, l, no_head, tseq));
   acc_set_tag(dev, acc_tag(ACC_TAG_RESIDUAL, l, no_head, tseq));
   acc_add(dev, R, H, act(p->t, H), act(p->x, H), act(p->x, H));
 }

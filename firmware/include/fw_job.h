@@ -9,6 +9,7 @@
 #include "acceltran_regs.h"
 #include "fw_bert.h"
 #include "fw_gpt2.h"
+#include "fw_vit.h"
 
 #define FW_JOB_PA ACC_MAP_DRAM_BASE
 #define FW_JOB_MAGIC 0x424F4A41u /* 'AJOB' */
@@ -18,6 +19,7 @@ enum fw_job_kind {
   FW_JOB_FAULT = 2,  /* submit one bad descriptor, report the error, recover, then run a matmul */
   FW_JOB_BERT = 3,   /* a BERT encoder (fw_bert.h) */
   FW_JOB_GPT2 = 4,   /* a GPT-2 decoder: prefill and greedy decoding (fw_gpt2.h) */
+  FW_JOB_VIT = 5,    /* a Vision Transformer: patch embedding, encoder, classification head (fw_vit.h) */
 };
 
 enum fw_status {
@@ -73,6 +75,7 @@ typedef struct fw_job {
     fw_fault_args_t fault;
     fw_bert_args_t bert;
     fw_gpt2_args_t gpt2;
+    fw_vit_args_t vit;
     uint32_t raw[240];
   } args;
 } fw_job_t;

@@ -48,6 +48,11 @@ uint32_t preln_ring_alloc(preln_t *p, uint32_t words);
 /* Row-wise layer norm of rows x hidden, in -> out (may be in place), gamma/beta from DRAM. */
 void preln_layernorm(preln_t *p, uint32_t rows, uint32_t in, uint32_t out, uint32_t g_pa, uint32_t b_pa);
 
+/* y[rows x n] = act(prune(x[rows x k] . W + b)) (flags: ACC_MATMUL_*), W (k x n, or N:M compressed)
+ * and b from DRAM, streamed through the ring in column tiles: x and y stay on chip, W passes once. */
+void preln_linear(preln_t *p, uint32_t k, uint32_t n, uint32_t w_pa, uint32_t b_pa, uint32_t flags, uint32_t x, uint32_t rows, uint32_t y,
+                  uint32_t tag);
+
 /* Layer l (its table entry L) over p->x. kv_pa: the layer's cache (K then V, kv_rows rows each)
  * or 0 for none (then p0 must be 0). `seq` goes into the trace tags. */
 void preln_layer(preln_t *p, const fw_bert_layer_t *L, uint32_t l, uint32_t rows, uint32_t p0, uint32_t kv_pa, uint32_t kv_rows,

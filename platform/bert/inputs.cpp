@@ -109,7 +109,7 @@ InputBytes embeddings_file(const std::string& path) { return open_input_bytes_as
 
 NpyEmbeddings read_npy_header(const Model& m, const std::string& path, uint32_t seq) { return read_npy_header(m, embeddings_file(path), seq); }
 
-NpyEmbeddings read_npy_header(const Model& m, const InputBytes& in, uint32_t seq) {
+NpyArray read_npy_array(const InputBytes& in, const std::string& what) {
   const std::string& path = in.name();
   const uint64_t size = in.size();
   char magic[8];
@@ -146,7 +146,7 @@ NpyEmbeddings read_npy_header(const Model& m, const InputBytes& in, uint32_t seq
   std::string type = descr == std::string::npos ? "" : header.substr(descr, header.find('\'', descr + 1) - descr + 1);
   if (type != "'<f4'" && type != "'<f8'" && type != "'|f4'" && type != "'|f8'" && type != "'f4'" && type != "'f8'") {
     if (type == "'>f4'" || type == "'>f8'") throw InputError(path + ": big-endian arrays are not supported");
-    throw InputError(path + ": embeddings must be float32 or float64 ('descr' '<f4' or '<f8')");
+    throw InputError(path + ": " + what + " must be float32 or float64 ('descr' '<f4' or '<f8'), not " + (type.empty() ? "unknown" : type));
   }
   const size_t order = value_of("fortran_order");
   if (order != std::string::npos && header.compare(order, 4, "True") == 0) throw InputError(path + ": Fortran-order arrays are not supported");
@@ -165,11 +165,22 @@ NpyEmbeddings read_npy_header(const Model& m, const InputBytes& in, uint32_t seq
       throw InputError(path + ": shape: " + e.what());
     }
   }
+  NpyArray a;
+  a.shape = shape, a.f8 = type.find("f8") != std::string::npos, a.data_offset = data_offset;
+  return a;
+}
+
+NpyEmbeddings read_npy_header(const Model& m, const InputBytes& in, uint32_t seq) {
+  const std::string& path = in.name();
+  const uint64_t size = in.size();
+  const NpyArray a = read_npy_array(in, "embeddings");
+  std::vector<uint64_t> shape = a.shape;
+  const uint64_t data_offset = a.data_offset;
   if (shape.size() == 2) shape.insert(shape.begin(), 1);
   if (shape.size() != 3 || shape[1] != seq || shape[2] != m.hidden)
     throw InputError(path + ": embeddings must be [batch, " + std::to_string(seq) + ", " + std::to_string(m.hidden) + "] (--seq, hidden)");
   NpyEmbeddings e;
-  e.path = path, e.f8 = type.find("f8") != std::string::npos, e.data_offset = data_offset;
+  e.path = path, e.f8 = a.f8, e.data_offset = data_offset;
   // The shape must be backed by the file's bytes (checked by division: the product may overflow).
   const uint64_t row_bytes = uint64_t{seq} * m.hidden * (e.f8 ? 8 : 4);
   if (shape[0] == 0 || shape[0] > (size - data_offset) / row_bytes)

@@ -68,6 +68,14 @@ struct NpyEmbeddings {
   uint64_t data_offset = 0;
 };
 NpyEmbeddings read_npy_header(const Model& m, const std::string& path, uint32_t seq);
+
+// Any .npy file's header: little-endian float32/float64, C order (else an InputError naming `what`).
+struct NpyArray {
+  std::vector<uint64_t> shape;
+  bool f8 = false;
+  uint64_t data_offset = 0;
+};
+NpyArray read_npy_array(const InputBytes& in, const std::string& what);
 NpyEmbeddings read_npy_header(const Model& m, const InputBytes& in, uint32_t seq);
 
 }  // namespace acc::bert
