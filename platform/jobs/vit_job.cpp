@@ -133,7 +133,7 @@ JobResult VitJob::check(Soc& soc, Stats& stats) {
   for (uint32_t b = 0; b < std::min(B, 8u); ++b)
     classes << (b ? " " : "") << gpt2::greedy(bert::Tensor(logits.begin() + uint64_t{b} * C, logits.begin() + uint64_t{b + 1} * C));
   if (B > 8) classes << " ...";
-  stats.put("job.vit.class.0", gpt2::greedy(bert::Tensor(logits.begin(), logits.begin() + C)), "class", "The first image's top class");
+  stats.put("job.vit.top_class", gpt2::greedy(bert::Tensor(logits.begin(), logits.begin() + C)), "class", "The first image's top class");
   stats.put("job.checked", checks_outputs() ? 1 : 0, "bool", "1 if the outputs were compared with the reference model");
   if (!checks_outputs()) {
     r.ok = true;
