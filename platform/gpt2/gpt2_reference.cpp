@@ -10,20 +10,6 @@
 
 namespace acc::gpt2 {
 
-namespace {
-// Columns [c0, c0 + n) of a rows x cols matrix.
-template <class T>
-std::vector<T> columns(const std::vector<T>& t, uint64_t rows, uint64_t cols, uint64_t c0, uint64_t n) {
-  std::vector<T> out(rows * n);
-  for (uint64_t r = 0; r < rows; ++r) std::copy_n(t.begin() + r * cols + c0, n, out.begin() + r * n);
-  return out;
-}
-template <class T>
-void put_columns(std::vector<T>& t, uint64_t rows, uint64_t cols, uint64_t c0, const std::vector<T>& block, uint64_t n) {
-  for (uint64_t r = 0; r < rows; ++r) std::copy_n(block.begin() + r * n, n, t.begin() + r * cols + c0);
-}
-}  // namespace
-
 ReferenceDecoder::ReferenceDecoder(const Model& m, const Weights& w, const Options& o) : m_(m), w_(w), o_(o), k_(m.layers.size()), v_(m.layers.size()) {
   if (!o.nm_weights) return;
   const uint32_t H = m.hidden;

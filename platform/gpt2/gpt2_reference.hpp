@@ -6,6 +6,7 @@
 //     saturation) over the whole token sequence with the causal mask, on the same weights.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -22,6 +23,18 @@ struct Options {
   bool nm_weights = false, nm_act = false;
   unsigned nm_n = 2, nm_m = 4;
 };
+
+// Columns [c0, c0 + n) of a rows x cols matrix (one head's), and back (the reference models' heads).
+template <class T>
+std::vector<T> columns(const std::vector<T>& t, uint64_t rows, uint64_t cols, uint64_t c0, uint64_t n) {
+  std::vector<T> out(rows * n);
+  for (uint64_t r = 0; r < rows; ++r) std::copy_n(t.begin() + r * cols + c0, n, out.begin() + r * n);
+  return out;
+}
+template <class T>
+void put_columns(std::vector<T>& t, uint64_t rows, uint64_t cols, uint64_t c0, const std::vector<T>& block, uint64_t n) {
+  for (uint64_t r = 0; r < rows; ++r) std::copy_n(block.begin() + r * n, n, t.begin() + r * cols + c0);
+}
 
 class ReferenceDecoder {
  public:

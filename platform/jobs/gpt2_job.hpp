@@ -12,10 +12,11 @@
 #include "gpt2/gpt2_model.hpp"
 #include "gpt2/gpt2_reference.hpp"
 #include "job.hpp"
+#include "preln_layers.hpp"
 
 namespace acc {
 
-struct Gpt2Spec {
+struct Gpt2Spec : PrelnPruning {  // DynaTran, top-k, N:M
   std::string model = "gpt2-tiny";
   uint32_t layers = 0;       // the first n layers only (0: all)
   uint32_t prompt_len = 128; // P
@@ -24,12 +25,6 @@ struct Gpt2Spec {
   bool generate = false;     // --job generate (else the prefill alone)
   std::string weights_file;  // safetensors with Hugging Face GPT-2 names (default: synthetic)
   uint64_t seed = 1;
-  bool dynatran = true;
-  double tau = 0.01;
-  uint32_t topk = 0;
-  bool topk_exact = false;
-  bool nm_weights = false, nm_act = false;
-  unsigned nm_n = 2, nm_m = 4;
   enum class Check { Auto, On, Off } check = Check::Auto;  // Auto: when the reference is cheap
 };
 

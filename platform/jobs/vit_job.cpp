@@ -23,13 +23,7 @@ VitJob::VitJob(const VitSpec& s) : spec_(s), model_(vit::zoo_model(s.model, s.la
 }
 
 vit::Options VitJob::options() const {
-  vit::Options o;
-  o.dynatran = spec_.dynatran;
-  o.tau = spec_.dynatran ? fx::from_double(spec_.tau) : 0;
-  o.topk = spec_.topk, o.topk_exact = spec_.topk_exact;
-  o.ln_eps = static_cast<uint32_t>(std::llround(std::ldexp(model_.encoder.ln_eps, 2 * fx::frac_bits())));
-  o.nm_weights = spec_.nm_weights, o.nm_act = spec_.nm_act, o.nm_n = spec_.nm_n, o.nm_m = spec_.nm_m;
-  return o;
+  return preln_options(spec_, model_.encoder.ln_eps);
 }
 
 std::string VitJob::describe() const {
@@ -86,27 +80,7 @@ void VitJob::load(Soc& soc) {
   a.cls = put(weights_.cls, "the CLS token"), a.pos = put(weights_.pos, "the position embeddings");
   a.lnf_g = put(weights_.lnf_g, "the final layer norm"), a.lnf_b = put(weights_.lnf_b, "the final layer norm");
   a.head_w = put(weights_.head_w, "the classifier"), a.head_b = put(weights_.head_b, "the classifier");
-  std::vector<fw_bert_layer_t> table(model_.encoder.layers.size());
-  for (size_t l = 0; l < table.size(); ++l) {
-    const bert::LayerShape& s = model_.encoder.layers[l];
-    const bert::LayerWeights& w = weights_.layers[l];
-    fw_bert_layer_t& t = table[l];
-    const std::string name = "layer " + std::to_string(l) + " weights";
-    const uint32_t A = s.attention(), F = s.ffn.at(0);
-    auto matrix = [&](const bert::Tensor& m, uint32_t k, uint32_t n) {
-      return put(spec_.nm_weights ? nm::compress(m, k, n, spec_.nm_n, spec_.nm_m) : m, name);
-    };
-    t.heads = s.heads, t.head_dim = s.head_dim, t.n_ffn = 1, t.ffn[0] = F;
-    t.score_scale = static_cast<uint32_t>(fx::from_double(1.0));  // the query words carry 1/sqrt(d), as BERT's
-    t.wq = matrix(w.wq, H, A), t.bq = put(w.bq, name), t.wk = matrix(w.wk, H, A), t.bk = put(w.bk, name);
-    t.wv = matrix(w.wv, H, A), t.bv = put(w.bv, name), t.wo = matrix(w.wo, A, H), t.bo = put(w.bo, name);
-    t.ln1_g = put(w.ln1_g, name), t.ln1_b = put(w.ln1_b, name);
-    t.ffn_w[0] = matrix(w.ffn_w[0], H, F), t.ffn_b[0] = put(w.ffn_b[0], name);
-    t.ffn_w[1] = matrix(w.ffn_w[1], F, H), t.ffn_b[1] = put(w.ffn_b[1], name);
-    t.ln2_g = put(w.ln2_g, name), t.ln2_b = put(w.ln2_b, name);
-  }
-  a.layer_table = layout.alloc(table.size() * sizeof(fw_bert_layer_t), "the layer table");
-  std::memcpy(soc.dram_ptr(a.layer_table, table.size() * sizeof(fw_bert_layer_t)), table.data(), table.size() * sizeof(fw_bert_layer_t));
+  a.layer_table = put_preln_layers(soc, layout, H, model_.encoder.layers, weights_.layers, spec_);
   a.out_hidden = out_hidden_ = layout.alloc(uint64_t{images_.batch} * model_.tokens() * H * 4, "the output hidden states");
   a.out_logits = out_logits_ = layout.alloc(uint64_t{images_.batch} * model_.classes * 4, "the logits");
   start_job(soc, layout, FW_JOB_VIT)->args.vit = a;

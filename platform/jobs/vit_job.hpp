@@ -8,24 +8,19 @@
 #include <string>
 
 #include "job.hpp"
+#include "preln_layers.hpp"
 #include "vit/vit_model.hpp"
 #include "vit/vit_reference.hpp"
 
 namespace acc {
 
-struct VitSpec {
+struct VitSpec : PrelnPruning {  // DynaTran, top-k, N:M
   std::string model = "vit-tiny";
   uint32_t layers = 0;       // the first n layers only (0: all)
   uint32_t batch = 1;        // synthetic images (an --image file gives its own)
   std::string weights_file;  // safetensors with Hugging Face ViT names (default: synthetic)
   std::string image_file;    // .npy [3, H, W] or [batch, 3, H, W] (default: synthetic)
   uint64_t seed = 1;
-  bool dynatran = true;
-  double tau = 0.01;
-  uint32_t topk = 0;
-  bool topk_exact = false;
-  bool nm_weights = false, nm_act = false;
-  unsigned nm_n = 2, nm_m = 4;
   enum class Check { Auto, On, Off } check = Check::Auto;  // Auto: when the reference is cheap
 };
 

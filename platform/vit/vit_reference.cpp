@@ -8,18 +8,8 @@
 
 namespace acc::vit {
 
-namespace {
-template <class T>
-std::vector<T> columns(const std::vector<T>& t, uint64_t rows, uint64_t cols, uint64_t c0, uint64_t n) {
-  std::vector<T> out(rows * n);
-  for (uint64_t r = 0; r < rows; ++r) std::copy_n(t.begin() + r * cols + c0, n, out.begin() + r * n);
-  return out;
-}
-template <class T>
-void put_columns(std::vector<T>& t, uint64_t rows, uint64_t cols, uint64_t c0, const std::vector<T>& block, uint64_t n) {
-  for (uint64_t r = 0; r < rows; ++r) std::copy_n(block.begin() + r * n, n, t.begin() + r * cols + c0);
-}
-}  // namespace
+using gpt2::columns;
+using gpt2::put_columns;
 
 Output reference_forward(const Model& m, const Weights& w, const Options& o, const Tensor& patches) {
   const uint32_t H = m.encoder.hidden, N = m.patches(), R = m.tokens(), D = m.patch_dim();

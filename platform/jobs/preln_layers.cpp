@@ -1,0 +1,51 @@
+#include "preln_layers.hpp"
+
+#include <cmath>
+#include <cstring>
+
+#include "fixed_point.hpp"
+#include "nm.hpp"
+
+namespace acc {
+
+gpt2::Options preln_options(const PrelnPruning& p, double ln_eps) {
+  gpt2::Options o;
+  o.dynatran = p.dynatran;
+  o.tau = p.dynatran ? fx::from_double(p.tau) : 0;
+  o.topk = p.topk, o.topk_exact = p.topk_exact;
+  o.ln_eps = static_cast<uint32_t>(std::llround(std::ldexp(ln_eps, 2 * fx::frac_bits())));
+  o.nm_weights = p.nm_weights, o.nm_act = p.nm_act, o.nm_n = p.nm_n, o.nm_m = p.nm_m;
+  return o;
+}
+
+uint32_t put_preln_layers(Soc& soc, DramLayout& layout, uint32_t H, const std::vector<bert::LayerShape>& shapes,
+                          const std::vector<bert::LayerWeights>& weights, const PrelnPruning& p) {
+  std::vector<fw_bert_layer_t> table(shapes.size());
+  for (size_t l = 0; l < shapes.size(); ++l) {
+    const bert::LayerShape& s = shapes[l];
+    const bert::LayerWeights& w = weights[l];
+    fw_bert_layer_t& t = table[l];
+    const std::string name = "layer " + std::to_string(l) + " weights";
+    auto put = [&](const bert::Tensor& v) {
+      const uint32_t pa = layout.alloc(v.size() * 4, name);
+      write_words(soc, pa, v);
+      return pa;
+    };
+    const uint32_t A = s.attention(), F = s.ffn.at(0);
+    auto matrix = [&](const bert::Tensor& m, uint32_t k, uint32_t n) { return put(p.nm_weights ? nm::compress(m, k, n, p.nm_n, p.nm_m) : m); };
+    t.heads = s.heads, t.head_dim = s.head_dim, t.n_ffn = 1, t.ffn[0] = F;
+    t.score_scale = static_cast<uint32_t>(fx::from_double(1.0));  // the query words carry 1/sqrt(d), as BERT's
+    t.wq = matrix(w.wq, H, A), t.bq = put(w.bq), t.wk = matrix(w.wk, H, A), t.bk = put(w.bk);
+    t.wv = matrix(w.wv, H, A), t.bv = put(w.bv), t.wo = matrix(w.wo, A, H), t.bo = put(w.bo);
+    t.ln1_g = put(w.ln1_g), t.ln1_b = put(w.ln1_b);
+    t.ffn_w[0] = matrix(w.ffn_w[0], H, F), t.ffn_b[0] = put(w.ffn_b[0]);
+    t.ffn_w[1] = matrix(w.ffn_w[1], F, H), t.ffn_b[1] = put(w.ffn_b[1]);
+    t.ln2_g = put(w.ln2_g), t.ln2_b = put(w.ln2_b);
+  }
+  const uint64_t bytes = table.size() * sizeof(fw_bert_layer_t);
+  const uint32_t pa = layout.alloc(bytes, "the layer table");
+  std::memcpy(soc.dram_ptr(pa, bytes), table.data(), bytes);
+  return pa;
+}
+
+}  // namespace acc

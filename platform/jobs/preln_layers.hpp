@@ -1,0 +1,32 @@
+// What GPT-2 and ViT jobs share: the pre-LN layers' weights placed in DRAM with their layer table
+// (fw_bert_layer_t, read by firmware/apps/preln.c), and the reference models' options.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "bert/model.hpp"
+#include "bert/weights.hpp"
+#include "gpt2/gpt2_reference.hpp"
+#include "job.hpp"
+
+namespace acc {
+
+struct PrelnPruning {
+  bool dynatran = true;
+  double tau = 0.01;
+  uint32_t topk = 0;
+  bool topk_exact = false;
+  bool nm_weights = false, nm_act = false;
+  unsigned nm_n = 2, nm_m = 4;
+};
+
+// The reference models' knobs (tau in the number format, the LAYERNORM eps in units of 2^-2n).
+gpt2::Options preln_options(const PrelnPruning& p, double ln_eps);
+
+// Every layer's weights (N:M compressed with p.nm_weights) and the layer table in DRAM; returns the
+// table's address. The query words carry 1/sqrt(d): every softmax scale is 1.
+uint32_t put_preln_layers(Soc& soc, DramLayout& layout, uint32_t hidden, const std::vector<bert::LayerShape>& shapes,
+                          const std::vector<bert::LayerWeights>& weights, const PrelnPruning& p);
+
+}  // namespace acc
