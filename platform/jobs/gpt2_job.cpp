@@ -172,27 +172,21 @@ JobResult Gpt2Job::check(Soc& soc, Stats& stats) {
     r.message = "not checked (--check auto above 2 G MACs; --check on checks); tokens " + chosen.str();
     return r;
   }
-  uint64_t mismatches = 0, compared = 0;
-  std::string first;
-  auto compare = [&](const bert::Tensor& got, const bert::Tensor& want, uint64_t offset, const std::string& what) {
-    for (size_t i = 0; i < want.size(); ++i, ++compared)
-      if (got[offset + i] != want[i] && mismatches++ == 0)
-        first = what + " element " + std::to_string(i) + ": " + std::to_string(got[offset + i]) + " != reference " + std::to_string(want[i]);
-  };
+  ReferenceComparison cmp;
   const gpt2::Options o = options();
   for (uint32_t s = 0; s < B; ++s) {
     gpt2::ReferenceDecoder dec(model_, weights_, o);
     const std::vector<uint32_t> prompt(prompts_.begin() + uint64_t{s} * P, prompts_.begin() + uint64_t{s + 1} * P);
     gpt2::ReferenceDecoder::Step st = dec.run(prompt);
-    compare(hidden, st.hidden, uint64_t{s} * P * H, "sequence " + std::to_string(s) + " hidden state");
+    cmp.compare(hidden, st.hidden, uint64_t{s} * P * H, "sequence " + std::to_string(s) + " hidden state");
     for (uint32_t t = 0; t <= T; ++t) {
       if (t) st = dec.run({tokens[uint64_t{s} * (T + 1) + t - 1]});
       const std::string what = "sequence " + std::to_string(s) + " step " + std::to_string(t);
-      compare(logits, st.logits, (uint64_t{s} * (T + 1) + t) * V, what + " logit");
-      if (gpt2::greedy(st.logits) != tokens[uint64_t{s} * (T + 1) + t] && mismatches++ == 0) first = what + ": the token differs";
+      cmp.compare(logits, st.logits, (uint64_t{s} * (T + 1) + t) * V, what + " logit");
+      if (gpt2::greedy(st.logits) != tokens[uint64_t{s} * (T + 1) + t] && cmp.mismatches++ == 0) cmp.first = what + ": the token differs";
     }
   }
-  stats.put("job.mismatches", mismatches, "values", "Outputs (hidden states, logits, tokens) differing from the reference decoder");
+  stats.put("job.mismatches", cmp.mismatches, "values", "Outputs (hidden states, logits, tokens) differing from the reference decoder");
   // Double precision, teacher-forced on the first sequence's tokens (prompt + the tokens decoded).
   std::vector<uint32_t> ids(prompts_.begin(), prompts_.begin() + P);
   ids.insert(ids.end(), tokens.begin(), tokens.begin() + T);
@@ -213,12 +207,12 @@ JobResult Gpt2Job::check(Soc& soc, Stats& stats) {
   stats.put_real("job.float.logits_max_abs_error", logit_max, "value", "Largest |accelerator - double precision| of every step's logits (teacher-forced on the accelerator's tokens)");
   stats.put("job.float.greedy_agreement", agree, "tokens", "Steps whose double-precision argmax is the accelerator's token (of decode steps + 1)");
   std::ostringstream m;
-  if (mismatches == 0) {
+  if (cmp.mismatches == 0) {
     r.ok = true;
-    m << "bit-exact against the reference decoder (" << compared << " values, " << B * (T + 1) << " tokens: " << chosen.str()
+    m << "bit-exact against the reference decoder (" << cmp.compared << " values, " << B * (T + 1) << " tokens: " << chosen.str()
       << "); vs double precision: hidden max " << hidden_max << ", logits max " << logit_max << ", greedy agrees on " << agree << " of " << T + 1;
   } else {
-    m << mismatches << " values differ from the reference decoder; first " << first;
+    m << cmp.mismatches << " values differ from the reference decoder; first " << cmp.first;
   }
   r.message = m.str();
   return r;

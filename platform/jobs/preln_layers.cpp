@@ -18,6 +18,12 @@ gpt2::Options preln_options(const PrelnPruning& p, double ln_eps) {
   return o;
 }
 
+void ReferenceComparison::compare(const bert::Tensor& got, const bert::Tensor& want, uint64_t offset, const std::string& what) {
+  for (size_t i = 0; i < want.size(); ++i, ++compared)
+    if (got[offset + i] != want[i] && mismatches++ == 0)
+      first = what + " element " + std::to_string(i) + ": " + std::to_string(got[offset + i]) + " != reference " + std::to_string(want[i]);
+}
+
 uint32_t put_preln_layers(Soc& soc, DramLayout& layout, uint32_t H, const std::vector<bert::LayerShape>& shapes,
                           const std::vector<bert::LayerWeights>& weights, const PrelnPruning& p) {
   std::vector<fw_bert_layer_t> table(shapes.size());

@@ -29,4 +29,12 @@ gpt2::Options preln_options(const PrelnPruning& p, double ln_eps);
 uint32_t put_preln_layers(Soc& soc, DramLayout& layout, uint32_t hidden, const std::vector<bert::LayerShape>& shapes,
                           const std::vector<bert::LayerWeights>& weights, const PrelnPruning& p);
 
+// Outputs compared word for word with the reference model's: how many, how many differ, the first.
+struct ReferenceComparison {
+  uint64_t mismatches = 0, compared = 0;
+  std::string first;
+  // got[offset ..] against want; `what` names the tensor in `first`.
+  void compare(const bert::Tensor& got, const bert::Tensor& want, uint64_t offset, const std::string& what);
+};
+
 }  // namespace acc

@@ -114,21 +114,15 @@ JobResult VitJob::check(Soc& soc, Stats& stats) {
     r.message = "not checked (--check auto above 2 G MACs; --check on checks); classes " + classes.str();
     return r;
   }
-  uint64_t mismatches = 0, compared = 0;
-  std::string first;
-  auto compare = [&](const bert::Tensor& got, const bert::Tensor& want, uint64_t offset, const std::string& what) {
-    for (size_t i = 0; i < want.size(); ++i, ++compared)
-      if (got[offset + i] != want[i] && mismatches++ == 0)
-        first = what + " element " + std::to_string(i) + ": " + std::to_string(got[offset + i]) + " != reference " + std::to_string(want[i]);
-  };
+  ReferenceComparison cmp;
   const vit::Options o = options();
   for (uint32_t b = 0; b < B; ++b) {
     const bert::Tensor patches(images_.patches.begin() + b * per_image, images_.patches.begin() + (b + 1) * per_image);
     const vit::Output ref = vit::reference_forward(model_, weights_, o, patches);
-    compare(hidden, ref.hidden, uint64_t{b} * T * H, "image " + std::to_string(b) + " hidden state");
-    compare(logits, ref.logits, uint64_t{b} * C, "image " + std::to_string(b) + " logit");
+    cmp.compare(hidden, ref.hidden, uint64_t{b} * T * H, "image " + std::to_string(b) + " hidden state");
+    cmp.compare(logits, ref.logits, uint64_t{b} * C, "image " + std::to_string(b) + " logit");
   }
-  stats.put("job.mismatches", mismatches, "values", "Outputs (hidden states, logits) differing from the reference model");
+  stats.put("job.mismatches", cmp.mismatches, "values", "Outputs (hidden states, logits) differing from the reference model");
   // Double precision on the first image.
   const bert::Tensor patches0(images_.patches.begin(), images_.patches.begin() + per_image);
   const vit::FloatOutput f = vit::float_forward(model_, weights_, o, model_.encoder.ln_eps, patches0);
@@ -145,12 +139,12 @@ JobResult VitJob::check(Soc& soc, Stats& stats) {
   stats.put_real("job.float.logits_max_abs_error", logit_max, "value", "Largest |accelerator - double precision| of the first image's logits");
   stats.put("job.float.top1_agreement", agrees ? 1 : 0, "bool", "1 if the double-precision top class is the accelerator's (first image)");
   std::ostringstream m;
-  if (mismatches == 0) {
+  if (cmp.mismatches == 0) {
     r.ok = true;
-    m << "bit-exact against the reference model (" << compared << " values; classes " << classes.str() << "); vs double precision: hidden max "
+    m << "bit-exact against the reference model (" << cmp.compared << " values; classes " << classes.str() << "); vs double precision: hidden max "
       << hidden_max << ", logits max " << logit_max << ", top-1 " << (agrees ? "agrees" : "differs");
   } else {
-    m << mismatches << " values differ from the reference model; first " << first;
+    m << cmp.mismatches << " values differ from the reference model; first " << cmp.first;
   }
   r.message = m.str();
   return r;
