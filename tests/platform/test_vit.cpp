@@ -7,6 +7,7 @@
 #include "bert/inputs.hpp"
 #include "bert/safetensors.hpp"
 #include "bert_test.hpp"
+#include "error_of.hpp"
 #include "fixed_point.hpp"
 #include "temp_file.hpp"
 #include "vit_job.hpp"
@@ -14,30 +15,6 @@
 
 using namespace acc;
 using acc::test::stat;
-
-namespace {
-
-// A .npy file: a version 1 header with `dict`, then `data`.
-std::string npy(const std::string& dict, const std::string& data) {
-  std::string header = dict;
-  while ((10 + header.size() + 1) % 64) header += ' ';
-  header += '\n';
-  std::string out = std::string("\x93NUMPY\x01\x00", 8);
-  const uint16_t hl = static_cast<uint16_t>(header.size());
-  out.append(reinterpret_cast<const char*>(&hl), 2);
-  return out + header + data;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const bert::InputError& e) {
-    return e.what();
-  }
-  return "no error";
-}
-
-}  // namespace
 
 TEST(Vit, TinyOneLayerIsBitExactAndCloseToDoublePrecision) {
   VitSpec s;
@@ -60,7 +37,7 @@ TEST(Vit, ImagesFromNpyArePatchedChannelsFirst) {
   std::vector<float> px(3 * S * S);
   for (size_t i = 0; i < px.size(); ++i) px[i] = static_cast<float>(i % 251) / 256.0f;
   const std::string data(reinterpret_cast<const char*>(px.data()), px.size() * 4);
-  const std::string f = test::temp_file(".npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (3, 224, 224), }", data));
+  const std::string f = test::temp_file(".npy", test::npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (3, 224, 224), }", data));
   const vit::Images im = vit::images_from_npy(m, f);
   ASSERT_EQ(im.batch, 1u);
   // Patch 15 (row 1, column 1 of the 14 x 14 grid), element (channel 2, row 3, column 5) is pixel (2, 19, 21).
@@ -70,12 +47,12 @@ TEST(Vit, ImagesFromNpyArePatchedChannelsFirst) {
 
 TEST(Vit, BadImagesAreNamed) {
   const vit::Model m = vit::zoo_model("vit-tiny", 1);
-  auto err = [&](const std::string& file) { return error_of([&] { vit::images_from_npy(m, test::temp_file(".npy", file)); }); };
-  EXPECT_NE(err(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (224, 224, 3), }", "")).find("channels-last"), std::string::npos);
-  EXPECT_NE(err(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (3, 32, 32), }", "")).find("image shape [3, 32, 32]"), std::string::npos);
-  EXPECT_NE(err(npy("{'descr': '<i8', 'fortran_order': False, 'shape': (3, 224, 224), }", "")).find("must be float32 or float64"),
+  auto err = [&](const std::string& file) { return test::error_of<bert::InputError>([&] { vit::images_from_npy(m, test::temp_file(".npy", file)); }); };
+  EXPECT_NE(err(test::npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (224, 224, 3), }", "")).find("channels-last"), std::string::npos);
+  EXPECT_NE(err(test::npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (3, 32, 32), }", "")).find("image shape [3, 32, 32]"), std::string::npos);
+  EXPECT_NE(err(test::npy_bytes("{'descr': '<i8', 'fortran_order': False, 'shape': (3, 224, 224), }", "")).find("must be float32 or float64"),
             std::string::npos);
-  EXPECT_NE(err(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (3, 224, 224), }", "abc")).find("more data than the file holds"),
+  EXPECT_NE(err(test::npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (3, 224, 224), }", "abc")).find("more data than the file holds"),
             std::string::npos);
 }
 

@@ -30,4 +30,14 @@ std::string temp_file(const std::string& suffix, const std::string& content) {
   return name;
 }
 
+std::string npy_bytes(const std::string& dict, const std::string& data) {
+  std::string header = dict;
+  while ((10 + header.size() + 1) % 64) header += ' ';
+  header += '\n';
+  std::string out = std::string("\x93NUMPY\x01\x00", 8);
+  const uint16_t hl = static_cast<uint16_t>(header.size());
+  out.append(reinterpret_cast<const char*>(&hl), 2);
+  return out + header + data;
+}
+
 }  // namespace acc::test

@@ -441,18 +441,6 @@ TEST(BertWeights, NanAndInfiniteWeightsAreNamed) {
   }
 }
 
-namespace {
-// A .npy file: version 1 header with `dict`, then `data`.
-std::string npy(const std::string& dict, const std::string& data) {
-  std::string header = dict;
-  while ((10 + header.size() + 1) % 64) header += ' ';
-  header += '\n';
-  std::string out = std::string("\x93NUMPY\x01\x00", 8);
-  const uint16_t hl = static_cast<uint16_t>(header.size());
-  out.append(reinterpret_cast<const char*>(&hl), 2);
-  return out + header + data;
-}
-}  // namespace
 
 TEST(BertInputs, NumpyHeadersMustBeBackedByTheFile) {
   const Model m = zoo_model("bert-nano");
@@ -462,18 +450,18 @@ TEST(BertInputs, NumpyHeadersMustBeBackedByTheFile) {
   const auto t0 = std::chrono::steady_clock::now();
   EXPECT_NE(err(twelve).find("a .npy header of 4294967295 bytes in a file of 12"), std::string::npos);
   // A shape of 10^12 sequences on a file without data.
-  EXPECT_NE(err(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000000, 4, 32), }", "")).find("more data than the file holds"),
+  EXPECT_NE(err(test::npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000000, 4, 32), }", "")).find("more data than the file holds"),
             std::string::npos);
-  EXPECT_NE(err(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999, 4, 32), }", "")).find("shape: "),
+  EXPECT_NE(err(test::npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999, 4, 32), }", "")).find("shape: "),
             std::string::npos);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
   std::vector<float> data(4 * 32, 0.5f);
   data[1 * 32 + 5] = NAN;
   const std::string raw(reinterpret_cast<const char*>(data.data()), data.size() * 4);
-  EXPECT_NE(err(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 4, 32), }", raw)).find("element [0, 1, 5] is NaN"),
+  EXPECT_NE(err(test::npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 4, 32), }", raw)).find("element [0, 1, 5] is NaN"),
             std::string::npos);
-  EXPECT_NE(err(npy("{'descr': '>f4', 'fortran_order': False, 'shape': (1, 4, 32), }", raw)).find("big-endian"), std::string::npos);
-  EXPECT_NE(err(npy("{'descr': '<i4', 'fortran_order': False, 'shape': (1, 4, 32), }", raw)).find("float32 or float64"), std::string::npos);
+  EXPECT_NE(err(test::npy_bytes("{'descr': '>f4', 'fortran_order': False, 'shape': (1, 4, 32), }", raw)).find("big-endian"), std::string::npos);
+  EXPECT_NE(err(test::npy_bytes("{'descr': '<i4', 'fortran_order': False, 'shape': (1, 4, 32), }", raw)).find("float32 or float64"), std::string::npos);
   EXPECT_NE(error_of<InputError>([&] { embeddings_from_npy(m, "/dev/zero", 4, ""); }).find("not a regular file"), std::string::npos);
 }
 
@@ -495,7 +483,7 @@ TEST(BertInputs, BytesInMemoryReadAsTheirFileWould) {
             std::string::npos);
   // Embeddings: the header's claims are checked against the bytes' size.
   std::vector<float> data(4 * 32, 0.25f);
-  const std::string npy_bytes = npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 4, 32), }",
+  const std::string npy_bytes = test::npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 4, 32), }",
                                     std::string(reinterpret_cast<const char*>(data.data()), data.size() * 4));
   const Inputs e = embeddings_from_npy(m, acc::InputBytes(npy_bytes.data(), npy_bytes.size(), "mem.npy"), 4, "");
   EXPECT_EQ(e.embeddings, embeddings_from_npy(m, temp_file(".npy", npy_bytes), 4, "").embeddings);
