@@ -36,6 +36,18 @@ void put_columns(std::vector<T>& t, uint64_t rows, uint64_t cols, uint64_t c0, c
   for (uint64_t r = 0; r < rows; ++r) std::copy_n(block.begin() + r * n, n, t.begin() + r * cols + c0);
 }
 
+// A layer's weights pruned N:M (o.nm_n of every o.nm_m), as the accelerator reads them compressed.
+bert::LayerWeights nm_pruned(bert::LayerWeights L, const bert::LayerShape& s, uint32_t H, const Options& o);
+
+// One pre-LN layer (GPT-2's Block; ViT's layer) in the accelerator's arithmetic over x (R rows x H):
+// the rows' keys and values are appended to k_cache and v_cache (positions x attention width),
+// which the rows attend to in full, or causally. L: N:M-pruned already if the accelerator's are.
+void reference_preln_layer(Tensor& x, uint32_t R, uint32_t H, const bert::LayerShape& s, const bert::LayerWeights& L, const Options& o,
+                           Tensor& k_cache, Tensor& v_cache, bool causal);
+// The same in double precision over N rows attending to each other (no cache).
+void float_preln_layer(std::vector<double>& x, uint64_t N, uint64_t H, const bert::LayerShape& s, const bert::LayerWeights& L, const Options& o,
+                       double ln_eps, bool causal);
+
 class ReferenceDecoder {
  public:
   // With o.nm_weights the weights are pruned N:M here, as the accelerator reads them.
