@@ -16,7 +16,7 @@
 using namespace acc;
 using acc::test::stat;
 
-TEST(Vit, TinyOneLayerIsBitExactAndCloseToDoublePrecision) {
+TEST(Vit, TinyTwoLayersAreBitExactAndCloseToDoublePrecision) {
   VitSpec s;
   s.model = "vit-tiny", s.layers = 2, s.check = VitSpec::Check::On;
   VitJob job(s);
@@ -95,4 +95,19 @@ TEST(VitWeights, AMisShapedTensorIsNamed) {
               std::string::npos)
         << e.what();
   }
+}
+
+TEST(Vit, HuggingFaceWeightsFileRunsBitExact) {
+  // Synthetic weights written with Hugging Face names, read back by the job: the same outputs as
+  // the synthetic weights themselves (the reference model runs on what the file gave).
+  VitSpec s;
+  s.model = "vit-tiny", s.layers = 1, s.seed = 7, s.check = VitSpec::Check::On;
+  const vit::Model m = vit::zoo_model(s.model, s.layers);
+  s.weights_file = test::temp_file(".safetensors", "");
+  vit::save_safetensors(m, vit::synthetic_weights(m, 7), s.weights_file);
+  VitJob job(s);
+  auto out = test::run_checked(job, load_hw_config("edge"));
+  EXPECT_EQ(stat(out.stats, "job.mismatches"), 0);
+  EXPECT_EQ(stat(out.stats, "saturation.weights"), 0);
+  EXPECT_EQ(stat(out.stats, "job.float.top1_agreement"), 1);
 }
