@@ -329,6 +329,15 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
       p.nm_n = act.nm_n, p.nm_m = act.nm_m, p.nm_act = true;
     }
   };
+  // DynaTran, top-k and N:M of the pre-LN families (GPT-2, ViT).
+  const auto preln_pruning = [&] {
+    acc::PrelnPruning r;
+    r.dynatran = dynatran, r.tau = tau, r.topk = u32_option(vm, "topk"), r.topk_exact = mode == "exact";
+    acc::bert::PruningOptions p;
+    as_usage([&] { parse_nm_options(p); });
+    r.nm_weights = p.nm_weights, r.nm_act = p.nm_act, r.nm_n = p.nm_n, r.nm_m = p.nm_m;
+    return r;
+  };
   if (decoder) {
     // BERT's options that have no meaning for a GPT-2 decoder are refused, not ignored.
     for (const char* o : {"valid-len", "tokens", "embeddings", "no-pooler", "task", "text", "vocab", "outputs-out", "leopard", "hdp-heads",
@@ -343,14 +352,8 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
     g.batch = vm.count("batch") ? u32_option(vm, "batch", 1) : g.generate ? 1u : cfg.batch_size;
     if (vm.count("weights")) g.weights_file = vm["weights"].as<std::string>();
     g.seed = mm.seed;
-    g.dynatran = dynatran;
-    g.tau = tau;
-    g.topk = u32_option(vm, "topk");
-    g.topk_exact = mode == "exact";
+    static_cast<acc::PrelnPruning&>(g) = preln_pruning();
     g.check = check == "on" ? acc::Gpt2Spec::Check::On : check == "off" ? acc::Gpt2Spec::Check::Off : acc::Gpt2Spec::Check::Auto;
-    acc::bert::PruningOptions p;
-    as_usage([&] { parse_nm_options(p); });
-    g.nm_weights = p.nm_weights, g.nm_act = p.nm_act, g.nm_n = p.nm_n, g.nm_m = p.nm_m;
     job_params = {{"kind", kind},          {"model", g.model},     {"layers", g.layers},   {"prompt_len", g.prompt_len},
                   {"new_tokens", g.new_tokens}, {"batch", g.batch}, {"seed", g.seed},       {"dynatran", g.dynatran},
                   {"tau", g.tau},          {"topk", g.topk},       {"topk_mode", mode},    {"check", check},
@@ -372,14 +375,8 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
     if (vm.count("image")) v.image_file = vm["image"].as<std::string>();
     if (vm.count("image") && vm.count("batch")) throw UsageError("--batch applies to synthetic images; an --image file gives its own batch");
     v.seed = mm.seed;
-    v.dynatran = dynatran;
-    v.tau = tau;
-    v.topk = u32_option(vm, "topk");
-    v.topk_exact = mode == "exact";
+    static_cast<acc::PrelnPruning&>(v) = preln_pruning();
     v.check = check == "on" ? acc::VitSpec::Check::On : check == "off" ? acc::VitSpec::Check::Off : acc::VitSpec::Check::Auto;
-    acc::bert::PruningOptions p;
-    as_usage([&] { parse_nm_options(p); });
-    v.nm_weights = p.nm_weights, v.nm_act = p.nm_act, v.nm_n = p.nm_n, v.nm_m = p.nm_m;
     auto job_of_vit = as_usage([&] { return std::make_unique<acc::VitJob>(v); });
     job_params = {{"kind", kind},        {"model", v.model},   {"layers", v.layers},     {"batch", job_of_vit->batch()},
                   {"seed", v.seed},      {"dynatran", v.dynatran}, {"tau", v.tau},       {"topk", v.topk},
