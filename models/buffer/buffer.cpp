@@ -42,7 +42,7 @@ void Buffer::count(bool write, uint64_t words, uint64_t nonzero, uint32_t tag) {
   (write ? nonzero_written_ : nonzero_read_) += nonzero;
   const uint64_t blocks = (nonzero + 63) / 64;  // zero-free: only non-zero values are stored and accessed
   blocks_ += blocks;
-  blocks_by_tag_[tag_key(tag)] += blocks;
+  blocks_by_tag_[tag] += blocks;
   mask_.note_access(words, tag);
 }
 

@@ -42,7 +42,7 @@ class MaskBuffer {
   void note_access(uint64_t mask_bits, uint32_t tag) {
     const uint64_t b = (mask_bits + 63) / 64;
     blocks_ += b;
-    by_tag_[tag_key(tag)] += b;
+    by_tag_[tag] += b;
   }
   // A data buffer's DMA transfer from `start` to `end` moves its mask bits too.
   void note_transfer(uint64_t start, uint64_t end) { transferring_.add(start, end); }
@@ -53,7 +53,7 @@ class MaskBuffer {
   double nj_per_block(const StatsContext& ctx) const;
   double mb_;
   uint64_t blocks_ = 0;
-  std::map<uint32_t, uint64_t> by_tag_;
+  ByTag<uint64_t> by_tag_;
   CoveredCycles transferring_;
 };
 
@@ -88,7 +88,7 @@ class Buffer : public MemoryTarget {
   uint64_t words_read_ = 0, words_written_ = 0, nonzero_read_ = 0, nonzero_written_ = 0, blocks_ = 0;
   uint64_t transfers_ = 0, pe_accesses_ = 0;
   CoveredCycles transferring_;  // cycles with a DMA transfer in progress
-  std::map<uint32_t, uint64_t> blocks_by_tag_;
+  ByTag<uint64_t> blocks_by_tag_;
 };
 
 }  // namespace acc

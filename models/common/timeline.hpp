@@ -49,21 +49,24 @@ class Timeline {
   uint64_t last_end() const { return busy_.empty() ? 0 : busy_.rbegin()->second; }
 
  private:
+  // Coalesces with the neighbours it touches in place: a saturated channel's bursts each extend
+  // the last interval, with no node allocated or freed.
   void insert(uint64_t s, uint64_t e) {
     auto next = busy_.lower_bound(s);
+    const bool joins_next = next != busy_.end() && next->first == e;
     if (next != busy_.begin()) {
       auto prev = std::prev(next);
-      if (prev->second == s) {  // coalesce with the interval ending where this one starts
-        s = prev->first;
-        busy_.erase(prev);
+      if (prev->second == s) {  // the interval ending where this one starts grows to cover it
+        prev->second = joins_next ? next->second : e;
+        if (joins_next) busy_.erase(next);
+        return;
       }
     }
-    next = busy_.find(e);
-    if (next != busy_.end()) {  // ... and with the one starting where this one ends
+    if (joins_next) {  // ... or the one starting where this one ends (keys are const: re-key it)
       e = next->second;
-      busy_.erase(next);
+      next = busy_.erase(next);
     }
-    busy_[s] = e;
+    busy_.emplace_hint(next, s, e);
   }
 
   std::map<uint64_t, uint64_t> busy_;  // start -> end, disjoint

@@ -5,6 +5,7 @@
 #include <tlm>
 
 #include <cstdint>
+#include <map>
 
 #include "fixed_point.hpp"
 
@@ -89,6 +90,25 @@ inline uint64_t nm_bits(uint64_t words, uint32_t index_bits) { return words * (f
 
 // The (layer, class) part of a trace tag: the key of per-tag statistics.
 inline uint32_t tag_key(uint32_t tag) { return tag & ((0xFFu << 5) | 0x1Fu); }
+
+// Per-tag counters (key: tag_key) that remember the last entry used: a DMA's bursts come in runs of
+// one tag, so a burst costs no map lookup. Iterates in key order, as a std::map.
+template <class T>
+class ByTag {
+ public:
+  T& operator[](uint32_t tag) {
+    const uint32_t key = tag_key(tag);
+    if (key != last_key_ || !last_) last_key_ = key, last_ = &map_[key];  // std::map entries stay put
+    return *last_;
+  }
+  auto begin() const { return map_.begin(); }
+  auto end() const { return map_.end(); }
+
+ private:
+  std::map<uint32_t, T> map_;
+  uint32_t last_key_ = 0;
+  T* last_ = nullptr;
+};
 
 // Non-zero words among `n` containers.
 inline uint64_t count_nonzero_words(const int32_t* p, uint64_t n) {

@@ -42,6 +42,7 @@ void Dma::b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay) {
   // N:M compressed weights keep their index bits (23:20) and are charged a word + log2(M) bits each.
   c.nm_bits = (c.desc.w[0] & ACC_LOAD_NM_META) && ext->pruning ? nm::index_bits(ext->pruning->nm_m) : 0;
   queue_[op == ACC_OP_STORE].push_back(std::move(c));
+  next_.valid = false;
   ext->deferred = true;
   t.set_response_status(tlm::TLM_OK_RESPONSE);
 }
@@ -53,7 +54,7 @@ uint64_t Dma::burst_ready(const Channel& c) const {
 uint64_t Dma::channel_step(const Channel& c, bool& takes_command) const {
   takes_command = false;
   // One burst a cycle, once one of the engine's request slots is free.
-  if (c.active) return std::max(burst_ready(c), *std::min_element(slots_[c.stores].begin(), slots_[c.stores].end()));
+  if (c.active) return std::max(burst_ready(c), slot_free_[c.stores]);
   const auto& queue = queue_[c.stores];
   if (queue.empty()) return UINT64_MAX;
   takes_command = true;
@@ -62,26 +63,31 @@ uint64_t Dma::channel_step(const Channel& c, bool& takes_command) const {
   return at;
 }
 
-uint64_t Dma::next_step() const {
-  uint64_t next = UINT64_MAX;
-  bool takes = false;
-  for (const Channel& c : channels_) next = std::min(next, channel_step(c, takes));
-  return next;
-}
-
-void Dma::step(std::vector<Completion>& completed) {
-  Channel* chan = nullptr;
-  uint64_t at = UINT64_MAX;
-  bool takes = false;
-  for (Channel& c : channels_) {
+const Dma::NextStep& Dma::next() const {
+  if (next_.valid) return next_;
+  NextStep n;
+  for (const Channel& c : channels_) {
     bool t = false;
     const uint64_t s = channel_step(c, t);
     // The earliest step; at the same cycle, the oldest command's burst (it gets the free slot).
-    if (s < at || (s == at && s != UINT64_MAX && c.active && (!chan->active || c.cmd.order < chan->cmd.order)))
-      at = s, chan = &c, takes = t;
+    const Channel* best = n.channel < channels_.size() ? &channels_[n.channel] : nullptr;
+    if (s < n.at || (s == n.at && s != UINT64_MAX && c.active && (!best->active || c.cmd.order < best->cmd.order)))
+      n.at = s, n.channel = static_cast<size_t>(&c - channels_.data()), n.takes_command = t;
   }
-  if (!chan) return;
-  if (takes) {
+  n.valid = true;
+  next_ = n;
+  return next_;
+}
+
+uint64_t Dma::next_step() const { return next().at; }
+
+void Dma::step(std::vector<Completion>& completed) {
+  const NextStep n = next();
+  next_.valid = false;  // whatever happens below changes the next step
+  if (n.channel >= channels_.size()) return;
+  Channel* chan = &channels_[n.channel];
+  const uint64_t at = n.at;
+  if (n.takes_command) {
     auto& queue = queue_[chan->stores];
     chan->cmd = std::move(queue.front());
     queue.pop_front();
@@ -99,12 +105,14 @@ void Dma::step(std::vector<Completion>& completed) {
 }
 
 bool Dma::burst(bool write, uint64_t addr, int32_t* data, uint64_t words, uint64_t earliest, TransferExt& info, Burst& out) {
-  tlm::tlm_generic_payload t;
+  tlm::tlm_generic_payload& t = payload_;  // reused: constructing a payload allocates its extension array
   t.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
   t.set_address(addr);
   t.set_data_ptr(reinterpret_cast<unsigned char*>(data));
   t.set_data_length(static_cast<unsigned>(words * 4));
   t.set_streaming_width(static_cast<unsigned>(words * 4));
+  t.set_byte_enable_ptr(nullptr);
+  t.set_dmi_allowed(false);
   t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
   t.set_extension(&info);
   const sc_core::sc_time now = sc_core::sc_time_stamp();
@@ -129,7 +137,7 @@ bool Dma::issue_burst(Channel& chan, uint64_t at, uint32_t& error, uint32_t& inf
   const uint64_t words = std::min<uint64_t>(cfg_.dma_max_burst_words, run - c.offset);
   const uint32_t tag = c.desc.w[ACC_DESC_WORDS - 1];
   auto& pool = slots_[chan.stores];
-  auto slot = std::min_element(pool.begin(), pool.end());
+  const auto slot = std::min_element(pool.begin(), pool.end());
   slot_wait_ += at - burst_ready(chan);
   chan.last_burst = at;
 
@@ -168,6 +176,7 @@ bool Dma::issue_burst(Channel& chan, uint64_t at, uint32_t& error, uint32_t& inf
   }
   if (store) c.write_bits += dst_info.modelled_bits;
   *slot = std::max(src.done, dst.done);
+  slot_free_[chan.stores] = *std::min_element(pool.begin(), pool.end());
   c.done = std::max(c.done, dst.done);
   c.offset += words;
   if (c.offset >= run) c.offset = 0, c.row += rows_per_run;
@@ -183,7 +192,7 @@ void Dma::finish(Channel& chan, uint64_t at, uint32_t error, uint32_t info, std:
     words_ += uint64_t{x.rows} * x.cols;
   }
   busy_ += c.done - c.start;
-  busy_by_tag_[tag_key(tag)] += c.done - c.start;
+  busy_by_tag_[tag] += c.done - c.start;
   if (trace_) trace_->dma(static_cast<unsigned>(&chan - channels_.data()), c.start, c.done, c.index, op, tag, (c.read_bits + c.write_bits + 7) / 8);
   completed.push_back({c.id, c.start, error == ACC_ERR_NONE ? c.done : at, c.read_bits, c.write_bits, error, info});
   chan.active = false;

@@ -84,13 +84,24 @@ class Dma : public sc_core::sc_module, public DeferredUnit {
   // One bus transaction starting no earlier than `earliest`; false on a bus error.
   bool burst(bool write, uint64_t addr, int32_t* data, uint64_t words, uint64_t earliest, TransferExt& info, Burst& out);
   void finish(Channel& c, uint64_t at, uint32_t error, uint32_t info, std::vector<Completion>& completed);
-  std::map<uint32_t, uint64_t> busy_by_tag_;
+  // The next step (which channel, when, whether it takes a command), computed once per change of
+  // state: the control block asks for it several times between two steps.
+  struct NextStep {
+    uint64_t at = UINT64_MAX;
+    size_t channel = SIZE_MAX;
+    bool takes_command = false, valid = false;
+  };
+  const NextStep& next() const;
+  mutable NextStep next_;
+  ByTag<uint64_t> busy_by_tag_;
 
   const HwConfig& cfg_;
   const Clock& clock_;
   TraceRecorder* trace_ = nullptr;
   std::deque<Command> queue_[2];  // LOADs, STOREs waiting for a channel
   std::vector<uint64_t> slots_[2];  // read and write engines: completion cycle of each request slot
+  uint64_t slot_free_[2] = {0, 0};  // ... and the earliest of them (when the next slot frees)
+  tlm::tlm_generic_payload payload_;  // every burst's transaction
   uint64_t submitted_ = 0;        // commands accepted (their order: the older goes first)
   std::vector<Channel> channels_;
   std::vector<int32_t> staging_;

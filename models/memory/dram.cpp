@@ -28,7 +28,7 @@ MemoryTarget::Timing Dram::schedule(const Transfer& x) {
   (x.write ? write_bits_ : read_bits_) += x.bits;
   const uint64_t blocks = (x.bits + 1279) / 1280;  // a block is 64 Q4.16 words, 1280 bits, in every format
   blocks_ += blocks;
-  TagTraffic& tt = by_tag_[tag_key(x.tag)];
+  TagTraffic& tt = by_tag_[x.tag];
   tt.bits += x.bits;
   tt.blocks += blocks;
   if (!x.write) read_blocks_ += blocks, tt.read_blocks += blocks;

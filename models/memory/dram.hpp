@@ -6,6 +6,7 @@
 #include <map>
 
 #include "clock.hpp"
+#include "tlm_util.hpp"
 #include "hw_config.hpp"
 #include "memory_target.hpp"
 #include "stats.hpp"
@@ -38,7 +39,7 @@ class Dram : public MemoryTarget {
   struct TagTraffic {
     uint64_t bits = 0, blocks = 0, read_blocks = 0;
   };
-  std::map<uint32_t, TagTraffic> by_tag_;
+  ByTag<TagTraffic> by_tag_;
 };
 
 }  // namespace acc

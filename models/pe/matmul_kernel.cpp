@@ -13,36 +13,69 @@ namespace acc {
 
 namespace {
 
+uint64_t count_nonzero_words_in(const fx::Format& f, const int32_t* p, uint64_t n) {
+  uint64_t nz = 0;
+  for (uint64_t i = 0; i < n; ++i) nz += f.word_nonzero(p[i]);
+  return nz;
+}
+
 // Rows of A up to which the direct integer path runs.
 constexpr uint64_t kDirectRows = 4;
 
+// The sparsity profile is counted in the same pass over A and B as the values (null: not asked).
+void start_profile(SparsityProfile* p, const MatmulShape& s, uint32_t tile_rows, uint32_t tile_cols) {
+  p->k = s.k;
+  p->row_blocks = (s.m + tile_rows - 1) / tile_rows;
+  p->col_blocks = (s.n + tile_cols - 1) / tile_cols;
+  p->a_col_nnz.assign(uint64_t{p->row_blocks} * s.k, 0);
+  p->b_row_nnz.assign(uint64_t{s.k} * p->col_blocks, 0);
+}
+
+// Non-zeros of one row of a non-transposed B (n words), per column block into `blocks` (may be null).
+uint64_t count_b_row(const fx::Format& f, const int32_t* row, uint64_t n, uint32_t tile_cols, uint32_t* blocks) {
+  if (!blocks) return count_nonzero_words_in(f, row, n);
+  uint64_t total = 0;
+  for (uint64_t cb = 0, j0 = 0; j0 < n; ++cb, j0 += tile_cols) {  // block by block: no division per word
+    const uint64_t count = count_nonzero_words_in(f, row + j0, std::min<uint64_t>(tile_cols, n - j0));
+    blocks[cb] += static_cast<uint32_t>(count);
+    total += count;
+  }
+  return total;
+}
+
 // A few rows (a decoder's token): exact 64-bit sums straight from the words, one pass over B with
 // no copy of it (for such shapes, converting B and calling BLAS costs more than the products).
-void direct_sums(const MatrixRef& a, const MatrixRef& b, const MatmulShape& s, double* cd, MatmulOutcome& out) {
+void direct_sums(const MatrixRef& a, const MatrixRef& b, const MatmulShape& s, double* cd, MatmulOutcome& out,
+                 SparsityProfile* prof, uint32_t tile_rows, uint32_t tile_cols) {
   const fx::Format f = fx::format();
   const uint64_t m = s.m, k = s.k, n = s.n;
   thread_local std::vector<int64_t> a_words, sums;
   a_words.resize(m * k);
   sums.assign(m * n, 0);
-  for (uint64_t i = 0; i < m; ++i)
+  for (uint64_t i = 0; i < m; ++i) {
+    uint32_t* a_cols = prof ? &prof->a_col_nnz[(i / tile_rows) * k] : nullptr;
     for (uint64_t p = 0; p < k; ++p) {
       const int32_t w = a.base[i * a.stride + p];
       a_words[i * k + p] = f.wrap(w);
       out.a_nonzero += f.word_nonzero(w);
+      if (a_cols) a_cols[p] += f.word_nonzero(w);
     }
+  }
   if (s.transpose_b) {
     for (uint64_t j = 0; j < n; ++j) {
       const int32_t* row = b.base + j * b.stride;
+      uint32_t* b_rows = prof ? &prof->b_row_nnz[j / tile_cols] : nullptr;
       for (uint64_t p = 0; p < k; ++p) {
         const int64_t w = f.wrap(row[p]);
         out.b_nonzero += f.word_nonzero(row[p]);
+        if (b_rows) b_rows[p * prof->col_blocks] += f.word_nonzero(row[p]);
         for (uint64_t i = 0; i < m; ++i) sums[i * n + j] += a_words[i * k + p] * w;
       }
     }
   } else {
     for (uint64_t p = 0; p < k; ++p) {
       const int32_t* row = b.base + p * b.stride;
-      for (uint64_t j = 0; j < n; ++j) out.b_nonzero += f.word_nonzero(row[j]);
+      out.b_nonzero += count_b_row(f, row, n, tile_cols, prof ? &prof->b_row_nnz[p * prof->col_blocks] : nullptr);
       for (uint64_t i = 0; i < m; ++i) {
         const int64_t x = a_words[i * k + p];
         int64_t* acc = &sums[i * n];
@@ -56,33 +89,37 @@ void direct_sums(const MatrixRef& a, const MatrixRef& b, const MatmulShape& s, d
 
 // Every other shape: the words as doubles (exact: the sums stay below 2^53), one dgemm.
 void blas_sums(const MatrixRef& a, const MatrixRef& b, const MatmulShape& s, std::vector<double>& ad, std::vector<double>& bd,
-               std::vector<double>& cd, MatmulOutcome& out) {
+               std::vector<double>& cd, MatmulOutcome& out, SparsityProfile* prof, uint32_t tile_rows, uint32_t tile_cols) {
   const fx::Format f = fx::format();
   const uint64_t m = s.m, k = s.k, n = s.n;
   for (uint64_t i = 0; i < m; ++i) {
     const int32_t* row = a.base + i * a.stride;
     double* dst = &ad[i * k];
+    uint32_t* a_cols = prof ? &prof->a_col_nnz[(i / tile_rows) * k] : nullptr;
     for (uint64_t p = 0; p < k; ++p) {
       dst[p] = f.wrap(row[p]);
       out.a_nonzero += f.word_nonzero(row[p]);
     }
+    if (a_cols)
+      for (uint64_t p = 0; p < k; ++p) a_cols[p] += f.word_nonzero(row[p]);
   }
   if (s.transpose_b) {
     for (uint64_t j = 0; j < n; ++j) {
       const int32_t* row = b.base + j * b.stride;
+      uint32_t* b_rows = prof ? &prof->b_row_nnz[j / tile_cols] : nullptr;
       for (uint64_t p = 0; p < k; ++p) {
         bd[p * n + j] = f.wrap(row[p]);
         out.b_nonzero += f.word_nonzero(row[p]);
       }
+      if (b_rows)
+        for (uint64_t p = 0; p < k; ++p) b_rows[p * prof->col_blocks] += f.word_nonzero(row[p]);
     }
   } else {
     for (uint64_t p = 0; p < k; ++p) {
       const int32_t* row = b.base + p * b.stride;
       double* dst = &bd[p * n];
-      for (uint64_t j = 0; j < n; ++j) {
-        dst[j] = f.wrap(row[j]);
-        out.b_nonzero += f.word_nonzero(row[j]);
-      }
+      for (uint64_t j = 0; j < n; ++j) dst[j] = f.wrap(row[j]);
+      out.b_nonzero += count_b_row(f, row, n, tile_cols, prof ? &prof->b_row_nnz[p * prof->col_blocks] : nullptr);
     }
   }
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0,
@@ -122,18 +159,19 @@ MatmulOutcome epilogue(const MatrixRef& c, const MatmulShape& s, const MatmulEpi
 }  // namespace
 
 MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const MatrixRef& c, const MatmulShape& s,
-                            const MatmulEpilogue& epi) {
+                            const MatmulEpilogue& epi, SparsityProfile* profile, uint32_t tile_rows, uint32_t tile_cols) {
   thread_local std::vector<double> ad, bd, cd;
   const uint64_t m = s.m, k = s.k, n = s.n;
   // Grown, never shrunk: resize() would zero the part past a smaller op's size on every op, and
   // every element used is written below.
   for (auto [v, size] : {std::pair{&ad, m * k}, {&bd, k * n}, {&cd, m * n}})
     if (v->size() < size) v->resize(size);
+  if (profile) start_profile(profile, s, tile_rows, tile_cols);
   MatmulOutcome out;
   if (m <= kDirectRows) {
-    direct_sums(a, b, s, cd.data(), out);
+    direct_sums(a, b, s, cd.data(), out, profile, tile_rows, tile_cols);
   } else {
-    blas_sums(a, b, s, ad, bd, cd, out);
+    blas_sums(a, b, s, ad, bd, cd, out, profile, tile_rows, tile_cols);
   }
   return epilogue(c, s, epi, cd, out);
 }

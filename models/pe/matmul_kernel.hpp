@@ -53,9 +53,11 @@ struct SparsityProfile {
   std::vector<uint32_t> a_col_nnz, b_row_nnz;
 };
 
-// Computes C. A, B and C must not overlap.
+// Computes C. A, B and C must not overlap. With `profile`, also the sparsity profile of A and B
+// for tiles of tile_rows x tile_cols, counted in the same pass over them (equal to sparsity_profile's).
 MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const MatrixRef& c, const MatmulShape& s,
-                            const MatmulEpilogue& epi = {});
+                            const MatmulEpilogue& epi = {}, SparsityProfile* profile = nullptr, uint32_t tile_rows = 1,
+                            uint32_t tile_cols = 1);
 
 SparsityProfile sparsity_profile(const MatrixRef& a, const MatrixRef& b, const MatmulShape& s, uint32_t tile_rows,
                                  uint32_t tile_cols);

@@ -268,8 +268,8 @@ uint64_t PeCluster::matmul(const acc_desc_t& desc, uint64_t issue, DispatchExt& 
     nm::decompress(b.base, b.stride, d.k, d.n, N, M, dense_b);
     b = {dense_b.data(), d.n};
   }
-  const SparsityProfile prof = sparsity_profile(a, b, shape, R, C);
-  const MatmulOutcome out = matmul_values(a, b, c, shape, epi);
+  SparsityProfile prof;
+  const MatmulOutcome out = matmul_values(a, b, c, shape, epi, &prof, R, C);
 
   const uint32_t mt = prof.row_blocks, nt = prof.col_blocks, kt = static_cast<uint32_t>(ceil_div(b_rows, D));
   // Effectual multiplies per (output tile, k-step). Dense: from the profile, D rows per k-step.

@@ -115,3 +115,25 @@ TEST(MatmulKernel, FewRowsTakeTheDirectPathWithTheSameResultsAndCounts) {
     }
   }
 }
+
+TEST(MatmulKernel, TheProfileCountedWithTheValuesIsTheStandaloneProfile) {
+  // The PE cluster takes the sparsity profile from the pass that computes the values: it must be
+  // sparsity_profile's, on both paths (few rows and BLAS), with B as rows or transposed, and with
+  // partial tiles at the edges.
+  const uint32_t k = 70, n = 45, R = 16, C = 8;
+  for (bool transpose : {false, true})
+    for (uint32_t m : {1u, 3u, 4u, 5u, 40u}) {
+      const auto a = random_q(uint64_t{m} * k, 11 + m, 1000, 0.4), b = random_q(uint64_t{k} * n, 12, 1000, 0.3);
+      const MatmulShape shape{m, k, n, transpose};
+      std::vector<int32_t> c(uint64_t{m} * n);
+      SparsityProfile fused;
+      matmul_values({const_cast<int32_t*>(a.data()), k}, {const_cast<int32_t*>(b.data()), transpose ? k : n}, {c.data(), n}, shape, {},
+                    &fused, R, C);
+      const auto alone = sparsity_profile({const_cast<int32_t*>(a.data()), k}, {const_cast<int32_t*>(b.data()), transpose ? k : n}, shape, R, C);
+      EXPECT_EQ(fused.row_blocks, alone.row_blocks) << m << " " << transpose;
+      EXPECT_EQ(fused.col_blocks, alone.col_blocks) << m << " " << transpose;
+      EXPECT_EQ(fused.k, alone.k);
+      EXPECT_EQ(fused.a_col_nnz, alone.a_col_nnz) << m << " " << transpose;
+      EXPECT_EQ(fused.b_row_nnz, alone.b_row_nnz) << m << " " << transpose;
+    }
+}
