@@ -6,9 +6,10 @@
 // host happens to process requests does not change the simulated schedule more than necessary.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <iterator>
-#include <map>
+#include <vector>
 
 namespace acc {
 
@@ -27,13 +28,10 @@ class Timeline {
   uint64_t first_fit(uint64_t earliest, uint64_t duration) const {
     if (duration == 0) return earliest;
     uint64_t start = earliest;
-    auto it = busy_.upper_bound(start);
-    if (it != busy_.begin()) {
-      auto prev = std::prev(it);
-      if (prev->second > start) start = prev->second;
-    }
-    while (it != busy_.end() && it->first < start + duration) {
-      start = std::max(start, it->second);
+    auto it = std::upper_bound(begin(), end(), start, [](uint64_t v, const Interval& x) { return v < x.start; });
+    if (it != begin() && std::prev(it)->end > start) start = std::prev(it)->end;
+    while (it != end() && it->start < start + duration) {
+      start = std::max(start, it->end);
       ++it;
     }
     return start;
@@ -41,35 +39,45 @@ class Timeline {
 
   // Forgets reservations that end at or before `cycle` (no request can start earlier any more).
   void forget_before(uint64_t cycle) {
-    auto it = busy_.begin();
-    while (it != busy_.end() && it->second <= cycle) it = busy_.erase(it);
+    while (head_ < busy_.size() && busy_[head_].end <= cycle) ++head_;
+    if (head_ == busy_.size()) {
+      busy_.clear(), head_ = 0;
+    } else if (head_ >= 64 && head_ * 2 >= busy_.size()) {  // drop the forgotten prefix now and then
+      busy_.erase(busy_.begin(), busy_.begin() + static_cast<std::ptrdiff_t>(head_));
+      head_ = 0;
+    }
   }
 
   uint64_t busy_cycles() const { return busy_cycles_; }
-  uint64_t last_end() const { return busy_.empty() ? 0 : busy_.rbegin()->second; }
+  uint64_t last_end() const { return begin() == end() ? 0 : busy_.back().end; }
 
  private:
-  // Coalesces with the neighbours it touches in place: a saturated channel's bursts each extend
-  // the last interval, with no node allocated or freed.
+  struct Interval {
+    uint64_t start, end;
+  };
+  using Iter = std::vector<Interval>::const_iterator;
+  Iter begin() const { return busy_.begin() + static_cast<std::ptrdiff_t>(head_); }
+  Iter end() const { return busy_.end(); }
+
+  // [s, e) is free. Coalesces with the neighbours it touches: a saturated channel's bursts each
+  // extend the last interval. Reservations come mostly in time order, so the insertion point is
+  // at or near the end.
   void insert(uint64_t s, uint64_t e) {
-    auto next = busy_.lower_bound(s);
-    const bool joins_next = next != busy_.end() && next->first == e;
-    if (next != busy_.begin()) {
-      auto prev = std::prev(next);
-      if (prev->second == s) {  // the interval ending where this one starts grows to cover it
-        prev->second = joins_next ? next->second : e;
-        if (joins_next) busy_.erase(next);
-        return;
-      }
+    const auto at = std::lower_bound(begin(), end(), s, [](const Interval& x, uint64_t v) { return x.start < v; });
+    const size_t i = static_cast<size_t>(at - busy_.begin());
+    const bool joins_next = i < busy_.size() && busy_[i].start == e;
+    if (i > head_ && busy_[i - 1].end == s) {
+      busy_[i - 1].end = joins_next ? busy_[i].end : e;
+      if (joins_next) busy_.erase(busy_.begin() + static_cast<std::ptrdiff_t>(i));
+    } else if (joins_next) {
+      busy_[i].start = s;
+    } else {
+      busy_.insert(busy_.begin() + static_cast<std::ptrdiff_t>(i), Interval{s, e});
     }
-    if (joins_next) {  // ... or the one starting where this one ends (keys are const: re-key it)
-      e = next->second;
-      next = busy_.erase(next);
-    }
-    busy_.emplace_hint(next, s, e);
   }
 
-  std::map<uint64_t, uint64_t> busy_;  // start -> end, disjoint
+  std::vector<Interval> busy_;  // disjoint, in order; those before head_ are forgotten
+  size_t head_ = 0;
   uint64_t busy_cycles_ = 0;
 };
 
