@@ -32,6 +32,8 @@ void start_profile(SparsityProfile* p, const MatmulShape& s, uint32_t tile_rows,
 }
 
 // Non-zeros of one row of a non-transposed B (n words), per column block into `blocks` (may be null).
+// The first pass over a weight row that streams from memory: vectorised per clone.
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 uint64_t count_b_row(const fx::Format& f, const int32_t* row, uint64_t n, uint32_t tile_cols, uint32_t* blocks) {
   if (!blocks) return count_nonzero_words_in(f, row, n);
   uint64_t total = 0;
@@ -45,11 +47,15 @@ uint64_t count_b_row(const fx::Format& f, const int32_t* row, uint64_t n, uint32
 
 // A few rows (a decoder's token): exact 64-bit sums straight from the words, one pass over B with
 // no copy of it (for such shapes, converting B and calling BLAS costs more than the products).
+// Each step over a row of B is a widening 32 x 32 -> 64-bit multiply-add that vectorises with
+// AVX2 or AVX-512 (hence the clones): a decode step streams every weight through here once.
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 void direct_sums(const MatrixRef& a, const MatrixRef& b, const MatmulShape& s, double* cd, MatmulOutcome& out,
                  SparsityProfile* prof, uint32_t tile_rows, uint32_t tile_cols) {
   const fx::Format f = fx::format();
   const uint64_t m = s.m, k = s.k, n = s.n;
-  thread_local std::vector<int64_t> a_words, sums;
+  thread_local std::vector<int32_t> a_words;
+  thread_local std::vector<int64_t> sums;
   a_words.resize(m * k);
   sums.assign(m * n, 0);
   for (uint64_t i = 0; i < m; ++i) {
@@ -66,10 +72,10 @@ void direct_sums(const MatrixRef& a, const MatrixRef& b, const MatmulShape& s, d
       const int32_t* row = b.base + j * b.stride;
       uint32_t* b_rows = prof ? &prof->b_row_nnz[j / tile_cols] : nullptr;
       for (uint64_t p = 0; p < k; ++p) {
-        const int64_t w = f.wrap(row[p]);
+        const int32_t w = f.wrap(row[p]);
         out.b_nonzero += f.word_nonzero(row[p]);
         if (b_rows) b_rows[p * prof->col_blocks] += f.word_nonzero(row[p]);
-        for (uint64_t i = 0; i < m; ++i) sums[i * n + j] += a_words[i * k + p] * w;
+        for (uint64_t i = 0; i < m; ++i) sums[i * n + j] += int64_t{a_words[i * k + p]} * w;
       }
     }
   } else {
@@ -77,9 +83,10 @@ void direct_sums(const MatrixRef& a, const MatrixRef& b, const MatmulShape& s, d
       const int32_t* row = b.base + p * b.stride;
       out.b_nonzero += count_b_row(f, row, n, tile_cols, prof ? &prof->b_row_nnz[p * prof->col_blocks] : nullptr);
       for (uint64_t i = 0; i < m; ++i) {
-        const int64_t x = a_words[i * k + p];
+        const int32_t x = a_words[i * k + p];
+        if (x == 0) continue;  // a zero activation adds nothing (DynaTran's zeros are common)
         int64_t* acc = &sums[i * n];
-        for (uint64_t j = 0; j < n; ++j) acc[j] += x * f.wrap(row[j]);
+        for (uint64_t j = 0; j < n; ++j) acc[j] += int64_t{x} * f.wrap(row[j]);
       }
     }
   }
