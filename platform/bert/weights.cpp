@@ -197,29 +197,33 @@ SyntheticRecipe synthetic_recipe(const Model& m) {
   return r;
 }
 
+Tensor drawn(const SyntheticTensor& t, uint64_t seed) {
+  Tensor v(t.n);
+  t.draw(seed, v.data());
+  return v;
+}
+
+LayerWeights drawn(const LayerFields<SyntheticTensor>& R, uint64_t seed) {
+  auto d = [seed](const SyntheticTensor& t) { return drawn(t, seed); };
+  LayerWeights L;
+  L.wq = d(R.wq), L.bq = d(R.bq), L.wk = d(R.wk), L.bk = d(R.bk), L.wv = d(R.wv), L.bv = d(R.bv);
+  L.wo = d(R.wo), L.bo = d(R.bo), L.ln1_g = d(R.ln1_g), L.ln1_b = d(R.ln1_b);
+  for (size_t i = 0; i < R.ffn_w.size(); ++i) L.ffn_w.push_back(d(R.ffn_w[i])), L.ffn_b.push_back(d(R.ffn_b[i]));
+  L.ln2_g = d(R.ln2_g), L.ln2_b = d(R.ln2_b);
+  for (size_t i = 0; i < R.head_w.size(); ++i) L.head_w.push_back(d(R.head_w[i])), L.head_b.push_back(d(R.head_b[i]));
+  L.proj_w = d(R.proj_w), L.proj_b = d(R.proj_b);
+  return L;
+}
+
 Weights synthetic_weights(const Model& m, uint64_t seed, bool draw) {
   Weights w;
   w.origin = "synthetic (seed " + std::to_string(seed) + ")";
   w.word = WordEmbeddings(m.vocab, m.hidden, seed);
   if (!draw) return w;
   const SyntheticRecipe r = synthetic_recipe(m);
-  auto drawn = [&](const SyntheticTensor& t) {
-    Tensor v(t.n);
-    t.draw(seed, v.data());
-    return v;
-  };
-  w.pos = drawn(r.pos), w.type = drawn(r.type), w.emb_g = drawn(r.emb_g), w.emb_b = drawn(r.emb_b);
-  for (const auto& R : r.layers) {
-    LayerWeights L;
-    L.wq = drawn(R.wq), L.bq = drawn(R.bq), L.wk = drawn(R.wk), L.bk = drawn(R.bk), L.wv = drawn(R.wv), L.bv = drawn(R.bv);
-    L.wo = drawn(R.wo), L.bo = drawn(R.bo), L.ln1_g = drawn(R.ln1_g), L.ln1_b = drawn(R.ln1_b);
-    for (size_t i = 0; i < R.ffn_w.size(); ++i) L.ffn_w.push_back(drawn(R.ffn_w[i])), L.ffn_b.push_back(drawn(R.ffn_b[i]));
-    L.ln2_g = drawn(R.ln2_g), L.ln2_b = drawn(R.ln2_b);
-    for (size_t i = 0; i < R.head_w.size(); ++i) L.head_w.push_back(drawn(R.head_w[i])), L.head_b.push_back(drawn(R.head_b[i]));
-    L.proj_w = drawn(R.proj_w), L.proj_b = drawn(R.proj_b);
-    w.layers.push_back(std::move(L));
-  }
-  w.pool_w = drawn(r.pool_w), w.pool_b = drawn(r.pool_b);
+  w.pos = drawn(r.pos, seed), w.type = drawn(r.type, seed), w.emb_g = drawn(r.emb_g, seed), w.emb_b = drawn(r.emb_b, seed);
+  for (const auto& R : r.layers) w.layers.push_back(drawn(R, seed));
+  w.pool_w = drawn(r.pool_w, seed), w.pool_b = drawn(r.pool_b, seed);
   return w;
 }
 

@@ -114,6 +114,9 @@ struct SyntheticRecipe {
   SyntheticTensor pool_w, pool_b;
 };
 SyntheticRecipe synthetic_recipe(const Model& m);
+// A tensor, or a layer's tensors, of a recipe drawn on the host.
+Tensor drawn(const SyntheticTensor& t, uint64_t seed);
+LayerWeights drawn(const LayerFields<SyntheticTensor>& layer, uint64_t seed);
 
 // The synthetic weights of synthetic_recipe(m). With draw false, only the word embeddings (drawn
 // when a row is asked for) and the origin: a caller that needs the tensors only in the

@@ -48,18 +48,12 @@ Model zoo_model(const std::string& name) {
   throw bert::ModelError("unknown GPT-2 model '" + name + "' (expected " + names + ")");
 }
 
-Weights synthetic_weights(const Model& m, uint64_t seed) {
+SyntheticRecipe synthetic_recipe(const Model& m) {
   const uint64_t H = m.hidden;
-  Weights w;
-  w.origin = "synthetic (seed " + std::to_string(seed) + ")";
-  auto draw = [&](const std::string& name, uint64_t n, double std, double mean = 0) {
-    Tensor t(n);
-    bert::SyntheticTensor{name, n, std, mean}.draw(seed, t.data());
-    return t;
-  };
+  SyntheticRecipe r;
   // wte ~ 1/sqrt(H): a layer-normed row's logits have about unit variance.
-  w.wte = draw("wte.weight", uint64_t{m.vocab} * H, 1.0 / std::sqrt(double(H)));
-  w.wpe = draw("wpe.weight", uint64_t{m.max_positions} * H, 0.5);
+  r.wte = {"wte.weight", uint64_t{m.vocab} * H, 1.0 / std::sqrt(double(H))};
+  r.wpe = {"wpe.weight", uint64_t{m.max_positions} * H, 0.5};
   for (size_t l = 0; l < m.layers.size(); ++l) {
     const auto& s = m.layers[l];
     const uint64_t A = s.attention(), F = s.ffn.at(0);
@@ -67,21 +61,31 @@ Weights synthetic_weights(const Model& m, uint64_t seed) {
     // The query words carry the softmax's 1/sqrt(d), as BERT's (bert::query_scale_divisors): query
     // and key weights give the scores, which are the logits, a std of about 1, well within the format.
     const double qk = 1.0 / std::sqrt(std::sqrt(double(s.head_dim))) / std::sqrt(double(H));
-    bert::LayerWeights L;
-    L.wq = draw(p + "attn.c_attn.weight/q", H * A, qk), L.bq = draw(p + "attn.c_attn.bias/q", A, 0.1);
-    L.wk = draw(p + "attn.c_attn.weight/k", H * A, qk), L.bk = draw(p + "attn.c_attn.bias/k", A, 0.1);
-    L.wv = draw(p + "attn.c_attn.weight/v", H * A, 1.0 / std::sqrt(double(H))), L.bv = draw(p + "attn.c_attn.bias/v", A, 0.1);
+    bert::LayerFields<bert::SyntheticTensor> L;
+    L.wq = {p + "attn.c_attn.weight/q", H * A, qk}, L.bq = {p + "attn.c_attn.bias/q", A, 0.1};
+    L.wk = {p + "attn.c_attn.weight/k", H * A, qk}, L.bk = {p + "attn.c_attn.bias/k", A, 0.1};
+    L.wv = {p + "attn.c_attn.weight/v", H * A, 1.0 / std::sqrt(double(H))}, L.bv = {p + "attn.c_attn.bias/v", A, 0.1};
     // The residual branches' outputs scaled down (GPT-2's 1/sqrt(2 n_layer) idea): the residual
     // stream grows slowly over the layers.
     const double branch = 1.0 / std::sqrt(2.0 * double(m.layers.size()));
-    L.wo = draw(p + "attn.c_proj.weight", A * H, branch / std::sqrt(double(A))), L.bo = draw(p + "attn.c_proj.bias", H, 0.05);
-    L.ln1_g = draw(p + "ln_1.weight", H, 0.1, 1.0), L.ln1_b = draw(p + "ln_1.bias", H, 0.1);
-    L.ffn_w = {draw(p + "mlp.c_fc.weight", H * F, 1.0 / std::sqrt(double(H))), draw(p + "mlp.c_proj.weight", F * H, branch / std::sqrt(double(F)))};
-    L.ffn_b = {draw(p + "mlp.c_fc.bias", F, 0.1), draw(p + "mlp.c_proj.bias", H, 0.05)};
-    L.ln2_g = draw(p + "ln_2.weight", H, 0.1, 1.0), L.ln2_b = draw(p + "ln_2.bias", H, 0.1);
-    w.layers.push_back(std::move(L));
+    L.wo = {p + "attn.c_proj.weight", A * H, branch / std::sqrt(double(A))}, L.bo = {p + "attn.c_proj.bias", H, 0.05};
+    L.ln1_g = {p + "ln_1.weight", H, 0.1, 1.0}, L.ln1_b = {p + "ln_1.bias", H, 0.1};
+    L.ffn_w = {{p + "mlp.c_fc.weight", H * F, 1.0 / std::sqrt(double(H))}, {p + "mlp.c_proj.weight", F * H, branch / std::sqrt(double(F))}};
+    L.ffn_b = {{p + "mlp.c_fc.bias", F, 0.1}, {p + "mlp.c_proj.bias", H, 0.05}};
+    L.ln2_g = {p + "ln_2.weight", H, 0.1, 1.0}, L.ln2_b = {p + "ln_2.bias", H, 0.1};
+    r.layers.push_back(std::move(L));
   }
-  w.lnf_g = draw("ln_f.weight", H, 0.1, 1.0), w.lnf_b = draw("ln_f.bias", H, 0.1);
+  r.lnf_g = {"ln_f.weight", H, 0.1, 1.0}, r.lnf_b = {"ln_f.bias", H, 0.1};
+  return r;
+}
+
+Weights synthetic_weights(const Model& m, uint64_t seed) {
+  const SyntheticRecipe r = gpt2::synthetic_recipe(m);  // qualified: bert's is found too (gpt2::Model is bert's)
+  Weights w;
+  w.origin = "synthetic (seed " + std::to_string(seed) + ")";
+  w.wte = bert::drawn(r.wte, seed), w.wpe = bert::drawn(r.wpe, seed);
+  for (const auto& L : r.layers) w.layers.push_back(bert::drawn(L, seed));
+  w.lnf_g = bert::drawn(r.lnf_g, seed), w.lnf_b = bert::drawn(r.lnf_b, seed);
   return w;
 }
 

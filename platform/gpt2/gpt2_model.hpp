@@ -35,7 +35,15 @@ struct Weights {
 };
 
 // Deterministic synthetic weights (every tensor its own stream of `seed`), scaled so that the
-// activations stay near unit variance and the logits within the number format.
+// activations stay near unit variance and the logits within the number format: the recipe of every
+// tensor, laid out as in Weights, and the recipe drawn on the host. A job that needs the weights
+// only in the accelerator's DRAM draws the recipe there (GPT-2's 124 M words written once, not thrice).
+struct SyntheticRecipe {
+  bert::SyntheticTensor wte, wpe;
+  std::vector<bert::LayerFields<bert::SyntheticTensor>> layers;
+  bert::SyntheticTensor lnf_g, lnf_b;
+};
+SyntheticRecipe synthetic_recipe(const Model& m);
 Weights synthetic_weights(const Model& m, uint64_t seed);
 
 // Hugging Face GPT2Model / GPT2LMHeadModel tensors, with or without the "transformer." prefix:

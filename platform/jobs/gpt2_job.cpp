@@ -75,7 +75,13 @@ uint64_t Gpt2Job::host_memory_bytes() {
 }
 
 void Gpt2Job::load(Soc& soc) {
-  weights_ = spec_.weights_file.empty() ? gpt2::synthetic_weights(model_, spec_.seed) : gpt2::load_safetensors(model_, spec_.weights_file);
+  // Synthetic weights that no check reads on the host are drawn straight into DRAM (N:M weights are
+  // compressed on the host first).
+  const bool drawn_in_dram = spec_.weights_file.empty() && !checks_outputs() && !spec_.nm_weights;
+  if (drawn_in_dram)
+    weights_.origin = "synthetic (seed " + std::to_string(spec_.seed) + ")";
+  else
+    weights_ = spec_.weights_file.empty() ? gpt2::synthetic_weights(model_, spec_.seed) : gpt2::load_safetensors(model_, spec_.weights_file);
   const uint32_t P = spec_.prompt_len, T = spec_.new_tokens, B = spec_.batch, H = model_.hidden, V = model_.vocab;
   // Synthetic prompts: ids uniform over the vocabulary.
   Rng rng(spec_.seed ^ 0x6770743270726F6Dull);
@@ -83,11 +89,6 @@ void Gpt2Job::load(Soc& soc) {
   for (auto& id : prompts_) id = static_cast<uint32_t>(rng.next() % V);
 
   DramLayout layout(soc);
-  auto put = [&](const bert::Tensor& t, const std::string& what) {
-    const uint32_t pa = layout.alloc(t.size() * 4, what);
-    write_words(soc, pa, t);
-    return pa;
-  };
   fw_gpt2_args_t a{};
   a.layers = static_cast<uint32_t>(model_.layers.size());
   a.hidden = H, a.batch = B, a.prompt_len = P, a.new_tokens = T;
@@ -98,10 +99,18 @@ void Gpt2Job::load(Soc& soc) {
   a.tau = static_cast<uint32_t>(o.tau), a.topk = spec_.topk, a.ln_eps = o.ln_eps;
   a.nm_cfg = spec_.nm_n | spec_.nm_m << ACC_NM_CFG_M_SHIFT;
   a.vocab = V, a.max_pos = model_.max_positions;
-  a.wte = put(weights_.wte, "wte (the word embeddings and the LM head)");
-  a.wpe = put(weights_.wpe, "wpe (the position embeddings)");
-  a.lnf_g = put(weights_.lnf_g, "ln_f"), a.lnf_b = put(weights_.lnf_b, "ln_f");
-  a.layer_table = put_preln_layers(soc, layout, H, model_.layers, weights_.layers, spec_);
+  // The same layout from the host's weights or from the recipe of those drawn in DRAM.
+  auto place = [&](const auto& W) {
+    auto put = [&](const auto& t, const std::string& what) { return put_tensor(soc, layout, t, spec_.seed, what); };
+    a.wte = put(W.wte, "wte (the word embeddings and the LM head)");
+    a.wpe = put(W.wpe, "wpe (the position embeddings)");
+    a.lnf_g = put(W.lnf_g, "ln_f"), a.lnf_b = put(W.lnf_b, "ln_f");
+    a.layer_table = put_preln_layers(soc, layout, H, model_.layers, W.layers, spec_, spec_.seed);
+  };
+  if (drawn_in_dram)
+    place(gpt2::synthetic_recipe(model_));
+  else
+    place(weights_);
   a.kv_rows = P + T;
   a.kv_cache = layout.alloc(kv_cache_bytes(), "the KV cache");
   a.tokens = layout.alloc(prompts_.size() * 4, "the prompts");

@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <cstring>
+#include <stdexcept>
+#include <type_traits>
 
 #include "fixed_point.hpp"
 #include "nm.hpp"
@@ -24,21 +26,37 @@ void ReferenceComparison::compare(const bert::Tensor& got, const bert::Tensor& w
       first = what + " element " + std::to_string(i) + ": " + std::to_string(got[offset + i]) + " != reference " + std::to_string(want[i]);
 }
 
+uint32_t put_tensor(Soc& soc, DramLayout& layout, const bert::Tensor& t, uint64_t, const std::string& what) {
+  const uint32_t pa = layout.alloc(t.size() * 4, what);
+  write_words(soc, pa, t);
+  return pa;
+}
+
+uint32_t put_tensor(Soc& soc, DramLayout& layout, const bert::SyntheticTensor& t, uint64_t seed, const std::string& what) {
+  const uint32_t pa = layout.alloc(t.n * 4, what);
+  t.draw(seed, soc.dram_as<int32_t>(pa, t.n));
+  return pa;
+}
+
+template <class V>
 uint32_t put_preln_layers(Soc& soc, DramLayout& layout, uint32_t H, const std::vector<bert::LayerShape>& shapes,
-                          const std::vector<bert::LayerWeights>& weights, const PrelnPruning& p) {
+                          const std::vector<bert::LayerFields<V>>& weights, const PrelnPruning& p, uint64_t seed) {
   std::vector<fw_bert_layer_t> table(shapes.size());
   for (size_t l = 0; l < shapes.size(); ++l) {
     const bert::LayerShape& s = shapes[l];
-    const bert::LayerWeights& w = weights[l];
+    const bert::LayerFields<V>& w = weights[l];
     fw_bert_layer_t& t = table[l];
     const std::string name = "layer " + std::to_string(l) + " weights";
-    auto put = [&](const bert::Tensor& v) {
-      const uint32_t pa = layout.alloc(v.size() * 4, name);
-      write_words(soc, pa, v);
-      return pa;
-    };
+    auto put = [&](const V& v) { return put_tensor(soc, layout, v, seed, name); };
     const uint32_t A = s.attention(), F = s.ffn.at(0);
-    auto matrix = [&](const bert::Tensor& m, uint32_t k, uint32_t n) { return put(p.nm_weights ? nm::compress(m, k, n, p.nm_n, p.nm_m) : m); };
+    auto matrix = [&](const V& m, uint32_t k, uint32_t n) {
+      if constexpr (std::is_same_v<V, bert::Tensor>) {
+        if (p.nm_weights) return put(nm::compress(m, k, n, p.nm_n, p.nm_m));
+      } else if (p.nm_weights) {
+        throw std::logic_error("N:M weights are compressed on the host: draw them there first");
+      }
+      return put(m);
+    };
     t.heads = s.heads, t.head_dim = s.head_dim, t.n_ffn = 1, t.ffn[0] = F;
     t.score_scale = static_cast<uint32_t>(fx::from_double(1.0));  // the query words carry 1/sqrt(d), as BERT's
     t.wq = matrix(w.wq, H, A), t.bq = put(w.bq), t.wk = matrix(w.wk, H, A), t.bk = put(w.bk);
@@ -53,5 +71,10 @@ uint32_t put_preln_layers(Soc& soc, DramLayout& layout, uint32_t H, const std::v
   std::memcpy(soc.dram_ptr(pa, bytes), table.data(), bytes);
   return pa;
 }
+
+template uint32_t put_preln_layers(Soc&, DramLayout&, uint32_t, const std::vector<bert::LayerShape>&,
+                                   const std::vector<bert::LayerWeights>&, const PrelnPruning&, uint64_t);
+template uint32_t put_preln_layers(Soc&, DramLayout&, uint32_t, const std::vector<bert::LayerShape>&,
+                                   const std::vector<bert::LayerFields<bert::SyntheticTensor>>&, const PrelnPruning&, uint64_t);
 
 }  // namespace acc
