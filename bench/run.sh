@@ -27,6 +27,7 @@ jobs=(
   "BERT-Base, Server, batch 4, seq 128|-|-|--hw server --model bert-base --batch 4 --seq 128"
   "BERT-Large, Server, batch 1, seq 128|-|3|--hw server --model bert-large --batch 1 --seq 128"
   "GPT-2 124M, Server, prompt 128 + 128 new|-|10|--hw server --job generate --model gpt2 --prompt-len 128 --new-tokens 128 --batch 1"
+  "ViT-Base/16, Server, 1 image|-|-|--hw server --model vit-base --batch 1"
 )
 
 less() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }

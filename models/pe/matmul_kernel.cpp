@@ -110,12 +110,13 @@ void blas_sums(const MatrixRef& a, const MatrixRef& b, const MatmulShape& s, std
     if (a_cols)
       for (uint64_t p = 0; p < k; ++p) a_cols[p] += f.word_nonzero(row[p]);
   }
-  if (s.transpose_b) {
+  if (s.transpose_b) {  // B's rows as they are (n x k); the dgemm transposes
     for (uint64_t j = 0; j < n; ++j) {
       const int32_t* row = b.base + j * b.stride;
+      double* dst = &bd[j * k];
       uint32_t* b_rows = prof ? &prof->b_row_nnz[j / tile_cols] : nullptr;
       for (uint64_t p = 0; p < k; ++p) {
-        bd[p * n + j] = f.wrap(row[p]);
+        dst[p] = f.wrap(row[p]);
         out.b_nonzero += f.word_nonzero(row[p]);
       }
       if (b_rows)
@@ -129,8 +130,10 @@ void blas_sums(const MatrixRef& a, const MatrixRef& b, const MatmulShape& s, std
       out.b_nonzero += count_b_row(f, row, n, tile_cols, prof ? &prof->b_row_nnz[p * prof->col_blocks] : nullptr);
     }
   }
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0,
-              ad.data(), static_cast<int>(k), bd.data(), static_cast<int>(n), 0.0, cd.data(), static_cast<int>(n));
+  // Any order of the exact sums gives the same doubles (every partial sum is an integer below 2^53).
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, s.transpose_b ? CblasTrans : CblasNoTrans, static_cast<int>(m), static_cast<int>(n),
+              static_cast<int>(k), 1.0, ad.data(), static_cast<int>(k), bd.data(), static_cast<int>(s.transpose_b ? k : n), 0.0,
+              cd.data(), static_cast<int>(n));
 }
 
 // Bias, narrowing with saturation, DynaTran, dynamic N:M, the activation, per output.
