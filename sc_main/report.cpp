@@ -81,7 +81,7 @@ void print_summary(std::ostream& out, const Stats& s, const HwConfig& cfg) {
     Saturation sat;
     sat.matmul = count("saturation.matmul"), sat.score = count("saturation.score"), sat.activation = count("saturation.activation");
     sat.softmax = count("saturation.softmax"), sat.layernorm = count("saturation.layernorm"), sat.add = count("saturation.add");
-    row("saturation", sat.describe(count("saturation.weights")));
+    row("saturation", sat.describe(count("saturation.weights"), count("saturation.inputs")));
   }
   if (s.get("control.errors") > 0) {
     const auto code = static_cast<uint32_t>(count("control.error.code"));

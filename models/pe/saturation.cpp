@@ -6,12 +6,12 @@
 
 namespace acc {
 
-std::string Saturation::describe(uint64_t weights) const {
+std::string Saturation::describe(uint64_t weights, uint64_t inputs) const {
   const std::pair<const char*, uint64_t> sites[] = {{"matmul", matmul},   {"score", score},         {"activation", activation},
                                                     {"softmax", softmax}, {"layernorm", layernorm}, {"add", add}};
   std::string s;
   if (total() == 0) {
-    s = weights ? "no value saturated in the datapath" : "no value saturated";
+    s = weights || inputs ? "no value saturated in the datapath" : "no value saturated";
   } else {
     s = std::to_string(total()) + (total() == 1 ? " value" : " values") + " saturated to +-" + std::to_string(static_cast<long>(fx::format().range())) + " (";
     bool first = true;
@@ -20,6 +20,7 @@ std::string Saturation::describe(uint64_t weights) const {
     s += ")";
   }
   if (weights) s += "; " + std::to_string(weights) + (weights == 1 ? " weight" : " weights") + " clipped when loaded";
+  if (inputs) s += "; " + std::to_string(inputs) + (inputs == 1 ? " input value" : " input values") + " clipped when loaded";
   return s;
 }
 

@@ -17,8 +17,9 @@ struct Saturation {
   uint64_t add = 0;         // ADD sums (the residual connections)
   uint64_t total() const { return matmul + score + activation + softmax + layernorm + add; }
   // "no value saturated", or the total and each site that clipped ("10234 values saturated to
-  // +-8 (add 10234)"); `weights`: weights clipped when they were loaded, appended when non-zero.
-  std::string describe(uint64_t weights = 0) const;
+  // +-8 (add 10234)"); `weights` and `inputs` (embeddings, pixels): values clipped when they were
+  // loaded, appended when non-zero.
+  std::string describe(uint64_t weights = 0, uint64_t inputs = 0) const;
 };
 
 }  // namespace acc

@@ -222,6 +222,7 @@ Inputs embeddings_from_npy(const Model& m, const InputBytes& bytes, uint32_t seq
                          std::to_string(at % m.hidden) + "] is " + (std::isnan(v) ? "NaN" : "infinite"));
       }
       in.embeddings[i0 + i] = fx::from_double(v);
+      in.saturated += fx::from_double_saturates(v);
     }
   }
   return in;

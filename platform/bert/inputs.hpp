@@ -26,6 +26,7 @@ struct Inputs {
   bool from_tokens = true;
   std::vector<uint32_t> tokens;      // batch x seq (from_tokens)
   std::vector<int32_t> embeddings;   // batch*seq x hidden, Q4.16 (!from_tokens)
+  uint64_t saturated = 0;            // embeddings of a file clipped to the number format
   std::string origin;
 };
 

@@ -324,6 +324,7 @@ JobResult BertJob::check(Soc& soc, Stats& stats) {
   stats.put("job.bert.group", job->args.bert.group, "sequences", "Sequences the firmware processed together (what fits the buffers)");
   stats.put("job.bert.encoder_macs", model_.encoder_macs(S) * B, "MACs", "Encoder MACs of the batch by the model's shape (the BERT encoder layer, Devlin et al. 2019; a model dict's heads by their kind)");
   stats.put("saturation.weights", weights_.saturated, "values", "Weights of the file clipped to the number format when loaded");
+  stats.put("saturation.inputs", inputs_.saturated, "values", "Input values of a file (--embeddings, --image) clipped to the number format when loaded");
   JobResult r;
   if (job->status != FW_OK) {
     r.message = firmware_failure(*job, soc);
@@ -379,7 +380,7 @@ JobResult BertJob::check(Soc& soc, Stats& stats) {
 
   r.ok = mismatches == 0;
   // Beside "bit-exact": how many values the datapath clipped (bit-exact clipping is still clipping).
-  const std::string saturation = soc.pe().saturation().describe(weights_.saturated);
+  const std::string saturation = soc.pe().saturation().describe(weights_.saturated, inputs_.saturated);
   if (o.pruning.score_engine()) {  // LeOPArd and HDP decide in the integer domain: no float counterpart
     r.message = r.ok ? "bit-exact against the reference model (" + std::to_string(outputs_.hidden.size() + outputs_.pooled.size()) +
                            " values); " + saturation

@@ -96,6 +96,7 @@ JobResult VitJob::check(Soc& soc, Stats& stats) {
   stats.put("job.vit.tokens", T, "tokens", "Tokens per image: the patches and the CLS token");
   stats.put("job.vit.dense_macs", total_macs(), "MACs", "Dense MACs of the job by the model's shape (patch embedding, layers, classifier)");
   stats.put("saturation.weights", weights_.saturated, "values", "Weights of the file clipped to the number format when loaded");
+  stats.put("saturation.inputs", images_.saturated, "values", "Input values of a file (--embeddings, --image) clipped to the number format when loaded");
   JobResult r;
   if (job->status != FW_OK) {
     r.message = firmware_failure(*job, soc);

@@ -188,8 +188,7 @@ Images patchify(const Model& m, uint32_t batch, const std::vector<double>& pixel
           const uint64_t n = (y / P) * G + x / P, e = c * P * P + (y % P) * P + x % P;
           v[(b * N + n) * D + e] = pixels[((b * Ch + c) * S + y) * S + x];
         }
-  uint64_t saturated = 0;
-  im.patches = bert::quantised(v, saturated);
+  im.patches = bert::quantised(v, im.saturated);
   return im;
 }
 }  // namespace

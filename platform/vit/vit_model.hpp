@@ -63,6 +63,7 @@ void save_safetensors(const Model& m, const Weights& w, const std::string& path)
 struct Images {
   uint32_t batch = 0;
   Tensor patches;
+  uint64_t saturated = 0;  // pixels clipped to the number format
   std::string origin;
 };
 // Uniform in [-1, 1] (normalised pixels), `batch` images.

@@ -43,6 +43,22 @@ TEST(Vit, ImagesFromNpyArePatchedChannelsFirst) {
   // Patch 15 (row 1, column 1 of the 14 x 14 grid), element (channel 2, row 3, column 5) is pixel (2, 19, 21).
   const uint64_t D = m.patch_dim();
   EXPECT_EQ(im.patches[15 * D + 2 * 256 + 3 * 16 + 5], fx::from_double(px[(2 * S + 19) * S + 21]));
+  EXPECT_EQ(im.saturated, 0u);
+}
+
+TEST(Vit, PixelsOutsideTheFormatAreCountedAsClipped) {
+  // Q4.16 holds [-8, 8): an image with 7 pixels beyond it reads as 7 clipped input values, not a
+  // silently different image.
+  vit::Model m = vit::zoo_model("vit-tiny", 1);
+  std::vector<float> px(3 * m.image * m.image, 0.25f);
+  for (size_t i : {0u, 5u, 999u, 4000u}) px[i] = 9.5f;
+  for (size_t i : {7u, 123u}) px[i] = -8.75f;
+  px[77] = 8.0f;   // the first value above the largest word
+  px[78] = -8.0f;  // the most negative word: held exactly
+  const std::string data(reinterpret_cast<const char*>(px.data()), px.size() * 4);
+  const vit::Images im = vit::images_from_npy(
+      m, test::temp_file(".npy", test::npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (3, 224, 224), }", data)));
+  EXPECT_EQ(im.saturated, 7u);
 }
 
 TEST(Vit, BadImagesAreNamed) {

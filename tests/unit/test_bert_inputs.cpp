@@ -353,9 +353,12 @@ TEST(BertInputs, NumpyEmbeddings) {
   npy += header;
   std::vector<float> data(2 * 4 * 32);
   for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<float>(i) / 256.0f;
+  data[9] = 20.0f, data[10] = -9.0f;  // outside Q4.16's [-8, 8): clipped, and counted
   npy.append(reinterpret_cast<const char*>(data.data()), data.size() * 4);
   const std::string f = temp_file(".npy", npy);
   const Inputs in = embeddings_from_npy(m, f, 4, "3,4");
+  EXPECT_EQ(in.saturated, 2u);
+  EXPECT_EQ(in.embeddings[9], fx::max_word());
   EXPECT_FALSE(in.from_tokens);
   EXPECT_EQ(in.batch, 2u);
   EXPECT_EQ(in.valid_len, (std::vector<uint32_t>{3, 4}));

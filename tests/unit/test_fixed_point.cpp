@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "fixed_point.hpp"
+#include "saturation.hpp"
 
 using namespace acc;
 
@@ -75,4 +76,13 @@ TEST(FixedPoint, DefinedForEveryArgument) {
   EXPECT_EQ(fx::saturate_counted(int64_t{fx::max_word()} + 1, clipped), fx::max_word());
   EXPECT_EQ(fx::saturate_counted(int64_t{fx::min_word()} - 1, clipped), fx::min_word());
   EXPECT_EQ(clipped, 2u);
+}
+
+TEST(Saturation, ValuesClippedWhenLoadedAreNamedBesideTheDatapathsOwn) {
+  acc::Saturation none;
+  EXPECT_EQ(none.describe(), "no value saturated");
+  EXPECT_EQ(none.describe(0, 3), "no value saturated in the datapath; 3 input values clipped when loaded");
+  acc::Saturation some;
+  some.add = 2;
+  EXPECT_EQ(some.describe(1, 1), "2 values saturated to +-8 (add 2); 1 weight clipped when loaded; 1 input value clipped when loaded");
 }
