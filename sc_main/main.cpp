@@ -282,6 +282,18 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
   only_for(pruning, transformer, "--job bert and --job generate");
   only_for(matmul, !transformer, "--job matmul and --job fault");
   if (kind == "generate" && !decoder) throw UsageError("--job generate needs a GPT-2 --model (gpt2-tiny, gpt2, gpt2-medium), not '" + model_name + "'");
+  if (transformer && !decoder && !vision && !acc::bert::is_model_dict_path(model_name)) {
+    const auto bert_names = acc::bert::zoo_names();
+    if (std::find(bert_names.begin(), bert_names.end(), model_name) == bert_names.end()) {
+      auto list = [](const std::vector<std::string>& names) {
+        std::string all;
+        for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
+        return all;
+      };
+      throw UsageError("unknown model '" + model_name + "' (BERT: " + list(bert_names) + "; GPT-2: " + list(acc::gpt2::zoo_names()) +
+                       "; ViT: " + list(acc::vit::zoo_names()) + "; or a model-dict .json file)");
+    }
+  }
   if (vm.count("new-tokens") && kind != "generate") throw UsageError("--new-tokens applies to --job generate");
   if (vm.count("dynatran") && vm.count("no-dynatran")) throw UsageError("--dynatran and --no-dynatran contradict each other");
   const bool dynatran = transformer ? !vm.count("no-dynatran") : vm.count("dynatran") > 0;

@@ -96,6 +96,12 @@ std::vector<std::string> zoo_names() {
   return n;
 }
 
+ModelError unknown_zoo_model(const std::string& family, const std::string& name, const std::vector<std::string>& names) {
+  std::string all;
+  for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
+  return ModelError("unknown " + family + " model '" + name + "' (expected " + all + ")");
+}
+
 Model zoo_model(const std::string& name) {
   for (const auto& m : zoo())
     if (m.name == name) return m;
@@ -198,8 +204,12 @@ Model model_from_dict(const std::string& text, const std::string& origin) {
   return m;
 }
 
+bool is_model_dict_path(const std::string& name_or_path) {
+  return name_or_path.size() > 5 && name_or_path.substr(name_or_path.size() - 5) == ".json";
+}
+
 Model load_model(const std::string& name_or_path) {
-  if (name_or_path.size() > 5 && name_or_path.substr(name_or_path.size() - 5) == ".json")
+  if (is_model_dict_path(name_or_path))
     return model_from_dict(read_input_file_as<ModelError>(name_or_path, kMaxModelDictBytes, "model dict"), name_or_path);
   return zoo_model(name_or_path);
 }

@@ -70,6 +70,22 @@ struct Model {
   Model truncated(uint32_t n) const;
 };
 
+// A zoo's table of shapes (entries with a `name`): its names, and the entry of a name or null.
+template <class Entry, size_t N>
+std::vector<std::string> zoo_table_names(const Entry (&table)[N]) {
+  std::vector<std::string> names;
+  for (const Entry& e : table) names.push_back(e.name);
+  return names;
+}
+template <class Entry, size_t N>
+const Entry* zoo_table_entry(const Entry (&table)[N], const std::string& name) {
+  for (const Entry& e : table)
+    if (name == e.name) return &e;
+  return nullptr;
+}
+// The ModelError of a name no table has: "unknown <family> model 'x' (expected a, b, c)".
+ModelError unknown_zoo_model(const std::string& family, const std::string& name, const std::vector<std::string>& names);
+
 // The built-in zoo: bert-nano (AccelTran's), bert-tiny, -mini, -small, -medium (Google's compact
 // BERTs), bert-base, bert-large.
 std::vector<std::string> zoo_names();
@@ -81,7 +97,8 @@ Model zoo_model(const std::string& name);  // throws ModelError listing the zoo
 // c_<kernel>_<d>. Accepted as is: only the first l entries of each list are read.
 Model model_from_dict(const std::string& json_text, const std::string& origin);
 
-// A zoo name or a path to a model-dict JSON file.
+// A zoo name or a path to a model-dict JSON file (a name ending in .json).
+bool is_model_dict_path(const std::string& name_or_path);
 Model load_model(const std::string& name_or_path);
 
 }  // namespace acc::bert

@@ -20,32 +20,20 @@ struct Shape {
 constexpr Shape kZoo[] = {{"gpt2-tiny", 2, 128, 2}, {"gpt2", 12, 768, 12}, {"gpt2-medium", 24, 1024, 16}};
 }  // namespace
 
-std::vector<std::string> zoo_names() {
-  std::vector<std::string> n;
-  for (const Shape& s : kZoo) n.push_back(s.name);
-  return n;
-}
+std::vector<std::string> zoo_names() { return bert::zoo_table_names(kZoo); }
 
-bool is_gpt2_model(const std::string& name) {
-  for (const Shape& s : kZoo)
-    if (name == s.name) return true;
-  return false;
-}
+bool is_gpt2_model(const std::string& name) { return bert::zoo_table_entry(kZoo, name) != nullptr; }
 
 Model zoo_model(const std::string& name) {
-  for (const Shape& s : kZoo) {
-    if (name != s.name) continue;
-    Model m;
-    m.name = name;
-    m.hidden = s.hidden;
-    m.vocab = 50257, m.max_positions = 1024, m.type_vocab = 0;
-    m.ln_eps = 1e-5;
-    for (uint32_t l = 0; l < s.layers; ++l) m.layers.push_back({s.heads, s.hidden / s.heads, {4 * s.hidden}, 0, {}});
-    return m;
-  }
-  std::string names;
-  for (const Shape& s : kZoo) names += std::string(names.empty() ? "" : ", ") + s.name;
-  throw bert::ModelError("unknown GPT-2 model '" + name + "' (expected " + names + ")");
+  const Shape* s = bert::zoo_table_entry(kZoo, name);
+  if (!s) throw bert::unknown_zoo_model("GPT-2", name, zoo_names());
+  Model m;
+  m.name = name;
+  m.hidden = s->hidden;
+  m.vocab = 50257, m.max_positions = 1024, m.type_vocab = 0;
+  m.ln_eps = 1e-5;
+  for (uint32_t l = 0; l < s->layers; ++l) m.layers.push_back({s->heads, s->hidden / s->heads, {4 * s->hidden}, 0, {}});
+  return m;
 }
 
 SyntheticRecipe synthetic_recipe(const Model& m) {

@@ -26,33 +26,21 @@ std::vector<double> transposed(const std::vector<double>& v, uint64_t rows, uint
 }
 }  // namespace
 
-std::vector<std::string> zoo_names() {
-  std::vector<std::string> n;
-  for (const Shape& s : kZoo) n.push_back(s.name);
-  return n;
-}
+std::vector<std::string> zoo_names() { return bert::zoo_table_names(kZoo); }
 
-bool is_vit_model(const std::string& name) {
-  for (const Shape& s : kZoo)
-    if (name == s.name) return true;
-  return false;
-}
+bool is_vit_model(const std::string& name) { return bert::zoo_table_entry(kZoo, name) != nullptr; }
 
 Model zoo_model(const std::string& name, uint32_t layers) {
-  for (const Shape& s : kZoo) {
-    if (name != s.name) continue;
-    Model m;
-    bert::Model& e = m.encoder;
-    e.name = name, e.hidden = s.hidden;
-    e.vocab = 0, e.max_positions = m.tokens(), e.type_vocab = 0;
-    e.ln_eps = 1e-12;
-    for (uint32_t l = 0; l < s.layers; ++l) e.layers.push_back({s.heads, s.hidden / s.heads, {s.ffn}, 0, {}});
-    m.encoder = e.truncated(layers);
-    return m;
-  }
-  std::string names;
-  for (const Shape& s : kZoo) names += std::string(names.empty() ? "" : ", ") + s.name;
-  throw bert::ModelError("unknown ViT model '" + name + "' (expected " + names + ")");
+  const Shape* s = bert::zoo_table_entry(kZoo, name);
+  if (!s) throw bert::unknown_zoo_model("ViT", name, zoo_names());
+  Model m;
+  bert::Model& e = m.encoder;
+  e.name = name, e.hidden = s->hidden;
+  e.vocab = 0, e.max_positions = m.tokens(), e.type_vocab = 0;
+  e.ln_eps = 1e-12;
+  for (uint32_t l = 0; l < s->layers; ++l) e.layers.push_back({s->heads, s->hidden / s->heads, {s->ffn}, 0, {}});
+  m.encoder = e.truncated(layers);
+  return m;
 }
 
 Weights synthetic_weights(const Model& m, uint64_t seed) {
