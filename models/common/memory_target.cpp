@@ -6,20 +6,17 @@
 #include <cstring>
 #include <new>
 
+#include "scratch_buffer.hpp"
 #include "tlm_util.hpp"
 
 namespace acc {
 
 MemoryTarget::MemoryTarget(sc_core::sc_module_name name, uint64_t size_bytes, const Clock& clock)
     : sc_module(name), socket("socket"), clock_(clock), size_(size_bytes) {
-  // Lazily backed, zero-filled pages: a 2 GiB DRAM costs only what the job touches.
-  void* p = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (p == MAP_FAILED) throw std::bad_alloc();
-  mem_ = static_cast<uint8_t*>(p);
-  // Transparent huge pages where the kernel offers them (madvise mode): a job writes its weights
-  // in one sweep, and one fault per 2 MiB instead of per 4 KiB halves the cost of loading
-  // BERT-Base. Only advice: without it the pages are ordinary ones.
-  madvise(p, size_, MADV_HUGEPAGE);
+  // Lazily backed, zero-filled pages: a 2 GiB DRAM costs only what the job touches. Transparent
+  // huge pages where the kernel offers them: a job writes its weights in one sweep, and one fault
+  // per 2 MiB instead of per 4 KiB halves the cost of loading BERT-Base.
+  mem_ = static_cast<uint8_t*>(map_anonymous(size_));
   socket.register_b_transport(this, &MemoryTarget::b_transport);
   socket.register_transport_dbg(this, &MemoryTarget::transport_dbg);
   socket.register_get_direct_mem_ptr(this, &MemoryTarget::get_direct_mem_ptr);

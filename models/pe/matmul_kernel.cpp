@@ -8,6 +8,7 @@
 #include "fixed_point.hpp"
 #include "fx_math.hpp"
 #include "nm.hpp"
+#include "scratch_buffer.hpp"
 
 namespace acc {
 
@@ -95,8 +96,8 @@ void direct_sums(const MatrixRef& a, const MatrixRef& b, const MatmulShape& s, d
 }
 
 // Every other shape: the words as doubles (exact: the sums stay below 2^53), one dgemm.
-void blas_sums(const MatrixRef& a, const MatrixRef& b, const MatmulShape& s, std::vector<double>& ad, std::vector<double>& bd,
-               std::vector<double>& cd, MatmulOutcome& out, SparsityProfile* prof, uint32_t tile_rows, uint32_t tile_cols) {
+void blas_sums(const MatrixRef& a, const MatrixRef& b, const MatmulShape& s, double* ad, double* bd, double* cd, MatmulOutcome& out,
+               SparsityProfile* prof, uint32_t tile_rows, uint32_t tile_cols) {
   const fx::Format f = fx::format();
   const uint64_t m = s.m, k = s.k, n = s.n;
   for (uint64_t i = 0; i < m; ++i) {
@@ -132,12 +133,12 @@ void blas_sums(const MatrixRef& a, const MatrixRef& b, const MatmulShape& s, std
   }
   // Any order of the exact sums gives the same doubles (every partial sum is an integer below 2^53).
   cblas_dgemm(CblasRowMajor, CblasNoTrans, s.transpose_b ? CblasTrans : CblasNoTrans, static_cast<int>(m), static_cast<int>(n),
-              static_cast<int>(k), 1.0, ad.data(), static_cast<int>(k), bd.data(), static_cast<int>(s.transpose_b ? k : n), 0.0,
-              cd.data(), static_cast<int>(n));
+              static_cast<int>(k), 1.0, ad, static_cast<int>(k), bd, static_cast<int>(s.transpose_b ? k : n), 0.0, cd,
+              static_cast<int>(n));
 }
 
 // Bias, narrowing with saturation, DynaTran, dynamic N:M, the activation, per output.
-MatmulOutcome epilogue(const MatrixRef& c, const MatmulShape& s, const MatmulEpilogue& epi, const std::vector<double>& cd, MatmulOutcome out) {
+MatmulOutcome epilogue(const MatrixRef& c, const MatmulShape& s, const MatmulEpilogue& epi, const double* cd, MatmulOutcome out) {
   const fx::Format f = fx::format();
   const uint64_t m = s.m, n = s.n;
   for (uint64_t i = 0; i < m; ++i) {
@@ -170,18 +171,16 @@ MatmulOutcome epilogue(const MatrixRef& c, const MatmulShape& s, const MatmulEpi
 
 MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const MatrixRef& c, const MatmulShape& s,
                             const MatmulEpilogue& epi, SparsityProfile* profile, uint32_t tile_rows, uint32_t tile_cols) {
-  thread_local std::vector<double> ad, bd, cd;
+  // Grown, never shrunk, never zeroed: every element used is written below.
+  thread_local ScratchBuffer<double> a_doubles, b_doubles, c_doubles;
   const uint64_t m = s.m, k = s.k, n = s.n;
-  // Grown, never shrunk: resize() would zero the part past a smaller op's size on every op, and
-  // every element used is written below.
-  for (auto [v, size] : {std::pair{&ad, m * k}, {&bd, k * n}, {&cd, m * n}})
-    if (v->size() < size) v->resize(size);
+  double* cd = c_doubles.reserve(m * n);
   if (profile) start_profile(profile, s, tile_rows, tile_cols);
   MatmulOutcome out;
   if (m <= kDirectRows) {
-    direct_sums(a, b, s, cd.data(), out, profile, tile_rows, tile_cols);
+    direct_sums(a, b, s, cd, out, profile, tile_rows, tile_cols);
   } else {
-    blas_sums(a, b, s, ad, bd, cd, out, profile, tile_rows, tile_cols);
+    blas_sums(a, b, s, a_doubles.reserve(m * k), b_doubles.reserve(k * n), cd, out, profile, tile_rows, tile_cols);
   }
   return epilogue(c, s, epi, cd, out);
 }
