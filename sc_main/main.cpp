@@ -206,7 +206,7 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
       ("a-zeros", po::value<std::string>()->default_value("0"), "fraction of A's values that are zero")
       ("loop-order", po::value<std::string>()->default_value("auto"),
        "the driver's GEMM loop order: auto (its planner chooses) | b_i_j_k (rows of C outer) | b_j_i_k (columns outer)")
-      ("fault", po::value<std::string>()->default_value("opcode"), "fault: opcode | dram | overflow | shape");
+      ("fault", po::value<std::string>()->default_value("opcode"), "fault: opcode | dram | overflow | shape | scale");
   po::options_description firmware("Firmware development (docs/firmware.md)");
   firmware.add_options()
       ("firmware", po::value<std::string>(), "riscv: run this RV32IM ELF instead of the built-in firmware")

@@ -4,6 +4,7 @@
     test_number_formats.py VP bit-exact   # several formats, BERT and matmul jobs: bit-exact against the reference
     test_number_formats.py VP accuracy    # the trained bert-nano: the error ordering the arithmetic implies
     test_number_formats.py VP cost        # DRAM bytes, buffer words and energy follow the word width
+    test_number_formats.py VP refusals    # bad formats and what the per-tensor formats do not run: a clear message, exit 2
 
 Each run is one acceltran-vp process; the statistics come from --stats-out.
 """
@@ -37,9 +38,14 @@ def check(cond, what):
 check.failed = False
 
 
+def width(f):
+    """The word's bits: qM.N has M + N, intW (per-tensor scaled) W."""
+    return int(f[3:]) if f.startswith("int") else sum(int(x) for x in f[1:].split("."))
+
+
 def fmt_args(f):
     # Narrow words: the buffers hold more of them, and the mask buffer needs a bit for each.
-    wide_mask = ["-p", "mask_buffer_size=2"] if sum(int(x) for x in f[1:].split(".")) < 12 else []
+    wide_mask = ["-p", "mask_buffer_size=2"] if width(f) < 12 else []
     return ["-p", f"number_format={f}", *wide_mask]
 
 
@@ -51,6 +57,15 @@ def bit_exact(vp):
                  "--hdp-heads", "top:1", "--hdp-blocks", "ratio:0.2", "--nm", "2:4", "--nm-act", "2:4"])
     jobs += [[*fmt_args(f), "--job", "matmul", "--m", "48", "--k", "80", "--n", "40", "--dynatran", "--tau", "0.01"]
              for f in ("q8.12", "q2.6", "q12.8")]
+    # The per-tensor formats: a batch with padding, DynaTran (on by default) at a tau of their own
+    # units, top-k (both modes), a pooler-free BERT-Tiny layer pair.
+    for f in ("int8", "int16"):
+        jobs.append([*fmt_args(f), "--job", "bert", "--model", "bert-nano", "--seq", "32", "--batch", "3", "--valid-len", "20,32,9",
+                     "--tau", "0.02", "--check", "on"])
+        jobs.append([*fmt_args(f), "--job", "bert", "--model", "bert-nano", "--seq", "32", "--batch", "2", "--no-dynatran",
+                     "--topk", "6", "--topk-mode", "exact", "--check", "on"])
+        jobs.append([*fmt_args(f), "--job", "bert", "--model", "bert-tiny", "--seq", "16", "--batch", "2", "--topk", "4",
+                     "--check", "on"])
     for args in jobs:
         s, out = run(vp, *args)
         what = " ".join(args)
@@ -63,7 +78,7 @@ def accuracy(vp):
     base = ["--job", "bert", "--model", "bert-nano", "--weights", os.path.join(TRAINED, "model.safetensors"), "--seq", "64", "--batch", "16",
             "--task", "mlm", "--text", os.path.join(TRAINED, "heldout.txt"), "--no-dynatran"]
     err, sat, mlm, float_mlm = {}, {}, {}, {}
-    for f in ("q8.4", "q8.8", "q8.12", "q6.6", "q6.10", "q6.14", "q4.16", "q3.17", "q2.18"):
+    for f in ("q8.4", "q8.8", "q8.12", "q6.6", "q6.10", "q6.14", "q4.16", "q3.17", "q2.18", "int8", "int16", "q4.4", "q3.5", "q2.6"):
         s, out = run(vp, *fmt_args(f), *base)
         check("bit-exact" in out, f"{f}: bit-exact against the reference model")
         err[f] = s["job"]["float"]["hidden_mean_abs_error"]
@@ -95,6 +110,37 @@ def accuracy(vp):
               f"nothing clipped: q4.16 {err['q4.16']:.3g} < q6.14 {err['q6.14']:.3g} < q8.12 {err['q8.12']:.3g}")
 
 
+    # Per-tensor scales: each tensor's scale fits its own range, so at the same width the word
+    # spends its bits where that tensor's values are. int16 holds every tensor of this model with
+    # more fraction bits than any 16-bit qM.N; int8 needs no range-for-resolution trade of a fixed q.
+    check(err["int16"] < err["int8"], f"int16 {err['int16']:.3g} finer than int8 {err['int8']:.3g}")
+    check(err["int16"] < err["q8.8"] and err["int16"] < err["q4.4"],
+          f"int16 {err['int16']:.3g} beats q8.8 {err['q8.8']:.3g} and q4.4 {err['q4.4']:.3g}")
+    best_q8 = min(err[f] for f in ("q4.4", "q3.5", "q2.6"))
+    check(err["int8"] < best_q8, f"int8 {err['int8']:.3g} beats every 8-bit qM.N (best {best_q8:.3g})")
+    check(sat["int8"] < min(sat[f] for f in ("q4.4", "q3.5", "q2.6")),
+          f"int8 clips fewer values ({sat['int8']:.0f}) than any 8-bit qM.N (q4.4 {sat['q4.4']:.0f})")
+    check(abs(mlm["int16"] - float_mlm["int16"]) < 0.02,
+          f"int16 keeps the task: masked-token accuracy {mlm['int16']:.4f} against {float_mlm['int16']:.4f}")
+
+
+def refusals(vp):
+    """Each exits 2 with a message naming the problem."""
+    cases = [
+        (["-p", "number_format=int12"], "int8, int16"),
+        (["-p", "number_format=int16", "--job", "matmul"], "BERT encoders only"),
+        (["-p", "number_format=int16", "--job", "fault"], "BERT encoders only"),
+        (["-p", "number_format=int16", "--model", "gpt2-tiny"], "BERT encoders only"),
+        (["-p", "number_format=int16", "--model", "vit-tiny"], "BERT encoders only"),
+        (["-p", "number_format=int16", "--model", "bert-nano", "--hdp-heads", "top:1"], "LeOPArd, HDP and N:M need a qM.N format"),
+        (["-p", "number_format=int16", "--model", "bert-nano", "--tau", "16"], "--tau must be within 0..16"),
+    ]
+    for args, message in cases:
+        out = subprocess.run([vp, *args], capture_output=True, text=True)
+        text = out.stdout + out.stderr
+        check(out.returncode == 2 and message in text, f"{' '.join(args)}: exit {out.returncode} ({message!r} in the message)")
+
+
 def cost(vp):
     base = ["--job", "bert", "--model", "bert-nano", "--seq", "32", "--batch", "2", "--check", "off"]
     runs = {f: run(vp, *fmt_args(f), *base)[0] for f in ("q4.16", "q8.8", "q4.4")}
@@ -123,7 +169,7 @@ def cost(vp):
 
 def main():
     vp, what = sys.argv[1], sys.argv[2]
-    {"bit-exact": bit_exact, "accuracy": accuracy, "cost": cost}[what](vp)
+    {"bit-exact": bit_exact, "accuracy": accuracy, "cost": cost, "refusals": refusals}[what](vp)
     sys.exit(1 if check.failed else 0)
 
 
