@@ -91,9 +91,9 @@ typedef struct fw_bert_layer {
 typedef struct fw_bert_args {
   uint32_t layers, hidden, seq, batch;
   uint32_t flags;     /* enum fw_bert_flags */
-  uint32_t tau;       /* DynaTran threshold, Q4.16 */
+  uint32_t tau;       /* DynaTran threshold: in the format (qM.N), in units of 2^-16 with FW_BERT_SCALED */
   uint32_t topk;      /* top-k on the probabilities; 0 = off */
-  uint32_t ln_eps;    /* layer-norm epsilon in units of 2^-32 */
+  uint32_t ln_eps;    /* layer-norm epsilon in units of 2^-2n (a variance); FW_BERT_SCALED: per layer norm in the scale table */
   uint32_t valid_len; /* DRAM: batch x u32, valid tokens per sequence (the rest is padding, masked) */
   uint32_t tokens;    /* DRAM: batch x seq u32 token ids (FW_BERT_TOKENS) */
   uint32_t input;     /* DRAM: batch*seq x hidden encoder input (without FW_BERT_TOKENS) */

@@ -324,18 +324,28 @@ Tensor softmax(const Tensor& s, uint32_t rows, uint32_t cols, const SoftmaxParam
   return out;
 }
 
+namespace {
+// A row's mean and standard deviation (with eps added to the variance), in the row's units.
+struct RowMoments {
+  int64_t mean;
+  uint64_t sd;
+};
+RowMoments moments(const int32_t* r, uint32_t cols, uint32_t eps) {
+  int64_t sum = 0;
+  for (uint32_t j = 0; j < cols; ++j) sum += r[j];
+  const int64_t mean = fx::div_round(sum, cols);
+  __int128 sq = 0;  // each square below 2^40, up to 2^26 of them
+  for (uint32_t j = 0; j < cols; ++j) sq += (r[j] - mean) * (r[j] - mean);
+  return {mean, fx::isqrt(static_cast<uint64_t>(fx::div_round(sq, cols)) + eps)};
+}
+}  // namespace
+
 Tensor layernorm(const Tensor& x_in, uint32_t rows, uint32_t cols, const Tensor& gamma_in, const Tensor& beta_in, uint32_t eps) {
   const Tensor x = words(x_in), gamma = words(gamma_in), beta = words(beta_in);
   Tensor y(uint64_t{rows} * cols);
   for (uint64_t i = 0; i < rows; ++i) {
     const int32_t* r = &x[i * cols];
-    int64_t sum = 0;
-    for (uint32_t j = 0; j < cols; ++j) sum += r[j];
-    const int64_t mean = fx::div_round(sum, cols);
-    __int128 sq = 0;  // each square below 2^40, up to 2^26 of them
-    for (uint32_t j = 0; j < cols; ++j) sq += (r[j] - mean) * (r[j] - mean);
-    const uint64_t var = static_cast<uint64_t>(fx::div_round(sq, cols)) + eps;
-    const uint64_t sd = fx::isqrt(var);  // standard deviation in units of 2^-n
+    const auto [mean, sd] = moments(r, cols, eps);  // sd in units of 2^-n
     for (uint32_t j = 0; j < cols; ++j) {
       int64_t norm = 0;
       if (sd > 0) {
@@ -355,12 +365,7 @@ Tensor layernorm_scaled(const Tensor& x_in, uint32_t rows, uint32_t cols, const 
   Tensor y(uint64_t{rows} * cols);
   for (uint64_t i = 0; i < rows; ++i) {
     const int32_t* r = &x[i * cols];
-    int64_t sum = 0;
-    for (uint32_t j = 0; j < cols; ++j) sum += r[j];
-    const int64_t mean = fx::div_round(sum, cols);
-    __int128 sq = 0;
-    for (uint32_t j = 0; j < cols; ++j) sq += (r[j] - mean) * (r[j] - mean);
-    const uint64_t sd = fx::isqrt(static_cast<uint64_t>(fx::div_round(sq, cols)) + eps);  // in x's units
+    const auto [mean, sd] = moments(r, cols, eps);  // in x's units
     const int64_t inv = sd > 0 ? static_cast<int64_t>(((uint64_t{1} << 40) + sd / 2) / sd) : 0;  // 1/sd in units of 2^-24, times 2^16
     for (uint32_t j = 0; j < cols; ++j) {
       const int64_t norm = fx::round_shift((r[j] - mean) * inv, 24);  // Q.16
