@@ -120,6 +120,7 @@ uint64_t BertJob::host_memory_bytes() {
   double bytes = 4 * weights;                                  // the weights on the host
   if (!spec_.weights_file.empty()) bytes += 24 * largest;      // a tensor being read: its bytes, as doubles, transposed
   bytes += 4 * weights * (spec_.pruning.nm_weights ? 2 : 1);   // the weights in DRAM (N:M: values and indices)
+  if (fx::format().per_tensor()) bytes += 2 * 4 * weights;      // their real values (floats) and the Q4.16 words they were read in
   bytes += tokens ? 2 * 4 * R : 2 * 4 * R * H;                  // the inputs on the host and in DRAM
   bytes += 4 * (double(token_file_.ids.size()) + double(token_file_.lengths.size()));
   if (spec_.mlm) bytes += 8 * (2 * double(m.vocab) * H + H * H) + 12 * double(masked_.positions.size());  // the MLM head, in double

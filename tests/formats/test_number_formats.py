@@ -16,6 +16,7 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TRAINED = os.path.join(ROOT, "platform", "bert", "trained", "bert-nano")
+DICTS = os.path.join(ROOT, "tests", "platform", "model_dicts")
 
 
 def run(vp, *args):
@@ -134,6 +135,8 @@ def refusals(vp):
         (["-p", "number_format=int16", "--model", "vit-tiny"], "BERT encoders only"),
         (["-p", "number_format=int16", "--model", "bert-nano", "--hdp-heads", "top:1"], "LeOPArd, HDP and N:M need a qM.N format"),
         (["-p", "number_format=int16", "--model", "bert-nano", "--tau", "16"], "--tau must be within 0..16"),
+        (["-p", "number_format=int16", "--model", os.path.join(DICTS, "mixed_kinds.json"), "--seq", "16"], "sa_sdp heads of one size"),
+        (["-p", "number_format=int16", "--model", os.path.join(DICTS, "per_layer_hidden.json"), "--seq", "16"], "changes the hidden size"),
     ]
     for args, message in cases:
         out = subprocess.run([vp, *args], capture_output=True, text=True)

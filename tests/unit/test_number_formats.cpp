@@ -185,6 +185,17 @@ TEST(NumberFormats, PerTensorKernelsMatchTheReference) {
     ls.scaled = true, ls.gamma_frac = w - 2, ls.out_frac = w - 4;
     layernorm_rows({const_cast<int32_t*>(x.data()), cols}, {y.data(), cols}, g.data(), be.data(), ls);
     EXPECT_EQ(y, ref::layernorm_scaled(x, rows, cols, g, be, 1, w - 2, w - 4)) << name;
+    // Saturation per site: outputs at w - 1 fraction bits hold only +-1, which normalised values
+    // times gains beyond 1 exceed; a one-hot row's probability 1.0 does not fit w - 1 either.
+    ls.out_frac = w - 1;
+    EXPECT_GT(layernorm_rows({const_cast<int32_t*>(x.data()), cols}, {y.data(), cols}, g.data(), be.data(), ls).saturated, 0u) << name;
+    std::vector<int32_t> one_hot(cols, fx::min_word());
+    one_hot[3] = fx::max_word();
+    std::vector<int32_t> q(cols);
+    SoftmaxSpec hot{1, cols, cols, 65536, 0, false, false, 0, 16, 16, 16};
+    hot.scaled = true, hot.in_frac = 0, hot.out_frac = w - 1;
+    EXPECT_EQ(softmax_rows({one_hot.data(), cols}, {q.data(), cols}, hot).saturated, 1u) << name;
+    EXPECT_EQ(q[3], fx::max_word()) << name;
     const AddOutcome sum =
         add_tiles({const_cast<int32_t*>(x.data()), cols}, {const_cast<int32_t*>(s.data()), cols}, {z.data(), cols}, rows, cols, 16, 16, {true, 3, 6, 4});
     EXPECT_EQ(z, ref::add_scaled(x, s, 3, 6, 4)) << name;
