@@ -2,7 +2,7 @@
 """The number_format configuration key on whole jobs (docs/configuration.md, "Number formats").
 
     test_number_formats.py VP bit-exact   # several formats, BERT and matmul jobs: bit-exact against the reference
-    test_number_formats.py VP accuracy    # the trained bert-nano: the error ordering the arithmetic implies
+    test_number_formats.py VP accuracy    # the trained bert-nano and bert-tiny: the error ordering the arithmetic implies
     test_number_formats.py VP cost        # DRAM bytes, buffer words and energy follow the word width
     test_number_formats.py VP refusals    # bad formats and what the per-tensor formats do not run: a clear message, exit 2
 
@@ -123,6 +123,22 @@ def accuracy(vp):
           f"int8 clips fewer values ({sat['int8']:.0f}) than any 8-bit qM.N (q4.4 {sat['q4.4']:.0f})")
     check(abs(mlm["int16"] - float_mlm["int16"]) < 0.02,
           f"int16 keeps the task: masked-token accuracy {mlm['int16']:.4f} against {float_mlm['int16']:.4f}")
+
+
+    # The same on the trained BERT-Tiny (larger activations: 8-bit qM.N formats lose the task there).
+    tiny = os.path.join(ROOT, "platform", "bert", "trained", "bert-tiny")
+    base = ["--job", "bert", "--model", "bert-tiny", "--weights", os.path.join(tiny, "model.safetensors"), "--seq", "64", "--batch", "8",
+            "--task", "mlm", "--text", os.path.join(tiny, "heldout.txt"), "--no-dynatran"]
+    terr, tmlm = {}, {}
+    for f in ("int8", "int16", "q4.4", "q3.5", "q2.6", "q8.8", "q6.10", "q4.12"):
+        s, out = run(vp, *fmt_args(f), *base)
+        check("bit-exact" in out, f"bert-tiny {f}: bit-exact against the reference model")
+        terr[f], tmlm[f] = s["job"]["float"]["hidden_mean_abs_error"], (s["job"]["mlm"]["accuracy"], s["job"]["mlm"]["float_accuracy"])
+        print(f"     bert-tiny {f}: mean |error| {terr[f]:.6g}, saturated {s['saturation']['total']:.0f}")
+    best8, best16 = min(terr[f] for f in ("q4.4", "q3.5", "q2.6")), min(terr[f] for f in ("q8.8", "q6.10", "q4.12"))
+    check(terr["int16"] < terr["int8"] < best8, f"bert-tiny: int16 {terr['int16']:.3g} < int8 {terr['int8']:.3g} < best 8-bit qM.N {best8:.3g}")
+    check(terr["int16"] < best16, f"bert-tiny: int16 {terr['int16']:.3g} < best 16-bit qM.N {best16:.3g}")
+    check(abs(tmlm["int16"][0] - tmlm["int16"][1]) < 0.02, f"bert-tiny: int16 keeps the task ({tmlm['int16'][0]:.4f} against {tmlm['int16'][1]:.4f})")
 
 
 def refusals(vp):
