@@ -190,6 +190,10 @@ Outputs reference_forward_scaled(const Model& m, const Weights& w, const Inputs&
   const uint32_t S = in.seq, B = in.batch, H = m.hidden, R = B * S;
   const bool pr = o.dynatran;
   const int32_t tau = o.tau;  // units of 2^-16
+  // N:M: on the weights' words, and on Q, K, the context and the FFN's GELU layers (scale-free).
+  const PruningOptions& P = o.pruning;
+  auto weight = [&](const Tensor& t, uint32_t k, uint32_t n) { return P.nm_weights ? ref::nm_weights(t, k, n, P.nm_n, P.nm_m) : t; };
+  const unsigned nm_n = P.nm_act ? P.nm_n : 0, nm_m = P.nm_m;
   auto fr = [](uint32_t a, uint32_t b, uint32_t c, uint32_t bias) {
     return ref::MatmulFracs{static_cast<int>(a), static_cast<int>(b), static_cast<int>(c), static_cast<int>(bias)};
   };
@@ -209,9 +213,9 @@ Outputs reference_forward_scaled(const Model& m, const Weights& w, const Inputs&
     const LayerWeights& L = w.layers[l];
     const fw_bert_layer_scales_t& f = sc.layers[l];
     const uint32_t A = s.attention(), d = s.head_dim;
-    const Tensor q = ref::matmul_scaled(x, L.wq, R, H, A, fr(f.x, f.wq, f.q, f.bq), false, pr, tau, &L.bq);
-    const Tensor k = ref::matmul_scaled(x, L.wk, R, H, A, fr(f.x, f.wk, f.k, f.bk), false, pr, tau, &L.bk);
-    const Tensor v = ref::matmul_scaled(x, L.wv, R, H, A, fr(f.x, f.wv, f.v, f.bv), false, pr, tau, &L.bv);
+    const Tensor q = ref::matmul_scaled(x, weight(L.wq, H, A), R, H, A, fr(f.x, f.wq, f.q, f.bq), false, pr, tau, &L.bq, ref::Act::None, nm_n, nm_m);
+    const Tensor k = ref::matmul_scaled(x, weight(L.wk, H, A), R, H, A, fr(f.x, f.wk, f.k, f.bk), false, pr, tau, &L.bk, ref::Act::None, nm_n, nm_m);
+    const Tensor v = ref::matmul_scaled(x, weight(L.wv, H, A), R, H, A, fr(f.x, f.wv, f.v, f.bv), false, pr, tau, &L.bv);
     Tensor ctx(uint64_t{R} * A);
     for (uint32_t b = 0; b < B; ++b)
       for (uint32_t h = 0; h < s.heads; ++h) {
@@ -224,11 +228,12 @@ Outputs reference_forward_scaled(const Model& m, const Weights& w, const Inputs&
         const Tensor scores = ref::matmul_scaled(qh, kh, S, d, S, fr(f.q, f.k, f.scores, 0), true, pr, tau);
         ref::SoftmaxParams sp{std::min(std::max(in.valid_len[b], 1u), S), 65536, o.topk, o.topk_exact, pr, tau};  // scale 1.0 in Q.16
         sp.scaled = true, sp.in_frac = i(f.scores), sp.out_frac = i(f.probs);
-        const Tensor out = ref::matmul_scaled(ref::softmax(scores, S, S, sp), vh, S, S, d, fr(f.probs, f.v, f.ctx, 0), false, pr, tau);
+        const Tensor out = ref::matmul_scaled(ref::softmax(scores, S, S, sp), vh, S, S, d, fr(f.probs, f.v, f.ctx, 0), false, pr, tau, nullptr,
+                                              ref::Act::None, nm_n, nm_m);
         for (uint64_t r = 0; r < S; ++r)
           for (uint64_t c = 0; c < d; ++c) ctx[(uint64_t{b} * S + r) * A + uint64_t{h} * d + c] = out[r * d + c];
       }
-    const Tensor attn = ref::matmul_scaled(ctx, L.wo, R, A, H, fr(f.ctx, f.wo, f.attn, f.bo), false, pr, tau, &L.bo);
+    const Tensor attn = ref::matmul_scaled(ctx, weight(L.wo, A, H), R, A, H, fr(f.ctx, f.wo, f.attn, f.bo), false, pr, tau, &L.bo);
     const Tensor t1 = ref::layernorm_scaled(ref::add_scaled(attn, x, i(f.attn), i(f.x), i(f.res1)), R, H, L.ln1_g, L.ln1_b, f.ln1_eps,
                                             i(f.ln1_g), i(f.ln1));
     Tensor ff = t1;
@@ -236,8 +241,8 @@ Outputs reference_forward_scaled(const Model& m, const Weights& w, const Inputs&
     for (size_t j = 0; j <= s.ffn.size(); ++j) {
       const bool last = j == s.ffn.size();
       const uint32_t out_dim = last ? H : s.ffn[j];
-      ff = ref::matmul_scaled(ff, L.ffn_w[j], R, in_dim, out_dim, fr(in_frac, f.ffn_w[j], f.ffn[j], f.ffn_b[j]), false, pr, tau, &L.ffn_b[j],
-                              last ? ref::Act::None : ref::Act::Gelu);
+      ff = ref::matmul_scaled(ff, weight(L.ffn_w[j], in_dim, out_dim), R, in_dim, out_dim, fr(in_frac, f.ffn_w[j], f.ffn[j], f.ffn_b[j]), false,
+                              pr, tau, &L.ffn_b[j], last ? ref::Act::None : ref::Act::Gelu, last ? 0 : nm_n, nm_m);
       in_dim = out_dim, in_frac = f.ffn[j];
     }
     x = ref::layernorm_scaled(ref::add_scaled(ff, t1, i(in_frac), i(f.ln1), i(f.res2)), R, H, L.ln2_g, L.ln2_b, f.ln2_eps, i(f.ln2_g),

@@ -138,7 +138,7 @@ void BertJob::load_per_tensor_weights() {
   const PruningOptions& P = spec_.pruning;
   const std::string format = fx::format().name();
   if (!inputs_.from_tokens) throw InputError("number_format=" + format + " takes token inputs (--tokens, --text or synthetic), not --embeddings");
-  if (P.any()) throw PruningError("number_format=" + format + " runs dense attention, DynaTran and top-k; LeOPArd, HDP and N:M need a qM.N format");
+  if (P.score_engine()) throw PruningError("number_format=" + format + " runs DynaTran, top-k and N:M; LeOPArd and HDP need a qM.N format");
   for (size_t l = 0; l < model_.layers.size(); ++l)
     if (!model_.layers[l].uniform_sdp() || model_.projects(l))
       throw InputError("number_format=" + format + " runs BERT layers of sa_sdp heads of one size; layer " + std::to_string(l) +

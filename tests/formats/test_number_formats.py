@@ -59,13 +59,15 @@ def bit_exact(vp):
     jobs += [[*fmt_args(f), "--job", "matmul", "--m", "48", "--k", "80", "--n", "40", "--dynatran", "--tau", "0.01"]
              for f in ("q8.12", "q2.6", "q12.8")]
     # The per-tensor formats: a batch with padding, DynaTran (on by default) at a tau of their own
-    # units, top-k (both modes), a pooler-free BERT-Tiny layer pair.
+    # units, top-k (both modes), BERT-Tiny, N:M weights and activations.
     for f in ("int8", "int16"):
         jobs.append([*fmt_args(f), "--job", "bert", "--model", "bert-nano", "--seq", "32", "--batch", "3", "--valid-len", "20,32,9",
                      "--tau", "0.02", "--check", "on"])
         jobs.append([*fmt_args(f), "--job", "bert", "--model", "bert-nano", "--seq", "32", "--batch", "2", "--no-dynatran",
                      "--topk", "6", "--topk-mode", "exact", "--check", "on"])
         jobs.append([*fmt_args(f), "--job", "bert", "--model", "bert-tiny", "--seq", "16", "--batch", "2", "--topk", "4",
+                     "--check", "on"])
+        jobs.append([*fmt_args(f), "--job", "bert", "--model", "bert-nano", "--seq", "32", "--batch", "2", "--nm", "1:4", "--nm-act", "1:4",
                      "--check", "on"])
     for args in jobs:
         s, out = run(vp, *args)
@@ -149,7 +151,7 @@ def refusals(vp):
         (["-p", "number_format=int16", "--job", "fault"], "BERT encoders only"),
         (["-p", "number_format=int16", "--model", "gpt2-tiny"], "BERT encoders only"),
         (["-p", "number_format=int16", "--model", "vit-tiny"], "BERT encoders only"),
-        (["-p", "number_format=int16", "--model", "bert-nano", "--hdp-heads", "top:1"], "LeOPArd, HDP and N:M need a qM.N format"),
+        (["-p", "number_format=int16", "--model", "bert-nano", "--hdp-heads", "top:1"], "LeOPArd and HDP need a qM.N format"),
         (["-p", "number_format=int16", "--model", "bert-nano", "--tau", "16"], "--tau must be within 0..16"),
         (["-p", "number_format=int16", "--model", os.path.join(DICTS, "mixed_kinds.json"), "--seq", "16"], "sa_sdp heads of one size"),
         (["-p", "number_format=int16", "--model", os.path.join(DICTS, "per_layer_hidden.json"), "--seq", "16"], "changes the hidden size"),
