@@ -206,7 +206,7 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
       ("a-zeros", po::value<std::string>()->default_value("0"), "fraction of A's values that are zero")
       ("loop-order", po::value<std::string>()->default_value("auto"),
        "the driver's GEMM loop order: auto (its planner chooses) | b_i_j_k (rows of C outer) | b_j_i_k (columns outer)")
-      ("fault", po::value<std::string>()->default_value("opcode"), "fault: opcode | dram | overflow | shape");
+      ("fault", po::value<std::string>()->default_value("opcode"), "fault: opcode | dram | overflow | shape | scale");
   po::options_description firmware("Firmware development (docs/firmware.md)");
   firmware.add_options()
       ("firmware", po::value<std::string>(), "riscv: run this RV32IM ELF instead of the built-in firmware")
@@ -297,9 +297,15 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
   if (vm.count("new-tokens") && kind != "generate") throw UsageError("--new-tokens applies to --job generate");
   if (vm.count("dynatran") && vm.count("no-dynatran")) throw UsageError("--dynatran and --no-dynatran contradict each other");
   const bool dynatran = transformer ? !vm.count("no-dynatran") : vm.count("dynatran") > 0;
-  const double tau = real_option(vm, "tau", 0, acc::fx::format().range());
-  if (tau >= acc::fx::format().range())
-    throw UsageError("--tau must be within 0.." + std::to_string(static_cast<int>(acc::fx::format().range())) + " (" + cfg.number_format.name() + ")");
+  if (acc::fx::format().per_tensor() && (kind != "bert" || decoder || vision))
+    throw UsageError("number_format=" + cfg.number_format.name() +
+                     " (per-tensor scaled) runs BERT encoders only (--job bert with a BERT model); GPT-2, ViT, --job matmul and "
+                     "--job fault need a qM.N format (docs/configuration.md, \"Number formats\")");
+  // The per-tensor formats' DYNATRAN_TAU is in units of 2^-16 (20 bits): below 16.
+  const double tau_limit = acc::fx::format().per_tensor() ? 16.0 : acc::fx::format().range();
+  const double tau = real_option(vm, "tau", 0, tau_limit);
+  if (tau >= tau_limit)
+    throw UsageError("--tau must be within 0.." + std::to_string(static_cast<int>(tau_limit)) + " (" + cfg.number_format.name() + ")");
   acc::MatmulSpec mm;
   mm.m = u32_option(vm, "m");
   mm.k = u32_option(vm, "k");

@@ -29,6 +29,9 @@ typedef struct bert {
   uint32_t ring, ring_end; /* weight ring: next free word, size */
   /* Activation plan (word indices in the activation buffer). */
   uint32_t pos, x, t1, t2, q, k, v, ctx, tmp, sc, ffa, ffb, pool;
+  /* FW_BERT_SCALED (int8, int16): the tensors' fraction bits; null in the qM.N formats. */
+  const fw_bert_scales_t *scales;
+  const fw_bert_layer_scales_t *layer_scales;
 } bert_t;
 
 static const acc_operand_t kNone = {0, 0, 0};
@@ -69,12 +72,13 @@ typedef struct linear {
   uint32_t nt;      /* columns per tile */
   uint32_t ring;    /* ring address of the first tile, when loaded ahead */
   uint32_t loaded;  /* 1: loaded ahead (all tiles, contiguous at `ring`) */
+  uint32_t scale;   /* per-tensor formats: the MATMULs' scale fields (acc_matmul_scale) */
 } linear_t;
 
 static linear_t make_linear(const bert_t *b, uint32_t k, uint32_t n, uint32_t w_pa, uint32_t w_ld, uint32_t b_pa, uint32_t flags,
                             uint32_t tag) {
   const uint32_t nm_n = b->a->nm_cfg & 0xFFu, nm_m = (b->a->nm_cfg >> 8) & 0xFFu;
-  linear_t L = {k, n, (flags & ACC_MATMUL_NM_WEIGHTS) ? (k + nm_m - 1) / nm_m * nm_n : k, w_pa, w_ld, b_pa, flags, tag, 1, n, 0, 0};
+  linear_t L = {k, n, (flags & ACC_MATMUL_NM_WEIGHTS) ? (k + nm_m - 1) / nm_m * nm_n : k, w_pa, w_ld, b_pa, flags, tag, 1, n, 0, 0, 0};
   return L;
 }
 
@@ -134,6 +138,7 @@ static void linear(bert_t *b, linear_t *L, acc_operand_t x, uint32_t rows, acc_o
     acc_set_tag(dev, L->tag);
     acc_operand_t yt = y;
     yt.addr += j0;
+    acc_set_scale(dev, L->scale);
     acc_matmul(dev, L->flags | (L->bias ? ACC_MATMUL_BIAS : 0u), rows, L->k, nc, x, wgt(w, nc), yt, L->bias ? wgt(w + L->kc * nc, nc) : kNone);
   }
 }
@@ -150,6 +155,7 @@ static uint32_t matrix_at_use(bert_t *b, linear_t *M) {
 /* Layer-norm parameters (gamma, beta) in the ring. */
 typedef struct norm {
   uint32_t g_pa, b_pa, cols, g, b, loaded;
+  uint32_t scale, eps; /* per-tensor formats: the scale fields and the epsilon in the input's variance units */
 } norm_t;
 
 static void norm_ahead(bert_t *b, norm_t *n) {
@@ -160,7 +166,16 @@ static void norm_ahead(bert_t *b, norm_t *n) {
 
 static void layernorm(bert_t *b, uint32_t rows, acc_operand_t in, acc_operand_t out, norm_t *n) {
   if (!n->loaded) norm_ahead(b, n);
-  acc_layernorm(b->dev, rows, n->cols, in, out, wgt(n->g, n->cols), wgt(n->b, n->cols), b->a->ln_eps);
+  acc_set_scale(b->dev, n->scale);
+  acc_layernorm(b->dev, rows, n->cols, in, out, wgt(n->g, n->cols), wgt(n->b, n->cols), b->scales ? n->eps : b->a->ln_eps);
+}
+
+/* Per-tensor formats: the scale fields of the next ADD (from fraction bits), or nothing. */
+static void add_scale(const bert_t *b, uint32_t fa, uint32_t fb, uint32_t fc) {
+  if (b->scales) acc_set_scale(b->dev, acc_add_scale(fa, fb, fc));
+}
+static uint32_t matmul_scale(const bert_t *b, uint32_t fa, uint32_t fb, uint32_t fc, uint32_t fbias) {
+  return b->scales ? acc_matmul_scale(fa, fb, fc, fbias) : 0u;
 }
 
 static uint32_t prune_flag(const bert_t *b) { return (b->a->flags & FW_BERT_DYNATRAN) ? ACC_MATMUL_PRUNE_OUT : 0u; }
@@ -196,8 +211,12 @@ static void embeddings(bert_t *b, uint32_t s0, uint32_t g) {
       if (id >= a->vocab) id = 0; /* the platform checks ids; never read past the table */
       acc_load(dev, ACC_BUF_ACT, b->x + (s * S + t) * H, H, a->word_emb + 4u * id * H, 4u * H, 1, H);
     }
-  for (uint32_t s = 0; s < g; ++s) acc_add(dev, S, H, act(b->x + s * S * H, H), act(b->pos, H), act(b->x + s * S * H, H));
-  norm_t ln = {a->emb_ln_g, a->emb_ln_b, H, 0, 0, 0};
+  const fw_bert_scales_t *sc = b->scales;
+  for (uint32_t s = 0; s < g; ++s) {
+    if (sc) add_scale(b, sc->word, sc->pos_type, sc->emb_sum);
+    acc_add(dev, S, H, act(b->x + s * S * H, H), act(b->pos, H), act(b->x + s * S * H, H));
+  }
+  norm_t ln = {a->emb_ln_g, a->emb_ln_b, H, 0, 0, 0, sc ? acc_layernorm_scale(sc->emb_ln_g, sc->emb) : 0u, sc ? sc->emb_eps : 0u};
   layernorm(b, g * S, act(b->x, H), act(b->x, H), &ln);
 }
 
@@ -223,6 +242,7 @@ static void position_rows(bert_t *b) {
   acc_set_tag(dev, acc_tag(ACC_TAG_EMBEDDING, ACC_TAG_LAYER_MAX, ACC_TAG_HEAD_MAX, ACC_TAG_SEQ_MAX));
   acc_load(dev, ACC_BUF_ACT, b->pos, H, b->a->pos_emb, 4u * H, S, H);
   acc_load(dev, ACC_BUF_ACT, b->t2, H, b->a->type_emb, 0, S, H); /* DRAM stride 0: row 0 repeated */
+  if (b->scales) add_scale(b, b->scales->pos, b->scales->type, b->scales->pos_type);
   acc_add(dev, S, H, act(b->pos, H), act(b->t2, H), act(b->pos, H));
 }
 
@@ -284,8 +304,18 @@ static layer_t describe_layer(const bert_t *b, uint32_t l) {
     else
       w.head_w[w.n_head_w++] = make_matrix(b, b->S, b->S, x->w, 0, tag);
   }
-  const norm_t ln1 = {L->ln1_g, L->ln1_b, H, 0, 0, 0}, ln2 = {L->ln2_g, L->ln2_b, H, 0, 0, 0};
+  const norm_t ln1 = {L->ln1_g, L->ln1_b, H, 0, 0, 0, 0, 0}, ln2 = {L->ln2_g, L->ln2_b, H, 0, 0, 0, 0, 0};
   w.ln1 = ln1, w.ln2 = ln2;
+  if (b->scales) { /* each MATMUL's and layer norm's scale fields from the layer's fraction bits */
+    const fw_bert_layer_scales_t *f = &b->layer_scales[l];
+    w.q.scale = matmul_scale(b, f->x, f->wq, f->q, f->bq);
+    w.k.scale = matmul_scale(b, f->x, f->wk, f->k, f->bk);
+    w.v.scale = matmul_scale(b, f->x, f->wv, f->v, f->bv);
+    w.o.scale = matmul_scale(b, f->ctx, f->wo, f->attn, f->bo);
+    for (uint32_t i = 0; i <= w.n_ffn; ++i) w.ffn[i].scale = matmul_scale(b, i ? f->ffn[i - 1] : f->ln1, f->ffn_w[i], f->ffn[i], f->ffn_b[i]);
+    w.ln1.scale = acc_layernorm_scale(f->ln1_g, f->ln1), w.ln1.eps = f->ln1_eps;
+    w.ln2.scale = acc_layernorm_scale(f->ln2_g, f->ln2), w.ln2.eps = f->ln2_eps;
+  }
   return w;
 }
 
@@ -346,6 +376,7 @@ static void encoder_layer(bert_t *b, uint32_t l, uint32_t s0, uint32_t g, layer_
   const uint32_t prune = prune_flag(b), nma = nm_act_flag(b);
   const uint32_t batch_rows = ACC_TAG_SEQ_MAX, no_head = ACC_TAG_HEAD_MAX;
   const uint32_t *valid = (const uint32_t *)hal_phys_to_virt(a->valid_len);
+  const fw_bert_layer_scales_t *f = b->scales ? &b->layer_scales[l] : 0; /* per-tensor formats */
 
   /* Q and K of the attending heads, V of every head, at once (heads are column slices). */
   if (QK) {
@@ -384,6 +415,7 @@ static void encoder_layer(bert_t *b, uint32_t l, uint32_t s0, uint32_t g, layer_
       const acc_operand_t keys =
           x->kind == FW_BERT_HEAD_WMA ? act(b->ctx + s * S * A + x->col, A) : act(b->k + s * S * QK + x->qk_col, QK);
       acc_set_tag(dev, acc_tag(ACC_TAG_SCORES, l, h, s0 + s));
+      if (f) acc_set_scale(dev, matmul_scale(b, f->q, f->k, f->scores, 0));
       acc_matmul(dev, prune | ACC_MATMUL_TRANSPOSE_B, S, x->dim, S, act(b->q + s * S * QK + x->qk_col, QK), keys,
                  act(b->sc + (s * L->heads + h) * S * S, S), kNone);
     }
@@ -395,6 +427,7 @@ static void encoder_layer(bert_t *b, uint32_t l, uint32_t s0, uint32_t g, layer_
       if (heads[h].kind != FW_BERT_HEAD_SDP && heads[h].kind != FW_BERT_HEAD_WMA) continue;
       const acc_operand_t p = act(b->sc + (s * L->heads + h) * S * S, S);
       acc_set_tag(dev, acc_tag(ACC_TAG_PROBS, l, h, s0 + s));
+      if (f) acc_set_scale(dev, acc_softmax_scale(f->scores, f->probs));
       acc_softmax(dev, sm_flags, S, S, min_u(max_u(valid[s0 + s], 1u), S), p, p, heads[h].score_scale, a->topk);
     }
   for (uint32_t s = 0; s < g; ++s)
@@ -403,6 +436,7 @@ static void encoder_layer(bert_t *b, uint32_t l, uint32_t s0, uint32_t g, layer_
       const uint32_t rows = (s * S) * A + x->col;
       acc_set_tag(dev, acc_tag(ACC_TAG_CONTEXT, l, h, s0 + s));
       if (x->kind == FW_BERT_HEAD_SDP || x->kind == FW_BERT_HEAD_WMA) {
+        if (f) acc_set_scale(dev, matmul_scale(b, f->probs, f->v, f->ctx, 0));
         acc_matmul(dev, prune | nma, S, S, x->dim, act(b->sc + (s * L->heads + h) * S * S, S), act(b->v + rows, A),
                    act(b->ctx + rows, A), kNone);
       } else if (x->kind == FW_BERT_HEAD_CONV) {
@@ -416,6 +450,7 @@ static void encoder_layer(bert_t *b, uint32_t l, uint32_t s0, uint32_t g, layer_
   /* Output projection, residual, layer norm. */
   linear(b, &w->o, act(b->ctx, A), R, act(b->t1, H));
   acc_set_tag(dev, acc_tag(ACC_TAG_RESIDUAL, l, no_head, batch_rows));
+  if (f) add_scale(b, f->attn, f->x, f->res1);
   acc_add(dev, R, H, act(b->t1, H), act(b->x, H), act(b->t1, H));
   acc_set_tag(dev, acc_tag(ACC_TAG_LAYERNORM, l, no_head, batch_rows));
   layernorm(b, R, act(b->t1, H), act(b->t1, H), &w->ln1);
@@ -429,6 +464,7 @@ static void encoder_layer(bert_t *b, uint32_t l, uint32_t s0, uint32_t g, layer_
     in = out;
   }
   acc_set_tag(dev, acc_tag(ACC_TAG_RESIDUAL, l, no_head, batch_rows));
+  if (f) add_scale(b, f->ffn[w->n_ffn], f->ln1, f->res2);
   acc_add(dev, R, H, act(b->t2, H), act(b->t1, H), act(b->t2, H));
   acc_set_tag(dev, acc_tag(ACC_TAG_LAYERNORM, l, no_head, batch_rows));
   if (!L->proj_w) {
@@ -515,6 +551,7 @@ static uint32_t check_layers(const bert_t *b) {
     }
     if (QK != L->qk_width || with_matrix > FW_BERT_MAX_HEAD_WEIGHTS) return FW_ERR_BAD_JOB;
     if (score_engine(b) && !uniform) return FW_ERR_UNSUPPORTED; /* the SCORE descriptor takes equal SDP heads */
+    if (b->scales && (!uniform || L->proj_w)) return FW_ERR_UNSUPPORTED; /* the scale table has SDP layers' tensors only */
     if (L->hidden > dev->max_k || L->next_hidden > dev->max_k || A > dev->max_k || a->seq > dev->max_k) return FW_ERR_UNSUPPORTED;
     for (uint32_t i = 0; i < L->n_ffn; ++i)
       if (L->ffn[i] > dev->max_k) return FW_ERR_UNSUPPORTED;
@@ -533,6 +570,8 @@ uint32_t run_bert(acc_dev_t *dev, fw_bert_args_t *a) {
   b.H = a->hidden;
   b.ring = 0;
   b.ring_end = dev->wgt_words;
+  b.scales = (a->flags & FW_BERT_SCALED) ? (const fw_bert_scales_t *)hal_phys_to_virt(a->scales) : 0;
+  b.layer_scales = (a->flags & FW_BERT_SCALED) ? (const fw_bert_layer_scales_t *)hal_phys_to_virt(a->layer_scales) : 0;
   if (!a->layers || !a->seq || !a->hidden || !a->batch) return FW_ERR_BAD_JOB;
   const uint32_t shapes = check_layers(&b);
   if (shapes != FW_OK) return shapes;
@@ -598,6 +637,8 @@ uint32_t run_bert(acc_dev_t *dev, fw_bert_args_t *a) {
       /* pooled = tanh(W_p . h_CLS + b_p): the CLS rows are S rows apart. */
       linear_t pool = make_linear(&b, H, H, a->pool_w, H, a->pool_b, prune_flag(&b) | ACC_MATMUL_TANH,
                                   acc_tag(ACC_TAG_POOLER, ACC_TAG_LAYER_MAX, ACC_TAG_HEAD_MAX, ACC_TAG_SEQ_MAX));
+      if (b.scales)
+        pool.scale = matmul_scale(&b, b.layer_scales[a->layers - 1].ln2, b.scales->pool_w, b.scales->pooled, b.scales->pool_b);
       linear(&b, &pool, act(b.x, S * H), n, act(b.pool, H));
       acc_set_tag(dev, acc_tag(ACC_TAG_IO, ACC_TAG_LAYER_MAX, ACC_TAG_HEAD_MAX, ACC_TAG_SEQ_MAX));
       acc_store(dev, ACC_BUF_ACT, b.pool, H, a->out_pooled + 4u * s0 * H, 4u * H, n, H);

@@ -62,6 +62,13 @@ static uint32_t run_fault(acc_dev_t *dev, fw_fault_args_t *f) {
       bad.matmul.c_addr = 16u * (dev->max_k + 1);
       bad.matmul.c_stride = 16;
       break;
+    case FW_FAULT_SCALE: /* a well-formed 16 x 16 x 16 MATMUL whose scale field is nonsense in every format */
+      bad.matmul.header = ACC_OP_MATMUL | ACC_MATMUL_OUT_SHIFT_MASK;
+      bad.matmul.m = bad.matmul.k = bad.matmul.n = 16;
+      bad.matmul.a_stride = bad.matmul.b_stride = bad.matmul.c_stride = 16;
+      bad.matmul.b_buf = ACC_BUF_WGT;
+      bad.matmul.c_addr = 256;
+      break;
     default:
       return FW_ERR_BAD_JOB;
   }

@@ -131,11 +131,35 @@ void acc_store(acc_dev_t *dev, uint32_t buf, uint32_t buf_addr, uint32_t buf_str
   transfer(dev, ACC_OP_STORE, buf, buf_addr, buf_stride, dram_pa, dram_stride, rows, cols);
 }
 
+/* The pending scale fields (acc_set_scale), once. */
+static uint32_t take_scale(acc_dev_t *dev) {
+  const uint32_t s = dev->scale;
+  dev->scale = 0;
+  return s;
+}
+
+static uint32_t field(uint32_t v, uint32_t mask, uint32_t shift) { return (v << shift) & mask; }
+
+uint32_t acc_matmul_scale(uint32_t fa, uint32_t fb, uint32_t fc, uint32_t fbias) {
+  return field(fa + fb - fc, ACC_MATMUL_OUT_SHIFT_MASK, ACC_MATMUL_OUT_SHIFT_SHIFT) | field(fc, ACC_MATMUL_OUT_FRAC_MASK, ACC_MATMUL_OUT_FRAC_SHIFT) |
+         field(fa + fb - fbias, ACC_MATMUL_BIAS_SHIFT_MASK, ACC_MATMUL_BIAS_SHIFT_SHIFT);
+}
+uint32_t acc_softmax_scale(uint32_t fs, uint32_t fp) {
+  return field(fs, ACC_SOFTMAX_IN_FRAC_MASK, ACC_SOFTMAX_IN_FRAC_SHIFT) | field(fp, ACC_SOFTMAX_OUT_FRAC_MASK, ACC_SOFTMAX_OUT_FRAC_SHIFT);
+}
+uint32_t acc_layernorm_scale(uint32_t fg, uint32_t fy) {
+  return field(fg, ACC_LAYERNORM_GAMMA_FRAC_MASK, ACC_LAYERNORM_GAMMA_FRAC_SHIFT) | field(fy, ACC_LAYERNORM_OUT_FRAC_MASK, ACC_LAYERNORM_OUT_FRAC_SHIFT);
+}
+uint32_t acc_add_scale(uint32_t fa, uint32_t fb, uint32_t fc) {
+  return field(fa, ACC_ADD_A_FRAC_MASK, ACC_ADD_A_FRAC_SHIFT) | field(fb, ACC_ADD_B_FRAC_MASK, ACC_ADD_B_FRAC_SHIFT) |
+         field(fc, ACC_ADD_C_FRAC_MASK, ACC_ADD_C_FRAC_SHIFT);
+}
+
 void acc_matmul(acc_dev_t *dev, uint32_t flags, uint32_t m, uint32_t k, uint32_t n, acc_operand_t a, acc_operand_t b,
                 acc_operand_t c, acc_operand_t bias) {
   acc_desc_t *d = next_slot(dev);
   acc_desc_matmul_t *x = &d->matmul;
-  x->header = ACC_OP_MATMUL | flags;
+  x->header = ACC_OP_MATMUL | flags | take_scale(dev);
   x->m = m, x->k = k, x->n = n;
   x->a_buf = a.buf, x->a_addr = a.addr, x->a_stride = a.stride;
   x->b_buf = b.buf, x->b_addr = b.addr, x->b_stride = b.stride;
@@ -148,7 +172,7 @@ void acc_softmax(acc_dev_t *dev, uint32_t flags, uint32_t rows, uint32_t cols, u
                  acc_operand_t out, uint32_t scale, uint32_t topk) {
   acc_desc_t *d = next_slot(dev);
   acc_desc_softmax_t *x = &d->softmax;
-  x->header = ACC_OP_SOFTMAX | flags;
+  x->header = ACC_OP_SOFTMAX | flags | take_scale(dev);
   x->rows = rows, x->cols = cols, x->valid_cols = valid_cols;
   x->in_buf = in.buf, x->in_addr = in.addr, x->in_stride = in.stride;
   x->out_buf = out.buf, x->out_addr = out.addr, x->out_stride = out.stride;
@@ -160,7 +184,7 @@ void acc_layernorm(acc_dev_t *dev, uint32_t rows, uint32_t cols, acc_operand_t i
                    acc_operand_t beta, uint32_t eps) {
   acc_desc_t *d = next_slot(dev);
   acc_desc_layernorm_t *x = &d->layernorm;
-  x->header = ACC_OP_LAYERNORM;
+  x->header = ACC_OP_LAYERNORM | take_scale(dev);
   x->rows = rows, x->cols = cols;
   x->in_buf = in.buf, x->in_addr = in.addr, x->in_stride = in.stride;
   x->out_buf = out.buf, x->out_addr = out.addr, x->out_stride = out.stride;
@@ -186,7 +210,7 @@ void acc_score(acc_dev_t *dev, uint32_t flags, uint32_t rows, uint32_t cols, uin
 void acc_add(acc_dev_t *dev, uint32_t rows, uint32_t cols, acc_operand_t a, acc_operand_t b, acc_operand_t c) {
   acc_desc_t *d = next_slot(dev);
   acc_desc_add_t *x = &d->add;
-  x->header = ACC_OP_ADD;
+  x->header = ACC_OP_ADD | take_scale(dev);
   x->rows = rows, x->cols = cols;
   x->a_buf = a.buf, x->a_addr = a.addr, x->a_stride = a.stride;
   x->b_buf = b.buf, x->b_addr = b.addr, x->b_stride = b.stride;

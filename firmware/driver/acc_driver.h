@@ -41,7 +41,19 @@ typedef struct acc_dev {
   uint32_t dram_latency;          /* DRAM first-access latency, cycles */
   uint32_t dma_channels, dma_outstanding, dma_burst; /* DMA: channels, bursts in flight per channel, longest burst (words) */
   uint32_t buf_bits_per_kcycle, buf_ports; /* a buffer port: bits per 1024 cycles; ports per buffer */
+  uint32_t scale; /* per-tensor formats: word-0 scale fields of the next compute descriptor (acc_set_scale) */
 } acc_dev_t;
+
+/* Per-tensor formats (int8, int16): the scale fields (word 0 bits 31:16, docs/registers.md) of the
+ * next MATMUL, SOFTMAX, LAYERNORM or ADD; used once. The qM.N formats take none. */
+static inline void acc_set_scale(acc_dev_t *dev, uint32_t fields) { dev->scale = fields; }
+/* The fields from fraction bits: a MATMUL's operands, output and bias; a SOFTMAX's scores and
+ * probabilities; a LAYERNORM's gamma and output; an ADD's operands and sum. A difference that is
+ * negative wraps in its field, which the hardware rejects (BAD_CONFIG) or which is out of range. */
+uint32_t acc_matmul_scale(uint32_t fa, uint32_t fb, uint32_t fc, uint32_t fbias);
+uint32_t acc_softmax_scale(uint32_t fs, uint32_t fp);
+uint32_t acc_layernorm_scale(uint32_t fg, uint32_t fy);
+uint32_t acc_add_scale(uint32_t fa, uint32_t fb, uint32_t fc);
 
 /* Checks ID/VERSION, programs the ring (ring_bytes of DRAM at ring_pa), enables interrupts. */
 int acc_open(acc_dev_t *dev, uint32_t ring_pa, uint32_t ring_bytes);

@@ -1,5 +1,5 @@
 /* The BERT job: what the platform places in DRAM for the firmware's encoder compiler. All tensors
- * are Q4.16 words in 32-bit containers, row-major; weight matrices are stored in x out (the
+ * are words of the number format in 32-bit containers (per tensor scaled with FW_BERT_SCALED), row-major; weight matrices are stored in x out (the
  * platform transposes PyTorch's out x in), so y = x . W + b. */
 #ifndef FW_BERT_H
 #define FW_BERT_H
@@ -45,7 +45,30 @@ enum fw_bert_flags {
   FW_BERT_WHOLE_TABLE = 1u << 11,     /* load the whole word-embedding table (and S position rows) first */
   FW_BERT_WEIGHTS_PER_SEQ = 1u << 12, /* load every weight matrix once per sequence of the batch */
   FW_BERT_IN_ORDER_LOADS = 1u << 13,  /* load each weight whole, just before its use */
+  /* Per-tensor formats (int8, int16): every descriptor carries its operands' scales from the
+   * scale table (scales, layer_scales) */
+  FW_BERT_SCALED = 1u << 14,
 };
+
+/* FW_BERT_SCALED: one layer's tensors' fraction bits f (a word w stands for w * 2^-f). The LN
+ * outputs' beta has the output's fraction bits; eps are in units of the LN input's variance. */
+typedef struct fw_bert_layer_scales {
+  uint32_t x; /* the layer's input */
+  uint32_t wq, bq, q, wk, bk, k, wv, bv, v;
+  uint32_t scores, probs, ctx;
+  uint32_t wo, bo, attn, res1; /* res1: attn + x */
+  uint32_t ln1_g, ln1, ln1_eps;
+  uint32_t ffn_w[FW_BERT_MAX_FFN + 1], ffn_b[FW_BERT_MAX_FFN + 1], ffn[FW_BERT_MAX_FFN + 1]; /* ffn[n_ffn]: FFN2's output */
+  uint32_t res2; /* ffn[n_ffn] + ln1 */
+  uint32_t ln2_g, ln2, ln2_eps; /* ln2: the layer's output */
+} fw_bert_layer_scales_t;
+
+/* FW_BERT_SCALED: the embeddings' and the pooler's fraction bits. */
+typedef struct fw_bert_scales {
+  uint32_t word, pos, type, pos_type, emb_sum; /* pos_type = pos + type; emb_sum = word + pos_type */
+  uint32_t emb_ln_g, emb, emb_eps;             /* emb: the embedding layer norm's output (layer 0's x) */
+  uint32_t pool_w, pool_b, pooled;
+} fw_bert_scales_t;
 
 typedef struct fw_bert_layer {
   uint32_t heads, head_dim;  /* heads; head_dim: their size when all are equal, else 0 */
@@ -68,9 +91,9 @@ typedef struct fw_bert_layer {
 typedef struct fw_bert_args {
   uint32_t layers, hidden, seq, batch;
   uint32_t flags;     /* enum fw_bert_flags */
-  uint32_t tau;       /* DynaTran threshold, Q4.16 */
+  uint32_t tau;       /* DynaTran threshold: in the format (qM.N), in units of 2^-16 with FW_BERT_SCALED */
   uint32_t topk;      /* top-k on the probabilities; 0 = off */
-  uint32_t ln_eps;    /* layer-norm epsilon in units of 2^-32 */
+  uint32_t ln_eps;    /* layer-norm epsilon in units of 2^-2n (a variance); FW_BERT_SCALED: per layer norm in the scale table */
   uint32_t valid_len; /* DRAM: batch x u32, valid tokens per sequence (the rest is padding, masked) */
   uint32_t tokens;    /* DRAM: batch x seq u32 token ids (FW_BERT_TOKENS) */
   uint32_t input;     /* DRAM: batch*seq x hidden encoder input (without FW_BERT_TOKENS) */
@@ -86,6 +109,8 @@ typedef struct fw_bert_args {
   uint32_t leopard_thresholds; /* DRAM: int64 per layer (or per layer and head, layer-major) */
   uint32_t hdp_frac_bits, hdp_head_ctrl, hdp_head_param, hdp_block_ctrl, hdp_block_param;
   uint32_t nm_cfg;
+  uint32_t scales;       /* FW_BERT_SCALED: DRAM: fw_bert_scales_t */
+  uint32_t layer_scales; /* FW_BERT_SCALED: DRAM: layers x fw_bert_layer_scales_t */
 } fw_bert_args_t;
 
 #endif /* FW_BERT_H */

@@ -50,6 +50,7 @@ enum fw_fault_kind {
   FW_FAULT_DRAM = 2,       /* LOAD from an address outside DRAM */
   FW_FAULT_OVERFLOW = 3,   /* LOAD of a tile past the end of the activation buffer */
   FW_FAULT_SHAPE = 4,      /* MATMUL with K above HW_MAX_K */
+  FW_FAULT_SCALE = 5,      /* MATMUL with a narrowing shift no number format has (OUT_SHIFT 63) */
 };
 
 typedef struct fw_fault_args {

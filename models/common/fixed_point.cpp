@@ -7,7 +7,11 @@
 namespace acc::fx {
 
 Format Format::parse(const std::string& text) {
-  const std::string expected = "'" + text + "' is not a number format (qM.N: M integer bits with the sign, N fraction bits, e.g. q4.16)";
+  if (text == "int8" || text == "INT8") return per_tensor_int(8);
+  if (text == "int16" || text == "INT16") return per_tensor_int(16);
+  const std::string expected = "'" + text +
+                               "' is not a number format (qM.N: M integer bits with the sign, N fraction bits, e.g. q4.16; or int8, "
+                               "int16: per-tensor-scaled integers)";
   const auto dot = text.find('.');
   if (text.size() < 4 || (text[0] != 'q' && text[0] != 'Q') || dot == std::string::npos) throw std::invalid_argument(expected);
   unsigned m = 0, n = 0;

@@ -13,6 +13,13 @@
 // Rounding rule of every narrowing step: round to nearest, ties toward +infinity (add half an
 // LSB, then shift right arithmetically), then saturate to the format's range.
 //
+// Per-tensor-scaled formats (`int8`, `int16`): the word is a w-bit signed integer and each tensor
+// has its own power-of-two scale 2^-f (f its fraction bits, 0..max_tensor_frac()); the compute
+// descriptors carry the fraction bits and shifts of their operands (docs/registers.md), so that
+// rescaling is an arithmetic shift at each narrowing, with the same rounding rule. The format's own
+// frac_bits() (w - 2, a probability's) is what the primitives below use; the scaled kernels pass
+// each tensor's explicitly.
+//
 // Every function here is defined for every argument (no signed overflow, no shift of a negative
 // value): firmware can put any 32-bit value in a buffer word, and the compute units read it as
 // the word it carries (wrap), so the kernels' intermediates stay bounded.
@@ -30,9 +37,10 @@ class Format {
   static constexpr int kMaxWordBits = 20;  // the accumulators' exactness bound (above)
   static constexpr int kMinWordBits = 4;
   constexpr Format() : Format(20, 16) {}
-  constexpr Format(int word_bits, int frac_bits)
+  constexpr Format(int word_bits, int frac_bits, bool per_tensor = false)
       : word_bits_(word_bits),
         frac_bits_(frac_bits),
+        per_tensor_(per_tensor),
         max_((int32_t{1} << (word_bits - 1)) - 1),
         min_(-(int32_t{1} << (word_bits - 1))),
         one_(int32_t{1} << frac_bits),
@@ -40,12 +48,17 @@ class Format {
   constexpr int word_bits() const { return word_bits_; }
   constexpr int frac_bits() const { return frac_bits_; }
   constexpr int int_bits() const { return word_bits_ - frac_bits_; }
+  // int8/int16: each tensor has its own fraction bits (descriptor fields), at most max_tensor_frac().
+  constexpr bool per_tensor() const { return per_tensor_; }
+  constexpr int max_tensor_frac() const { return 2 * word_bits_ - 2; }
   constexpr int32_t max() const { return max_; }
   constexpr int32_t min() const { return min_; }
   constexpr int32_t one() const { return one_; }
   double max_value() const { return static_cast<double>(max_) / one_; }  // the largest value, 7.99998 for Q4.16
   double range() const { return -static_cast<double>(min_) / one_; }    // the magnitude of the most negative, 8 for Q4.16
-  std::string name() const { return "q" + std::to_string(int_bits()) + "." + std::to_string(frac_bits_); }
+  std::string name() const {
+    return per_tensor_ ? "int" + std::to_string(word_bits_) : "q" + std::to_string(int_bits()) + "." + std::to_string(frac_bits_);
+  }
   // The word a 32-bit container carries (fx::wrap), and whether it is non-zero: members so that a
   // hot loop can use a local copy of the format (kept in registers) rather than the process's.
   int32_t wrap(int32_t raw) const {
@@ -55,16 +68,20 @@ class Format {
   bool word_nonzero(int32_t raw) const { return (static_cast<uint32_t>(raw) & word_mask_) != 0; }
   int32_t saturate(int64_t v) const { return v > max_ ? max_ : (v < min_ ? min_ : static_cast<int32_t>(v)); }
   bool saturates(int64_t v) const { return v > max_ || v < min_; }
-  bool operator==(const Format& o) const { return word_bits_ == o.word_bits_ && frac_bits_ == o.frac_bits_; }
+  bool operator==(const Format& o) const {
+    return word_bits_ == o.word_bits_ && frac_bits_ == o.frac_bits_ && per_tensor_ == o.per_tensor_;
+  }
   bool operator!=(const Format& o) const { return !(*this == o); }
 
   // "q4.16" (or "Q4.16"): m = 4 integer bits including the sign, n = 16 fraction bits. Throws
   // std::invalid_argument naming what is wrong: m >= 2 (a probability of 1 must fit), m + n
-  // within kMinWordBits..kMaxWordBits.
+  // within kMinWordBits..kMaxWordBits. "int8" and "int16": per-tensor-scaled integers.
   static Format parse(const std::string& text);
+  static constexpr Format per_tensor_int(int word_bits) { return Format(word_bits, word_bits - 2, true); }
 
  private:
   int word_bits_, frac_bits_;
+  bool per_tensor_;
   int32_t max_, min_, one_;
   uint32_t word_mask_;  // the word's bits in its container
 };
@@ -139,5 +156,18 @@ constexpr int32_t kMaskMarker = INT32_MIN;
 // DynaTran's rule (the AccelTran paper, Tuli & Jha 2023): keep x only if x > tau or x < -tau.
 // (In 64 bits: -tau of INT32_MIN would overflow.)
 inline int32_t dynatran(int32_t x, int32_t tau) { return (x > tau || int64_t{x} < -int64_t{tau}) ? x : 0; }
+
+// Per-tensor-scaled formats: DynaTran with tau in units of 2^-16 (the DYNATRAN_TAU register) on a
+// word with `frac` fraction bits, compared exactly (|x| * 2^16 against tau * 2^frac: no rounding
+// of tau to the tensor's scale). tau is 0..2^20-1 (the register's mask), frac at most 40.
+inline int32_t dynatran_scaled(int32_t x, int32_t tau_q16, int frac) {
+  const uint64_t mag = x < 0 ? uint64_t{0} - static_cast<uint64_t>(int64_t{x}) : static_cast<uint64_t>(x);
+  const uint64_t tau = tau_q16 < 0 ? 0 : static_cast<uint64_t>(tau_q16);
+  return (mag << 16) > (tau << frac) ? x : 0;
+}
+
+// v * 2^shift (shift 0..40, |v| below 2^22): the left-aligning shifter of a scaled sum, as a
+// multiplication (a left shift of a negative value is undefined in C++17).
+inline int64_t align_up(int64_t v, int shift) { return v * (int64_t{1} << shift); }
 
 }  // namespace acc::fx

@@ -111,8 +111,7 @@ int64_t from_q16(int64_t v, int n) { return n >= 16 ? v * (int64_t{1} << (n - 16
 // than 4 integer bits). The result is saturated and `clipped` counts it (GELU and tanh stay in
 // range: the interpolation towards f(8) ends at the largest word).
 template <class Below, class Above>
-int32_t over_signed_domain(const Table& t, int32_t x, uint64_t& clipped, Below below, Above above) {
-  const int n = frac_bits();
+int32_t over_signed_domain(const Table& t, int32_t x, int n, uint64_t& clipped, Below below, Above above) {
   const int64_t eight = int64_t{8} << n;
   if (x >= eight) return saturate_counted(above(x), clipped);
   if (x < -eight) return saturate_counted(below(x), clipped);
@@ -128,8 +127,9 @@ int32_t over_q16_domain(const Table& t, int32_t x, uint64_t& clipped) {
 
 }  // namespace
 
-int32_t exp_neg(int64_t d) {
-  const int n = frac_bits();
+int32_t exp_neg(int64_t d) { return exp_neg_at(d, frac_bits()); }
+
+int32_t exp_neg_at(int64_t d, int n) {
   if (d >= 0) return 65536;
   if (d <= -(int64_t{16} << n)) return 0;  // before the negation: -INT64_MIN overflows
   const int64_t y = -d;
@@ -141,11 +141,18 @@ int32_t exp_neg(int64_t d) {
 // function, below half an LSB of every format's 18 fraction bits at most).
 int32_t gelu(int32_t x, uint64_t& clipped) {
   if (frac_bits() == 16) return over_q16_domain(gelu_table(), x, clipped);
-  return over_signed_domain(gelu_table(), x, clipped, [](int32_t) { return int64_t{0}; }, [](int32_t v) { return int64_t{v}; });
+  return gelu_at(x, frac_bits(), clipped);
+}
+int32_t gelu_at(int32_t x, int n, uint64_t& clipped) {
+  return over_signed_domain(gelu_table(), x, n, clipped, [](int32_t) { return int64_t{0}; }, [](int32_t v) { return int64_t{v}; });
 }
 int32_t tanh_fx(int32_t x, uint64_t& clipped) {
   if (frac_bits() == 16) return over_q16_domain(tanh_table(), x, clipped);
-  return over_signed_domain(tanh_table(), x, clipped, [](int32_t) { return -int64_t{one()}; }, [](int32_t) { return int64_t{one()}; });
+  return tanh_at(x, frac_bits(), clipped);
+}
+int32_t tanh_at(int32_t x, int n, uint64_t& clipped) {
+  const int64_t unit = int64_t{1} << n;
+  return over_signed_domain(tanh_table(), x, n, clipped, [unit](int32_t) { return -unit; }, [unit](int32_t) { return unit; });
 }
 int32_t gelu(int32_t x) {
   uint64_t ignored = 0;

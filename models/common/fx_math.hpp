@@ -24,6 +24,12 @@ int32_t tanh_fx(int32_t x);
 int32_t gelu(int32_t x, uint64_t& clipped);
 int32_t tanh_fx(int32_t x, uint64_t& clipped);
 
+// The same at an explicit number of fraction bits n (0..30) of the input (exp: of d) and of the
+// result (exp: Q0.16 as above), for the per-tensor-scaled formats, where each tensor has its own.
+int32_t exp_neg_at(int64_t d, int n);
+int32_t gelu_at(int32_t x, int n, uint64_t& clipped);
+int32_t tanh_at(int32_t x, int n, uint64_t& clipped);
+
 // floor(sqrt(v)), for every v.
 uint64_t isqrt(uint64_t v);
 

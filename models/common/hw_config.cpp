@@ -139,7 +139,7 @@ const std::vector<Key>& keys() {
           [](HwConfig&, const std::string& v) { parse_bool(v); }, [](const HwConfig&) { return std::string("false"); }},
       Key{"number_format",
           "The datapath's number format: signed fixed point qM.N (M integer bits with the sign, N fraction bits, 4 to 20 bits in all; "
-          "AccelTran's q4.16)",
+          "AccelTran's q4.16), or int8, int16: integers with a power-of-two scale per tensor (BERT encoders)",
           [](HwConfig& c, const std::string& v) {
             try {
               c.number_format = fx::Format::parse(v);

@@ -276,7 +276,7 @@ uint32_t ControlBlock::validate(const acc_desc_t& d, uint32_t& info) const {
     }
     case ACC_OP_LAYERNORM: {
       const auto& x = d.layernorm;
-      if (flags) {
+      if (!flags_ok(ACC_LAYERNORM_VALID_FLAGS)) {
         err = c.fail(ACC_ERR_BAD_FLAGS, d.w[0]);
       } else if (!x.rows || !x.cols) {
         err = c.fail(ACC_ERR_BAD_SHAPE, x.rows ? x.cols : x.rows);
@@ -291,7 +291,7 @@ uint32_t ControlBlock::validate(const acc_desc_t& d, uint32_t& info) const {
     }
     case ACC_OP_ADD: {
       const auto& x = d.add;
-      if (flags) {
+      if (!flags_ok(ACC_ADD_VALID_FLAGS)) {
         err = c.fail(ACC_ERR_BAD_FLAGS, d.w[0]);
       } else if (!x.rows || !x.cols) {
         err = c.fail(ACC_ERR_BAD_SHAPE, x.rows ? x.cols : x.rows);
@@ -326,10 +326,42 @@ uint32_t ControlBlock::validate(const acc_desc_t& d, uint32_t& info) const {
     default:
       err = c.fail(ACC_ERR_BAD_OPCODE, d.w[0]);
   }
+  if (err == ACC_ERR_NONE && bad_scale_fields(d)) err = c.fail(ACC_ERR_BAD_CONFIG, d.w[0]);
   if (err == ACC_ERR_NONE && op == ACC_OP_LOAD && (flags & ACC_LOAD_NM_META))
     if (const uint32_t reg = bad_pruning_register(d)) err = c.fail(ACC_ERR_BAD_CONFIG, reg);
   info = c.info;
   return err;
+}
+
+bool ControlBlock::bad_scale_fields(const acc_desc_t& d) {
+  const uint32_t op = d.w[0] & ACC_DESC_OPCODE_MASK, h = d.w[0];
+  const fx::Format& f = fx::format();
+  auto field = [h](uint32_t mask, uint32_t shift) { return static_cast<int>((h & mask) >> shift); };
+  uint32_t scale_bits = 0;  // the opcode's scale fields
+  switch (op) {
+    case ACC_OP_MATMUL: scale_bits = ACC_MATMUL_OUT_SHIFT_MASK | ACC_MATMUL_OUT_FRAC_MASK | ACC_MATMUL_BIAS_SHIFT_MASK; break;
+    case ACC_OP_SOFTMAX: scale_bits = ACC_SOFTMAX_IN_FRAC_MASK | ACC_SOFTMAX_OUT_FRAC_MASK; break;
+    case ACC_OP_LAYERNORM: scale_bits = ACC_LAYERNORM_GAMMA_FRAC_MASK | ACC_LAYERNORM_OUT_FRAC_MASK; break;
+    case ACC_OP_ADD: scale_bits = ACC_ADD_A_FRAC_MASK | ACC_ADD_B_FRAC_MASK | ACC_ADD_C_FRAC_MASK; break;
+    case ACC_OP_SCORE: return f.per_tensor();  // the pruning units compute in the qM.N formats only
+    default: return false;
+  }
+  if (!f.per_tensor()) return (h & scale_bits) != 0;
+  const int L = f.max_tensor_frac();
+  switch (op) {
+    case ACC_OP_MATMUL:
+      return field(ACC_MATMUL_OUT_SHIFT_MASK, ACC_MATMUL_OUT_SHIFT_SHIFT) > 2 * L || field(ACC_MATMUL_OUT_FRAC_MASK, ACC_MATMUL_OUT_FRAC_SHIFT) > L;
+    case ACC_OP_SOFTMAX:
+      return field(ACC_SOFTMAX_IN_FRAC_MASK, ACC_SOFTMAX_IN_FRAC_SHIFT) > L || field(ACC_SOFTMAX_OUT_FRAC_MASK, ACC_SOFTMAX_OUT_FRAC_SHIFT) > L;
+    case ACC_OP_LAYERNORM: {
+      const int g = field(ACC_LAYERNORM_GAMMA_FRAC_MASK, ACC_LAYERNORM_GAMMA_FRAC_SHIFT);
+      const int y = field(ACC_LAYERNORM_OUT_FRAC_MASK, ACC_LAYERNORM_OUT_FRAC_SHIFT);
+      return g > L || y > L || y > 16 + g;
+    }
+    default:  // ADD
+      return field(ACC_ADD_A_FRAC_MASK, ACC_ADD_A_FRAC_SHIFT) > L || field(ACC_ADD_B_FRAC_MASK, ACC_ADD_B_FRAC_SHIFT) > L ||
+             field(ACC_ADD_C_FRAC_MASK, ACC_ADD_C_FRAC_SHIFT) > L;
+  }
 }
 
 uint32_t ControlBlock::bad_pruning_register(const acc_desc_t& d) const {

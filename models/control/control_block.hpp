@@ -133,6 +133,9 @@ class ControlBlock : public sc_core::sc_module {
 
   // The first pruning register the descriptor uses that holds an invalid value, or 0.
   uint32_t bad_pruning_register(const acc_desc_t& d) const;
+  // Whether a compute descriptor's scale fields (word 0) are wrong for the number format
+  // (BAD_CONFIG): set in a qM.N format, out of range in a per-tensor one, or a SCORE there.
+  static bool bad_scale_fields(const acc_desc_t& d);
 
   const HwConfig& cfg_;
   const Clock& clock_;

@@ -137,8 +137,42 @@ void blas_sums(const MatrixRef& a, const MatrixRef& b, const MatmulShape& s, dou
               static_cast<int>(n));
 }
 
+// The activation and the non-zero count of a finished output row.
+void activate_row(int32_t* row, uint64_t n, const MatmulEpilogue& epi, MatmulOutcome& out) {
+  for (uint64_t j = 0; j < n; ++j) {
+    if (epi.act == Activation::Gelu) row[j] = epi.scaled ? fx::gelu_at(row[j], epi.out_frac, out.activation_saturated) : fx::gelu(row[j], out.activation_saturated);
+    if (epi.act == Activation::Tanh) row[j] = epi.scaled ? fx::tanh_at(row[j], epi.out_frac, out.activation_saturated) : fx::tanh_fx(row[j], out.activation_saturated);
+    out.out_nonzero += row[j] != 0;
+  }
+}
+
+// The per-tensor formats' epilogue: the same steps with the descriptor's shifts.
+MatmulOutcome scaled_epilogue(const MatrixRef& c, const MatmulShape& s, const MatmulEpilogue& epi, const double* cd, MatmulOutcome out) {
+  const fx::Format f = fx::format();
+  for (uint64_t i = 0; i < s.m; ++i) {
+    int32_t* row = c.base + i * c.stride;
+    for (uint64_t j = 0; j < s.n; ++j) {
+      int64_t acc = static_cast<int64_t>(cd[i * s.n + j]);
+      if (epi.bias) acc += fx::align_up(f.wrap(epi.bias[j]), epi.bias_shift);
+      const int64_t narrowed = fx::round_shift(acc, epi.out_shift);
+      out.saturated += f.saturates(narrowed);
+      int32_t v = f.saturate(narrowed);
+      if (epi.prune) {
+        const int32_t kept = fx::dynatran_scaled(v, epi.tau, epi.out_frac);
+        out.pruned += (v != 0 && kept == 0);
+        v = kept;
+      }
+      row[j] = v;
+    }
+    if (epi.nm_n) out.nm_pruned += nm::prune_row(row, static_cast<uint32_t>(s.n), epi.nm_n, epi.nm_m);
+    activate_row(row, s.n, epi, out);
+  }
+  return out;
+}
+
 // Bias, narrowing with saturation, DynaTran, dynamic N:M, the activation, per output.
 MatmulOutcome epilogue(const MatrixRef& c, const MatmulShape& s, const MatmulEpilogue& epi, const double* cd, MatmulOutcome out) {
+  if (epi.scaled) return scaled_epilogue(c, s, epi, cd, out);
   const fx::Format f = fx::format();
   const uint64_t m = s.m, n = s.n;
   for (uint64_t i = 0; i < m; ++i) {
@@ -158,11 +192,7 @@ MatmulOutcome epilogue(const MatrixRef& c, const MatmulShape& s, const MatmulEpi
       row[j] = v;
     }
     if (epi.nm_n) out.nm_pruned += nm::prune_row(row, static_cast<uint32_t>(n), epi.nm_n, epi.nm_m);
-    for (uint64_t j = 0; j < n; ++j) {
-      if (epi.act == Activation::Gelu) row[j] = fx::gelu(row[j], out.activation_saturated);
-      if (epi.act == Activation::Tanh) row[j] = fx::tanh_fx(row[j], out.activation_saturated);
-      out.out_nonzero += row[j] != 0;
-    }
+    activate_row(row, n, epi, out);
   }
   return out;
 }

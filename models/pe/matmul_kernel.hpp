@@ -33,6 +33,11 @@ struct MatmulEpilogue {
   int32_t tau = 0;
   unsigned nm_n = 0, nm_m = 0;  // dynamic N:M on the output (after DynaTran), when nm_n > 0
   Activation act = Activation::None;
+  // Per-tensor formats (int8, int16): the accumulator has fa + fb fraction bits; the bias enters it
+  // shifted left by bias_shift, the sum is narrowed by out_shift to the output's out_frac, at which
+  // DynaTran (tau in units of 2^-16) and the activation work.
+  bool scaled = false;
+  int out_shift = 0, out_frac = 0, bias_shift = 0;
 };
 
 struct MatmulOutcome {

@@ -259,6 +259,12 @@ uint64_t PeCluster::matmul(const acc_desc_t& desc, uint64_t issue, DispatchExt& 
   epi.tau = ext.tau;
   if (d.header & ACC_MATMUL_NM_ACT) epi.nm_n = N, epi.nm_m = M;
   epi.act = (d.header & ACC_MATMUL_GELU) ? Activation::Gelu : (d.header & ACC_MATMUL_TANH) ? Activation::Tanh : Activation::None;
+  if (fx::format().per_tensor()) {  // the descriptor's scale fields (validated at decode)
+    epi.scaled = true;
+    epi.out_shift = static_cast<int>((d.header & ACC_MATMUL_OUT_SHIFT_MASK) >> ACC_MATMUL_OUT_SHIFT_SHIFT);
+    epi.out_frac = static_cast<int>((d.header & ACC_MATMUL_OUT_FRAC_MASK) >> ACC_MATMUL_OUT_FRAC_SHIFT);
+    epi.bias_shift = static_cast<int>((d.header & ACC_MATMUL_BIAS_SHIFT_MASK) >> ACC_MATMUL_BIAS_SHIFT_SHIFT);
+  }
   const uint32_t R = cfg_.tile_b * cfg_.tile_x, C = cfg_.tile_y, D = cfg_.tile_y;
 
   // N:M weights: the engine reads k*N/M compressed rows; values come from their dense equivalent.
@@ -441,7 +447,10 @@ uint64_t PeCluster::softmax(const acc_desc_t& desc, uint64_t issue, DispatchExt&
   const MatrixRef out{view(d.out_buf).words + d.out_addr, d.out_stride};
   const SoftmaxSpec spec{d.rows, d.cols, d.valid_cols, static_cast<int32_t>(d.scale), d.topk,
                          (d.header & ACC_SOFTMAX_TOPK_EXACT) != 0, (d.header & ACC_SOFTMAX_PRUNE_OUT) != 0, ext.tau, R, C,
-                         cfg_.topk_parallelism, (d.header & ACC_SOFTMAX_CAUSAL) != 0};
+                         cfg_.topk_parallelism, (d.header & ACC_SOFTMAX_CAUSAL) != 0,
+                         fx::format().per_tensor(),
+                         static_cast<int>((d.header & ACC_SOFTMAX_IN_FRAC_MASK) >> ACC_SOFTMAX_IN_FRAC_SHIFT),
+                         static_cast<int>((d.header & ACC_SOFTMAX_OUT_FRAC_MASK) >> ACC_SOFTMAX_OUT_FRAC_SHIFT)};
   const SoftmaxOutcome o = softmax_rows(in, out, spec);
   const uint32_t col_tiles = static_cast<uint32_t>(ceil_div(d.cols, C)), row_blocks = static_cast<uint32_t>(ceil_div(d.rows, R));
   uint64_t busy = 0, tile_ops = 0, unmasked = 0;
@@ -493,7 +502,10 @@ uint64_t PeCluster::layernorm(const acc_desc_t& desc, uint64_t issue, DispatchEx
   const MatrixRef out{view(d.out_buf).words + d.out_addr, d.out_stride};
   const int32_t* gamma = view(d.gamma_buf).words + d.gamma_addr;
   const int32_t* beta = view(d.beta_buf).words + d.beta_addr;
-  const LayerNormOutcome ln = layernorm_rows(in, out, gamma, beta, {d.rows, d.cols, d.eps, R, C});
+  const LayerNormOutcome ln = layernorm_rows(in, out, gamma, beta,
+                                             {d.rows, d.cols, d.eps, R, C, fx::format().per_tensor(),
+                                              static_cast<int>((d.header & ACC_LAYERNORM_GAMMA_FRAC_MASK) >> ACC_LAYERNORM_GAMMA_FRAC_SHIFT),
+                                              static_cast<int>((d.header & ACC_LAYERNORM_OUT_FRAC_MASK) >> ACC_LAYERNORM_OUT_FRAC_SHIFT)});
   const std::vector<uint32_t>& zeros = ln.tile_zeros;
   saturation_.layernorm += ln.saturated;
   const uint32_t col_tiles = static_cast<uint32_t>(ceil_div(d.cols, C)), row_blocks = static_cast<uint32_t>(ceil_div(d.rows, R));
@@ -533,7 +545,10 @@ uint64_t PeCluster::add(const acc_desc_t& desc, uint64_t issue, DispatchExt& ext
   const MatrixRef a{view(d.a_buf).words + d.a_addr, d.a_stride};
   const MatrixRef b{view(d.b_buf).words + d.b_addr, d.b_stride};
   const MatrixRef c{view(d.c_buf).words + d.c_addr, d.c_stride};
-  const AddOutcome sum = add_tiles(a, b, c, d.rows, d.cols, R, C);
+  const AddScales scales{fx::format().per_tensor(), static_cast<int>((d.header & ACC_ADD_A_FRAC_MASK) >> ACC_ADD_A_FRAC_SHIFT),
+                         static_cast<int>((d.header & ACC_ADD_B_FRAC_MASK) >> ACC_ADD_B_FRAC_SHIFT),
+                         static_cast<int>((d.header & ACC_ADD_C_FRAC_MASK) >> ACC_ADD_C_FRAC_SHIFT)};
+  const AddOutcome sum = add_tiles(a, b, c, d.rows, d.cols, R, C, scales);
   const std::vector<uint32_t>& active = sum.tile_active;
   saturation_.add += sum.saturated;
   uint64_t busy = 0, tile_ops = 0, adds = 0;

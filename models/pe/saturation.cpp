@@ -13,7 +13,9 @@ std::string Saturation::describe(uint64_t weights, uint64_t inputs) const {
   if (total() == 0) {
     s = weights || inputs ? "no value saturated in the datapath" : "no value saturated";
   } else {
-    s = std::to_string(total()) + (total() == 1 ? " value" : " values") + " saturated to +-" + std::to_string(static_cast<long>(fx::format().range())) + " (";
+    // Per-tensor formats: each tensor's own range (its word's integer range at its scale).
+    const std::string range = fx::format().per_tensor() ? "their tensors' ranges" : "+-" + std::to_string(static_cast<long>(fx::format().range()));
+    s = std::to_string(total()) + (total() == 1 ? " value" : " values") + " saturated to " + range + " (";
     bool first = true;
     for (const auto& [site, n] : sites)
       if (n) s += (first ? "" : ", ") + std::string(site) + " " + std::to_string(n), first = false;

@@ -49,6 +49,10 @@ SoftmaxOutcome softmax_rows(const MatrixRef& in, const MatrixRef& out, const Sof
   o.row_topk_cycles.assign(s.rows, 0);
   std::vector<int64_t> x(s.cols);
   std::vector<int32_t> e(s.cols);
+  // x's fraction bits (the format's, or Q.16 in a per-tensor format), the scores', the output's.
+  const int x_frac = s.scaled ? 16 : fx::frac_bits(), score_frac = s.scaled ? s.in_frac : fx::frac_bits();
+  const int out_frac = s.scaled ? s.out_frac : fx::frac_bits();
+  auto prune = [&](int32_t p) { return s.scaled ? fx::dynatran_scaled(p, s.tau, out_frac) : fx::dynatran(p, s.tau); };
   for (uint32_t i = 0; i < s.rows; ++i) {
     const int32_t* src = in.base + i * in.stride;
     int32_t* dst = out.base + i * out.stride;
@@ -66,7 +70,7 @@ SoftmaxOutcome softmax_rows(const MatrixRef& in, const MatrixRef& out, const Sof
           x[j] = INT64_MIN;
           continue;
         }
-        x[j] = fx::round_shift(int64_t{fx::wrap(src[j])} * s.scale, fx::frac_bits());
+        x[j] = fx::round_shift(int64_t{fx::wrap(src[j])} * s.scale, score_frac);
         tile_max = std::max(tile_max, x[j]);
         ++live;
       }
@@ -78,13 +82,13 @@ SoftmaxOutcome softmax_rows(const MatrixRef& in, const MatrixRef& out, const Sof
     for (uint32_t t = 0; t < col_tiles; ++t) {
       const uint32_t c0 = t * s.tile_cols, c1 = std::min(v, c0 + s.tile_cols);
       int64_t partial = 0;
-      for (uint32_t j = c0; j < c1; ++j) partial += e[j] = x[j] == INT64_MIN ? 0 : fx::exp_neg(x[j] - row_max);
+      for (uint32_t j = c0; j < c1; ++j) partial += e[j] = x[j] == INT64_MIN ? 0 : fx::exp_neg_at(x[j] - row_max, x_frac);
       row_sum += partial;
     }
     // Pass 3: normalise with one reciprocal per row; masked columns are 0.
     // e (Q0.16) x recip (2^40 / sum) is the probability in units of 2^-40; the format keeps n bits.
     const int64_t recip = row_sum > 0 ? ((int64_t{1} << 40) + row_sum / 2) / row_sum : 0;
-    const int out_shift = 40 - fx::frac_bits();
+    const int out_shift = 40 - out_frac;
     for (uint32_t j = 0; j < s.cols; ++j)
       dst[j] = j < v ? fx::saturate_counted((int64_t{e[j]} * recip + (int64_t{1} << (out_shift - 1))) >> out_shift, o.saturated) : 0;
     // Top-k on the probabilities, then DynaTran.
@@ -104,7 +108,7 @@ SoftmaxOutcome softmax_rows(const MatrixRef& in, const MatrixRef& out, const Sof
     }
     if (s.prune)
       for (uint32_t j = 0; j < v; ++j) {
-        const int32_t kept = fx::dynatran(dst[j], s.tau);
+        const int32_t kept = prune(dst[j]);
         o.pruned += dst[j] != 0 && kept == 0;
         dst[j] = kept;
       }
@@ -145,6 +149,16 @@ LayerNormOutcome layernorm_rows(const MatrixRef& in, const MatrixRef& out, const
       squares += partial;
     }
     const uint64_t sd = fx::isqrt(static_cast<uint64_t>(fx::div_round(squares, s.cols)) + s.eps);
+    if (s.scaled) {  // per-tensor formats: the normalised value in Q.16, one narrowing to the output's scale
+      const int64_t inv16 = sd > 0 ? static_cast<int64_t>(((uint64_t{1} << 40) + sd / 2) / sd) : 0;
+      const int shift = 16 + s.gamma_frac - s.out_frac;
+      for (uint32_t j = 0; j < s.cols; ++j) {
+        const int64_t norm = fx::round_shift((fx::wrap(x[j]) - mean) * inv16, 24);
+        const int64_t wide = norm * fx::wrap(gamma[j]) + fx::align_up(fx::wrap(beta[j]), shift);
+        y[j] = fx::saturate_counted(fx::round_shift(wide, shift), o.saturated);
+      }
+      continue;
+    }
     // 1/sd in units of 2^-24 (sd is in units of 2^-n): below 2^(n+24), and |x - mean| * inv below 2^62.
     const int64_t inv = sd > 0 ? static_cast<int64_t>(((uint64_t{1} << (fx::frac_bits() + 24)) + sd / 2) / sd) : 0;
     // x may be y (in place): every input of the row has been read above.
@@ -157,7 +171,8 @@ LayerNormOutcome layernorm_rows(const MatrixRef& in, const MatrixRef& out, const
 }
 
 AddOutcome add_tiles(const MatrixRef& a, const MatrixRef& b, const MatrixRef& c, uint32_t rows, uint32_t cols, uint32_t tile_rows,
-                     uint32_t tile_cols) {
+                     uint32_t tile_cols, const AddScales& sc) {
+  const int top = std::max({sc.a_frac, sc.b_frac, sc.c_frac});
   const uint32_t col_tiles = ceil_div(cols, tile_cols), row_tiles = ceil_div(rows, tile_rows);
   AddOutcome o;
   o.tile_active.assign(uint64_t{row_tiles} * col_tiles, 0);
@@ -168,7 +183,9 @@ AddOutcome add_tiles(const MatrixRef& a, const MatrixRef& b, const MatrixRef& c,
     for (uint32_t j = 0; j < cols; ++j) {
       const int32_t u = fx::wrap(x[j]), v = fx::wrap(y[j]);
       act[j / tile_cols] += (u | v) != 0;
-      z[j] = fx::saturate_counted(int64_t{u} + v, o.saturated);
+      z[j] = sc.scaled ? fx::saturate_counted(fx::round_shift(fx::align_up(u, top - sc.a_frac) + fx::align_up(v, top - sc.b_frac), top - sc.c_frac),
+                                              o.saturated)
+                       : fx::saturate_counted(int64_t{u} + v, o.saturated);
     }
   }
   return o;

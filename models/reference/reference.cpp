@@ -81,8 +81,10 @@ Tensor nm_activations(const Tensor& x, uint32_t rows, uint32_t cols, unsigned N,
   return out;
 }
 
-Tensor matmul(const Tensor& a_in, const Tensor& b_in, uint32_t m, uint32_t k, uint32_t n, bool transpose_b, bool prune, int32_t tau,
-              const Tensor* bias, Act act, unsigned nm_n, unsigned nm_m) {
+namespace {
+// C[m x n] of the exact sums of products, each narrowed by narrow_at(sum, column).
+template <class Narrow>
+Tensor exact_products(const Tensor& a_in, const Tensor& b_in, uint32_t m, uint32_t k, uint32_t n, bool transpose_b, Narrow narrow_at) {
   // B as rows of K x N (transposed if given as N x K), so that a row of C accumulates row by row
   // of B: exact sums, in any order, read without striding.
   Tensor c(uint64_t{m} * n);
@@ -100,7 +102,7 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in, uint32_t m, uint32_t k, ui
         const double* y = &bk[p * n];
         for (uint64_t j = 0; j < n; ++j) sums[j] += x * y[j];
       }
-      for (uint64_t j = 0; j < n; ++j) c[i * n + j] = narrow(static_cast<int64_t>(sums[j]), j, bias, prune, tau);
+      for (uint64_t j = 0; j < n; ++j) c[i * n + j] = narrow_at(static_cast<int64_t>(sums[j]), j);
     }
   } else {
     const Tensor a = words(a_in), b = words(b_in);
@@ -119,12 +121,34 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in, uint32_t m, uint32_t k, ui
         const int32_t* y = &bk[p * n];
         for (uint64_t j = 0; j < n; ++j) sums[j] += x * y[j];
       }
-      for (uint64_t j = 0; j < n; ++j) c[i * n + j] = narrow(sums[j], j, bias, prune, tau);
+      for (uint64_t j = 0; j < n; ++j) c[i * n + j] = narrow_at(sums[j], j);
     }
   }
+  return c;
+}
+}  // namespace
+
+Tensor matmul(const Tensor& a_in, const Tensor& b_in, uint32_t m, uint32_t k, uint32_t n, bool transpose_b, bool prune, int32_t tau,
+              const Tensor* bias, Act act, unsigned nm_n, unsigned nm_m) {
+  Tensor c = exact_products(a_in, b_in, m, k, n, transpose_b, [&](int64_t sum, uint64_t j) { return narrow(sum, j, bias, prune, tau); });
   if (nm_n) c = nm_activations(c, m, n, nm_n, nm_m);
   if (act != Act::None)
     for (auto& v : c) v = act == Act::Gelu ? fx::gelu(v) : fx::tanh_fx(v);
+  return c;
+}
+
+Tensor matmul_scaled(const Tensor& a, const Tensor& b, uint32_t m, uint32_t k, uint32_t n, const MatmulFracs& f, bool transpose_b,
+                     bool prune, int32_t tau_q16, const Tensor* bias, Act act, unsigned nm_n, unsigned nm_m) {
+  const int product = f.a + f.b;  // the accumulator's fraction bits
+  Tensor c = exact_products(a, b, m, k, n, transpose_b, [&](int64_t sum, uint64_t j) {
+    if (bias) sum += int64_t{fx::wrap((*bias)[j])} * (int64_t{1} << (product - f.bias));
+    const int32_t v = fx::saturate(fx::round_shift(sum, product - f.c));
+    return prune ? fx::dynatran_scaled(v, tau_q16, f.c) : v;
+  });
+  if (nm_n) c = nm_activations(c, m, n, nm_n, nm_m);
+  uint64_t clipped = 0;
+  if (act != Act::None)
+    for (auto& v : c) v = act == Act::Gelu ? fx::gelu_at(v, f.c, clipped) : fx::tanh_at(v, f.c, clipped);
   return c;
 }
 
@@ -263,17 +287,20 @@ Tensor softmax(const Tensor& s, uint32_t rows, uint32_t cols, const SoftmaxParam
     // Masked: the padding columns and any score holding the MASK marker.
     std::vector<bool> live(v);
     for (uint32_t j = 0; j < v; ++j) live[j] = row[j] != fx::kMaskMarker;
+    // x = scale * s at the format's fraction bits, or (per-tensor formats) in Q.16.
+    const int score_frac = p.scaled ? p.in_frac : fx::frac_bits(), x_frac = p.scaled ? 16 : fx::frac_bits();
+    const int out_frac = p.scaled ? p.out_frac : fx::frac_bits();
     std::vector<int64_t> x(v, 0);
     int64_t mx = INT64_MIN;
     for (uint32_t j = 0; j < v; ++j)
-      if (live[j]) mx = std::max(mx, x[j] = fx::round_shift(int64_t{fx::wrap(row[j])} * p.scale, fx::frac_bits()));
+      if (live[j]) mx = std::max(mx, x[j] = fx::round_shift(int64_t{fx::wrap(row[j])} * p.scale, score_frac));
     if (mx == INT64_MIN) continue;  // every column masked: all probabilities 0
     std::vector<int64_t> e(v, 0);
     int64_t sum = 0;
     for (uint32_t j = 0; j < v; ++j)
-      if (live[j]) sum += e[j] = fx::exp_neg(x[j] - mx);
+      if (live[j]) sum += e[j] = fx::exp_neg_at(x[j] - mx, x_frac);
     const int64_t recip = ((int64_t{1} << 40) + sum / 2) / sum;
-    const int shift = 40 - fx::frac_bits();  // e * recip: the probability in units of 2^-40
+    const int shift = 40 - out_frac;  // e * recip: the probability in units of 2^-40
     for (uint32_t j = 0; j < v; ++j) o[j] = fx::saturate((e[j] * recip + (int64_t{1} << (shift - 1))) >> shift);
     if (p.topk > 0 && p.topk < v) {
       // Sort a copy; the k-th largest value decides.
@@ -292,23 +319,33 @@ Tensor softmax(const Tensor& s, uint32_t rows, uint32_t cols, const SoftmaxParam
       }
     }
     if (p.prune)
-      for (uint32_t j = 0; j < v; ++j) o[j] = fx::dynatran(o[j], p.tau);
+      for (uint32_t j = 0; j < v; ++j) o[j] = p.scaled ? fx::dynatran_scaled(o[j], p.tau, out_frac) : fx::dynatran(o[j], p.tau);
   }
   return out;
 }
+
+namespace {
+// A row's mean and standard deviation (with eps added to the variance), in the row's units.
+struct RowMoments {
+  int64_t mean;
+  uint64_t sd;
+};
+RowMoments moments(const int32_t* r, uint32_t cols, uint32_t eps) {
+  int64_t sum = 0;
+  for (uint32_t j = 0; j < cols; ++j) sum += r[j];
+  const int64_t mean = fx::div_round(sum, cols);
+  __int128 sq = 0;  // each square below 2^40, up to 2^26 of them
+  for (uint32_t j = 0; j < cols; ++j) sq += (r[j] - mean) * (r[j] - mean);
+  return {mean, fx::isqrt(static_cast<uint64_t>(fx::div_round(sq, cols)) + eps)};
+}
+}  // namespace
 
 Tensor layernorm(const Tensor& x_in, uint32_t rows, uint32_t cols, const Tensor& gamma_in, const Tensor& beta_in, uint32_t eps) {
   const Tensor x = words(x_in), gamma = words(gamma_in), beta = words(beta_in);
   Tensor y(uint64_t{rows} * cols);
   for (uint64_t i = 0; i < rows; ++i) {
     const int32_t* r = &x[i * cols];
-    int64_t sum = 0;
-    for (uint32_t j = 0; j < cols; ++j) sum += r[j];
-    const int64_t mean = fx::div_round(sum, cols);
-    __int128 sq = 0;  // each square below 2^40, up to 2^26 of them
-    for (uint32_t j = 0; j < cols; ++j) sq += (r[j] - mean) * (r[j] - mean);
-    const uint64_t var = static_cast<uint64_t>(fx::div_round(sq, cols)) + eps;
-    const uint64_t sd = fx::isqrt(var);  // standard deviation in units of 2^-n
+    const auto [mean, sd] = moments(r, cols, eps);  // sd in units of 2^-n
     for (uint32_t j = 0; j < cols; ++j) {
       int64_t norm = 0;
       if (sd > 0) {
@@ -319,6 +356,33 @@ Tensor layernorm(const Tensor& x_in, uint32_t rows, uint32_t cols, const Tensor&
     }
   }
   return y;
+}
+
+Tensor layernorm_scaled(const Tensor& x_in, uint32_t rows, uint32_t cols, const Tensor& gamma_in, const Tensor& beta_in, uint32_t eps,
+                        int gamma_frac, int out_frac) {
+  const Tensor x = words(x_in), gamma = words(gamma_in), beta = words(beta_in);
+  const int shift = 16 + gamma_frac - out_frac;  // norm (Q.16) * gamma has 16 + gamma_frac fraction bits
+  Tensor y(uint64_t{rows} * cols);
+  for (uint64_t i = 0; i < rows; ++i) {
+    const int32_t* r = &x[i * cols];
+    const auto [mean, sd] = moments(r, cols, eps);  // in x's units
+    const int64_t inv = sd > 0 ? static_cast<int64_t>(((uint64_t{1} << 40) + sd / 2) / sd) : 0;  // 1/sd in units of 2^-24, times 2^16
+    for (uint32_t j = 0; j < cols; ++j) {
+      const int64_t norm = fx::round_shift((r[j] - mean) * inv, 24);  // Q.16
+      y[i * cols + j] = fx::saturate(fx::round_shift(norm * gamma[j] + int64_t{beta[j]} * (int64_t{1} << shift), shift));
+    }
+  }
+  return y;
+}
+
+Tensor add_scaled(const Tensor& a, const Tensor& b, int a_frac, int b_frac, int c_frac) {
+  const int top = std::max({a_frac, b_frac, c_frac});
+  Tensor c(a.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    const int64_t sum = int64_t{fx::wrap(a[i])} * (int64_t{1} << (top - a_frac)) + int64_t{fx::wrap(b[i])} * (int64_t{1} << (top - b_frac));
+    c[i] = fx::saturate(fx::round_shift(sum, top - c_frac));
+  }
+  return c;
 }
 
 Tensor add(const Tensor& a, const Tensor& b) {

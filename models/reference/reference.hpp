@@ -24,6 +24,16 @@ Tensor matmul(const Tensor& a, const Tensor& b, uint32_t m, uint32_t k, uint32_t
               bool prune = false, int32_t tau = 0, const Tensor* bias = nullptr, Act act = Act::None, unsigned nm_n = 0,
               unsigned nm_m = 0);
 
+// Per-tensor-scaled formats (int8, int16): the fraction bits of A, B, the output C and the bias
+// (bias <= a + b: the bias enters the accumulator shifted left). C = narrow(sum A.B + bias) to c
+// bits; DynaTran compares with tau in units of 2^-16; GELU/tanh at c bits.
+struct MatmulFracs {
+  int a = 0, b = 0, c = 0, bias = 0;
+};
+Tensor matmul_scaled(const Tensor& a, const Tensor& b, uint32_t m, uint32_t k, uint32_t n, const MatmulFracs& f, bool transpose_b = false,
+                     bool prune = false, int32_t tau_q16 = 0, const Tensor* bias = nullptr, Act act = Act::None, unsigned nm_n = 0,
+                     unsigned nm_m = 0);
+
 struct SoftmaxParams {
   uint32_t valid_cols;  // columns from here on are MASKED
   int32_t scale;        // in the number format
@@ -32,6 +42,10 @@ struct SoftmaxParams {
   bool prune = false;
   int32_t tau = 0;
   bool causal = false;  // row i masks columns j > i + cols - rows (rows <= cols)
+  // Per-tensor formats: the scores' and probabilities' fraction bits; scale is then Q.16 and tau
+  // in units of 2^-16.
+  bool scaled = false;
+  int in_frac = 0, out_frac = 0;
 };
 // Row-wise softmax of scores[rows x cols] (see SOFTMAX in docs/registers.md).
 Tensor softmax(const Tensor& scores, uint32_t rows, uint32_t cols, const SoftmaxParams& p);
@@ -39,8 +53,14 @@ Tensor softmax(const Tensor& scores, uint32_t rows, uint32_t cols, const Softmax
 // Row-wise layer normalisation of x[rows x cols]; eps in units of 2^-32.
 Tensor layernorm(const Tensor& x, uint32_t rows, uint32_t cols, const Tensor& gamma, const Tensor& beta, uint32_t eps);
 
+// Per-tensor formats: gamma's fraction bits, the output's (and beta's); eps in units of 2^-2fx (x's variance).
+Tensor layernorm_scaled(const Tensor& x, uint32_t rows, uint32_t cols, const Tensor& gamma, const Tensor& beta, uint32_t eps,
+                        int gamma_frac, int out_frac);
+
 // Elementwise saturating sum.
 Tensor add(const Tensor& a, const Tensor& b);
+// Per-tensor formats: A, B and C with their own fraction bits.
+Tensor add_scaled(const Tensor& a, const Tensor& b, int a_frac, int b_frac, int c_frac);
 
 // The SCORE descriptor (docs/pruning.md): scores of `heads` heads with the pruning stages on.
 struct ScoreParams {

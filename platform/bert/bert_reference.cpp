@@ -9,6 +9,7 @@
 
 #include "fixed_point.hpp"
 #include "reference.hpp"
+#include "tensor_scales.hpp"
 
 namespace acc::bert {
 
@@ -31,6 +32,7 @@ void put_block(std::vector<T>& x, uint64_t ld, uint64_t r0, uint64_t c0, const s
 }  // namespace
 
 Outputs reference_forward(const Model& m, const Weights& w, const Inputs& in, const RunOptions& o) {
+  if (o.scales) return reference_forward_scaled(m, w, in, o);
   const uint32_t S = in.seq, B = in.batch, H = m.hidden, R = B * S;
   const bool pr = o.dynatran;
   Tensor x;
@@ -165,11 +167,18 @@ Outputs reference_forward(const Model& m, const Weights& w, const Inputs& in, co
 
 using namespace float_ops;
 
+namespace {
+const char* const kFfnSites[FW_BERT_MAX_FFN + 1] = {"ffn0", "ffn1", "ffn2", "ffn3", "ffn4"};  // FFN i's output (after GELU)
+}  // namespace
+
 FloatOutputs float_forward(const Model& m, const Weights& w, const Inputs& in, const RunOptions& o, double ln_eps,
                            bool rounded_weights) {
   const uint64_t S = in.seq, B = in.batch, H = m.hidden, R = B * S;
   const bool pr = o.dynatran;
-  const double tau = fx::to_double(o.tau);
+  const double tau = fx::format().per_tensor() ? o.tau / 65536.0 : fx::to_double(o.tau);  // per-tensor formats: tau in units of 2^-16
+  auto seen = [&](const char* site, size_t l, const Vec& v) {
+    if (o.observe_float) o.observe_float(site, l, v);
+  };
   // The file's values before rounding, when the loader kept them (the weights as they were trained).
   const FileValues* fv = rounded_weights ? nullptr : w.file_values.get();
   Vec x(R * H);
@@ -188,6 +197,7 @@ FloatOutputs float_forward(const Model& m, const Weights& w, const Inputs& in, c
   } else {
     x = to_real(in.embeddings);
   }
+  seen("emb", 0, x);
   const PruningOptions& P = o.pruning;
   auto weight = [&](const Tensor& t, const std::vector<float>* original, uint64_t k, uint64_t n) {
     if (!P.nm_weights) return real(t, original);
@@ -213,6 +223,7 @@ FloatOutputs float_forward(const Model& m, const Weights& w, const Inputs& in, c
       k = linear(x, weight(L.wk, F ? &F->wk : nullptr, H, QK), R, H, QK, false, &bk, pr, tau, 0, nm_n, nm_m);
     }
     const Vec v = linear(x, weight(L.wv, F ? &F->wv : nullptr, H, A), R, H, A, false, &bv, pr, tau);
+    seen("q", l, q), seen("k", l, k), seen("v", l, v);
     Vec ctx(R * A);
     for (uint64_t h = 0, col = 0, qk_col = 0; h < heads.size(); col += heads[h].dim, qk_col += heads[h].attends() ? heads[h].dim : 0, ++h) {
       const uint64_t d = heads[h].dim;
@@ -245,6 +256,7 @@ FloatOutputs float_forward(const Model& m, const Weights& w, const Inputs& in, c
           const Vec qh = block(q, QK, b * S, S, qk_col, d);
           const Vec kh = heads[h].kind == HeadKind::Wma ? block(wma_keys, d, b * S, S, 0, d) : block(k, QK, b * S, S, qk_col, d);
           Vec p = linear(qh, kh, S, d, S, true, nullptr, pr, tau);
+          seen("scores", l, p);
           const uint64_t valid = std::min<uint64_t>(std::max(in.valid_len[b], 1u), S);
           for (uint64_t i = 0; i < S; ++i) {
             double* row = &p[i * S];
@@ -255,9 +267,13 @@ FloatOutputs float_forward(const Model& m, const Weights& w, const Inputs& in, c
         put_block(ctx, A, b * S, col, out, S, d);
       }
     }
+    seen("ctx", l, ctx);
     Vec t1 = linear(ctx, weight(L.wo, F ? &F->wo : nullptr, A, H), R, A, H, false, &bo, pr, tau);
+    seen("attn", l, t1);
     for (uint64_t i = 0; i < t1.size(); ++i) t1[i] += x[i];
+    seen("res1", l, t1);
     t1 = layernorm(t1, R, H, real(L.ln1_g, F ? &F->ln1_g : nullptr), real(L.ln1_b, F ? &F->ln1_b : nullptr), ln_eps);
+    seen("ln1", l, t1);
     Vec f = t1;
     uint64_t in_dim = H;
     for (size_t i = 0; i <= s.ffn.size(); ++i) {
@@ -266,10 +282,13 @@ FloatOutputs float_forward(const Model& m, const Weights& w, const Inputs& in, c
       const Vec bias = real(L.ffn_b[i], F ? &F->ffn_b[i] : nullptr);
       f = linear(f, weight(L.ffn_w[i], F ? &F->ffn_w[i] : nullptr, in_dim, out_dim), R, in_dim, out_dim, false, &bias, pr, tau,
                  last ? 0 : 1, last ? 0 : nm_n, nm_m);
+      seen(kFfnSites[std::min<size_t>(i, FW_BERT_MAX_FFN)], l, f);
       in_dim = out_dim;
     }
     for (uint64_t i = 0; i < f.size(); ++i) f[i] += t1[i];
+    seen("res2", l, f);
     x = layernorm(f, R, H, real(L.ln2_g, F ? &F->ln2_g : nullptr), real(L.ln2_b, F ? &F->ln2_b : nullptr), ln_eps);
+    seen("ln2", l, x);
     if (m.projects(l)) {
       const uint64_t next = m.layer_hidden(l + 1);
       const Vec pb = real(L.proj_b, F ? &F->proj_b : nullptr);
@@ -284,6 +303,7 @@ FloatOutputs float_forward(const Model& m, const Weights& w, const Inputs& in, c
     for (uint64_t b = 0; b < B; ++b) std::copy(x.begin() + b * S * Ho, x.begin() + b * S * Ho + Ho, cls.begin() + b * Ho);
     const Vec pb = real(w.pool_b, fv ? &fv->pool_b : nullptr);
     out.pooled = linear(cls, real(w.pool_w, fv ? &fv->pool_w : nullptr), B, Ho, Ho, false, &pb, pr, tau, 2);
+    seen("pooled", 0, out.pooled);
   }
   return out;
 }

@@ -15,12 +15,20 @@
 #include <functional>
 #include <vector>
 
+#include "fw_bert.h"
 #include "inputs.hpp"
 #include "model.hpp"
 #include "pruning_options.hpp"
 #include "weights.hpp"
 
 namespace acc::bert {
+
+// Per-tensor formats (int8, int16): the fraction bits of every tensor of a BERT encoder (the
+// firmware's scale table, fw_bert.h).
+struct TensorScales {
+  fw_bert_scales_t global{};
+  std::vector<fw_bert_layer_scales_t> layers;
+};
 
 struct RunOptions {
   bool dynatran = true;
@@ -32,6 +40,12 @@ struct RunOptions {
   PruningOptions pruning;
   // Called with each layer's Q and K (batch*seq x attention width), e.g. by the calibration.
   std::function<void(size_t layer, const Tensor& q, const Tensor& k)> observe;
+  // Called by float_forward with each activation tensor of the double-precision model (site names
+  // as in TensorScales: "emb", "q", "scores", "ffn0", "pooled", ...), e.g. by the per-tensor
+  // formats' calibration.
+  std::function<void(const char* site, size_t layer, const std::vector<double>& values)> observe_float;
+  // Per-tensor formats (int8, int16): every tensor's fraction bits; tau is then in units of 2^-16.
+  const TensorScales* scales = nullptr;
 };
 
 struct Outputs {

@@ -24,6 +24,10 @@ bert::RunOptions BertJob::run_options() const {
   bert::RunOptions o;
   o.dynatran = spec_.dynatran;
   o.tau = spec_.dynatran ? fx::from_double(spec_.tau) : 0;
+  if (fx::format().per_tensor()) {  // DYNATRAN_TAU in units of 2^-16; every tensor's scale from the table
+    o.tau = spec_.dynatran ? static_cast<int32_t>(std::llround(std::ldexp(spec_.tau, 16))) : 0;
+    o.scales = &scales_;
+  }
   o.topk = spec_.topk;
   o.topk_exact = spec_.topk_exact;
   o.pooler = spec_.pooler;
@@ -116,6 +120,7 @@ uint64_t BertJob::host_memory_bytes() {
   double bytes = 4 * weights;                                  // the weights on the host
   if (!spec_.weights_file.empty()) bytes += 24 * largest;      // a tensor being read: its bytes, as doubles, transposed
   bytes += 4 * weights * (spec_.pruning.nm_weights ? 2 : 1);   // the weights in DRAM (N:M: values and indices)
+  if (fx::format().per_tensor()) bytes += 2 * 4 * weights;      // their real values (floats) and the Q4.16 words they were read in
   bytes += tokens ? 2 * 4 * R : 2 * 4 * R * H;                  // the inputs on the host and in DRAM
   bytes += 4 * (double(token_file_.ids.size()) + double(token_file_.lengths.size()));
   if (spec_.mlm) bytes += 8 * (2 * double(m.vocab) * H + H * H) + 12 * double(masked_.positions.size());  // the MLM head, in double
@@ -129,6 +134,31 @@ uint64_t BertJob::host_memory_bytes() {
   return saturated_bytes(bytes + DramLayout::kFixedBytes);
 }
 
+void BertJob::load_per_tensor_weights() {
+  const PruningOptions& P = spec_.pruning;
+  const std::string format = fx::format().name();
+  if (!inputs_.from_tokens) throw InputError("number_format=" + format + " takes token inputs (--tokens, --text or synthetic), not --embeddings");
+  if (P.score_engine()) throw PruningError("number_format=" + format + " runs DynaTran, top-k and N:M; LeOPArd and HDP need a qM.N format");
+  for (size_t l = 0; l < model_.layers.size(); ++l)
+    if (!model_.layers[l].uniform_sdp() || model_.projects(l))
+      throw InputError("number_format=" + format + " runs BERT layers of sa_sdp heads of one size; layer " + std::to_string(l) +
+                       " of this model dict has other heads or changes the hidden size (use a qM.N format)");
+  // The weights' real values: a file's, or synthetic weights drawn in Q4.16 (their definition).
+  const fx::Format active = fx::format();
+  fx::set_format(fx::kQ4_16);
+  try {
+    weights_ = spec_.weights_file.empty() ? synthetic_weights(model_, spec_.seed, true) : load_safetensors(model_, spec_.weights_file, true);
+    if (!weights_.file_values) weights_.file_values = values_of_words(model_, weights_, inputs_.tokens);
+  } catch (...) {
+    fx::set_format(active);
+    throw;
+  }
+  fx::set_format(active);
+  // Static calibration on the job's own inputs, then every tensor at its scale.
+  scales_ = calibrate_scales(model_, weights_, inputs_, run_options());
+  weights_ = quantize_weights(model_, weights_, scales_);
+}
+
 void BertJob::load(Soc& soc) {
   prepare();
   if (!token_file_.lengths.empty())
@@ -140,10 +170,15 @@ void BertJob::load(Soc& soc) {
   const PruningOptions& P = spec_.pruning;
   // Synthetic weights that no check reads on the host are drawn straight into DRAM (N:M weights are
   // compressed on the host first).
-  const bool drawn_in_dram = spec_.weights_file.empty() && !checks_outputs() && !P.nm_weights;
-  // The double-precision comparison (check) runs on the file's values before rounding.
-  weights_ = spec_.weights_file.empty() ? synthetic_weights(model_, spec_.seed, !drawn_in_dram)
-                                        : load_safetensors(model_, spec_.weights_file, checks_outputs() && !P.score_engine());
+  scaled_ = fx::format().per_tensor();
+  const bool drawn_in_dram = !scaled_ && spec_.weights_file.empty() && !checks_outputs() && !P.nm_weights;
+  if (scaled_) {
+    load_per_tensor_weights();
+  } else {
+    // The double-precision comparison (check) runs on the file's values before rounding.
+    weights_ = spec_.weights_file.empty() ? synthetic_weights(model_, spec_.seed, !drawn_in_dram)
+                                          : load_safetensors(model_, spec_.weights_file, checks_outputs() && !P.score_engine());
+  }
   if (spec_.mlm) mlm_head_ = load_mlm_head(model_, spec_.weights_file);
   if (P.leopard) {
     if (P.thresholds.layers.size() != model_.layers.size())
@@ -215,7 +250,8 @@ void BertJob::load(Soc& soc) {
       fw_bert_layer_t& t = table[l];
       const std::string name = "layer " + std::to_string(l) + " weights";
       const uint32_t H = model_.layer_hidden(l);
-      const uint32_t unit_scale = static_cast<uint32_t>(fx::from_double(1.0));
+      // 1.0: in the format, or in Q.16 (the SOFTMAX scale of the per-tensor formats).
+      const uint32_t unit_scale = scaled_ ? 65536u : static_cast<uint32_t>(fx::from_double(1.0));
       t.heads = s.heads, t.head_dim = s.head_dim;
       // The query words carry 1/sqrt(d) (folded in by the loader, as a model compiler does), so the
       // softmax scales by 1 and the scores it saturates are the logits (query_scale_divisors).
@@ -292,6 +328,14 @@ void BertJob::load(Soc& soc) {
   a.hdp_block_ctrl = P.hdp.block_rows | P.hdp.block_cols << ACC_HDP_BLOCK_CTRL_COLS_SHIFT | P.hdp.block_threshold << ACC_HDP_BLOCK_CTRL_THRESHOLD_SHIFT;
   a.hdp_block_param = P.hdp.block_param;
   a.nm_cfg = P.nm_n | P.nm_m << ACC_NM_CFG_M_SHIFT;
+  if (scaled_) {  // the scale table the firmware programs every descriptor's scale fields from
+    a.flags |= FW_BERT_SCALED;
+    a.scales = layout.alloc(sizeof(fw_bert_scales_t), "the scale table");
+    std::memcpy(soc.dram_ptr(a.scales, sizeof(fw_bert_scales_t)), &scales_.global, sizeof(fw_bert_scales_t));
+    const uint64_t bytes = scales_.layers.size() * sizeof(fw_bert_layer_scales_t);
+    a.layer_scales = layout.alloc(bytes, "the scale table");
+    std::memcpy(soc.dram_ptr(a.layer_scales, bytes), scales_.layers.data(), bytes);
+  }
   a.out_hidden = out_hidden_ = layout.alloc(uint64_t{B} * S * H_out * 4, "the output hidden states");
   a.out_pooled = out_pooled_ = layout.alloc(uint64_t{B} * H_out * 4, "the pooled output");
 
@@ -304,11 +348,18 @@ void BertJob::load(Soc& soc) {
       FloatExpected e;
       if (!o.pruning.score_engine()) {
         e.trained = float_forward(model_, weights_, inputs_, o, model_.ln_eps);
-        if (weights_.file_values) e.rounded = float_forward(model_, weights_, inputs_, o, model_.ln_eps, true);
+        if (weights_.file_values && !scaled_) e.rounded = float_forward(model_, weights_, inputs_, o, model_.ln_eps, true);
       }
       return e;
     });
   }
+}
+
+double BertJob::hidden_value(int32_t word) const {
+  return scaled_ ? std::ldexp(double(word), -int(scales_.layers.empty() ? scales_.global.emb : scales_.layers.back().ln2)) : fx::to_double(word);
+}
+double BertJob::pooled_value(int32_t word) const {
+  return scaled_ ? std::ldexp(double(word), -int(scales_.global.pooled)) : fx::to_double(word);
 }
 
 JobResult BertJob::check(Soc& soc, Stats& stats) {
@@ -346,7 +397,9 @@ JobResult BertJob::check(Soc& soc, Stats& stats) {
   std::string task;
   if (spec_.mlm) {
     // The host's part of the task: the MLM head on the accelerator's hidden states.
-    const MlmScore score = score_masked_tokens(model_, mlm_head_, outputs_.hidden, masked_);
+    std::vector<double> hidden(outputs_.hidden.size());
+    for (size_t i = 0; i < hidden.size(); ++i) hidden[i] = hidden_value(outputs_.hidden[i]);
+    const MlmScore score = score_masked_tokens(model_, mlm_head_, hidden, masked_);
     stats.put("job.mlm.masked_tokens", score.masked, "tokens", "Tokens masked in the MLM text (--task mlm)");
     stats.put("job.mlm.correct", score.correct, "tokens", "Masked tokens the MLM head (on the host) predicts right from the accelerator's hidden states");
     stats.put_real("job.mlm.accuracy", score.accuracy(), "fraction", "Masked-token accuracy: job.mlm.correct / job.mlm.masked_tokens");
@@ -402,16 +455,15 @@ JobResult BertJob::check(Soc& soc, Stats& stats) {
       for (uint32_t t = 0; t < inputs_.valid_len[b]; ++t)
         for (uint32_t c = 0; c < H; ++c) {
           const uint64_t i = (uint64_t{b} * S + t) * H + c;
-          const double e = std::fabs(fx::to_double(outputs_.hidden[i]) - d.hidden[i]);
+          const double e = std::fabs(hidden_value(outputs_.hidden[i]) - d.hidden[i]);
           max_err = std::max(max_err, e), sum_err += e, ++n;
         }
     return HiddenError{max_err, n ? sum_err / double(n) : 0.0};
   };
   const HiddenError total = hidden_error(f);
-  const HiddenError arithmetic =
-      weights_.file_values ? hidden_error(expected.rounded) : total;
+  const HiddenError arithmetic = weights_.file_values && !scaled_ ? hidden_error(expected.rounded) : total;
   double pooled_max = 0;
-  for (size_t i = 0; i < f.pooled.size(); ++i) pooled_max = std::max(pooled_max, std::fabs(fx::to_double(outputs_.pooled[i]) - f.pooled[i]));
+  for (size_t i = 0; i < f.pooled.size(); ++i) pooled_max = std::max(pooled_max, std::fabs(pooled_value(outputs_.pooled[i]) - f.pooled[i]));
   stats.put_real("job.float.hidden_max_abs_error", total.max, "value",
                  "Largest |accelerator - double-precision BERT| of a valid token's hidden state, on the weights as trained (a file's values before rounding)");
   stats.put_real("job.float.hidden_mean_abs_error", total.mean, "value", "Mean of the same");
@@ -432,7 +484,7 @@ JobResult BertJob::check(Soc& soc, Stats& stats) {
   if (r.ok) {
     m << "bit-exact against the reference model (" << outputs_.hidden.size() + outputs_.pooled.size() << " values); " << saturation
       << "; vs double precision: max " << total.max << ", mean " << total.mean << " on the hidden states";
-    if (weights_.file_values)
+    if (weights_.file_values && !scaled_)
       m << " (the arithmetic alone, on the weights as rounded: max " << arithmetic.max << ", mean " << arithmetic.mean << ")";
   } else {
     m << mismatches << " values differ from the reference model; first " << first;

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "bert/bert_reference.hpp"
+#include "bert/tensor_scales.hpp"
 #include "bert/inputs.hpp"
 #include "bert/mlm.hpp"
 #include "bert/model.hpp"
@@ -59,6 +60,11 @@ class BertJob : public Job {
   // Loads the model and learns the batch (from the token file or the .npy header): what the
   // memory estimate and load() need first. Once.
   void prepare();
+  // Per-tensor formats: the weights' real values, the static calibration, the quantized weights.
+  void load_per_tensor_weights();
+  // An output word's value: in the format, or at the output's scale (per-tensor formats).
+  double hidden_value(int32_t word) const;
+  double pooled_value(int32_t word) const;
 
   BertSpec spec_;
   bool prepared_ = false;
@@ -68,6 +74,9 @@ class BertJob : public Job {
   bert::MlmHead mlm_head_;
   bert::Model model_;
   bert::Weights weights_;
+  // Per-tensor formats (int8, int16): the scale table the calibration chose (else unused).
+  bert::TensorScales scales_;
+  bool scaled_ = false;
   bert::Inputs inputs_;
   bert::Outputs outputs_;
   // What check() compares the outputs with, computed on two more threads while the simulation

@@ -17,13 +17,14 @@ const Kind kKinds[] = {
     {"dram", FW_FAULT_DRAM, ACC_ERR_DRAM_RANGE},
     {"overflow", FW_FAULT_OVERFLOW, ACC_ERR_BUFFER_OVERFLOW},
     {"shape", FW_FAULT_SHAPE, ACC_ERR_BAD_SHAPE},
+    {"scale", FW_FAULT_SCALE, ACC_ERR_BAD_CONFIG},
 };
 }  // namespace
 
 uint32_t parse_fault_kind(const std::string& name) {
   for (const auto& k : kKinds)
     if (name == k.name) return k.code;
-  throw std::invalid_argument("--fault '" + name + "': expected opcode, dram, overflow or shape");
+  throw std::invalid_argument("--fault '" + name + "': expected opcode, dram, overflow, shape or scale");
 }
 
 const char* fault_kind_name(uint32_t kind) {

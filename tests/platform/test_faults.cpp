@@ -40,6 +40,9 @@ TEST_P(FaultTest, ErrorNamesTheDescriptorAndThePlatformRecovers) {
   if (kind == FW_FAULT_DRAM) {
     EXPECT_EQ(f.err_info, 0xFFFFFFC0u);
   }
+  if (kind == FW_FAULT_SCALE) {  // BAD_CONFIG names descriptor word 0: the opcode with the scale field
+    EXPECT_EQ(f.err_info, ACC_OP_MATMUL | ACC_MATMUL_OUT_SHIFT_MASK);
+  }
   if (kind == FW_FAULT_SHAPE) {
     EXPECT_EQ(f.err_info, load_hw_config(c.preset).max_k + 1);
   }
@@ -47,7 +50,7 @@ TEST_P(FaultTest, ErrorNamesTheDescriptorAndThePlatformRecovers) {
 
 INSTANTIATE_TEST_SUITE_P(Kinds, FaultTest,
                          ::testing::Values(FaultCase{"edge", "opcode"}, FaultCase{"edge", "dram"}, FaultCase{"edge", "overflow"},
-                                           FaultCase{"edge", "shape"}, FaultCase{"server", "opcode"}, FaultCase{"server", "dram"},
+                                           FaultCase{"edge", "shape"}, FaultCase{"edge", "scale"}, FaultCase{"server", "opcode"}, FaultCase{"server", "dram"},
                                            FaultCase{"server", "overflow"}, FaultCase{"server", "shape"}),
                          [](const ::testing::TestParamInfo<FaultCase>& i) { return std::string(i.param.preset) + "_" + i.param.fault; });
 

@@ -51,7 +51,7 @@ TEST_F(Validate, UnknownOpcode) {
 
 TEST_F(Validate, UndefinedFlags) {
   acc_desc_t d = matmul(16, 16, 16);
-  d.w[0] |= 1u << 20;
+  d.w[0] |= 1u << 13;
   EXPECT_EQ(check(d), ACC_ERR_BAD_FLAGS);
   acc_desc_t l = load(ACC_BUF_ACT, 0, 1, 1, ACC_MAP_DRAM_BASE);
   l.w[0] |= ACC_MATMUL_TRANSPOSE_B;  // a MATMUL flag is not a LOAD flag
@@ -135,4 +135,44 @@ TEST_F(Validate, CausalSoftmaxNeedsNoMoreRowsThanColumns) {
   EXPECT_EQ(info, 9u);
   d.softmax.header = ACC_OP_SOFTMAX;  // without CAUSAL any number of rows is fine
   EXPECT_EQ(check(d), ACC_ERR_NONE);
+}
+
+// The per-tensor formats' scale fields in word 0: BAD_CONFIG when they are set in a qM.N format,
+// out of range in int8/int16 (L = 2w - 2 fraction bits), or on a SCORE (the pruning units compute in
+// qM.N only); ERR_INFO is word 0.
+TEST_F(Validate, ScaleFieldsFollowTheNumberFormat) {
+  acc_desc_t d = matmul(16, 16, 16);
+  d.w[0] |= 3u << ACC_MATMUL_OUT_SHIFT_SHIFT;
+  EXPECT_EQ(check(d), ACC_ERR_BAD_CONFIG);  // Q4.16: no scale fields
+  EXPECT_EQ(info, d.w[0]);
+  struct Restore {
+    ~Restore() { fx::set_format(fx::kQ4_16); }
+  } restore;
+  fx::set_format(fx::Format::parse("int8"));
+  EXPECT_EQ(check(d), ACC_ERR_NONE);
+  acc_desc_t far = matmul(16, 16, 16);
+  far.w[0] |= 29u << ACC_MATMUL_OUT_SHIFT_SHIFT;  // above 2L = 28
+  EXPECT_EQ(check(far), ACC_ERR_BAD_CONFIG);
+  EXPECT_EQ(info, far.w[0]);
+  acc_desc_t frac = matmul(16, 16, 16);
+  frac.w[0] |= 15u << ACC_MATMUL_OUT_FRAC_SHIFT;  // above L = 14
+  EXPECT_EQ(check(frac), ACC_ERR_BAD_CONFIG);
+  fx::set_format(fx::Format::parse("int16"));
+  EXPECT_EQ(check(frac), ACC_ERR_NONE);  // L = 30
+  acc_desc_t add{};
+  add.add = {ACC_OP_ADD | (31u << ACC_ADD_C_FRAC_SHIFT), 4, 4, ACC_BUF_ACT, 0, 4, ACC_BUF_ACT, 16, 4, ACC_BUF_ACT, 32, 4, {}, 0};
+  EXPECT_EQ(check(add), ACC_ERR_BAD_CONFIG);
+  add.add.header = ACC_OP_ADD | (30u << ACC_ADD_C_FRAC_SHIFT);
+  EXPECT_EQ(check(add), ACC_ERR_NONE);
+  acc_desc_t ln{};
+  ln.layernorm = {ACC_OP_LAYERNORM | (20u << ACC_LAYERNORM_OUT_FRAC_SHIFT) | (3u << ACC_LAYERNORM_GAMMA_FRAC_SHIFT), 4, 4, ACC_BUF_ACT, 0, 4,
+                  ACC_BUF_ACT, 0, 4, ACC_BUF_WGT, 0, ACC_BUF_WGT, 4, 0, {}, 0};
+  EXPECT_EQ(check(ln), ACC_ERR_BAD_CONFIG);  // 20 > 16 + 3: the output would need a left shift of Q.16
+  ln.layernorm.header = ACC_OP_LAYERNORM | (19u << ACC_LAYERNORM_OUT_FRAC_SHIFT) | (3u << ACC_LAYERNORM_GAMMA_FRAC_SHIFT);
+  EXPECT_EQ(check(ln), ACC_ERR_NONE);
+  acc_desc_t score{};
+  score.score = {ACC_OP_SCORE, 4, 4, 1, 4, ACC_BUF_ACT, 0, 4, ACC_BUF_ACT, 16, 4, ACC_BUF_ACT, 32, 4, 0, 0};
+  EXPECT_EQ(check(score), ACC_ERR_BAD_CONFIG);
+  fx::set_format(fx::kQ4_16);
+  EXPECT_EQ(check(score), ACC_ERR_NONE);
 }

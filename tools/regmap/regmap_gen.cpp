@@ -37,9 +37,12 @@ struct Register {
   std::vector<Field> fields;
 };
 
+// A flag bit, or a multi-bit field of word 0 (`bits: [hi, lo]`: the per-tensor formats' scales).
 struct Flag {
   std::string name, description;
-  unsigned bit = 0;
+  unsigned bit = 0, hi = 0;  // bits hi..bit; hi == bit for a flag
+  bool field() const { return hi != bit; }
+  uint32_t mask() const { return static_cast<uint32_t>(((uint64_t{1} << (hi - bit + 1)) - 1) << bit); }
 };
 
 struct Opcode {
@@ -203,8 +206,16 @@ RegMap parse(const std::string& path) {
     for (const auto& f : o["fields"]) op.fields.emplace_back(req<std::string>(f, "name", "opcode field"), opt(f, "description"));
     if (op.fields.size() + 1 + m.trailer.size() > m.descriptor_words) fail("opcode " + op.name + ": too many fields");
     for (const auto& f : o["flags"]) {
-      Flag fl{req<std::string>(f, "name", "flag"), opt(f, "description"), req<unsigned>(f, "bit", "flag")};
-      if (fl.bit < 8 || fl.bit > 31) fail("opcode " + op.name + " flag " + fl.name + ": bit must be 8..31");
+      Flag fl{req<std::string>(f, "name", "flag"), opt(f, "description")};
+      if (f["bits"] && f["bits"].IsSequence() && f["bits"].size() == 2) {
+        fl.hi = f["bits"][0].as<unsigned>();
+        fl.bit = f["bits"][1].as<unsigned>();
+      } else {
+        fl.bit = fl.hi = req<unsigned>(f, "bit", "flag");
+      }
+      if (fl.bit < 8 || fl.hi > 31 || fl.hi < fl.bit) fail("opcode " + op.name + " flag " + fl.name + ": bits must be within 8..31");
+      for (const Flag& other : op.flags)
+        if (other.mask() & fl.mask()) fail("opcode " + op.name + " flag " + fl.name + ": overlaps " + other.name);
       op.flags.push_back(fl);
     }
     m.opcodes.push_back(op);
@@ -255,8 +266,13 @@ std::string gen_header(const RegMap& m) {
     o << "#define ACC_OP_" << op.name << " " << hex(op.code, 2) << "u  /* " << op.description << " */\n";
     uint32_t valid = 0;
     for (const auto& f : op.flags) {
-      o << "#define ACC_" << op.name << "_" << f.name << " (1u << " << f.bit << ")  /* " << f.description << " */\n";
-      valid |= 1u << f.bit;
+      if (f.field()) {
+        o << "#define ACC_" << op.name << "_" << f.name << "_SHIFT " << f.bit << "u  /* " << f.description << " */\n";
+        o << "#define ACC_" << op.name << "_" << f.name << "_MASK " << hex(f.mask()) << "u\n";
+      } else {
+        o << "#define ACC_" << op.name << "_" << f.name << " (1u << " << f.bit << ")  /* " << f.description << " */\n";
+      }
+      valid |= f.mask();
     }
     o << "#define ACC_" << op.name << "_VALID_FLAGS " << hex(valid) << "u\n";
   }
@@ -410,7 +426,9 @@ std::string gen_doc(const RegMap& m) {
     }
     if (!op.flags.empty()) {
       o << "| flag bit | name | meaning |\n|---|---|---|\n";
-      for (const auto& f : op.flags) o << "| " << f.bit << " | " << f.name << " | " << md_escape(f.description) << " |\n";
+      for (const auto& f : op.flags)
+        o << "| " << (f.field() ? std::to_string(f.hi) + ":" + std::to_string(f.bit) : std::to_string(f.bit)) << " | " << f.name << " | "
+          << md_escape(f.description) << " |\n";
       o << "\n";
     }
   }
