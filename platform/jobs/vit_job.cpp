@@ -58,14 +58,16 @@ uint64_t VitJob::host_memory_bytes() {
 }
 
 void VitJob::load(Soc& soc) {
-  weights_ = spec_.weights_file.empty() ? vit::synthetic_weights(model_, spec_.seed) : vit::load_safetensors(model_, spec_.weights_file);
+  // Synthetic weights that no check reads on the host are drawn straight into DRAM (N:M weights are
+  // compressed on the host first).
+  const bool drawn_in_dram = spec_.weights_file.empty() && !checks_outputs() && !spec_.nm_weights;
+  if (drawn_in_dram)
+    weights_.origin = "synthetic (seed " + std::to_string(spec_.seed) + ")";
+  else
+    weights_ = spec_.weights_file.empty() ? vit::synthetic_weights(model_, spec_.seed) : vit::load_safetensors(model_, spec_.weights_file);
   const uint32_t H = model_.encoder.hidden;
   DramLayout layout(soc);
-  auto put = [&](const bert::Tensor& t, const std::string& what) {
-    const uint32_t pa = layout.alloc(t.size() * 4, what);
-    write_words(soc, pa, t);
-    return pa;
-  };
+  auto put = [&](const auto& t, const std::string& what) { return put_tensor(soc, layout, t, spec_.seed, what); };
   fw_vit_args_t a{};
   a.layers = static_cast<uint32_t>(model_.encoder.layers.size());
   a.hidden = H, a.batch = images_.batch, a.patches = model_.patches(), a.patch_dim = model_.patch_dim(), a.classes = model_.classes;
@@ -76,11 +78,18 @@ void VitJob::load(Soc& soc) {
   a.tau = static_cast<uint32_t>(o.tau), a.topk = spec_.topk, a.ln_eps = o.ln_eps;
   a.nm_cfg = spec_.nm_n | spec_.nm_m << ACC_NM_CFG_M_SHIFT;
   a.images = put(images_.patches, "the images' patches");
-  a.patch_w = put(weights_.patch_w, "the patch embedding"), a.patch_b = put(weights_.patch_b, "the patch embedding");
-  a.cls = put(weights_.cls, "the CLS token"), a.pos = put(weights_.pos, "the position embeddings");
-  a.lnf_g = put(weights_.lnf_g, "the final layer norm"), a.lnf_b = put(weights_.lnf_b, "the final layer norm");
-  a.head_w = put(weights_.head_w, "the classifier"), a.head_b = put(weights_.head_b, "the classifier");
-  a.layer_table = put_preln_layers(soc, layout, H, model_.encoder.layers, weights_.layers, spec_);
+  // The same layout from the host's weights or from the recipe of those drawn in DRAM.
+  auto place = [&](const auto& W) {
+    a.patch_w = put(W.patch_w, "the patch embedding"), a.patch_b = put(W.patch_b, "the patch embedding");
+    a.cls = put(W.cls, "the CLS token"), a.pos = put(W.pos, "the position embeddings");
+    a.lnf_g = put(W.lnf_g, "the final layer norm"), a.lnf_b = put(W.lnf_b, "the final layer norm");
+    a.head_w = put(W.head_w, "the classifier"), a.head_b = put(W.head_b, "the classifier");
+    a.layer_table = put_preln_layers(soc, layout, H, model_.encoder.layers, W.layers, spec_, spec_.seed);
+  };
+  if (drawn_in_dram)
+    place(vit::synthetic_recipe(model_));
+  else
+    place(weights_);
   a.out_hidden = out_hidden_ = layout.alloc(uint64_t{images_.batch} * model_.tokens() * H * 4, "the output hidden states");
   a.out_logits = out_logits_ = layout.alloc(uint64_t{images_.batch} * model_.classes * 4, "the logits");
   start_job(soc, layout, FW_JOB_VIT)->args.vit = a;

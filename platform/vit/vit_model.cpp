@@ -43,19 +43,13 @@ Model zoo_model(const std::string& name, uint32_t layers) {
   return m;
 }
 
-Weights synthetic_weights(const Model& m, uint64_t seed) {
+SyntheticRecipe synthetic_recipe(const Model& m) {
   const uint64_t H = m.encoder.hidden, D = m.patch_dim(), T = m.tokens(), C = m.classes;
-  Weights w;
-  w.origin = "synthetic (seed " + std::to_string(seed) + ")";
-  auto draw = [&](const std::string& name, uint64_t n, double std, double mean = 0) {
-    Tensor t(n);
-    bert::SyntheticTensor{name, n, std, mean}.draw(seed, t.data());
-    return t;
-  };
-  w.patch_w = draw("vit.embeddings.patch_embeddings.projection.weight", D * H, 1.0 / std::sqrt(double(D)));
-  w.patch_b = draw("vit.embeddings.patch_embeddings.projection.bias", H, 0.1);
-  w.cls = draw("vit.embeddings.cls_token", H, 0.5);
-  w.pos = draw("vit.embeddings.position_embeddings", T * H, 0.5);
+  SyntheticRecipe r;
+  r.patch_w = {"vit.embeddings.patch_embeddings.projection.weight", D * H, 1.0 / std::sqrt(double(D))};
+  r.patch_b = {"vit.embeddings.patch_embeddings.projection.bias", H, 0.1};
+  r.cls = {"vit.embeddings.cls_token", H, 0.5};
+  r.pos = {"vit.embeddings.position_embeddings", T * H, 0.5};
   const auto& layers = m.encoder.layers;
   for (size_t l = 0; l < layers.size(); ++l) {
     const auto& s = layers[l];
@@ -64,19 +58,30 @@ Weights synthetic_weights(const Model& m, uint64_t seed) {
     // As GPT-2's synthetic recipe: the query words carry 1/sqrt(d); the residual branches scaled down.
     const double qk = 1.0 / std::sqrt(std::sqrt(double(s.head_dim))) / std::sqrt(double(H));
     const double branch = 1.0 / std::sqrt(2.0 * double(layers.size()));
-    bert::LayerWeights L;
-    L.wq = draw(p + "attention.attention.query.weight", H * A, qk), L.bq = draw(p + "attention.attention.query.bias", A, 0.1);
-    L.wk = draw(p + "attention.attention.key.weight", H * A, qk), L.bk = draw(p + "attention.attention.key.bias", A, 0.1);
-    L.wv = draw(p + "attention.attention.value.weight", H * A, 1.0 / std::sqrt(double(H))), L.bv = draw(p + "attention.attention.value.bias", A, 0.1);
-    L.wo = draw(p + "attention.output.dense.weight", A * H, branch / std::sqrt(double(A))), L.bo = draw(p + "attention.output.dense.bias", H, 0.05);
-    L.ln1_g = draw(p + "layernorm_before.weight", H, 0.1, 1.0), L.ln1_b = draw(p + "layernorm_before.bias", H, 0.1);
-    L.ffn_w = {draw(p + "intermediate.dense.weight", H * F, 1.0 / std::sqrt(double(H))), draw(p + "output.dense.weight", F * H, branch / std::sqrt(double(F)))};
-    L.ffn_b = {draw(p + "intermediate.dense.bias", F, 0.1), draw(p + "output.dense.bias", H, 0.05)};
-    L.ln2_g = draw(p + "layernorm_after.weight", H, 0.1, 1.0), L.ln2_b = draw(p + "layernorm_after.bias", H, 0.1);
-    w.layers.push_back(std::move(L));
+    bert::LayerFields<bert::SyntheticTensor> L;
+    L.wq = {p + "attention.attention.query.weight", H * A, qk}, L.bq = {p + "attention.attention.query.bias", A, 0.1};
+    L.wk = {p + "attention.attention.key.weight", H * A, qk}, L.bk = {p + "attention.attention.key.bias", A, 0.1};
+    L.wv = {p + "attention.attention.value.weight", H * A, 1.0 / std::sqrt(double(H))}, L.bv = {p + "attention.attention.value.bias", A, 0.1};
+    L.wo = {p + "attention.output.dense.weight", A * H, branch / std::sqrt(double(A))}, L.bo = {p + "attention.output.dense.bias", H, 0.05};
+    L.ln1_g = {p + "layernorm_before.weight", H, 0.1, 1.0}, L.ln1_b = {p + "layernorm_before.bias", H, 0.1};
+    L.ffn_w = {{p + "intermediate.dense.weight", H * F, 1.0 / std::sqrt(double(H))}, {p + "output.dense.weight", F * H, branch / std::sqrt(double(F))}};
+    L.ffn_b = {{p + "intermediate.dense.bias", F, 0.1}, {p + "output.dense.bias", H, 0.05}};
+    L.ln2_g = {p + "layernorm_after.weight", H, 0.1, 1.0}, L.ln2_b = {p + "layernorm_after.bias", H, 0.1};
+    r.layers.push_back(std::move(L));
   }
-  w.lnf_g = draw("vit.layernorm.weight", H, 0.1, 1.0), w.lnf_b = draw("vit.layernorm.bias", H, 0.1);
-  w.head_w = draw("classifier.weight", H * C, 1.0 / std::sqrt(double(H))), w.head_b = draw("classifier.bias", C, 0.1);
+  r.lnf_g = {"vit.layernorm.weight", H, 0.1, 1.0}, r.lnf_b = {"vit.layernorm.bias", H, 0.1};
+  r.head_w = {"classifier.weight", H * C, 1.0 / std::sqrt(double(H))}, r.head_b = {"classifier.bias", C, 0.1};
+  return r;
+}
+
+Weights synthetic_weights(const Model& m, uint64_t seed) {
+  const SyntheticRecipe r = vit::synthetic_recipe(m);
+  auto d = [seed](const bert::SyntheticTensor& t) { return bert::drawn(t, seed); };
+  Weights w;
+  w.origin = "synthetic (seed " + std::to_string(seed) + ")";
+  w.patch_w = d(r.patch_w), w.patch_b = d(r.patch_b), w.cls = d(r.cls), w.pos = d(r.pos);
+  for (const auto& L : r.layers) w.layers.push_back(bert::drawn(L, seed));
+  w.lnf_g = d(r.lnf_g), w.lnf_b = d(r.lnf_b), w.head_w = d(r.head_w), w.head_b = d(r.head_b);
   return w;
 }
 

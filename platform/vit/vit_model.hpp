@@ -46,7 +46,15 @@ struct Weights {
 };
 
 // Deterministic synthetic weights (every tensor its own stream of `seed`), scaled so that the
-// activations stay near unit variance. The query words carry the softmax's 1/sqrt(d).
+// activations stay near unit variance. The query words carry the softmax's 1/sqrt(d). The recipe
+// of every tensor, laid out as in Weights, and the recipe drawn on the host; a job that needs the
+// weights only in the accelerator's DRAM draws the recipe there.
+struct SyntheticRecipe {
+  bert::SyntheticTensor patch_w, patch_b, cls, pos;
+  std::vector<bert::LayerFields<bert::SyntheticTensor>> layers;
+  bert::SyntheticTensor lnf_g, lnf_b, head_w, head_b;
+};
+SyntheticRecipe synthetic_recipe(const Model& m);
 Weights synthetic_weights(const Model& m, uint64_t seed);
 
 // Hugging Face ViTForImageClassification tensors (vit.embeddings.*, vit.encoder.layer.N.*,
