@@ -36,6 +36,26 @@ Model zoo_model(const std::string& name) {
   return m;
 }
 
+bert::LayerFields<bert::SyntheticTensor> preln_layer_recipe(const PrelnNames& n, uint64_t H, const bert::LayerShape& s, size_t layers) {
+  const uint64_t A = s.attention(), F = s.ffn.at(0);
+  // The query words carry the softmax's 1/sqrt(d), as BERT's (bert::query_scale_divisors): query
+  // and key weights give the scores, which are the logits, a std of about 1, well within the format.
+  const double qk = 1.0 / std::sqrt(std::sqrt(double(s.head_dim))) / std::sqrt(double(H));
+  // The residual branches' outputs scaled down (GPT-2's 1/sqrt(2 n_layer) idea): the residual
+  // stream grows slowly over the layers.
+  const double branch = 1.0 / std::sqrt(2.0 * double(layers));
+  bert::LayerFields<bert::SyntheticTensor> L;
+  L.wq = {n.wq, H * A, qk}, L.bq = {n.bq, A, 0.1};
+  L.wk = {n.wk, H * A, qk}, L.bk = {n.bk, A, 0.1};
+  L.wv = {n.wv, H * A, 1.0 / std::sqrt(double(H))}, L.bv = {n.bv, A, 0.1};
+  L.wo = {n.wo, A * H, branch / std::sqrt(double(A))}, L.bo = {n.bo, H, 0.05};
+  L.ln1_g = {n.ln1_g, H, 0.1, 1.0}, L.ln1_b = {n.ln1_b, H, 0.1};
+  L.ffn_w = {{n.fc_w, H * F, 1.0 / std::sqrt(double(H))}, {n.proj_w, F * H, branch / std::sqrt(double(F))}};
+  L.ffn_b = {{n.fc_b, F, 0.1}, {n.proj_b, H, 0.05}};
+  L.ln2_g = {n.ln2_g, H, 0.1, 1.0}, L.ln2_b = {n.ln2_b, H, 0.1};
+  return L;
+}
+
 SyntheticRecipe synthetic_recipe(const Model& m) {
   const uint64_t H = m.hidden;
   SyntheticRecipe r;
@@ -43,25 +63,12 @@ SyntheticRecipe synthetic_recipe(const Model& m) {
   r.wte = {"wte.weight", uint64_t{m.vocab} * H, 1.0 / std::sqrt(double(H))};
   r.wpe = {"wpe.weight", uint64_t{m.max_positions} * H, 0.5};
   for (size_t l = 0; l < m.layers.size(); ++l) {
-    const auto& s = m.layers[l];
-    const uint64_t A = s.attention(), F = s.ffn.at(0);
     const std::string p = "h." + std::to_string(l) + ".";
-    // The query words carry the softmax's 1/sqrt(d), as BERT's (bert::query_scale_divisors): query
-    // and key weights give the scores, which are the logits, a std of about 1, well within the format.
-    const double qk = 1.0 / std::sqrt(std::sqrt(double(s.head_dim))) / std::sqrt(double(H));
-    bert::LayerFields<bert::SyntheticTensor> L;
-    L.wq = {p + "attn.c_attn.weight/q", H * A, qk}, L.bq = {p + "attn.c_attn.bias/q", A, 0.1};
-    L.wk = {p + "attn.c_attn.weight/k", H * A, qk}, L.bk = {p + "attn.c_attn.bias/k", A, 0.1};
-    L.wv = {p + "attn.c_attn.weight/v", H * A, 1.0 / std::sqrt(double(H))}, L.bv = {p + "attn.c_attn.bias/v", A, 0.1};
-    // The residual branches' outputs scaled down (GPT-2's 1/sqrt(2 n_layer) idea): the residual
-    // stream grows slowly over the layers.
-    const double branch = 1.0 / std::sqrt(2.0 * double(m.layers.size()));
-    L.wo = {p + "attn.c_proj.weight", A * H, branch / std::sqrt(double(A))}, L.bo = {p + "attn.c_proj.bias", H, 0.05};
-    L.ln1_g = {p + "ln_1.weight", H, 0.1, 1.0}, L.ln1_b = {p + "ln_1.bias", H, 0.1};
-    L.ffn_w = {{p + "mlp.c_fc.weight", H * F, 1.0 / std::sqrt(double(H))}, {p + "mlp.c_proj.weight", F * H, branch / std::sqrt(double(F))}};
-    L.ffn_b = {{p + "mlp.c_fc.bias", F, 0.1}, {p + "mlp.c_proj.bias", H, 0.05}};
-    L.ln2_g = {p + "ln_2.weight", H, 0.1, 1.0}, L.ln2_b = {p + "ln_2.bias", H, 0.1};
-    r.layers.push_back(std::move(L));
+    const PrelnNames names{p + "attn.c_attn.weight/q", p + "attn.c_attn.bias/q", p + "attn.c_attn.weight/k", p + "attn.c_attn.bias/k",
+                           p + "attn.c_attn.weight/v", p + "attn.c_attn.bias/v", p + "attn.c_proj.weight",   p + "attn.c_proj.bias",
+                           p + "ln_1.weight",          p + "ln_1.bias",          p + "mlp.c_fc.weight",      p + "mlp.c_fc.bias",
+                           p + "mlp.c_proj.weight",    p + "mlp.c_proj.bias",    p + "ln_2.weight",          p + "ln_2.bias"};
+    r.layers.push_back(preln_layer_recipe(names, H, m.layers[l], m.layers.size()));
   }
   r.lnf_g = {"ln_f.weight", H, 0.1, 1.0}, r.lnf_b = {"ln_f.bias", H, 0.1};
   return r;

@@ -46,6 +46,15 @@ struct SyntheticRecipe {
 SyntheticRecipe synthetic_recipe(const Model& m);
 Weights synthetic_weights(const Model& m, uint64_t seed);
 
+// One pre-LN layer's synthetic recipe (shared with ViT, whose tensors differ only in their names):
+// attention scaled so that the scores are logits of std ~1, the residual branches scaled down by
+// 1/sqrt(2 layers).
+struct PrelnNames {
+  std::string wq, bq, wk, bk, wv, bv, wo, bo, ln1_g, ln1_b, fc_w, fc_b, proj_w, proj_b, ln2_g, ln2_b;
+};
+bert::LayerFields<bert::SyntheticTensor> preln_layer_recipe(const PrelnNames& names, uint64_t hidden, const bert::LayerShape& shape,
+                                                            size_t layers);
+
 // Hugging Face GPT2Model / GPT2LMHeadModel tensors, with or without the "transformer." prefix:
 // wte, wpe, h.N.ln_1, h.N.attn.c_attn (Conv1D: hidden x 3*hidden, split into Q, K, V),
 // h.N.attn.c_proj, h.N.ln_2, h.N.mlp.c_fc, h.N.mlp.c_proj, ln_f. A missing or mis-shaped tensor is

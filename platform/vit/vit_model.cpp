@@ -6,6 +6,7 @@
 #include "bert/inputs.hpp"
 #include "bert/safetensors.hpp"
 #include "fixed_point.hpp"
+#include "gpt2/gpt2_model.hpp"
 #include "input_file.hpp"
 
 namespace acc::vit {
@@ -52,22 +53,16 @@ SyntheticRecipe synthetic_recipe(const Model& m) {
   r.pos = {"vit.embeddings.position_embeddings", T * H, 0.5};
   const auto& layers = m.encoder.layers;
   for (size_t l = 0; l < layers.size(); ++l) {
-    const auto& s = layers[l];
-    const uint64_t A = s.attention(), F = s.ffn.at(0);
     const std::string p = "vit.encoder.layer." + std::to_string(l) + ".";
-    // As GPT-2's synthetic recipe: the query words carry 1/sqrt(d); the residual branches scaled down.
-    const double qk = 1.0 / std::sqrt(std::sqrt(double(s.head_dim))) / std::sqrt(double(H));
-    const double branch = 1.0 / std::sqrt(2.0 * double(layers.size()));
-    bert::LayerFields<bert::SyntheticTensor> L;
-    L.wq = {p + "attention.attention.query.weight", H * A, qk}, L.bq = {p + "attention.attention.query.bias", A, 0.1};
-    L.wk = {p + "attention.attention.key.weight", H * A, qk}, L.bk = {p + "attention.attention.key.bias", A, 0.1};
-    L.wv = {p + "attention.attention.value.weight", H * A, 1.0 / std::sqrt(double(H))}, L.bv = {p + "attention.attention.value.bias", A, 0.1};
-    L.wo = {p + "attention.output.dense.weight", A * H, branch / std::sqrt(double(A))}, L.bo = {p + "attention.output.dense.bias", H, 0.05};
-    L.ln1_g = {p + "layernorm_before.weight", H, 0.1, 1.0}, L.ln1_b = {p + "layernorm_before.bias", H, 0.1};
-    L.ffn_w = {{p + "intermediate.dense.weight", H * F, 1.0 / std::sqrt(double(H))}, {p + "output.dense.weight", F * H, branch / std::sqrt(double(F))}};
-    L.ffn_b = {{p + "intermediate.dense.bias", F, 0.1}, {p + "output.dense.bias", H, 0.05}};
-    L.ln2_g = {p + "layernorm_after.weight", H, 0.1, 1.0}, L.ln2_b = {p + "layernorm_after.bias", H, 0.1};
-    r.layers.push_back(std::move(L));
+    const gpt2::PrelnNames names{p + "attention.attention.query.weight", p + "attention.attention.query.bias",
+                                 p + "attention.attention.key.weight",   p + "attention.attention.key.bias",
+                                 p + "attention.attention.value.weight", p + "attention.attention.value.bias",
+                                 p + "attention.output.dense.weight",    p + "attention.output.dense.bias",
+                                 p + "layernorm_before.weight",          p + "layernorm_before.bias",
+                                 p + "intermediate.dense.weight",        p + "intermediate.dense.bias",
+                                 p + "output.dense.weight",              p + "output.dense.bias",
+                                 p + "layernorm_after.weight",           p + "layernorm_after.bias"};
+    r.layers.push_back(gpt2::preln_layer_recipe(names, H, layers[l], layers.size()));
   }
   r.lnf_g = {"vit.layernorm.weight", H, 0.1, 1.0}, r.lnf_b = {"vit.layernorm.bias", H, 0.1};
   r.head_w = {"classifier.weight", H * C, 1.0 / std::sqrt(double(H))}, r.head_b = {"classifier.bias", C, 0.1};
