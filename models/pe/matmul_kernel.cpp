@@ -236,15 +236,7 @@ SparsityProfile sparsity_profile(const MatrixRef& a, const MatrixRef& b, const M
       for (uint64_t q = 0; q < s.k; ++q) p.b_row_nnz[q * p.col_blocks + cb] += f.word_nonzero(row[q]);
     }
   } else {
-    for (uint64_t q = 0; q < s.k; ++q) {
-      const int32_t* row = b.base + q * b.stride;
-      uint32_t* acc = &p.b_row_nnz[q * p.col_blocks];
-      for (uint64_t cb = 0, j0 = 0; j0 < s.n; ++cb, j0 += tile_cols) {  // block by block: no division per word
-        uint32_t count = 0;
-        for (uint64_t j = j0; j < std::min<uint64_t>(j0 + tile_cols, s.n); ++j) count += f.word_nonzero(row[j]);
-        acc[cb] += count;
-      }
-    }
+    for (uint64_t q = 0; q < s.k; ++q) count_b_row(f, b.base + q * b.stride, s.n, tile_cols, &p.b_row_nnz[q * p.col_blocks]);
   }
   return p;
 }
