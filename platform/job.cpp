@@ -41,6 +41,15 @@ std::vector<int32_t> read_words(Soc& soc, uint32_t pa, uint64_t n) {
   return w;
 }
 
+void put_load_saturation(Stats& stats, uint64_t weights) {
+  stats.put("saturation.weights", weights, "values", "Weights of the file clipped to the number format when loaded");
+}
+
+void put_load_saturation(Stats& stats, uint64_t weights, uint64_t inputs) {
+  put_load_saturation(stats, weights);
+  stats.put("saturation.inputs", inputs, "values", "Input values of a file (--embeddings, --image) clipped to the number format when loaded");
+}
+
 void put_firmware_stats(const fw_job_t& job, Stats& stats) {
   stats.put("job.firmware_status", job.status, "code", "Status the firmware reported (0 = ok)");
   stats.put("job.descriptors", job.descriptors, "descriptors", "Descriptors the firmware submitted");

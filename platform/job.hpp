@@ -82,6 +82,10 @@ std::string firmware_failure(const fw_job_t& job, Soc& soc);
 
 // What every job reports of the firmware's run: status, descriptors, the counters it read.
 void put_firmware_stats(const fw_job_t& job, Stats& stats);
+// saturation.weights (and saturation.inputs, for jobs that read input values from a file): values
+// clipped to the number format when they were loaded.
+void put_load_saturation(Stats& stats, uint64_t weights);
+void put_load_saturation(Stats& stats, uint64_t weights, uint64_t inputs);
 // The GEMM plan the firmware followed (job.plan.*).
 void put_plan_stats(const fw_matmul_args_t& args, Stats& stats);
 

@@ -285,13 +285,9 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
   if (transformer && !decoder && !vision && !acc::bert::is_model_dict_path(model_name)) {
     const auto bert_names = acc::bert::zoo_names();
     if (std::find(bert_names.begin(), bert_names.end(), model_name) == bert_names.end()) {
-      auto list = [](const std::vector<std::string>& names) {
-        std::string all;
-        for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
-        return all;
-      };
-      throw UsageError("unknown model '" + model_name + "' (BERT: " + list(bert_names) + "; GPT-2: " + list(acc::gpt2::zoo_names()) +
-                       "; ViT: " + list(acc::vit::zoo_names()) + "; or a model-dict .json file)");
+      using acc::bert::joined_names;
+      throw UsageError("unknown model '" + model_name + "' (BERT: " + joined_names(bert_names) + "; GPT-2: " +
+                       joined_names(acc::gpt2::zoo_names()) + "; ViT: " + joined_names(acc::vit::zoo_names()) + "; or a model-dict .json file)");
     }
   }
   if (vm.count("new-tokens") && kind != "generate") throw UsageError("--new-tokens applies to --job generate");

@@ -54,7 +54,7 @@ uint64_t Dma::burst_ready(const Channel& c) const {
 uint64_t Dma::channel_step(const Channel& c, bool& takes_command) const {
   takes_command = false;
   // One burst a cycle, once one of the engine's request slots is free.
-  if (c.active) return std::max(burst_ready(c), slot_free_[c.stores]);
+  if (c.active) return std::max(burst_ready(c), slots_[c.stores][first_free_[c.stores]]);
   const auto& queue = queue_[c.stores];
   if (queue.empty()) return UINT64_MAX;
   takes_command = true;
@@ -137,7 +137,7 @@ bool Dma::issue_burst(Channel& chan, uint64_t at, uint32_t& error, uint32_t& inf
   const uint64_t words = std::min<uint64_t>(cfg_.dma_max_burst_words, run - c.offset);
   const uint32_t tag = c.desc.w[ACC_DESC_WORDS - 1];
   auto& pool = slots_[chan.stores];
-  const auto slot = std::min_element(pool.begin(), pool.end());
+  uint64_t* const slot = &pool[first_free_[chan.stores]];
   slot_wait_ += at - burst_ready(chan);
   chan.last_burst = at;
 
@@ -176,7 +176,7 @@ bool Dma::issue_burst(Channel& chan, uint64_t at, uint32_t& error, uint32_t& inf
   }
   if (store) c.write_bits += dst_info.modelled_bits;
   *slot = std::max(src.done, dst.done);
-  slot_free_[chan.stores] = *std::min_element(pool.begin(), pool.end());
+  first_free_[chan.stores] = static_cast<size_t>(std::min_element(pool.begin(), pool.end()) - pool.begin());
   c.done = std::max(c.done, dst.done);
   c.offset += words;
   if (c.offset >= run) c.offset = 0, c.row += rows_per_run;

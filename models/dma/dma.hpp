@@ -100,7 +100,7 @@ class Dma : public sc_core::sc_module, public DeferredUnit {
   TraceRecorder* trace_ = nullptr;
   std::deque<Command> queue_[2];  // LOADs, STOREs waiting for a channel
   std::vector<uint64_t> slots_[2];  // read and write engines: completion cycle of each request slot
-  uint64_t slot_free_[2] = {0, 0};  // ... and the earliest of them (when the next slot frees)
+  size_t first_free_[2] = {0, 0};  // ... and which of them frees first (the oldest on ties)
   tlm::tlm_generic_payload payload_;  // every burst's transaction
   uint64_t submitted_ = 0;        // commands accepted (their order: the older goes first)
   std::vector<Channel> channels_;

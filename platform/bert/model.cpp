@@ -96,18 +96,20 @@ std::vector<std::string> zoo_names() {
   return n;
 }
 
-ModelError unknown_zoo_model(const std::string& family, const std::string& name, const std::vector<std::string>& names) {
+std::string joined_names(const std::vector<std::string>& names) {
   std::string all;
   for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
-  return ModelError("unknown " + family + " model '" + name + "' (expected " + all + ")");
+  return all;
+}
+
+ModelError unknown_zoo_model(const std::string& family, const std::string& name, const std::vector<std::string>& names) {
+  return ModelError("unknown " + family + " model '" + name + "' (expected " + joined_names(names) + ")");
 }
 
 Model zoo_model(const std::string& name) {
   for (const auto& m : zoo())
     if (m.name == name) return m;
-  std::string all;
-  for (const auto& n : zoo_names()) all += (all.empty() ? "" : ", ") + n;
-  throw ModelError("unknown model '" + name + "' (the zoo has " + all + "; or give a model-dict .json file)");
+  throw ModelError("unknown model '" + name + "' (the zoo has " + joined_names(zoo_names()) + "; or give a model-dict .json file)");
 }
 
 namespace {

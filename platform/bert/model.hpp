@@ -83,6 +83,8 @@ const Entry* zoo_table_entry(const Entry (&table)[N], const std::string& name) {
     if (name == e.name) return &e;
   return nullptr;
 }
+// "a, b, c": names for a message.
+std::string joined_names(const std::vector<std::string>& names);
 // The ModelError of a name no table has: "unknown <family> model 'x' (expected a, b, c)".
 ModelError unknown_zoo_model(const std::string& family, const std::string& name, const std::vector<std::string>& names);
 

@@ -197,6 +197,8 @@ SyntheticRecipe synthetic_recipe(const Model& m) {
   return r;
 }
 
+std::string synthetic_origin(uint64_t seed) { return "synthetic (seed " + std::to_string(seed) + ")"; }
+
 Tensor drawn(const SyntheticTensor& t, uint64_t seed) {
   Tensor v(t.n);
   t.draw(seed, v.data());
@@ -217,7 +219,7 @@ LayerWeights drawn(const LayerFields<SyntheticTensor>& R, uint64_t seed) {
 
 Weights synthetic_weights(const Model& m, uint64_t seed, bool draw) {
   Weights w;
-  w.origin = "synthetic (seed " + std::to_string(seed) + ")";
+  w.origin = synthetic_origin(seed);
   w.word = WordEmbeddings(m.vocab, m.hidden, seed);
   if (!draw) return w;
   const SyntheticRecipe r = synthetic_recipe(m);

@@ -114,6 +114,8 @@ struct SyntheticRecipe {
   SyntheticTensor pool_w, pool_b;
 };
 SyntheticRecipe synthetic_recipe(const Model& m);
+// The origin every synthetic model and input names: "synthetic (seed N)".
+std::string synthetic_origin(uint64_t seed);
 // A tensor, or a layer's tensors, of a recipe drawn on the host.
 Tensor drawn(const SyntheticTensor& t, uint64_t seed);
 LayerWeights drawn(const LayerFields<SyntheticTensor>& layer, uint64_t seed);

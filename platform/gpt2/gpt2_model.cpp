@@ -77,7 +77,7 @@ SyntheticRecipe synthetic_recipe(const Model& m) {
 Weights synthetic_weights(const Model& m, uint64_t seed) {
   const SyntheticRecipe r = gpt2::synthetic_recipe(m);  // qualified: bert's is found too (gpt2::Model is bert's)
   Weights w;
-  w.origin = "synthetic (seed " + std::to_string(seed) + ")";
+  w.origin = bert::synthetic_origin(seed);
   w.wte = bert::drawn(r.wte, seed), w.wpe = bert::drawn(r.wpe, seed);
   for (const auto& L : r.layers) w.layers.push_back(bert::drawn(L, seed));
   w.lnf_g = bert::drawn(r.lnf_g, seed), w.lnf_b = bert::drawn(r.lnf_b, seed);

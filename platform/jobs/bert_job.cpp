@@ -374,8 +374,7 @@ JobResult BertJob::check(Soc& soc, Stats& stats) {
   stats.put("job.bert.valid_tokens", valid_tokens, "tokens", "Valid (non-padding) tokens of the batch");
   stats.put("job.bert.group", job->args.bert.group, "sequences", "Sequences the firmware processed together (what fits the buffers)");
   stats.put("job.bert.encoder_macs", model_.encoder_macs(S) * B, "MACs", "Encoder MACs of the batch by the model's shape (the BERT encoder layer, Devlin et al. 2019; a model dict's heads by their kind)");
-  stats.put("saturation.weights", weights_.saturated, "values", "Weights of the file clipped to the number format when loaded");
-  stats.put("saturation.inputs", inputs_.saturated, "values", "Input values of a file (--embeddings, --image) clipped to the number format when loaded");
+  put_load_saturation(stats, weights_.saturated, inputs_.saturated);
   JobResult r;
   if (job->status != FW_OK) {
     r.message = firmware_failure(*job, soc);

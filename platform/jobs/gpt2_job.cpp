@@ -79,7 +79,7 @@ void Gpt2Job::load(Soc& soc) {
   // compressed on the host first).
   const bool drawn_in_dram = spec_.weights_file.empty() && !checks_outputs() && !spec_.nm_weights;
   if (drawn_in_dram)
-    weights_.origin = "synthetic (seed " + std::to_string(spec_.seed) + ")";
+    weights_.origin = bert::synthetic_origin(spec_.seed);
   else
     weights_ = spec_.weights_file.empty() ? gpt2::synthetic_weights(model_, spec_.seed) : gpt2::load_safetensors(model_, spec_.weights_file);
   const uint32_t P = spec_.prompt_len, T = spec_.new_tokens, B = spec_.batch, H = model_.hidden, V = model_.vocab;
@@ -134,7 +134,7 @@ JobResult Gpt2Job::check(Soc& soc, Stats& stats) {
   stats.put("job.gpt2.kv_cache_bytes", kv_cache_bytes(), "bytes",
             "DRAM the KV cache of one sequence takes: layers x 2 x (prompt + decode steps) x attention width x 4-byte words");
   stats.put("job.gpt2.dense_macs", total_macs(), "MACs", "Dense MACs of the job by the model's shape (layers, scores over every cached position, LM head)");
-  stats.put("saturation.weights", weights_.saturated, "values", "Weights of the file clipped to the number format when loaded");
+  put_load_saturation(stats, weights_.saturated);
   JobResult r;
   if (job->status != FW_OK) {
     r.message = firmware_failure(*job, soc);

@@ -62,7 +62,7 @@ void VitJob::load(Soc& soc) {
   // compressed on the host first).
   const bool drawn_in_dram = spec_.weights_file.empty() && !checks_outputs() && !spec_.nm_weights;
   if (drawn_in_dram)
-    weights_.origin = "synthetic (seed " + std::to_string(spec_.seed) + ")";
+    weights_.origin = bert::synthetic_origin(spec_.seed);
   else
     weights_ = spec_.weights_file.empty() ? vit::synthetic_weights(model_, spec_.seed) : vit::load_safetensors(model_, spec_.weights_file);
   const uint32_t H = model_.encoder.hidden;
@@ -104,8 +104,7 @@ JobResult VitJob::check(Soc& soc, Stats& stats) {
   stats.put("job.vit.images", B, "images", "Images of the batch, run one after the other");
   stats.put("job.vit.tokens", T, "tokens", "Tokens per image: the patches and the CLS token");
   stats.put("job.vit.dense_macs", total_macs(), "MACs", "Dense MACs of the job by the model's shape (patch embedding, layers, classifier)");
-  stats.put("saturation.weights", weights_.saturated, "values", "Weights of the file clipped to the number format when loaded");
-  stats.put("saturation.inputs", images_.saturated, "values", "Input values of a file (--embeddings, --image) clipped to the number format when loaded");
+  put_load_saturation(stats, weights_.saturated, images_.saturated);
   JobResult r;
   if (job->status != FW_OK) {
     r.message = firmware_failure(*job, soc);

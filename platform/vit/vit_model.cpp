@@ -73,7 +73,7 @@ Weights synthetic_weights(const Model& m, uint64_t seed) {
   const SyntheticRecipe r = vit::synthetic_recipe(m);
   auto d = [seed](const bert::SyntheticTensor& t) { return bert::drawn(t, seed); };
   Weights w;
-  w.origin = "synthetic (seed " + std::to_string(seed) + ")";
+  w.origin = bert::synthetic_origin(seed);
   w.patch_w = d(r.patch_w), w.patch_b = d(r.patch_b), w.cls = d(r.cls), w.pos = d(r.pos);
   for (const auto& L : r.layers) w.layers.push_back(bert::drawn(L, seed));
   w.lnf_g = d(r.lnf_g), w.lnf_b = d(r.lnf_b), w.head_w = d(r.head_w), w.head_b = d(r.head_b);
@@ -187,7 +187,7 @@ Images synthetic_images(const Model& m, uint32_t batch, uint64_t seed) {
   bert::SyntheticTensor{"pixel_values", n, 0.5, 0}.draw(seed, t.data());
   std::vector<double> v(n);
   for (uint64_t i = 0; i < n; ++i) v[i] = fx::to_double(t[i]);
-  return patchify(m, batch, v, "synthetic (seed " + std::to_string(seed) + ")");
+  return patchify(m, batch, v, bert::synthetic_origin(seed));
 }
 
 Images images_from_npy(const Model& m, const std::string& path) {
