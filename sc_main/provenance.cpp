@@ -47,6 +47,7 @@ nlohmann::ordered_json provenance_json(const RunProvenance& p, const HwConfig& c
   j["command_line"] = p.command_line;
   if (!p.replay_of.empty()) j["replay_of"] = p.replay_of;
   j["cpu_backend"] = p.cpu_backend;
+  j["blas_kernels"] = p.blas_kernels;
   j["hw"] = p.hw;
   j["overrides"] = p.overrides;
   j["config"] = config_json(cfg);

@@ -27,6 +27,7 @@ struct RunProvenance {
   std::vector<Option> options;
   std::vector<std::pair<std::string, std::string>> input_files;  // option or role -> path
   std::string cpu_backend;
+  std::string blas_kernels;  // OpenBLAS's kernels (models/common/blas_kernels.hpp): the speed, not the results
   nlohmann::ordered_json job;  // the job's resolved parameters
   std::string replay_of;       // the statistics file this run replays, or empty
 };

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "blas_kernels.hpp"
 #include "fixed_point.hpp"
+#include "fork_join.hpp"
 #include "fx_math.hpp"
 #include "nm.hpp"
 #include "scratch_buffer.hpp"
@@ -46,95 +48,119 @@ uint64_t count_b_row(const fx::Format& f, const int32_t* row, uint64_t n, uint32
   return total;
 }
 
+// The columns [j0, j1) of C that one part of a split computes (ColumnSplit).
+struct Columns {
+  uint64_t j0, j1;
+  uint64_t width() const { return j1 - j0; }
+};
+
+// A GEMM's columns cut into `parts` runs of whole column blocks, so that every part counts its own
+// entries of the sparsity profile. Large GEMMs only: a split costs a wake-up of the helpers.
+struct ColumnSplit {
+  static constexpr uint64_t kMinMacs = uint64_t{1} << 21, kMinOutputs = uint64_t{1} << 16;
+  unsigned parts;
+  uint64_t n, block, blocks;
+  ColumnSplit(const MatmulShape& s, uint32_t tile_cols, unsigned available)
+      : n(s.n), block(tile_cols ? tile_cols : 1), blocks((s.n + block - 1) / block) {
+    const uint64_t macs = uint64_t{s.m} * s.k * s.n;
+    parts = macs < kMinMacs ? 1u : static_cast<unsigned>(std::min<uint64_t>(available, blocks));
+  }
+  Columns operator[](unsigned part) const {
+    return {std::min(n, blocks * part / parts * block), std::min(n, blocks * (part + 1) / parts * block)};
+  }
+};
+
 // A few rows (a decoder's token): exact 64-bit sums straight from the words, one pass over B with
 // no copy of it (for such shapes, converting B and calling BLAS costs more than the products).
 // Each step over a row of B is a widening 32 x 32 -> 64-bit multiply-add that vectorises with
 // AVX2 or AVX-512 (hence the clones): a decode step streams every weight through here once.
+// `a_words` are A's words, wrapped (m x k).
 __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-void direct_sums(const MatrixRef& a, const MatrixRef& b, const MatmulShape& s, double* cd, MatmulOutcome& out,
-                 SparsityProfile* prof, uint32_t tile_rows, uint32_t tile_cols) {
+void direct_columns(const int32_t* a_words, const MatrixRef& b, const MatmulShape& s, Columns cols, double* cd,
+                    uint64_t& b_nonzero, SparsityProfile* prof, uint32_t tile_cols) {
   const fx::Format f = fx::format();
-  const uint64_t m = s.m, k = s.k, n = s.n;
-  thread_local std::vector<int32_t> a_words;
+  const uint64_t m = s.m, k = s.k, n = s.n, w = cols.width();
   thread_local std::vector<int64_t> sums;
-  a_words.resize(m * k);
-  sums.assign(m * n, 0);
-  for (uint64_t i = 0; i < m; ++i) {
-    uint32_t* a_cols = prof ? &prof->a_col_nnz[(i / tile_rows) * k] : nullptr;
-    for (uint64_t p = 0; p < k; ++p) {
-      const int32_t w = a.base[i * a.stride + p];
-      a_words[i * k + p] = f.wrap(w);
-      out.a_nonzero += f.word_nonzero(w);
-      if (a_cols) a_cols[p] += f.word_nonzero(w);
-    }
-  }
+  sums.assign(m * w, 0);
   if (s.transpose_b) {
-    for (uint64_t j = 0; j < n; ++j) {
+    for (uint64_t j = cols.j0; j < cols.j1; ++j) {
       const int32_t* row = b.base + j * b.stride;
       uint32_t* b_rows = prof ? &prof->b_row_nnz[j / tile_cols] : nullptr;
       for (uint64_t p = 0; p < k; ++p) {
-        const int32_t w = f.wrap(row[p]);
-        out.b_nonzero += f.word_nonzero(row[p]);
+        const int32_t x = f.wrap(row[p]);
+        b_nonzero += f.word_nonzero(row[p]);
         if (b_rows) b_rows[p * prof->col_blocks] += f.word_nonzero(row[p]);
-        for (uint64_t i = 0; i < m; ++i) sums[i * n + j] += int64_t{a_words[i * k + p]} * w;
+        for (uint64_t i = 0; i < m; ++i) sums[i * w + (j - cols.j0)] += int64_t{a_words[i * k + p]} * x;
       }
     }
   } else {
+    const uint64_t first_block = cols.j0 / tile_cols;
     for (uint64_t p = 0; p < k; ++p) {
-      const int32_t* row = b.base + p * b.stride;
-      out.b_nonzero += count_b_row(f, row, n, tile_cols, prof ? &prof->b_row_nnz[p * prof->col_blocks] : nullptr);
+      const int32_t* row = b.base + p * b.stride + cols.j0;
+      b_nonzero += count_b_row(f, row, w, tile_cols, prof ? &prof->b_row_nnz[p * prof->col_blocks + first_block] : nullptr);
       for (uint64_t i = 0; i < m; ++i) {
         const int32_t x = a_words[i * k + p];
         if (x == 0) continue;  // a zero activation adds nothing (DynaTran's zeros are common)
-        int64_t* acc = &sums[i * n];
-        for (uint64_t j = 0; j < n; ++j) acc[j] += int64_t{x} * f.wrap(row[j]);
+        int64_t* acc = &sums[i * w];
+        for (uint64_t j = 0; j < w; ++j) acc[j] += int64_t{x} * f.wrap(row[j]);
       }
     }
   }
   // Below 2^53 (HW_MAX_K bounds the depth): exact as doubles, as the BLAS path's sums are.
-  for (uint64_t i = 0; i < m * n; ++i) cd[i] = static_cast<double>(sums[i]);
+  for (uint64_t i = 0; i < m; ++i)
+    for (uint64_t j = 0; j < w; ++j) cd[i * n + cols.j0 + j] = static_cast<double>(sums[i * w + j]);
 }
 
-// Every other shape: the words as doubles (exact: the sums stay below 2^53), one dgemm.
-void blas_sums(const MatrixRef& a, const MatrixRef& b, const MatmulShape& s, double* ad, double* bd, double* cd, MatmulOutcome& out,
-               SparsityProfile* prof, uint32_t tile_rows, uint32_t tile_cols) {
+// Every other shape: the words as doubles (exact: the sums stay below 2^53), one dgemm per part.
+// `ad` holds A's words (m x k); this part converts its columns of B into its own slice of `bd`.
+void blas_columns(const double* ad, const MatrixRef& b, const MatmulShape& s, Columns cols, double* bd, double* cd,
+                  uint64_t& b_nonzero, SparsityProfile* prof, uint32_t tile_cols) {
   const fx::Format f = fx::format();
-  const uint64_t m = s.m, k = s.k, n = s.n;
-  for (uint64_t i = 0; i < m; ++i) {
-    const int32_t* row = a.base + i * a.stride;
-    double* dst = &ad[i * k];
-    uint32_t* a_cols = prof ? &prof->a_col_nnz[(i / tile_rows) * k] : nullptr;
-    for (uint64_t p = 0; p < k; ++p) {
-      dst[p] = f.wrap(row[p]);
-      out.a_nonzero += f.word_nonzero(row[p]);
-    }
-    if (a_cols)
-      for (uint64_t p = 0; p < k; ++p) a_cols[p] += f.word_nonzero(row[p]);
-  }
+  const uint64_t m = s.m, k = s.k, n = s.n, w = cols.width();
+  double* part_b = bd + k * cols.j0;  // this part's B: w x k (transposed) or k x w, contiguous
   if (s.transpose_b) {  // B's rows as they are (n x k); the dgemm transposes
-    for (uint64_t j = 0; j < n; ++j) {
+    for (uint64_t j = cols.j0; j < cols.j1; ++j) {
       const int32_t* row = b.base + j * b.stride;
       double* dst = &bd[j * k];
       uint32_t* b_rows = prof ? &prof->b_row_nnz[j / tile_cols] : nullptr;
       for (uint64_t p = 0; p < k; ++p) {
         dst[p] = f.wrap(row[p]);
-        out.b_nonzero += f.word_nonzero(row[p]);
+        b_nonzero += f.word_nonzero(row[p]);
       }
       if (b_rows)
         for (uint64_t p = 0; p < k; ++p) b_rows[p * prof->col_blocks] += f.word_nonzero(row[p]);
     }
   } else {
+    const uint64_t first_block = cols.j0 / tile_cols;
     for (uint64_t p = 0; p < k; ++p) {
-      const int32_t* row = b.base + p * b.stride;
-      double* dst = &bd[p * n];
-      for (uint64_t j = 0; j < n; ++j) dst[j] = f.wrap(row[j]);
-      out.b_nonzero += count_b_row(f, row, n, tile_cols, prof ? &prof->b_row_nnz[p * prof->col_blocks] : nullptr);
+      const int32_t* row = b.base + p * b.stride + cols.j0;
+      double* dst = &part_b[p * w];
+      for (uint64_t j = 0; j < w; ++j) dst[j] = f.wrap(row[j]);
+      b_nonzero += count_b_row(f, row, w, tile_cols, prof ? &prof->b_row_nnz[p * prof->col_blocks + first_block] : nullptr);
     }
   }
   // Any order of the exact sums gives the same doubles (every partial sum is an integer below 2^53).
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, s.transpose_b ? CblasTrans : CblasNoTrans, static_cast<int>(m), static_cast<int>(n),
-              static_cast<int>(k), 1.0, ad, static_cast<int>(k), bd, static_cast<int>(s.transpose_b ? k : n), 0.0, cd,
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, s.transpose_b ? CblasTrans : CblasNoTrans, static_cast<int>(m), static_cast<int>(w),
+              static_cast<int>(k), 1.0, ad, static_cast<int>(k), part_b, static_cast<int>(s.transpose_b ? k : w), 0.0, cd + cols.j0,
               static_cast<int>(n));
+}
+
+// A's words, wrapped, into `out` (as int32 or double), with A's non-zero counts.
+template <typename T>
+void convert_a(const MatrixRef& a, const MatmulShape& s, T* out, MatmulOutcome& outcome, SparsityProfile* prof, uint32_t tile_rows) {
+  const fx::Format f = fx::format();
+  const uint64_t k = s.k;
+  for (uint64_t i = 0; i < s.m; ++i) {
+    const int32_t* row = a.base + i * a.stride;
+    T* dst = &out[i * k];
+    uint32_t* a_cols = prof ? &prof->a_col_nnz[(i / tile_rows) * k] : nullptr;
+    for (uint64_t p = 0; p < k; ++p) {
+      dst[p] = static_cast<T>(f.wrap(row[p]));
+      outcome.a_nonzero += f.word_nonzero(row[p]);
+    }
+    if (a_cols)
+      for (uint64_t p = 0; p < k; ++p) a_cols[p] += f.word_nonzero(row[p]);
+  }
 }
 
 // The activation and the non-zero count of a finished output row.
@@ -203,16 +229,35 @@ MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const Matrix
                             const MatmulEpilogue& epi, SparsityProfile* profile, uint32_t tile_rows, uint32_t tile_cols) {
   // Grown, never shrunk, never zeroed: every element used is written below.
   thread_local ScratchBuffer<double> a_doubles, b_doubles, c_doubles;
+  thread_local ScratchBuffer<int32_t> a_ints;
   const uint64_t m = s.m, k = s.k, n = s.n;
   double* cd = c_doubles.reserve(m * n);
   if (profile) start_profile(profile, s, tile_rows, tile_cols);
   MatmulOutcome out;
+  ForkJoin& pool = gemm_pool();
+  const ColumnSplit split(s, tile_cols, pool.parts());
+  uint64_t b_nonzero[ForkJoin::kMaxParts] = {};
   if (m <= kDirectRows) {
-    direct_sums(a, b, s, cd, out, profile, tile_rows, tile_cols);
+    int32_t* aw = a_ints.reserve(m * k);
+    convert_a(a, s, aw, out, profile, tile_rows);
+    pool.run(split.parts, [&](unsigned part) { direct_columns(aw, b, s, split[part], cd, b_nonzero[part], profile, tile_cols); });
   } else {
-    blas_sums(a, b, s, a_doubles.reserve(m * k), b_doubles.reserve(k * n), cd, out, profile, tile_rows, tile_cols);
+    double* ad = a_doubles.reserve(m * k);
+    double* bd = b_doubles.reserve(k * n);
+    convert_a(a, s, ad, out, profile, tile_rows);
+    pool.run(split.parts, [&](unsigned part) { blas_columns(ad, b, s, split[part], bd, cd, b_nonzero[part], profile, tile_cols); });
   }
-  return epilogue(c, s, epi, cd, out);
+  for (uint64_t count : b_nonzero) out.b_nonzero += count;
+  // The epilogue, row by row: in runs of rows, one per part, each with its own counts.
+  const unsigned row_parts = m * n < ColumnSplit::kMinOutputs ? 1u : static_cast<unsigned>(std::min<uint64_t>(pool.parts(), m));
+  MatmulOutcome parts[ForkJoin::kMaxParts];
+  pool.run(row_parts, [&](unsigned part) {
+    const uint64_t i0 = m * part / row_parts, i1 = m * (part + 1) / row_parts;
+    const MatmulShape rows{static_cast<uint32_t>(i1 - i0), s.k, s.n, s.transpose_b};
+    parts[part] = epilogue({c.base + i0 * c.stride, c.stride}, rows, epi, cd + i0 * n, MatmulOutcome{});
+  });
+  for (unsigned p = 0; p < row_parts; ++p) out += parts[p];
+  return out;
 }
 
 SparsityProfile sparsity_profile(const MatrixRef& a, const MatrixRef& b, const MatmulShape& s, uint32_t tile_rows,

@@ -47,6 +47,11 @@ struct MatmulOutcome {
   uint64_t nm_pruned = 0;    // non-zero outputs dynamic N:M set to zero
   uint64_t out_nonzero = 0;  // non-zero outputs written
   uint64_t a_nonzero = 0, b_nonzero = 0;
+  MatmulOutcome& operator+=(const MatmulOutcome& o) {
+    saturated += o.saturated, activation_saturated += o.activation_saturated, pruned += o.pruned, nm_pruned += o.nm_pruned;
+    out_nonzero += o.out_nonzero, a_nonzero += o.a_nonzero, b_nonzero += o.b_nonzero;
+    return *this;
+  }
 };
 
 // Non-zero counts the timing model needs:

@@ -137,3 +137,44 @@ TEST(MatmulKernel, TheProfileCountedWithTheValuesIsTheStandaloneProfile) {
       EXPECT_EQ(fused.b_row_nnz, alone.b_row_nnz) << m << " " << transpose;
     }
 }
+
+TEST(MatmulKernel, AGemmSplitOverTheHostsCoresIsItsRowsComputedApart) {
+  // A large GEMM is split over the host's cores (ForkJoin::shared(): columns for the sums, rows for
+  // the epilogue); slices of a few rows are too small to split. Both must give the reference's
+  // words, the same counts (saturation, DynaTran, N:M, activation) and the standalone profile.
+  const uint32_t R = 16, C = 16;
+  for (bool transpose : {false, true})
+    for (auto [m, k, n] : {std::tuple{256u, 64u, 320u}, {3u, 1024u, 1024u}}) {
+      const auto a = random_q(uint64_t{m} * k, 21 + m, 8 * fx::one() - 1, 0.3);
+      const auto b = random_q(uint64_t{k} * n, 22 + k, fx::one() / 4, 0.2);
+      const auto bias = random_q(n, 23, fx::one());
+      MatmulEpilogue epi{bias.data(), true, fx::from_double(0.05), 2, 4, Activation::Gelu};
+      const MatrixRef bm{const_cast<int32_t*>(b.data()), transpose ? k : n};
+      std::vector<int32_t> whole(uint64_t{m} * n), sliced(uint64_t{m} * n);
+      SparsityProfile fused;
+      const MatmulOutcome big = matmul_values({const_cast<int32_t*>(a.data()), k}, bm, {whole.data(), n}, {m, k, n, transpose}, epi, &fused, R, C);
+      MatmulOutcome rows;
+      uint64_t slices = 0;
+      const uint32_t slice = m > 4 ? 4 : 1;
+      for (uint32_t i0 = 0; i0 < m; i0 += slice, ++slices) {
+        const uint32_t h = std::min(slice, m - i0);
+        rows += matmul_values({const_cast<int32_t*>(a.data()) + uint64_t{i0} * k, k}, bm, {sliced.data() + uint64_t{i0} * n, n},
+                              {h, k, n, transpose}, epi);
+      }
+      const std::string shape = std::to_string(m) + "x" + std::to_string(k) + "x" + std::to_string(n) + (transpose ? " B^T" : "");
+      EXPECT_EQ(whole, ref::matmul(a, b, m, k, n, transpose, true, epi.tau, &bias, ref::Act::Gelu, 2, 4)) << shape;
+      EXPECT_EQ(whole, sliced) << shape;
+      EXPECT_EQ(big.saturated, rows.saturated) << shape;
+      EXPECT_GT(big.saturated, 0u) << shape;
+      EXPECT_EQ(big.activation_saturated, rows.activation_saturated) << shape;
+      EXPECT_EQ(big.pruned, rows.pruned) << shape;
+      EXPECT_EQ(big.nm_pruned, rows.nm_pruned) << shape;
+      EXPECT_GT(big.nm_pruned, 0u) << shape;
+      EXPECT_EQ(big.out_nonzero, rows.out_nonzero) << shape;
+      EXPECT_EQ(big.a_nonzero, rows.a_nonzero) << shape;
+      EXPECT_EQ(big.b_nonzero * slices, rows.b_nonzero) << shape;  // every slice reads all of B
+      const auto alone = sparsity_profile({const_cast<int32_t*>(a.data()), k}, bm, {m, k, n, transpose}, R, C);
+      EXPECT_EQ(fused.a_col_nnz, alone.a_col_nnz) << shape;
+      EXPECT_EQ(fused.b_row_nnz, alone.b_row_nnz) << shape;
+    }
+}

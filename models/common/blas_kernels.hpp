@@ -1,0 +1,26 @@
+// Which of OpenBLAS's kernels compute the PE cluster's exact GEMMs (models/pe/matmul_kernel.hpp).
+//
+// OpenBLAS picks its kernels by CPU model when it loads. Debian bookworm's 0.3.21 does not know
+// AMD's Zen 4 and gives it its AVX2 (Haswell) kernels, although the CPU and the OS support
+// AVX-512; there, its AVX-512 (SkylakeX) kernels run dgemm about 1.6 times as fast. The sums the
+// VP asks of dgemm are exact in any order (docs/validation.md), so the kernels change the
+// simulator's speed, never a result.
+#pragma once
+
+#include <string>
+
+namespace acc {
+
+class ForkJoin;
+
+// Switches OpenBLAS to its SkylakeX kernels when it chose Haswell or Zen ones on a CPU with
+// AVX-512 (F, CD, BW, DQ, VL: what they use) and the library can re-select (a DYNAMIC_ARCH build).
+// A user's OPENBLAS_CORETYPE is left as it is. Call it before the first BLAS call, on one thread.
+// Returns the name of the kernels in use ("SkylakeX", "Haswell", ...).
+std::string choose_blas_kernels();
+
+// The pool the PE cluster's GEMMs are split over (ForkJoin::shared()). When it has more than one
+// part, OpenBLAS runs each part's dgemm on the calling thread, so that no idle OpenBLAS thread spins.
+ForkJoin& gemm_pool();
+
+}  // namespace acc

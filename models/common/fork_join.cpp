@@ -1,0 +1,59 @@
+#include "fork_join.hpp"
+
+#include <algorithm>
+
+namespace acc {
+
+ForkJoin& ForkJoin::shared() {
+  static ForkJoin pool(std::clamp(std::thread::hardware_concurrency(), 1u, kMaxParts));
+  return pool;
+}
+
+ForkJoin::ForkJoin(unsigned parts) {
+  for (unsigned p = 1; p < parts; ++p) helpers_.emplace_back([this, p] { helper(p); });
+}
+
+ForkJoin::~ForkJoin() {
+  {
+    std::lock_guard<std::mutex> lock(m_);
+    stop_ = true;
+  }
+  start_.notify_all();
+  for (auto& t : helpers_) t.join();
+}
+
+void ForkJoin::helper(unsigned part) {
+  uint64_t seen = 0;
+  std::unique_lock<std::mutex> lock(m_);
+  for (;;) {
+    start_.wait(lock, [&] { return stop_ || generation_ != seen; });
+    if (stop_) return;
+    seen = generation_;
+    if (part >= parts_now_) continue;
+    const auto* fn = fn_;
+    lock.unlock();
+    (*fn)(part);
+    lock.lock();
+    if (--pending_ == 0) done_.notify_one();
+  }
+}
+
+void ForkJoin::run(unsigned parts, const std::function<void(unsigned)>& fn) {
+  parts = std::min(parts, this->parts());
+  std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
+  if (parts <= 1 || !busy.owns_lock()) {
+    for (unsigned p = 0; p < parts; ++p) fn(p);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(m_);
+    fn_ = &fn, parts_now_ = parts, pending_ = parts - 1;
+    ++generation_;
+  }
+  start_.notify_all();
+  fn(0);
+  std::unique_lock<std::mutex> lock(m_);
+  done_.wait(lock, [&] { return pending_ == 0; });
+}
+
+}  // namespace acc
