@@ -36,7 +36,11 @@ std::string choose_blas_kernels() {
       unsetenv("OPENBLAS_CORETYPE");  // not for the processes this one may start
     }
   }
-  core = openblas_get_corename();
+  return blas_kernels();
+}
+
+std::string blas_kernels() {
+  const char* core = openblas_get_corename();
   return core ? core : "unknown";
 }
 

@@ -19,6 +19,9 @@ class ForkJoin;
 // Returns the name of the kernels in use ("SkylakeX", "Haswell", ...).
 std::string choose_blas_kernels();
 
+// The name of the kernels in use.
+std::string blas_kernels();
+
 // The pool the PE cluster's GEMMs are split over (ForkJoin::shared()). When it has more than one
 // part, OpenBLAS runs each part's dgemm on the calling thread, so that no idle OpenBLAS thread spins.
 ForkJoin& gemm_pool();
