@@ -66,6 +66,12 @@ class Format {
     return static_cast<int32_t>(static_cast<uint32_t>(raw) << unused) >> unused;
   }
   bool word_nonzero(int32_t raw) const { return (static_cast<uint32_t>(raw) & word_mask_) != 0; }
+  // Non-zero words among `n` containers: inlined into the kernels' vectorised clones.
+  uint64_t count_nonzero(const int32_t* p, uint64_t n) const {
+    uint64_t nz = 0;
+    for (uint64_t i = 0; i < n; ++i) nz += word_nonzero(p[i]);
+    return nz;
+  }
   int32_t saturate(int64_t v) const { return v > max_ ? max_ : (v < min_ ? min_ : static_cast<int32_t>(v)); }
   bool saturates(int64_t v) const { return v > max_ || v < min_; }
   bool operator==(const Format& o) const {

@@ -11,6 +11,10 @@
 
 namespace acc {
 
+// Every DMA burst is counted on both sides: cloned for AVX2 and AVX-512.
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+uint64_t count_nonzero_words(const int32_t* p, uint64_t n) { return fx::format().count_nonzero(p, n); }
+
 MemoryTarget::MemoryTarget(sc_core::sc_module_name name, uint64_t size_bytes, const Clock& clock)
     : sc_module(name), socket("socket"), clock_(clock), size_(size_bytes) {
   // Lazily backed, zero-filled pages: a 2 GiB DRAM costs only what the job touches. Transparent

@@ -110,12 +110,7 @@ class ByTag {
   T* last_ = nullptr;
 };
 
-// Non-zero words among `n` containers.
-inline uint64_t count_nonzero_words(const int32_t* p, uint64_t n) {
-  const fx::Format f = fx::format();
-  uint64_t nz = 0;
-  for (uint64_t i = 0; i < n; ++i) nz += f.word_nonzero(p[i]);
-  return nz;
-}
+// Non-zero words among `n` containers, in the number format (a transfer's zero-free size).
+uint64_t count_nonzero_words(const int32_t* p, uint64_t n);
 
 }  // namespace acc

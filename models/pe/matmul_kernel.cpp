@@ -16,12 +16,6 @@ namespace acc {
 
 namespace {
 
-uint64_t count_nonzero_words_in(const fx::Format& f, const int32_t* p, uint64_t n) {
-  uint64_t nz = 0;
-  for (uint64_t i = 0; i < n; ++i) nz += f.word_nonzero(p[i]);
-  return nz;
-}
-
 // Rows of A up to which the direct integer path runs.
 constexpr uint64_t kDirectRows = 4;
 
@@ -38,14 +32,62 @@ void start_profile(SparsityProfile* p, const MatmulShape& s, uint32_t tile_rows,
 // The first pass over a weight row that streams from memory: vectorised per clone.
 __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 uint64_t count_b_row(const fx::Format& f, const int32_t* row, uint64_t n, uint32_t tile_cols, uint32_t* blocks) {
-  if (!blocks) return count_nonzero_words_in(f, row, n);
+  if (!blocks) return f.count_nonzero(row, n);
   uint64_t total = 0;
   for (uint64_t cb = 0, j0 = 0; j0 < n; ++cb, j0 += tile_cols) {  // block by block: no division per word
-    const uint64_t count = count_nonzero_words_in(f, row + j0, std::min<uint64_t>(tile_cols, n - j0));
+    const uint64_t count = f.count_nonzero(row + j0, std::min<uint64_t>(tile_cols, n - j0));
     blocks[cb] += static_cast<uint32_t>(count);
     total += count;
   }
   return total;
+}
+
+// A transposed B's rows [j0, j1) (n x k, rows are C's columns), by column block: `row(j, counts)`
+// handles row j and returns its non-zeros, adding each word's to counts[p]. The profile is p-major
+// (b_row_nnz[p * col_blocks + block]): the counts of kGroup blocks are gathered first, then added to
+// the profile a cache line per p, not scattered a word at a time (GPT-2's LM head has 3,141 blocks).
+template <typename RowFn>
+uint64_t transposed_blocks(uint64_t j0, uint64_t j1, uint64_t k, SparsityProfile* prof, uint32_t tile_cols, RowFn row) {
+  constexpr uint64_t kGroup = 16;
+  thread_local std::vector<uint32_t> counts;  // [block in group][p]
+  counts.assign(kGroup * k, 0);
+  uint64_t nonzero = 0;
+  for (uint64_t jb = j0; jb < j1;) {
+    const uint64_t first = jb / tile_cols;
+    uint64_t blocks = 0;
+    for (; blocks < kGroup && jb < j1; ++blocks) {
+      const uint64_t je = std::min(j1, (first + blocks + 1) * tile_cols);
+      for (uint64_t j = jb; j < je; ++j) nonzero += row(j, &counts[blocks * k]);
+      jb = je;
+    }
+    if (!prof) continue;
+    for (uint64_t p = 0; p < k; ++p) {
+      uint32_t* line = &prof->b_row_nnz[p * prof->col_blocks + first];
+      for (uint64_t g = 0; g < blocks; ++g) line[g] += counts[g * k + p], counts[g * k + p] = 0;
+    }
+  }
+  return nonzero;
+}
+
+// One row of a transposed B (k words) against the m rows of A's words: m dot products into
+// `dots`, and the row's non-zeros, each added to counts[p]. Cloned: GPT-2's LM head streams the
+// whole token-embedding table through here at every decode step.
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+uint64_t transposed_row(const fx::Format& f, const int32_t* a_words, uint64_t m, const int32_t* row, uint64_t k, uint32_t* counts,
+                        int64_t* dots) {
+  for (uint64_t i = 0; i < m; ++i) {
+    const int32_t* x = &a_words[i * k];
+    int64_t dot = 0;
+    for (uint64_t p = 0; p < k; ++p) dot += int64_t{x[p]} * f.wrap(row[p]);
+    dots[i] = dot;
+  }
+  uint64_t nonzero = 0;
+  for (uint64_t p = 0; p < k; ++p) {
+    const uint32_t nz = f.word_nonzero(row[p]);
+    counts[p] += nz;
+    nonzero += nz;
+  }
+  return nonzero;
 }
 
 // The columns [j0, j1) of C that one part of a split computes (ColumnSplit).
@@ -82,17 +124,13 @@ void direct_columns(const int32_t* a_words, const MatrixRef& b, const MatmulShap
   const uint64_t m = s.m, k = s.k, n = s.n, w = cols.width();
   thread_local std::vector<int64_t> sums;
   sums.assign(m * w, 0);
-  if (s.transpose_b) {
-    for (uint64_t j = cols.j0; j < cols.j1; ++j) {
-      const int32_t* row = b.base + j * b.stride;
-      uint32_t* b_rows = prof ? &prof->b_row_nnz[j / tile_cols] : nullptr;
-      for (uint64_t p = 0; p < k; ++p) {
-        const int32_t x = f.wrap(row[p]);
-        b_nonzero += f.word_nonzero(row[p]);
-        if (b_rows) b_rows[p * prof->col_blocks] += f.word_nonzero(row[p]);
-        for (uint64_t i = 0; i < m; ++i) sums[i * w + (j - cols.j0)] += int64_t{a_words[i * k + p]} * x;
-      }
-    }
+  if (s.transpose_b) {  // each output is a dot product of an A row and a B row
+    b_nonzero += transposed_blocks(cols.j0, cols.j1, k, prof, tile_cols, [&](uint64_t j, uint32_t* counts) {
+      int64_t dots[kDirectRows];
+      const uint64_t nonzero = transposed_row(f, a_words, m, b.base + j * b.stride, k, counts, dots);
+      for (uint64_t i = 0; i < m; ++i) sums[i * w + (j - cols.j0)] = dots[i];
+      return nonzero;
+    });
   } else {
     const uint64_t first_block = cols.j0 / tile_cols;
     for (uint64_t p = 0; p < k; ++p) {
@@ -119,17 +157,17 @@ void blas_columns(const double* ad, const MatrixRef& b, const MatmulShape& s, Co
   const uint64_t m = s.m, k = s.k, n = s.n, w = cols.width();
   double* part_b = bd + k * cols.j0;  // this part's B: w x k (transposed) or k x w, contiguous
   if (s.transpose_b) {  // B's rows as they are (n x k); the dgemm transposes
-    for (uint64_t j = cols.j0; j < cols.j1; ++j) {
+    b_nonzero += transposed_blocks(cols.j0, cols.j1, k, prof, tile_cols, [&](uint64_t j, uint32_t* counts) {
       const int32_t* row = b.base + j * b.stride;
       double* dst = &bd[j * k];
-      uint32_t* b_rows = prof ? &prof->b_row_nnz[j / tile_cols] : nullptr;
+      uint64_t nonzero = 0;
       for (uint64_t p = 0; p < k; ++p) {
         dst[p] = f.wrap(row[p]);
-        b_nonzero += f.word_nonzero(row[p]);
+        counts[p] += f.word_nonzero(row[p]);
+        nonzero += f.word_nonzero(row[p]);
       }
-      if (b_rows)
-        for (uint64_t p = 0; p < k; ++p) b_rows[p * prof->col_blocks] += f.word_nonzero(row[p]);
-    }
+      return nonzero;
+    });
   } else {
     const uint64_t first_block = cols.j0 / tile_cols;
     for (uint64_t p = 0; p < k; ++p) {
