@@ -15,11 +15,22 @@ LaneScheduler::LaneScheduler(unsigned pes, unsigned lanes_per_pe)
   }
 }
 
+namespace {
+// The first of n values that is the smallest: the minimum in a loop that vectorises (hence the
+// clones), then its first position. Every tile of every op asks it of a PE's lanes.
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+unsigned first_minimum(const uint64_t* v, unsigned n) {
+  uint64_t least = v[0];
+  for (unsigned i = 1; i < n; ++i) least = v[i] < least ? v[i] : least;
+  unsigned i = 0;
+  while (v[i] != least) ++i;
+  return i;
+}
+}  // namespace
+
 uint64_t LaneScheduler::run_on(unsigned pe, uint64_t earliest, uint64_t cycles, unsigned& lane) {
   uint64_t* lanes = &free_[uint64_t{pe} * lanes_];
-  unsigned best = 0;
-  for (unsigned l = 1; l < lanes_; ++l)
-    if (lanes[l] < lanes[best]) best = l;
+  const unsigned best = first_minimum(lanes, lanes_);
   const uint64_t start = lanes[best] > earliest ? lanes[best] : earliest;
   lanes[best] = start + cycles;
   lane = best;

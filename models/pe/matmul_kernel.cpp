@@ -298,6 +298,24 @@ MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const Matrix
   return out;
 }
 
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+std::vector<uint64_t> effectual_per_kstep(const SparsityProfile& p, uint32_t depth) {
+  const uint64_t k = p.k, nt = p.col_blocks, kt = (k + depth - 1) / depth;
+  std::vector<uint64_t> eff(uint64_t{p.row_blocks} * kt * nt, 0);
+  for (uint64_t rb = 0; rb < p.row_blocks; ++rb) {
+    const uint32_t* a = &p.a_col_nnz[rb * k];
+    for (uint64_t kb = 0; kb < kt; ++kb) {
+      uint64_t* out = &eff[(rb * kt + kb) * nt];
+      for (uint64_t q = kb * depth; q < std::min(k, (kb + 1) * depth); ++q) {
+        if (a[q] == 0) continue;
+        const uint32_t* b = &p.b_row_nnz[q * nt];
+        for (uint64_t cb = 0; cb < nt; ++cb) out[cb] += uint64_t{a[q]} * b[cb];
+      }
+    }
+  }
+  return eff;
+}
+
 SparsityProfile sparsity_profile(const MatrixRef& a, const MatrixRef& b, const MatmulShape& s, uint32_t tile_rows,
                                  uint32_t tile_cols) {
   const fx::Format f = fx::format();

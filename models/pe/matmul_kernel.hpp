@@ -69,6 +69,11 @@ MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const Matrix
                             const MatmulEpilogue& epi = {}, SparsityProfile* profile = nullptr, uint32_t tile_rows = 1,
                             uint32_t tile_cols = 1);
 
+// Effectual multiplies of every output tile's k-steps: entry [(rb * ksteps + kb) * col_blocks + cb]
+// is the sum over the k-step's rows p (kb * depth .. kb * depth + depth - 1, below k) of
+// a_col_nnz[rb][p] * b_row_nnz[p][cb]. Row by row of B's counts, so that the sums vectorise.
+std::vector<uint64_t> effectual_per_kstep(const SparsityProfile& p, uint32_t depth);
+
 SparsityProfile sparsity_profile(const MatrixRef& a, const MatrixRef& b, const MatmulShape& s, uint32_t tile_rows,
                                  uint32_t tile_cols);
 

@@ -293,20 +293,15 @@ uint64_t PeCluster::matmul(const acc_desc_t& desc, uint64_t issue, DispatchExt& 
         for (uint32_t i = 0; i < mt; ++i) nm_eff[(uint64_t{i} * nt + j / C) * kt + r / D] += prof.a_col_nnz[uint64_t{i} * d.k + p];
       }
   }
+  const std::vector<uint64_t> dense_eff = nm_weights ? std::vector<uint64_t>{} : effectual_per_kstep(prof, D);
   const bool i_outer = cfg_.outer_loop_order().find('i') < cfg_.outer_loop_order().find('j');
   uint64_t eff_total = 0, lane_busy = 0, tile_ops = 0;
   auto costs = [&](size_t o, std::vector<uint64_t>& tiles, uint64_t& tail) {
     const uint32_t i = static_cast<uint32_t>(i_outer ? o / nt : o % mt);
     const uint32_t j = static_cast<uint32_t>(i_outer ? o % nt : o / mt);
-    const uint32_t* an = &prof.a_col_nnz[uint64_t{i} * d.k];
     for (uint32_t kb = 0; kb < kt; ++kb) {
-      uint64_t eff = 0;
       const uint32_t p_end = std::min<uint32_t>(b_rows, (kb + 1) * D);
-      if (nm_weights) {
-        eff = nm_eff[(uint64_t{i} * nt + j) * kt + kb];
-      } else {
-        for (uint32_t p = kb * D; p < p_end; ++p) eff += uint64_t{an[p]} * prof.b_row_nnz[uint64_t{p} * nt + j];
-      }
+      const uint64_t eff = nm_weights ? nm_eff[(uint64_t{i} * nt + j) * kt + kb] : dense_eff[(uint64_t{i} * kt + kb) * nt + j];
       const uint64_t dense = uint64_t{std::min(R, d.m - i * R)} * std::min(C, d.n - j * C) * (p_end - kb * D);
       const uint64_t cyc = kstep_cycles(work(eff, dense));
       tiles.push_back(cyc);

@@ -178,3 +178,25 @@ TEST(MatmulKernel, AGemmSplitOverTheHostsCoresIsItsRowsComputedApart) {
       EXPECT_EQ(fused.b_row_nnz, alone.b_row_nnz) << shape;
     }
 }
+
+TEST(MatmulKernel, EffectualMultipliesPerKStepSumTheProfilesProducts) {
+  // The timing's table against the sum it stands for, with a partial last k-step and zero columns.
+  const uint32_t m = 40, k = 70, n = 45, R = 16, C = 8, D = 16;
+  const auto a = random_q(uint64_t{m} * k, 41, 1000, 0.5), b = random_q(uint64_t{k} * n, 42, 1000, 0.3);
+  const auto p = sparsity_profile({const_cast<int32_t*>(a.data()), k}, {const_cast<int32_t*>(b.data()), n}, {m, k, n, false}, R, C);
+  const auto table = effectual_per_kstep(p, D);
+  const uint32_t kt = (k + D - 1) / D;
+  ASSERT_EQ(table.size(), uint64_t{p.row_blocks} * kt * p.col_blocks);
+  uint64_t total = 0;
+  for (uint32_t rb = 0; rb < p.row_blocks; ++rb)
+    for (uint32_t kb = 0; kb < kt; ++kb)
+      for (uint32_t cb = 0; cb < p.col_blocks; ++cb) {
+        uint64_t direct = 0;  // non-zero pairs of the tile's rows and columns within the k-step
+        for (uint32_t q = kb * D; q < std::min(k, kb * D + D); ++q)
+          for (uint32_t i = rb * R; i < std::min(m, rb * R + R); ++i)
+            for (uint32_t j = cb * C; j < std::min(n, cb * C + C); ++j) direct += a[i * k + q] != 0 && b[q * n + j] != 0;
+        EXPECT_EQ(table[(uint64_t{rb} * kt + kb) * p.col_blocks + cb], direct) << rb << " " << kb << " " << cb;
+        total += direct;
+      }
+  EXPECT_GT(total, 0u);
+}
