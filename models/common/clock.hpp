@@ -8,24 +8,34 @@
 #include <systemc>
 
 #include <cstdint>
+#include <numeric>
 
 namespace acc {
 
 class Clock {
  public:
-  explicit Clock(double freq_hz = 700e6) : hz_(static_cast<uint64_t>(freq_hz + 0.5)) {}
+  explicit Clock(double freq_hz = 700e6) : hz_(static_cast<uint64_t>(freq_hz + 0.5)) {
+    const uint64_t g = std::gcd(kPsPerSecond, hz_);
+    ps_per_g_ = kPsPerSecond / g, hz_per_g_ = hz_ / g, half_hz_per_g_ = hz_ / 2 / g, half_second_per_g_ = kPsPerSecond / 2 / g;
+  }
 
   uint64_t hz() const { return hz_; }
   double period_ns() const { return 1e9 / static_cast<double>(hz_); }
 
+  // Both conversions divide numerator and divisor by their gcd first (floor((a g + b) / (c g)) =
+  // floor((a + floor(b / g)) / c)): the same result in 64-bit arithmetic while it fits, instead of
+  // a 128-bit division, which every bus transaction paid twice.
   sc_core::sc_time to_time(uint64_t cycles) const {
-    const unsigned __int128 ps = (static_cast<unsigned __int128>(cycles) * kPsPerSecond + hz_ / 2) / hz_;
+    const uint64_t ps = cycles <= (UINT64_MAX - half_hz_per_g_) / ps_per_g_
+                            ? (cycles * ps_per_g_ + half_hz_per_g_) / hz_per_g_
+                            : static_cast<uint64_t>((static_cast<unsigned __int128>(cycles) * kPsPerSecond + hz_ / 2) / hz_);
     return sc_core::sc_time::from_value(static_cast<sc_dt::uint64>(ps) * ps_to_value());
   }
 
   uint64_t to_cycles(const sc_core::sc_time& t) const {
-    const unsigned __int128 ps = t.value() / ps_to_value();
-    return static_cast<uint64_t>((ps * hz_ + kPsPerSecond / 2) / kPsPerSecond);
+    const uint64_t ps = t.value() / ps_to_value();
+    if (hz_per_g_ && ps <= (UINT64_MAX - half_second_per_g_) / hz_per_g_) return (ps * hz_per_g_ + half_second_per_g_) / ps_per_g_;
+    return static_cast<uint64_t>((static_cast<unsigned __int128>(ps) * hz_ + kPsPerSecond / 2) / kPsPerSecond);
   }
 
   uint64_t now() const { return to_cycles(sc_core::sc_time_stamp()); }
@@ -44,6 +54,7 @@ class Clock {
     return v;
   }
   uint64_t hz_;
+  uint64_t ps_per_g_, hz_per_g_, half_hz_per_g_, half_second_per_g_;  // the fractions above, reduced
 };
 
 }  // namespace acc
