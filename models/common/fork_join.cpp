@@ -1,11 +1,18 @@
 #include "fork_join.hpp"
 
+#include <sched.h>
+
 #include <algorithm>
 
 namespace acc {
 
 ForkJoin& ForkJoin::shared() {
-  static ForkJoin pool(std::clamp(std::thread::hardware_concurrency(), 1u, kMaxParts));
+  static ForkJoin pool([] {
+    // The cores this process may run on (taskset, a batch system's cgroup), not all the machine's.
+    cpu_set_t set;
+    const unsigned cores = sched_getaffinity(0, sizeof set, &set) == 0 ? static_cast<unsigned>(CPU_COUNT(&set)) : std::thread::hardware_concurrency();
+    return std::clamp(cores, 1u, kMaxParts);
+  }());
   return pool;
 }
 

@@ -14,7 +14,7 @@ namespace acc {
 
 class ForkJoin {
  public:
-  // The process's pool: one part per core, at most kMaxParts.
+  // The process's pool: one part per core the process may run on (its CPU affinity), at most kMaxParts.
   static ForkJoin& shared();
   explicit ForkJoin(unsigned parts);
   ~ForkJoin();
