@@ -75,13 +75,6 @@ uint64_t Gpt2Job::host_memory_bytes() {
 }
 
 void Gpt2Job::load(Soc& soc) {
-  // Synthetic weights that no check reads on the host are drawn straight into DRAM (N:M weights are
-  // compressed on the host first).
-  const bool drawn_in_dram = spec_.weights_file.empty() && !checks_outputs() && !spec_.nm_weights;
-  if (drawn_in_dram)
-    weights_.origin = bert::synthetic_origin(spec_.seed);
-  else
-    weights_ = spec_.weights_file.empty() ? gpt2::synthetic_weights(model_, spec_.seed) : gpt2::load_safetensors(model_, spec_.weights_file);
   const uint32_t P = spec_.prompt_len, T = spec_.new_tokens, B = spec_.batch, H = model_.hidden, V = model_.vocab;
   // Synthetic prompts: ids uniform over the vocabulary.
   Rng rng(spec_.seed ^ 0x6770743270726F6Dull);
@@ -99,18 +92,17 @@ void Gpt2Job::load(Soc& soc) {
   a.tau = static_cast<uint32_t>(o.tau), a.topk = spec_.topk, a.ln_eps = o.ln_eps;
   a.nm_cfg = spec_.nm_n | spec_.nm_m << ACC_NM_CFG_M_SHIFT;
   a.vocab = V, a.max_pos = model_.max_positions;
-  // The same layout from the host's weights or from the recipe of those drawn in DRAM.
-  auto place = [&](const auto& W) {
-    auto put = [&](const auto& t, const std::string& what) { return put_tensor(soc, layout, t, spec_.seed, what); };
-    a.wte = put(W.wte, "wte (the word embeddings and the LM head)");
-    a.wpe = put(W.wpe, "wpe (the position embeddings)");
-    a.lnf_g = put(W.lnf_g, "ln_f"), a.lnf_b = put(W.lnf_b, "ln_f");
-    a.layer_table = put_preln_layers(soc, layout, H, model_.layers, W.layers, spec_, spec_.seed);
-  };
-  if (drawn_in_dram)
-    place(gpt2::synthetic_recipe(model_));
-  else
-    place(weights_);
+  place_weights(
+      spec_, checks_outputs(), weights_,
+      [&] { return spec_.weights_file.empty() ? gpt2::synthetic_weights(model_, spec_.seed) : gpt2::load_safetensors(model_, spec_.weights_file); },
+      [&] { return gpt2::synthetic_recipe(model_); },
+      [&](const auto& W) {
+        auto put = [&](const auto& t, const std::string& what) { return put_tensor(soc, layout, t, spec_.seed, what); };
+        a.wte = put(W.wte, "wte (the word embeddings and the LM head)");
+        a.wpe = put(W.wpe, "wpe (the position embeddings)");
+        a.lnf_g = put(W.lnf_g, "ln_f"), a.lnf_b = put(W.lnf_b, "ln_f");
+        a.layer_table = put_preln_layers(soc, layout, H, model_.layers, W.layers, spec_, spec_.seed);
+      });
   a.kv_rows = P + T;
   a.kv_cache = layout.alloc(kv_cache_bytes(), "the KV cache");
   a.tokens = layout.alloc(prompts_.size() * 4, "the prompts");

@@ -36,6 +36,20 @@ template <class V>
 uint32_t put_preln_layers(Soc& soc, DramLayout& layout, uint32_t hidden, const std::vector<bert::LayerShape>& shapes,
                           const std::vector<bert::LayerFields<V>>& weights, const PrelnPruning& p, uint64_t seed = 0);
 
+// How a job's weights reach DRAM: synthetic weights that no check reads on the host are drawn
+// straight into DRAM from `recipe()` (N:M weights are compressed on the host first); any others are
+// made or read on the host by `on_host()`, into `weights`. `place` lays out the one or the other.
+template <class Spec, class Weights, class OnHost, class Recipe, class Place>
+void place_weights(const Spec& spec, bool checks_outputs, Weights& weights, OnHost on_host, Recipe recipe, Place place) {
+  if (spec.weights_file.empty() && !checks_outputs && !spec.nm_weights) {
+    weights.origin = bert::synthetic_origin(spec.seed);
+    place(recipe());
+  } else {
+    weights = on_host();
+    place(weights);
+  }
+}
+
 // Outputs compared word for word with the reference model's: how many, how many differ, the first.
 struct ReferenceComparison {
   uint64_t mismatches = 0, compared = 0;

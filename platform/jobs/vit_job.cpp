@@ -58,13 +58,6 @@ uint64_t VitJob::host_memory_bytes() {
 }
 
 void VitJob::load(Soc& soc) {
-  // Synthetic weights that no check reads on the host are drawn straight into DRAM (N:M weights are
-  // compressed on the host first).
-  const bool drawn_in_dram = spec_.weights_file.empty() && !checks_outputs() && !spec_.nm_weights;
-  if (drawn_in_dram)
-    weights_.origin = bert::synthetic_origin(spec_.seed);
-  else
-    weights_ = spec_.weights_file.empty() ? vit::synthetic_weights(model_, spec_.seed) : vit::load_safetensors(model_, spec_.weights_file);
   const uint32_t H = model_.encoder.hidden;
   DramLayout layout(soc);
   auto put = [&](const auto& t, const std::string& what) { return put_tensor(soc, layout, t, spec_.seed, what); };
@@ -78,18 +71,17 @@ void VitJob::load(Soc& soc) {
   a.tau = static_cast<uint32_t>(o.tau), a.topk = spec_.topk, a.ln_eps = o.ln_eps;
   a.nm_cfg = spec_.nm_n | spec_.nm_m << ACC_NM_CFG_M_SHIFT;
   a.images = put(images_.patches, "the images' patches");
-  // The same layout from the host's weights or from the recipe of those drawn in DRAM.
-  auto place = [&](const auto& W) {
-    a.patch_w = put(W.patch_w, "the patch embedding"), a.patch_b = put(W.patch_b, "the patch embedding");
-    a.cls = put(W.cls, "the CLS token"), a.pos = put(W.pos, "the position embeddings");
-    a.lnf_g = put(W.lnf_g, "the final layer norm"), a.lnf_b = put(W.lnf_b, "the final layer norm");
-    a.head_w = put(W.head_w, "the classifier"), a.head_b = put(W.head_b, "the classifier");
-    a.layer_table = put_preln_layers(soc, layout, H, model_.encoder.layers, W.layers, spec_, spec_.seed);
-  };
-  if (drawn_in_dram)
-    place(vit::synthetic_recipe(model_));
-  else
-    place(weights_);
+  place_weights(
+      spec_, checks_outputs(), weights_,
+      [&] { return spec_.weights_file.empty() ? vit::synthetic_weights(model_, spec_.seed) : vit::load_safetensors(model_, spec_.weights_file); },
+      [&] { return vit::synthetic_recipe(model_); },
+      [&](const auto& W) {
+        a.patch_w = put(W.patch_w, "the patch embedding"), a.patch_b = put(W.patch_b, "the patch embedding");
+        a.cls = put(W.cls, "the CLS token"), a.pos = put(W.pos, "the position embeddings");
+        a.lnf_g = put(W.lnf_g, "the final layer norm"), a.lnf_b = put(W.lnf_b, "the final layer norm");
+        a.head_w = put(W.head_w, "the classifier"), a.head_b = put(W.head_b, "the classifier");
+        a.layer_table = put_preln_layers(soc, layout, H, model_.encoder.layers, W.layers, spec_, spec_.seed);
+      });
   a.out_hidden = out_hidden_ = layout.alloc(uint64_t{images_.batch} * model_.tokens() * H * 4, "the output hidden states");
   a.out_logits = out_logits_ = layout.alloc(uint64_t{images_.batch} * model_.classes * 4, "the logits");
   start_job(soc, layout, FW_JOB_VIT)->args.vit = a;
