@@ -8,8 +8,9 @@
 #
 # The exact-arithmetic limit: the VP computes every MAC of the job, so no simulator of it can be
 # faster than an fp64 GEMM of the same number of MACs on this machine, single-threaded (OpenBLAS's
-# dgemm through numpy, measured in the same run, best of REPEAT). "sim/GEMM" and "cmd/GEMM" are the
-# median times over that. The last column says whether the job meets its targets ("ok" or "SLOW").
+# dgemm through numpy with the kernels the simulator used, provenance.blas_kernels; measured in the
+# same run, best of REPEAT). "sim/GEMM" and "cmd/GEMM" are the median times over that. The last
+# column says whether the job meets its targets ("ok" or "SLOW").
 #
 #   bench/run.sh                       # build/bin/acceltran-vp
 #   VP=path/to/acceltran-vp REPEAT=9 bench/run.sh
@@ -66,12 +67,12 @@ for job in "${jobs[@]}"; do
     "$VP" $args --quiet --stats-out "$tmp/s.json" >"$tmp/out" 2>&1 || { cat "$tmp/out"; exit 1; }
     end=$(date +%s.%N)
     cmds+=("$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')")
-    read -r sim rate macs < <(/usr/bin/python3 -c 'import json, sys; s = json.load(open(sys.argv[1]))
-print(s["sim"]["wall_seconds"], s["sim"]["cycles_per_wall_second"], s["pe"]["dense_macs"])' "$tmp/s.json")
+    read -r sim rate macs kernels < <(/usr/bin/python3 -c 'import json, sys; s = json.load(open(sys.argv[1]))
+print(s["sim"]["wall_seconds"], s["sim"]["cycles_per_wall_second"], s["pe"]["dense_macs"], s["provenance"]["blas_kernels"])' "$tmp/s.json")
     sims+=("$sim") rates+=("$rate")
   done
   med_sim=$(median "${sims[@]}") med_cmd=$(median "${cmds[@]}") best_cmd=$(best "${cmds[@]}") med_rate=$(median "${rates[@]}")
-  gemm=$(gemm_seconds "$macs")
+  gemm=$(OPENBLAS_CORETYPE=$kernels gemm_seconds "$macs")  # with the kernels the simulator used
   verdict=""
   if [[ "$target_sim" != "-" ]] && ! less "$med_sim" "$target_sim"; then verdict="SLOW"; fi
   if [[ "$target_cmd" != "-" ]] && ! less "$med_cmd" "$target_cmd"; then verdict="SLOW"; fi
