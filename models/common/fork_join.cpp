@@ -39,8 +39,14 @@ void ForkJoin::helper(unsigned part) {
     if (part >= parts_now_) continue;
     const auto* fn = fn_;
     lock.unlock();
-    (*fn)(part);
+    std::exception_ptr failed;
+    try {
+      (*fn)(part);
+    } catch (...) {  // for the caller (out of memory, say), not std::terminate
+      failed = std::current_exception();
+    }
     lock.lock();
+    if (failed && !failed_) failed_ = failed;
     if (--pending_ == 0) done_.notify_one();
   }
 }
@@ -58,9 +64,17 @@ void ForkJoin::run(unsigned parts, const std::function<void(unsigned)>& fn) {
     ++generation_;
   }
   start_.notify_all();
-  fn(0);
+  std::exception_ptr failed;
+  try {
+    fn(0);
+  } catch (...) {
+    failed = std::current_exception();
+  }
   std::unique_lock<std::mutex> lock(m_);
-  done_.wait(lock, [&] { return pending_ == 0; });
+  done_.wait(lock, [&] { return pending_ == 0; });  // the helpers use fn: wait for them in any case
+  if (!failed) failed = failed_;
+  failed_ = nullptr;
+  if (failed) std::rethrow_exception(failed);
 }
 
 }  // namespace acc

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -22,8 +23,9 @@ class ForkJoin {
   ForkJoin& operator=(const ForkJoin&) = delete;
 
   unsigned parts() const { return static_cast<unsigned>(helpers_.size()) + 1; }
-  // fn(part) for every part in [0, parts), which is at most parts(); returns when all are done. A
-  // call made while another thread's is running runs its parts in turn on its own thread.
+  // fn(part) for every part in [0, parts), which is at most parts(); returns when all are done, and
+  // rethrows the first exception a part threw. A call made while another thread's is running runs
+  // its parts in turn on its own thread.
   void run(unsigned parts, const std::function<void(unsigned part)>& fn);
 
   static constexpr unsigned kMaxParts = 8;
@@ -38,6 +40,7 @@ class ForkJoin {
   unsigned parts_now_ = 0, pending_ = 0;
   uint64_t generation_ = 0;
   bool stop_ = false;
+  std::exception_ptr failed_;  // a helper's part threw
   std::vector<std::thread> helpers_;
 };
 

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <new>
 #include <thread>
 
 #include "fork_join.hpp"
@@ -31,4 +32,22 @@ TEST(ForkJoin, CallsFromTwoThreadsAtOnceBothRunEveryPart) {
   job();
   other.join();
   EXPECT_EQ(total.load(), 800u);
+}
+
+TEST(ForkJoin, APartsExceptionReachesTheCallerAfterEveryPartEnded) {
+  ForkJoin pool(3);
+  for (unsigned thrower : {0u, 2u}) {  // the caller's part, a helper's
+    std::atomic<unsigned> ended{0};
+    EXPECT_THROW(pool.run(3,
+                          [&](unsigned part) {
+                            if (part == thrower) throw std::bad_alloc();
+                            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+                            ++ended;
+                          }),
+                 std::bad_alloc);
+    EXPECT_EQ(ended.load(), 2u) << thrower;
+  }
+  std::atomic<unsigned> runs{0};  // and the pool still works
+  pool.run(3, [&](unsigned) { ++runs; });
+  EXPECT_EQ(runs.load(), 3u);
 }
