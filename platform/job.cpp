@@ -4,6 +4,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "bert/weights.hpp"
 #include "fixed_point.hpp"
 #include "regmap.hpp"
 
@@ -33,6 +34,18 @@ std::vector<int32_t> random_words(Rng& rng, uint64_t n, double scale, double zer
 
 void write_words(Soc& soc, uint32_t pa, const std::vector<int32_t>& w) {
   std::memcpy(soc.dram_ptr(pa, w.size() * 4), w.data(), w.size() * 4);
+}
+
+uint32_t put_tensor(Soc& soc, DramLayout& layout, const std::vector<int32_t>& t, uint64_t, const std::string& what) {
+  const uint32_t pa = layout.alloc(t.size() * 4, what);
+  write_words(soc, pa, t);
+  return pa;
+}
+
+uint32_t put_tensor(Soc& soc, DramLayout& layout, const bert::SyntheticTensor& t, uint64_t seed, const std::string& what) {
+  const uint32_t pa = layout.alloc(t.n * 4, what);
+  t.draw(seed, soc.dram_as<int32_t>(pa, t.n));
+  return pa;
 }
 
 std::vector<int32_t> read_words(Soc& soc, uint32_t pa, uint64_t n) {

@@ -13,6 +13,10 @@
 
 namespace acc {
 
+namespace bert {
+struct SyntheticTensor;
+}
+
 struct JobResult {
   bool ok = false;
   std::string message;  // one line for the summary
@@ -70,6 +74,9 @@ class Rng {
 std::vector<int32_t> random_words(Rng& rng, uint64_t n, double scale, double zeros = 0.0);
 
 void write_words(Soc& soc, uint32_t pa, const std::vector<int32_t>& w);
+// A tensor into DRAM at a new allocation: its words, or a synthetic tensor drawn in place (`seed`).
+uint32_t put_tensor(Soc& soc, DramLayout& layout, const std::vector<int32_t>& t, uint64_t seed, const std::string& what);
+uint32_t put_tensor(Soc& soc, DramLayout& layout, const bert::SyntheticTensor& t, uint64_t seed, const std::string& what);
 std::vector<int32_t> read_words(Soc& soc, uint32_t pa, uint64_t n);
 
 // Status word of the firmware, as text.

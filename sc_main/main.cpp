@@ -47,8 +47,6 @@ namespace {
 constexpr int kExitJobFailed = 1;
 constexpr int kExitUsage = 2;
 
-std::string blas_kernels;  // chosen once, before any BLAS call (sc_main)
-
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
@@ -540,7 +538,7 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
   prov.hw = vm["hw"].as<std::string>();
   prov.overrides = overrides;
   prov.cpu_backend = opt.cpu;
-  prov.blas_kernels = blas_kernels;
+  prov.blas_kernels = acc::blas_kernels();
   prov.job = job_params;
   if (bert_job) prov.job["batch"] = bert_job->inputs().batch;  // a tokens or embeddings file sets it
   if (replay) prov.replay_of = replay->path;
@@ -643,7 +641,7 @@ int sc_main(int argc, char** argv) {
   mallopt(M_ARENA_MAX, 1);
   // The kernel's info that sc_stop() was called is not news to the user.
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
-  blas_kernels = acc::choose_blas_kernels();  // before any BLAS call
+  acc::choose_blas_kernels();  // before any BLAS call
   try {
     const std::vector<std::string> command_line(argv, argv + argc);
     return run(std::vector<std::string>(command_line.begin() + 1, command_line.end()), command_line, nullptr);

@@ -39,7 +39,6 @@ class ScratchBuffer {
     }
     return data_;
   }
-  T* data() { return data_; }
 
  private:
   void release() {

@@ -320,11 +320,7 @@ SparsityProfile sparsity_profile(const MatrixRef& a, const MatrixRef& b, const M
                                  uint32_t tile_cols) {
   const fx::Format f = fx::format();
   SparsityProfile p;
-  p.k = s.k;
-  p.row_blocks = (s.m + tile_rows - 1) / tile_rows;
-  p.col_blocks = (s.n + tile_cols - 1) / tile_cols;
-  p.a_col_nnz.assign(uint64_t{p.row_blocks} * s.k, 0);
-  p.b_row_nnz.assign(uint64_t{s.k} * p.col_blocks, 0);
+  start_profile(&p, s, tile_rows, tile_cols);
   for (uint64_t i = 0; i < s.m; ++i) {
     const int32_t* row = a.base + i * a.stride;
     uint32_t* acc = &p.a_col_nnz[(i / tile_rows) * s.k];

@@ -193,18 +193,7 @@ void BertJob::load(Soc& soc) {
 
   const uint32_t S = inputs_.seq, B = inputs_.batch, H = model_.hidden, H_out = model_.output_hidden();
   DramLayout layout(soc);
-  // A tensor into DRAM: its words, or a synthetic tensor drawn in place.
-  auto put = [&](const auto& t, const std::string& what) {
-    if constexpr (std::is_same_v<std::decay_t<decltype(t)>, SyntheticTensor>) {
-      const uint32_t pa = layout.alloc(t.n * 4, what);
-      t.draw(spec_.seed, soc.dram_as<int32_t>(pa, t.n));
-      return pa;
-    } else {
-      const uint32_t pa = layout.alloc(t.size() * 4, what);
-      write_words(soc, pa, t);
-      return pa;
-    }
-  };
+  auto put = [&](const auto& t, const std::string& what) { return put_tensor(soc, layout, t, spec_.seed, what); };
   const SyntheticRecipe recipe = drawn_in_dram ? synthetic_recipe(model_) : SyntheticRecipe{};
   fw_bert_args_t a{};
   a.layers = static_cast<uint32_t>(model_.layers.size());

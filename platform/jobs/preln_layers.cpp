@@ -26,18 +26,6 @@ void ReferenceComparison::compare(const bert::Tensor& got, const bert::Tensor& w
       first = what + " element " + std::to_string(i) + ": " + std::to_string(got[offset + i]) + " != reference " + std::to_string(want[i]);
 }
 
-uint32_t put_tensor(Soc& soc, DramLayout& layout, const bert::Tensor& t, uint64_t, const std::string& what) {
-  const uint32_t pa = layout.alloc(t.size() * 4, what);
-  write_words(soc, pa, t);
-  return pa;
-}
-
-uint32_t put_tensor(Soc& soc, DramLayout& layout, const bert::SyntheticTensor& t, uint64_t seed, const std::string& what) {
-  const uint32_t pa = layout.alloc(t.n * 4, what);
-  t.draw(seed, soc.dram_as<int32_t>(pa, t.n));
-  return pa;
-}
-
 template <class V>
 uint32_t put_preln_layers(Soc& soc, DramLayout& layout, uint32_t H, const std::vector<bert::LayerShape>& shapes,
                           const std::vector<bert::LayerFields<V>>& weights, const PrelnPruning& p, uint64_t seed) {

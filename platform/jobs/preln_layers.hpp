@@ -24,10 +24,6 @@ struct PrelnPruning {
 // The reference models' knobs (tau in the number format, the LAYERNORM eps in units of 2^-2n).
 gpt2::Options preln_options(const PrelnPruning& p, double ln_eps);
 
-// A tensor into DRAM at a new allocation: its words, or a synthetic tensor drawn in place (`seed`).
-uint32_t put_tensor(Soc& soc, DramLayout& layout, const bert::Tensor& t, uint64_t seed, const std::string& what);
-uint32_t put_tensor(Soc& soc, DramLayout& layout, const bert::SyntheticTensor& t, uint64_t seed, const std::string& what);
-
 // Every layer's weights (N:M compressed with p.nm_weights, which needs them on the host) and the
 // layer table in DRAM; returns the table's address. The weights are words (bert::LayerWeights) or
 // a synthetic recipe drawn in place from `seed` (LayerFields<SyntheticTensor>). The query words

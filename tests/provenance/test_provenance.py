@@ -16,8 +16,8 @@ VP, SCRATCH = sys.argv[1], sys.argv[2]
 os.makedirs(SCRATCH, exist_ok=True)
 
 
-def vp(*args, rc=0):
-    r = subprocess.run([VP, *args], capture_output=True, text=True, timeout=120)
+def vp(*args, rc=0, env=None):
+    r = subprocess.run([VP, *args], capture_output=True, text=True, timeout=120, env=env)
     if r.returncode != rc:
         sys.exit(f"acceltran-vp {' '.join(args)}: exit {r.returncode}, expected {rc}\n{r.stdout}{r.stderr}")
     return r
@@ -31,9 +31,9 @@ def scratch(name, text=None):
     return path
 
 
-def stats_of(name, *args):
+def stats_of(name, *args, env=None):
     out = scratch(name)
-    vp(*args, "-q", "--stats-out", out)
+    vp(*args, "-q", "--stats-out", out, env=env)
     with open(out) as f:
         return json.load(f)
 
@@ -76,6 +76,10 @@ def test_records_the_point():
     check(p["tool"] == "acceltran-vp" and p["version"] and p["git_revision"], f"version and revision: {p.get('version')} {p.get('git_revision')}")
     check(p["command_line"][1:] == args + ["-q", "--stats-out", scratch("records.json")], f"command line: {p['command_line']}")
     check(p["cpu_backend"] == "native", f"cpu backend: {p['cpu_backend']}")
+    check(p["blas_kernels"] not in ("", "unknown"), f"BLAS kernels: {p['blas_kernels']!r}")
+    # The kernels that ran: a user's OPENBLAS_CORETYPE (Nehalem's SSE4 kernels run on any current x86-64 host).
+    forced = stats_of("nehalem.json", "--model", "bert-nano", "--seq", "8", env={**os.environ, "OPENBLAS_CORETYPE": "Nehalem"})
+    check(forced["provenance"]["blas_kernels"] == "Nehalem", f"BLAS kernels under OPENBLAS_CORETYPE=Nehalem: {forced['provenance']['blas_kernels']!r}")
     check(p["hw"] == hw and p["overrides"] == ["pe=8", "activation_buffer_size=2"], f"hw and overrides: {p['hw']} {p['overrides']}")
     keys = [line.split("\t")[0] for line in vp("--config-keys").stdout.splitlines()]
     missing = [k for k in keys if k not in p["config"]]
