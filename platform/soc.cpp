@@ -80,6 +80,10 @@ Soc::Soc(sc_core::sc_module_name name, const HwConfig& cfg, const SocOptions& op
   control_.irq.bind(irq_);
   cpu_->irq.bind(irq_);
 
+  // The riscv CPU maps all of DRAM into its emulator: nothing may still be written beside it.
+  fill_in_background_ = opt.cpu == "native";
+  if (fill_in_background_) dram_.set_background_fill(&dram_fill_);
+
   if (opt.trace) {
     control_.set_trace(opt.trace);
     dma_.set_trace(opt.trace);
@@ -103,7 +107,13 @@ void Soc::connect(Initiator& initiator, Target& target, const char* checker_name
 uint8_t* Soc::dram_ptr(uint64_t pa, uint64_t len) {
   if (pa < ACC_MAP_DRAM_BASE || pa - ACC_MAP_DRAM_BASE > dram_.size() || len > dram_.size() - (pa - ACC_MAP_DRAM_BASE))
     throw std::out_of_range("DRAM access outside populated DRAM");
+  dram_fill_.wait(pa - ACC_MAP_DRAM_BASE, pa - ACC_MAP_DRAM_BASE + len);
   return dram_.data() + (pa - ACC_MAP_DRAM_BASE);
+}
+
+void Soc::write_dram_later(uint64_t pa, uint64_t len, std::function<void()> write) {
+  if (!fill_in_background_) return write();
+  dram_fill_.queue(pa - ACC_MAP_DRAM_BASE, pa - ACC_MAP_DRAM_BASE + len, std::move(write));
 }
 
 void Soc::collect_stats(Stats& s) const {

@@ -9,11 +9,13 @@
 
 #include <systemc>
 
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "background_fill.hpp"
 #include "buffer.hpp"
 #include "bus.hpp"
 #include "clock.hpp"
@@ -60,6 +62,12 @@ class Soc : public sc_core::sc_module {
   T* dram_as(uint64_t pa, uint64_t count = 1) {
     return reinterpret_cast<T*>(dram_ptr(pa, count * sizeof(T)));
   }
+  // [pa, pa+len) of DRAM will be written only in places (MemoryTarget::advise_sparse).
+  void dram_sparse(uint64_t pa, uint64_t len) { dram_.advise_sparse(pa - ACC_MAP_DRAM_BASE, len); }
+  // Runs `write`, which writes DRAM [pa, pa+len) only, on a thread beside the loading and the
+  // simulation (BackgroundFill): synthetic weights. At once with the riscv CPU, which maps all
+  // of DRAM into its emulator.
+  void write_dram_later(uint64_t pa, uint64_t len, std::function<void()> write);
 
   // Statistics of every model, energy totals and area.
   void collect_stats(Stats& s) const;
@@ -78,6 +86,8 @@ class Soc : public sc_core::sc_module {
   EnergyTable energy_;
   Bus bus_;
   Dram dram_;
+  BackgroundFill dram_fill_;  // after dram_: its thread ends before DRAM goes
+  bool fill_in_background_ = false;
   MaskBuffer mask_;
   Buffer act_, wgt_;
   Console console_;

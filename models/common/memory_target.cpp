@@ -2,10 +2,12 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <new>
 
+#include "background_fill.hpp"
 #include "scratch_buffer.hpp"
 #include "tlm_util.hpp"
 
@@ -27,6 +29,13 @@ MemoryTarget::MemoryTarget(sc_core::sc_module_name name, uint64_t size_bytes, co
 }
 
 MemoryTarget::~MemoryTarget() { munmap(mem_, size_); }
+
+void MemoryTarget::advise_sparse(uint64_t offset, uint64_t len) {
+  constexpr uint64_t kPage = 4096;
+  if (offset >= size_) return;
+  const uint64_t begin = (offset + kPage - 1) / kPage * kPage, end = std::min(size_, offset + len) / kPage * kPage;
+  if (begin < end) madvise(mem_ + begin, end - begin, MADV_NOHUGEPAGE);  // advice only: on failure, huge pages stay
+}
 
 bool MemoryTarget::check(tlm::tlm_generic_payload& t) const {
   const uint64_t a = t.get_address(), n = t.get_data_length();
@@ -95,6 +104,7 @@ void MemoryTarget::b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& de
     t.set_response_status(tlm::TLM_OK_RESPONSE);
     return;
   }
+  if (fill_) fill_->wait(t.get_address(), t.get_address() + t.get_data_length());
   uint8_t* mem = mem_ + t.get_address();
   x.write = t.is_write();
   x.bits = uint64_t{t.get_data_length()} * 8;
@@ -138,6 +148,7 @@ uint64_t MemoryTarget::written_digest() const {
   uint64_t h = 0xCBF29CE484222325ull;  // FNV-1a offset basis, over the range and then its bytes
   auto mix = [&h](uint64_t v) { h = (h ^ v) * 0x100000001B3ull; };
   if (written_lo_ < written_hi_) {
+    if (fill_) fill_->wait(written_lo_, written_hi_);
     mix(written_lo_);
     mix(written_hi_);
     for (uint64_t a = written_lo_; a < written_hi_; a += 8) {
@@ -153,6 +164,7 @@ unsigned int MemoryTarget::transport_dbg(tlm::tlm_generic_payload& t) {
   const uint64_t a = t.get_address();
   if (t.get_command() == tlm::TLM_IGNORE_COMMAND || a >= size_) return 0;
   const unsigned n = static_cast<unsigned>(std::min<uint64_t>(t.get_data_length(), size_ - a));
+  if (fill_) fill_->wait(a, a + n);
   if (t.is_write())
     std::memcpy(mem_ + a, t.get_data_ptr(), n);
   else
@@ -163,17 +175,23 @@ unsigned int MemoryTarget::transport_dbg(tlm::tlm_generic_payload& t) {
 
 bool MemoryTarget::get_direct_mem_ptr(tlm::tlm_generic_payload& t, tlm::tlm_dmi& dmi) {
   // DMI is granted where it was asked and for what was asked (IEEE 1666-2011 11.2.5): a read
-  // request gets read access, a write request read and write; the region is the whole memory.
+  // request gets read access, a write request read and write; the region is the whole memory, or
+  // as much of it around the address as is written while a background fill runs.
   if (t.get_address() >= size_) return false;
+  uint64_t lo = 0, hi = size_;
+  if (fill_) {
+    const auto written = fill_->written_around(t.get_address());
+    lo = written.first, hi = std::min(hi, written.second);
+  }
   if (t.is_read())
     dmi.allow_read();
   else if (t.is_write())
     dmi.allow_read_write();
   else
     return false;
-  dmi.set_dmi_ptr(mem_);
-  dmi.set_start_address(0);
-  dmi.set_end_address(size_ - 1);
+  dmi.set_dmi_ptr(mem_ + lo);
+  dmi.set_start_address(lo);
+  dmi.set_end_address(hi - 1);
   dmi.set_read_latency(dmi_latency());
   dmi.set_write_latency(dmi_latency());
   return true;

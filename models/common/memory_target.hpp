@@ -13,6 +13,8 @@
 
 namespace acc {
 
+class BackgroundFill;
+
 class MemoryTarget : public sc_core::sc_module {
  public:
   tlm_utils::simple_target_socket<MemoryTarget> socket;
@@ -22,6 +24,13 @@ class MemoryTarget : public sc_core::sc_module {
 
   uint8_t* data() { return mem_; }
   uint64_t size() const { return size_; }
+  // Host memory advice: bytes [offset, offset + len) will be written only in places (a synthetic
+  // embedding table: the rows the inputs read), so they are backed by 4 KiB pages, not 2 MiB ones
+  // that the kernel clears whole for a row's first touch. The whole 4 KiB pages inside the range.
+  void advise_sparse(uint64_t offset, uint64_t len);
+  // Contents still being written beside the simulation (offsets into this memory): transactions,
+  // debug accesses and DMI grants wait for, or stop short of, what is not written yet.
+  void set_background_fill(const BackgroundFill* fill) { fill_ = fill; }
 
   // Digest of the bytes from the lowest to the highest address written by transactions (for
   // DRAM: the accelerator's results; DMI writes are not seen), folded to 48 bits so that it is
@@ -62,6 +71,7 @@ class MemoryTarget : public sc_core::sc_module {
   bool check(tlm::tlm_generic_payload& t) const;
 
   uint8_t* mem_ = nullptr;
+  const BackgroundFill* fill_ = nullptr;
   uint64_t size_;
   uint64_t written_lo_ = UINT64_MAX, written_hi_ = 0;  // [lo, hi) spanned by write transactions
 };

@@ -1,6 +1,11 @@
 // DRAM and buffer timing, zero-free transfer sizes and energy counts, through TLM.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include "background_fill.hpp"
 #include "buffer.hpp"
 #include "dram.hpp"
 #include "energy.hpp"
@@ -90,6 +95,48 @@ TEST(Dram, ZeroFreeTransfersChargeNonZeroWordsAndMaskBits) {
   EXPECT_EQ(s.get("dram.write_bytes"), (2 * 1536 + 32 + 7) / 8);  // incl. the 4-byte write
   EXPECT_EQ(s.get("dram.blocks"), 2 + 2 + 1 + 2 + 1);             // ceil(1536/1280) = 2 per tile, 1 per small transfer
   EXPECT_DOUBLE_EQ(s.get("energy.dram.dynamic_nj"), 8 * 13.438);
+}
+
+TEST(Dram, ReadsAndDmiGrantsWaitForWhatABackgroundFillHasNotWritten) {
+  test::require_fresh_kernel();
+  const HwConfig cfg = load_hw_config("edge", {"main_memory.size_mb=1"});
+  Clock clock(700e6);
+  Dram dram("dram", cfg, clock);
+  BackgroundFill fill;
+  dram.set_background_fill(&fill);
+  int32_t* words = reinterpret_cast<int32_t*>(dram.data());
+  std::promise<void> go;
+  std::shared_future<void> going = go.get_future().share();
+  fill.queue(4096, 8192, [words, going] {  // words 1024..2047, once released
+    going.wait();
+    for (int i = 1024; i < 2048; ++i) words[i] = i;
+  });
+  Probe probe("probe");
+  probe.socket.bind(dram.socket);
+  std::thread release;
+  probe.body = [&](Probe& p) {
+    tlm::tlm_dmi dmi;
+    ASSERT_TRUE(p.dmi(100, dmi));  // below the region: granted up to it, not into it
+    EXPECT_EQ(dmi.get_start_address(), 0u);
+    EXPECT_EQ(dmi.get_end_address(), 4095u);
+    ASSERT_TRUE(p.dmi(8192, dmi));
+    EXPECT_EQ(dmi.get_start_address(), 8192u);
+    EXPECT_EQ(dmi.get_dmi_ptr(), dram.data() + 8192);
+    release = std::thread([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      go.set_value();
+    });
+    std::vector<int32_t> back(16);
+    TransferExt zf;
+    ASSERT_EQ(p.access(tlm::TLM_READ_COMMAND, 4096 + 64, back.data(), 64, nullptr, nullptr, &zf), tlm::TLM_OK_RESPONSE);
+    for (int i = 0; i < 16; ++i) EXPECT_EQ(back[i], 1040 + i);  // what the fill wrote, not the zeros before it
+    EXPECT_EQ(zf.nonzero, 16u);
+    ASSERT_TRUE(p.dmi(100, dmi));  // written: the whole memory again
+    EXPECT_EQ(dmi.get_end_address(), dram.size() - 1);
+  };
+  sc_core::sc_start();
+  release.join();
+  ASSERT_TRUE(probe.done);
 }
 
 TEST(Buffer, PortsWorkInParallelAndAddTheAccessLatency) {

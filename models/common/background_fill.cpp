@@ -1,0 +1,65 @@
+#include "background_fill.hpp"
+
+#include <algorithm>
+
+namespace acc {
+
+BackgroundFill::~BackgroundFill() {
+  if (!worker_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  changed_.notify_all();
+  worker_.join();
+}
+
+void BackgroundFill::queue(uint64_t begin, uint64_t end, std::function<void()> write) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    regions_.push_back({begin, end, std::move(write)});
+    pending_.store(true, std::memory_order_release);
+  }
+  changed_.notify_all();
+  if (!worker_.joinable()) worker_ = std::thread([this] { run(); });
+}
+
+void BackgroundFill::run() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    changed_.wait(lock, [this] { return stop_ || written_ < regions_.size(); });
+    if (stop_) return;
+    std::function<void()> write = std::move(regions_[written_].write);
+    lock.unlock();
+    write();
+    lock.lock();
+    ++written_;
+    if (written_ == regions_.size()) pending_.store(false, std::memory_order_release);
+    changed_.notify_all();
+  }
+}
+
+bool BackgroundFill::overlaps_pending(uint64_t begin, uint64_t end) const {
+  for (size_t i = written_; i < regions_.size(); ++i)
+    if (regions_[i].begin < end && begin < regions_[i].end) return true;
+  return false;
+}
+
+void BackgroundFill::wait_slow(uint64_t begin, uint64_t end) const {
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [&] { return !overlaps_pending(begin, end); });
+}
+
+std::pair<uint64_t, uint64_t> BackgroundFill::written_around(uint64_t at) const {
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [&] { return !overlaps_pending(at, at + 1); });
+  std::pair<uint64_t, uint64_t> range{0, UINT64_MAX};
+  for (size_t i = written_; i < regions_.size(); ++i) {
+    const Region& r = regions_[i];
+    if (r.end <= at) range.first = std::max(range.first, r.end);
+    if (r.begin > at) range.second = std::min(range.second, r.begin);
+  }
+  return range;
+}
+
+}  // namespace acc
