@@ -88,6 +88,28 @@ INSTANTIATE_TEST_SUITE_P(Shapes, RiscvMatmul,
                                   "x" + std::to_string(i.param.n);
                          });
 
+// Unicorn is opened when the riscv CPU is made (models/cpu/riscv/unicorn_on_demand.cpp): a
+// native run never loads it.
+bool unicorn_mapped() {
+  std::ifstream maps("/proc/self/maps");
+  const std::string text((std::istreambuf_iterator<char>(maps)), std::istreambuf_iterator<char>());
+  return text.find("libunicorn") != std::string::npos;
+}
+
+TEST(RiscvCpu, ANativeRunNeverLoadsUnicorn) {
+  MatmulSpec spec;
+  spec.m = 16, spec.k = 16, spec.n = 16;
+  MatmulJob job(spec);
+  ASSERT_TRUE(test::run_job(job, load_hw_config("edge")).result.ok);
+  EXPECT_FALSE(unicorn_mapped());
+}
+
+TEST(RiscvCpu, MakingTheCpuLoadsUnicorn) {
+  EXPECT_FALSE(unicorn_mapped());
+  RiscvCpu cpu("riscv_cpu", ElfImage::load_file(program("timed_loop")), RiscvCpu::Options{}, {});
+  EXPECT_TRUE(unicorn_mapped());
+}
+
 // The platform withdraws DMI grants while the firmware and the accelerator work (IEEE 1666-2011
 // 11.2.9): the ISS maps DRAM again on a new grant, the PE cluster asks again for its buffers, and
 // the job's results are as exact as ever.
