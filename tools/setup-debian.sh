@@ -22,7 +22,7 @@ packages=(
   libgtest-dev                # GoogleTest (we link GTest::gtest, never gtest_main)
   libyaml-cpp-dev             # hardware presets, register map source
   nlohmann-json3-dev          # statistics JSON, model-dict JSON
-  libopenblas-dev libopenblas-serial-dev   # exact fixed-point GEMM through dgemm (doubles hold every product exactly); the simulator links the single-threaded build
+  libopenblas-dev             # exact fixed-point GEMM through dgemm (doubles hold every product exactly)
   libunicorn-dev              # RISC-V instruction-set simulator (host CPU backend)
   libdw-dev                   # DWARF line tables: file:line in the riscv firmware's fault reports
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf   # firmware cross-compiler + C library

@@ -1,7 +1,5 @@
 #include <gtest/gtest.h>
 
-#include <cblas.h>
-
 #include <cstdlib>
 #include <string>
 
@@ -43,10 +41,4 @@ TEST(BlasKernels, AvxTwoKernelsOnAnAvx512CpuBecomeSkylakeXAndStayExact) {
   std::vector<int32_t> c(uint64_t{m} * n);
   matmul_values({const_cast<int32_t*>(a.data()), k}, {const_cast<int32_t*>(b.data()), n}, {c.data(), n}, {m, k, n, false});
   EXPECT_EQ(c, ref::matmul(a, b, m, k, n));
-}
-
-TEST(BlasKernels, TheSingleThreadedBuildIsLinked) {
-  // The pthread build's workers start as it loads and spin on the cores the start-up needs
-  // (CMakeLists.txt); the simulator splits its GEMMs itself (gemm_pool).
-  EXPECT_EQ(openblas_get_parallel(), 0) << "OpenBLAS's pthread or OpenMP build is linked: apt-get install libopenblas-serial-dev and configure afresh";
 }
