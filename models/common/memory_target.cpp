@@ -13,7 +13,7 @@
 
 namespace acc {
 
-// Every DMA burst is counted on both sides: cloned for AVX2 and AVX-512.
+// Every DMA burst is counted where it is read (its write is told the count): cloned for AVX2 and AVX-512.
 __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 uint64_t count_nonzero_words(const int32_t* p, uint64_t n) { return fx::format().count_nonzero(p, n); }
 
@@ -115,7 +115,10 @@ void MemoryTarget::b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& de
   x.priority = prio != nullptr;
   if (zf && t.get_data_length() % 4 == 0) {
     x.words = t.get_data_length() / 4;
-    x.nonzero = count_nonzero_words(reinterpret_cast<const int32_t*>(x.write ? t.get_data_ptr() : mem), x.words);
+    x.nonzero = zf->known_nonzero != TransferExt::kUncounted
+                    ? zf->known_nonzero
+                    : count_nonzero_words(reinterpret_cast<const int32_t*>(x.write ? t.get_data_ptr() : mem), x.words);
+    zf->counted_nonzero = x.nonzero;
     x.bits = zf->nm_index_bits ? nm_bits(x.words, zf->nm_index_bits) : zero_free_bits(x.words, x.nonzero);
     apply_global_sparsity(x, zf->nm_index_bits);
     x.tag = zf->tag;

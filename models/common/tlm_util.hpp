@@ -42,8 +42,12 @@ struct TransferExt : tlm::tlm_extension<TransferExt> {
   uint32_t tag = 0;             // in: trace tag of the descriptor (statistics only)
   uint32_t nm_index_bits = 0;   // in: > 0 for N:M compressed words: 20 + this many bits each, no mask
   uint64_t stream_end = 0;      // in: cycle the data feeding this transfer end (0: all present)
+  static constexpr uint64_t kUncounted = UINT64_MAX;
+  uint64_t known_nonzero = kUncounted;  // in: the data's non-zero words when the initiator has counted them (a DMA
+                                        // writing what it has just read); else the target counts them
   uint64_t words = 0;           // out: words transferred
-  uint64_t nonzero = 0;         // out: non-zero words among them
+  uint64_t counted_nonzero = 0; // out: non-zero words counted in the data
+  uint64_t nonzero = 0;         // out: non-zero words charged (compat.global_sparsity may set them)
   uint64_t modelled_bits = 0;   // out: bits charged
   uint64_t data_start = 0;      // out: cycle the first data moved
   tlm::tlm_extension_base* clone() const override { return new TransferExt(*this); }

@@ -169,6 +169,9 @@ bool Dma::issue_burst(Channel& chan, uint64_t at, uint32_t& error, uint32_t& inf
   }
   // Cut-through: the destination is written as the source data arrive.
   dst_info.stream_end = src.done;
+  // Words just read keep their non-zeros (wrapping keeps a word's bits): the destination need not
+  // count them again. A broadcast's later rows reuse the first row's data, uncounted here.
+  if (!broadcast || c.row == 0) dst_info.known_nonzero = src_info.counted_nonzero;
   Burst dst;
   if (!burst(true, dst_addr, data, words, std::max(at, src.data_start), dst_info, dst)) {
     error = ACC_ERR_BUS, info = static_cast<uint32_t>(dst_addr);
