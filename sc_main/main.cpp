@@ -641,6 +641,7 @@ int sc_main(int argc, char** argv) {
   mallopt(M_ARENA_MAX, 1);
   // The kernel's info that sc_stop() was called is not news to the user.
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+  acc::single_threaded_blas();  // first: OpenBLAS's idle workers spin on the cores the start-up needs
   acc::choose_blas_kernels();  // before any BLAS call
   try {
     const std::vector<std::string> command_line(argv, argv + argc);

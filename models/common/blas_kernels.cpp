@@ -44,11 +44,17 @@ std::string blas_kernels() {
   return core ? core : "unknown";
 }
 
+void single_threaded_blas() {
+  openblas_set_num_threads(1);
+  // Only the pthread build has worker threads to stop; the function is not in cblas.h.
+  using Shutdown = int (*)();
+  if (const auto shutdown = reinterpret_cast<Shutdown>(dlsym(RTLD_DEFAULT, "blas_thread_shutdown_"))) shutdown();
+}
+
 ForkJoin& gemm_pool() {
   static ForkJoin& pool = [] () -> ForkJoin& {
-    ForkJoin& p = ForkJoin::shared();
-    if (p.parts() > 1) openblas_set_num_threads(1);
-    return p;
+    single_threaded_blas();
+    return ForkJoin::shared();
   }();
   return pool;
 }

@@ -22,8 +22,14 @@ std::string choose_blas_kernels();
 // The name of the kernels in use.
 std::string blas_kernels();
 
-// The pool the PE cluster's GEMMs are split over (ForkJoin::shared()). When it has more than one
-// part, OpenBLAS runs each part's dgemm on the calling thread, so that no idle OpenBLAS thread spins.
+// Keeps OpenBLAS to the calling thread and stops the workers its pthread build started as it
+// loaded: each spins in sched_yield for about 0.1 s before it sleeps, on the cores the simulator's
+// start-up needs, and the simulator never gives them work (its GEMM parts call dgemm on their own
+// threads). Call it early, before other threads call BLAS.
+void single_threaded_blas();
+
+// The pool the PE cluster's GEMMs are split over (ForkJoin::shared()); OpenBLAS runs each part's
+// dgemm on the part's thread (single_threaded_blas).
 ForkJoin& gemm_pool();
 
 }  // namespace acc
