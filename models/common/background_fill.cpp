@@ -1,5 +1,8 @@
 #include "background_fill.hpp"
 
+#include <pthread.h>
+#include <sched.h>
+
 #include <algorithm>
 
 namespace acc {
@@ -25,6 +28,11 @@ void BackgroundFill::queue(uint64_t begin, uint64_t end, std::function<void()> w
 }
 
 void BackgroundFill::run() {
+  // The lowest priority: the simulation's threads go first, and the writes fill the gaps between
+  // their work (the simulation rarely waits for a region; when it does, it sleeps and leaves the
+  // core to this thread).
+  sched_param none{};
+  pthread_setschedparam(pthread_self(), SCHED_IDLE, &none);
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
     changed_.wait(lock, [this] { return stop_ || written_ < regions_.size(); });
