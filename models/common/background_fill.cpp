@@ -24,16 +24,20 @@ void BackgroundFill::queue(uint64_t begin, uint64_t end, std::function<void()> w
     pending_.store(true, std::memory_order_release);
   }
   changed_.notify_all();
-  if (!worker_.joinable()) worker_ = std::thread([this] { run(); });
+  if (!worker_.joinable()) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    worker_ = std::thread([this] { run(); });
+    worker_id_ = worker_.native_handle();
+  }
 }
 
 void BackgroundFill::run() {
   // The lowest priority: the simulation's threads go first, and the writes fill the gaps between
-  // their work (the simulation rarely waits for a region; when it does, it sleeps and leaves the
-  // core to this thread).
-  sched_param none{};
-  pthread_setschedparam(pthread_self(), SCHED_IDLE, &none);
+  // their work. While someone waits for a region it runs at their priority (until_written): other
+  // processes busy on every core would otherwise starve it, and the simulation with it.
   std::unique_lock<std::mutex> lock(mutex_);
+  sched_param none{};
+  if (waiters_ == 0) pthread_setschedparam(pthread_self(), SCHED_IDLE, &none);
   for (;;) {
     changed_.wait(lock, [this] { return stop_ || written_ < regions_.size(); });
     if (stop_) return;
@@ -53,14 +57,22 @@ bool BackgroundFill::overlaps_pending(uint64_t begin, uint64_t end) const {
   return false;
 }
 
+void BackgroundFill::until_written(std::unique_lock<std::mutex>& lock, uint64_t begin, uint64_t end) const {
+  if (!overlaps_pending(begin, end)) return;
+  sched_param param{};
+  if (waiters_++ == 0) pthread_setschedparam(worker_id_, SCHED_OTHER, &param);  // at the waiters' priority while they wait
+  changed_.wait(lock, [&] { return !overlaps_pending(begin, end); });
+  if (--waiters_ == 0 && written_ < regions_.size()) pthread_setschedparam(worker_id_, SCHED_IDLE, &param);
+}
+
 void BackgroundFill::wait_slow(uint64_t begin, uint64_t end) const {
   std::unique_lock<std::mutex> lock(mutex_);
-  changed_.wait(lock, [&] { return !overlaps_pending(begin, end); });
+  until_written(lock, begin, end);
 }
 
 std::pair<uint64_t, uint64_t> BackgroundFill::written_around(uint64_t at) const {
   std::unique_lock<std::mutex> lock(mutex_);
-  changed_.wait(lock, [&] { return !overlaps_pending(at, at + 1); });
+  until_written(lock, at, at + 1);
   std::pair<uint64_t, uint64_t> range{0, UINT64_MAX};
   for (size_t i = written_; i < regions_.size(); ++i) {
     const Region& r = regions_[i];

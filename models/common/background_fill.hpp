@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <pthread.h>
 #include <thread>
 #include <vector>
 
@@ -41,6 +42,8 @@ class BackgroundFill {
   };
   void run();
   void wait_slow(uint64_t begin, uint64_t end) const;
+  // With the lock held: returns once no pending region overlaps [begin, end).
+  void until_written(std::unique_lock<std::mutex>& lock, uint64_t begin, uint64_t end) const;
   bool overlaps_pending(uint64_t begin, uint64_t end) const;  // with the lock held
 
   mutable std::mutex mutex_;
@@ -49,7 +52,9 @@ class BackgroundFill {
   size_t written_ = 0;           // regions_[0, written_) are written
   std::atomic<bool> pending_{false};
   bool stop_ = false;
+  mutable unsigned waiters_ = 0;  // threads waiting for a region (the thread then runs at normal priority)
   std::thread worker_;
+  pthread_t worker_id_{};  // set before the thread can run its loop (it takes the lock first)
 };
 
 }  // namespace acc
