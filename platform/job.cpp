@@ -45,7 +45,10 @@ uint32_t put_tensor(Soc& soc, DramLayout& layout, const std::vector<int32_t>& t,
 uint32_t put_tensor(Soc& soc, DramLayout& layout, const bert::SyntheticTensor& t, uint64_t seed, const std::string& what) {
   const uint32_t pa = layout.alloc(t.n * 4, what);
   int32_t* words = soc.dram_as<int32_t>(pa, t.n);
-  soc.write_dram_later(pa, t.n * 4, [t, seed, words] { t.draw(seed, 0, t.n, words); });
+  if (soc.writes_dram_in_background())  // on the fill's one thread (a second would not share its priority)
+    soc.write_dram_later(pa, t.n * 4, [t, seed, words] { t.draw(seed, 0, t.n, words); });
+  else
+    t.draw(seed, words);  // a large tensor on two threads
   return pa;
 }
 

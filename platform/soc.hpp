@@ -68,6 +68,7 @@ class Soc : public sc_core::sc_module {
   // simulation (BackgroundFill): synthetic weights. At once with the riscv CPU, which maps all
   // of DRAM into its emulator.
   void write_dram_later(uint64_t pa, uint64_t len, std::function<void()> write);
+  bool writes_dram_in_background() const { return fill_in_background_; }
 
   // Statistics of every model, energy totals and area.
   void collect_stats(Stats& s) const;
