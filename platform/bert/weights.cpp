@@ -12,6 +12,7 @@
 #include "job.hpp"
 #include "json_reader.hpp"
 #include "safetensors.hpp"
+#include "weights_cache.hpp"
 
 namespace acc::bert {
 
@@ -86,14 +87,20 @@ void SyntheticTensor::draw(uint64_t seed, uint64_t begin, uint64_t end, int32_t*
   draw_normal_words(stream_seed(seed, name), begin, end, mean, std, out);
 }
 
-void SyntheticTensor::draw(uint64_t seed, int32_t* out) const {
+void SyntheticTensor::draw(uint64_t seed, int32_t* out, unsigned threads) const {
+  const bool cached = n >= kCachedFromWords;
+  if (cached && load_cached(*this, seed, out)) return;
   // A large tensor's halves on two threads: the draws and the first touch of its pages (which the
   // kernel clears) both take as long as the tensor is large. BERT-Base has 85 M such values.
   constexpr uint64_t kParallelFrom = uint64_t{1} << 18;
-  if (n < kParallelFrom) return draw(seed, 0, n, out);
-  std::thread second([&] { draw(seed, n / 2, n, out); });
-  draw(seed, 0, n / 2, out);
-  second.join();
+  if (threads < 2 || n < kParallelFrom) {
+    draw(seed, 0, n, out);
+  } else {
+    std::thread second([&] { draw(seed, n / 2, n, out); });
+    draw(seed, 0, n / 2, out);
+    second.join();
+  }
+  if (cached) store_cached(*this, seed, out);
 }
 
 std::vector<double> transform_matrix(HeadKind kind, uint32_t seq) {

@@ -103,7 +103,9 @@ struct SyntheticTensor {
   std::string name;
   uint64_t n = 0;
   double std = 0, mean = 0;
-  void draw(uint64_t seed, int32_t* out) const;  // writes out[0..n); a large tensor on two threads
+  // Writes out[0..n): read from the weights cache (weights_cache.hpp) if it holds the tensor, else
+  // drawn (a large tensor on `threads` threads, at most two) and kept there.
+  void draw(uint64_t seed, int32_t* out, unsigned threads = 2) const;
   void draw(uint64_t seed, uint64_t begin, uint64_t end, int32_t* out) const;  // out[begin..end) of those
 };
 // Every synthetic tensor but the word embeddings (WordEmbeddings draws those by row), laid out as in

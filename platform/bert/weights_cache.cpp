@@ -1,0 +1,184 @@
+#include "weights_cache.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "fixed_point.hpp"
+#include "weights.hpp"
+
+namespace acc::bert {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A file: this header, zero-padded to kHeaderBytes (so the words start page-aligned) but for its
+// last 8 bytes, the words' checksum; then the words.
+constexpr size_t kHeaderBytes = 4096, kChecksumAt = kHeaderBytes - 8;
+
+std::string header(const SyntheticTensor& t, uint64_t seed) {
+  char numbers[256];
+  std::snprintf(numbers, sizeof numbers, "seed %" PRIu64 "\nmean %a\nstd %a\nwords %" PRIu64 "\nformat %s one %d min %d max %d\n", seed,
+                t.mean, t.std, t.n, fx::format().name().c_str(), fx::one(), fx::min_word(), fx::max_word());
+  return "acceltran-vp synthetic tensor\nname " + t.name + "\n" + numbers;
+}
+
+std::string file_name(const std::string& head) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a: only names the file, whose header is compared whole
+  for (unsigned char c : head) h = (h ^ c) * 1099511628211ull;
+  char name[32];
+  std::snprintf(name, sizeof name, "%016" PRIx64 ".words", h);
+  return name;
+}
+
+uint64_t megabytes_allowed() {
+  const char* v = std::getenv("ACCELTRAN_VP_WEIGHTS_CACHE_MB");
+  char* end = nullptr;
+  const unsigned long long mb = v && *v ? std::strtoull(v, &end, 10) : 4096;
+  return end && *end ? 4096 : mb;  // not a number: the default
+}
+
+// Each word xor its index, summed: a word changed or two words swapped change it. Vectorises.
+uint64_t checksum(const int32_t* words, uint64_t first, uint64_t n) {
+  uint64_t sum = 0;
+  for (uint64_t i = 0; i < n; ++i) sum += uint32_t(words[i]) ^ uint32_t(first + i);
+  return sum;
+}
+
+bool read_all(int fd, void* to, size_t bytes, off_t at) {
+  auto* p = static_cast<char*>(to);
+  while (bytes) {
+    const ssize_t got = ::pread(fd, p, bytes, at);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return false;
+    p += got, at += got, bytes -= size_t(got);
+  }
+  return true;
+}
+
+bool write_all(int fd, const void* from, size_t bytes) {
+  const auto* p = static_cast<const char*>(from);
+  while (bytes) {
+    const ssize_t put = ::write(fd, p, bytes);
+    if (put < 0 && errno == EINTR) continue;
+    if (put <= 0) return false;
+    p += put, bytes -= size_t(put);
+  }
+  return true;
+}
+
+// Sixteen words spread over the tensor, first and last included, drawn afresh (in place: a draw
+// writes its words where they lie in the tensor).
+bool spot_check(const SyntheticTensor& t, uint64_t seed, int32_t* words) {
+  for (uint64_t k = 0; k < 16; ++k) {
+    const uint64_t i = k * (t.n - 1) / 15;
+    const int32_t read = words[i];
+    t.draw(seed, i, i + 1, words);
+    if (words[i] != read) return false;
+  }
+  return true;
+}
+
+// Removes the least recently used files until the directory holds at most the allowed size, and
+// files left half-written (by a process that died) an hour ago.
+void evict(const fs::path& dir) {
+  struct Entry {
+    fs::path path;
+    uint64_t bytes;
+    fs::file_time_type used;
+  };
+  std::vector<Entry> files;
+  uint64_t total = 0;
+  std::error_code ec;
+  const auto hour_ago = fs::file_time_type::clock::now() - std::chrono::hours(1);
+  for (const fs::directory_entry& e : fs::directory_iterator(dir, ec)) {
+    const fs::path& p = e.path();
+    const auto used = e.last_write_time(ec);
+    if (ec) continue;
+    if (p.extension() == ".tmp" && used < hour_ago) {
+      fs::remove(p, ec);
+    } else if (p.extension() == ".words") {
+      const uint64_t bytes = e.file_size(ec);
+      if (ec) continue;
+      files.push_back({p, bytes, used});
+      total += bytes;
+    }
+  }
+  const uint64_t allowed = megabytes_allowed() << 20;
+  std::sort(files.begin(), files.end(), [](const Entry& a, const Entry& b) { return a.used < b.used; });
+  for (const Entry& f : files) {
+    if (total <= allowed) break;
+    if (fs::remove(f.path, ec)) total -= f.bytes;
+  }
+}
+
+}  // namespace
+
+std::string weights_cache_dir() {
+  if (const char* set = std::getenv("ACCELTRAN_VP_WEIGHTS_CACHE")) return std::string_view(set) == "off" ? "" : set;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return std::string(xdg) + "/acceltran-vp/weights";
+  if (const char* home = std::getenv("HOME"); home && *home) return std::string(home) + "/.cache/acceltran-vp/weights";
+  return "";
+}
+
+bool load_cached(const SyntheticTensor& t, uint64_t seed, int32_t* out) {
+  const std::string dir = weights_cache_dir();
+  const std::string head = header(t, seed);
+  if (dir.empty() || head.size() > kChecksumAt) return false;
+  const int fd = ::open((dir + "/" + file_name(head)).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st {};
+  char found[kHeaderBytes];
+  bool ok = ::fstat(fd, &st) == 0 && uint64_t(st.st_size) == kHeaderBytes + t.n * 4 && read_all(fd, found, kHeaderBytes, 0) &&
+            head.compare(0, head.size(), found, head.size()) == 0 &&
+            std::all_of(found + head.size(), found + kChecksumAt, [](char c) { return c == 0; });
+  uint64_t expected = 0, sum = 0;
+  std::memcpy(&expected, found + kChecksumAt, 8);
+  constexpr uint64_t kChunk = 1 << 18;  // words: summed while they are still in the cache
+  for (uint64_t i = 0; ok && i < t.n; i += kChunk) {
+    const uint64_t m = std::min(kChunk, t.n - i);
+    ok = read_all(fd, out + i, m * 4, off_t(kHeaderBytes + i * 4));
+    sum += checksum(out + i, i, m);
+  }
+  ok = ok && sum == expected && spot_check(t, seed, out);
+  if (ok) ::futimens(fd, nullptr);  // recently used: evicted last
+  ::close(fd);
+  return ok;
+}
+
+void store_cached(const SyntheticTensor& t, uint64_t seed, const int32_t* words) {
+  const std::string dir = weights_cache_dir();
+  std::string head = header(t, seed);
+  if (dir.empty() || head.size() > kChecksumAt) return;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  static std::atomic<unsigned> stored{0};  // with the pid: a name no other writer uses
+  const std::string final_path = dir + "/" + file_name(head);
+  const std::string part = final_path + "." + std::to_string(::getpid()) + "." + std::to_string(stored++) + ".tmp";
+  const int fd = ::open(part.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  head.resize(kHeaderBytes, '\0');
+  const uint64_t sum = checksum(words, 0, t.n);
+  std::memcpy(&head[kChecksumAt], &sum, 8);
+  const bool written = write_all(fd, head.data(), head.size()) && write_all(fd, words, t.n * 4);
+  if (::close(fd) != 0 || !written || ::rename(part.c_str(), final_path.c_str()) != 0) {
+    ::unlink(part.c_str());  // a full disk, say: the next process draws the tensor again
+    return;
+  }
+  evict(dir);
+}
+
+}  // namespace acc::bert
