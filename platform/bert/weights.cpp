@@ -87,9 +87,9 @@ void SyntheticTensor::draw(uint64_t seed, uint64_t begin, uint64_t end, int32_t*
   draw_normal_words(stream_seed(seed, name), begin, end, mean, std, out);
 }
 
-void SyntheticTensor::draw(uint64_t seed, int32_t* out, unsigned threads) const {
+void SyntheticTensor::draw(uint64_t seed, int32_t* out, unsigned threads, CacheRead how) const {
   const bool cached = n >= kCachedFromWords;
-  if (cached && load_cached(*this, seed, out)) return;
+  if (cached && load_cached(*this, seed, out, how)) return;
   // A large tensor's halves on two threads: the draws and the first touch of its pages (which the
   // kernel clears) both take as long as the tensor is large. BERT-Base has 85 M such values.
   constexpr uint64_t kParallelFrom = uint64_t{1} << 18;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "model.hpp"
+#include "weights_cache.hpp"
 
 namespace acc {
 class InputBytes;
@@ -103,9 +104,9 @@ struct SyntheticTensor {
   std::string name;
   uint64_t n = 0;
   double std = 0, mean = 0;
-  // Writes out[0..n): read from the weights cache (weights_cache.hpp) if it holds the tensor, else
-  // drawn (a large tensor on `threads` threads, at most two) and kept there.
-  void draw(uint64_t seed, int32_t* out, unsigned threads = 2) const;
+  // Writes out[0..n): read from the weights cache (weights_cache.hpp) as `how` allows if it holds
+  // the tensor, else drawn (a large tensor on `threads` threads, at most two) and kept there.
+  void draw(uint64_t seed, int32_t* out, unsigned threads = 2, CacheRead how = CacheRead::Copy) const;
   void draw(uint64_t seed, uint64_t begin, uint64_t end, int32_t* out) const;  // out[begin..end) of those
 };
 // Every synthetic tensor but the word embeddings (WordEmbeddings draws those by row), laid out as in

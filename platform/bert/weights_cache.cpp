@@ -1,6 +1,7 @@
 #include "weights_cache.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,7 +28,7 @@ namespace {
 
 // A file: this header, zero-padded to kHeaderBytes (so the words start page-aligned) but for its
 // last 8 bytes, the words' checksum; then the words.
-constexpr size_t kHeaderBytes = 4096, kChecksumAt = kHeaderBytes - 8;
+constexpr size_t kPageBytes = 4096, kHeaderBytes = kPageBytes, kChecksumAt = kHeaderBytes - 8;
 
 std::string header(const SyntheticTensor& t, uint64_t seed) {
   char numbers[256];
@@ -134,7 +135,7 @@ std::string weights_cache_dir() {
   return "";
 }
 
-bool load_cached(const SyntheticTensor& t, uint64_t seed, int32_t* out) {
+bool load_cached(const SyntheticTensor& t, uint64_t seed, int32_t* out, CacheRead how) {
   const std::string dir = weights_cache_dir();
   const std::string head = header(t, seed);
   if (dir.empty() || head.size() > kChecksumAt) return false;
@@ -145,12 +146,23 @@ bool load_cached(const SyntheticTensor& t, uint64_t seed, int32_t* out) {
   bool ok = ::fstat(fd, &st) == 0 && uint64_t(st.st_size) == kHeaderBytes + t.n * 4 && read_all(fd, found, kHeaderBytes, 0) &&
             head.compare(0, head.size(), found, head.size()) == 0 &&
             std::all_of(found + head.size(), found + kChecksumAt, [](char c) { return c == 0; });
+  uint64_t mapped = 0;  // bytes: the whole pages at the start of `out`, if mapped
+  if (ok && how == CacheRead::Map && reinterpret_cast<uintptr_t>(out) % kPageBytes == 0) {
+    const uint64_t whole = t.n * 4 / kPageBytes * kPageBytes;
+    if (whole && ::mmap(out, whole, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, kHeaderBytes) != MAP_FAILED)
+      mapped = whole;
+    else if (whole)  // a failed MAP_FIXED may have unmapped the range: zero-filled pages again
+      ok = ::mmap(out, whole, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, -1, 0) != MAP_FAILED;
+  }
   uint64_t expected = 0, sum = 0;
   std::memcpy(&expected, found + kChecksumAt, 8);
-  constexpr uint64_t kChunk = 1 << 18;  // words: summed while they are still in the cache
+  // Summed a chunk at a time, while its words are in the cache (and its mapped pages are faulted
+  // in here, on the caller's thread, rather than where the simulation first reads them).
+  constexpr uint64_t kChunk = 1 << 18;  // words
+  const uint64_t first_read = mapped / 4;
   for (uint64_t i = 0; ok && i < t.n; i += kChunk) {
-    const uint64_t m = std::min(kChunk, t.n - i);
-    ok = read_all(fd, out + i, m * 4, off_t(kHeaderBytes + i * 4));
+    const uint64_t m = std::min(kChunk, t.n - i), from = std::max(i, first_read);
+    if (from < i + m) ok = read_all(fd, out + from, (i + m - from) * 4, off_t(kHeaderBytes + from * 4));
     sum += checksum(out + i, i, m);
   }
   ok = ok && sum == expected && spot_check(t, seed, out);

@@ -25,8 +25,18 @@ constexpr uint64_t kCachedFromWords = uint64_t{1} << 18;
 // The cache's directory, or "" when it is off.
 std::string weights_cache_dir();
 
+// How load_cached may fill its memory.
+enum class CacheRead {
+  Copy,  // copies the words from the file
+  // May map the file's pages over the memory's, copy-on-write: for memory of a private mapping that
+  // the caller owns, such as the accelerator's DRAM, never a heap block. No copy, and no fresh pages
+  // (which this project's hosts are slow to hand out: BERT-Base's 340 MB cost 0.3 s of zeroing).
+  // Files are replaced by renaming, never rewritten in place, so what is mapped stays as read.
+  Map,
+};
+
 // Reads `t` drawn from `seed` into out[0..t.n) and returns true if the cache holds it.
-bool load_cached(const SyntheticTensor& t, uint64_t seed, int32_t* out);
+bool load_cached(const SyntheticTensor& t, uint64_t seed, int32_t* out, CacheRead how = CacheRead::Copy);
 
 // Keeps `words`, `t` drawn from `seed`, for later processes. Written to a file of its own and
 // renamed into place: a reader never sees part of it, and processes storing the same tensor at

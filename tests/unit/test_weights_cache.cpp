@@ -2,6 +2,7 @@
 // drawn again; small tensors and a cache turned off keep nothing; the least recently used files go
 // first.
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <cstdlib>
@@ -82,6 +83,20 @@ TEST_F(WeightsCache, ATensorReadBackIsTheTensorDrawn) {
   kLarge.draw(7, one_thread.data(), 1);
   EXPECT_EQ(one_thread, first);
   EXPECT_EQ(files().size(), 1u);
+}
+
+TEST_F(WeightsCache, MappedIntoPrivateMemoryTheFileIsReadAndNeverWritten) {
+  drawn(kLarge, 7);
+  const size_t bytes = (kLarge.n * 4 + 4095) / 4096 * 4096;  // whole pages mapped, the last part-page read
+  void* memory = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(memory, MAP_FAILED);
+  auto* words = static_cast<int32_t*>(memory);
+  ASSERT_TRUE(load_cached(kLarge, 7, words, CacheRead::Map));
+  const std::vector<int32_t> expected = fresh(kLarge, 7);
+  EXPECT_TRUE(std::equal(expected.begin(), expected.end(), words));
+  for (uint64_t i = 0; i < kLarge.n; i += 997) words[i] = 0;  // written copy-on-write: the file stays
+  EXPECT_TRUE(loads(kLarge, 7));
+  ::munmap(memory, bytes);
 }
 
 TEST_F(WeightsCache, AnotherSeedRecipeOrFormatIsAnotherTensor) {
