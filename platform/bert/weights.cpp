@@ -88,19 +88,20 @@ void SyntheticTensor::draw(uint64_t seed, uint64_t begin, uint64_t end, int32_t*
 }
 
 void SyntheticTensor::draw(uint64_t seed, int32_t* out, unsigned threads, CacheRead how) const {
-  const bool cached = n >= kCachedFromWords;
-  if (cached && load_cached(*this, seed, out, how)) return;
   // A large tensor's halves on two threads: the draws and the first touch of its pages (which the
   // kernel clears) both take as long as the tensor is large. BERT-Base has 85 M such values.
   constexpr uint64_t kParallelFrom = uint64_t{1} << 18;
-  if (threads < 2 || n < kParallelFrom) {
-    draw(seed, 0, n, out);
-  } else {
-    std::thread second([&] { draw(seed, n / 2, n, out); });
-    draw(seed, 0, n / 2, out);
+  auto draw_whole = [&](int32_t* to) {
+    if (threads < 2 || n < kParallelFrom) return draw(seed, 0, n, to);
+    std::thread second([&] { draw(seed, n / 2, n, to); });
+    draw(seed, 0, n / 2, to);
     second.join();
-  }
-  if (cached) store_cached(*this, seed, out);
+  };
+  if (n < kCachedFromWords) return draw_whole(out);
+  if (load_cached(*this, seed, out, how)) return;
+  if (how == CacheRead::Map && draw_into_cache(*this, seed, out, draw_whole)) return;
+  draw_whole(out);
+  store_cached(*this, seed, out);
 }
 
 std::vector<double> transform_matrix(HeadKind kind, uint32_t seq) {

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <string_view>
 #include <system_error>
 #include <vector>
@@ -79,6 +80,14 @@ bool write_all(int fd, const void* from, size_t bytes) {
     p += put, bytes -= size_t(put);
   }
   return true;
+}
+
+// After a failed MAP_FIXED, which may have unmapped the range: zero-filled pages again. Failing
+// that (the process is out of memory), the memory is gone: the process ends, saying so.
+void remap_anonymous(void* at, size_t bytes) {
+  if (::mmap(at, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, -1, 0) != MAP_FAILED) return;
+  std::fprintf(stderr, "acceltran-vp: out of memory: %zu bytes of DRAM could not be mapped again (%s)\n", bytes, std::strerror(errno));
+  std::_Exit(2);
 }
 
 // Sixteen words spread over the tensor, first and last included, drawn afresh (in place: a draw
@@ -151,8 +160,8 @@ bool load_cached(const SyntheticTensor& t, uint64_t seed, int32_t* out, CacheRea
     const uint64_t whole = t.n * 4 / kPageBytes * kPageBytes;
     if (whole && ::mmap(out, whole, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, kHeaderBytes) != MAP_FAILED)
       mapped = whole;
-    else if (whole)  // a failed MAP_FIXED may have unmapped the range: zero-filled pages again
-      ok = ::mmap(out, whole, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, -1, 0) != MAP_FAILED;
+    else if (whole)
+      remap_anonymous(out, whole);  // and the words are read
   }
   uint64_t expected = 0, sum = 0;
   std::memcpy(&expected, found + kChecksumAt, 8);
@@ -171,26 +180,75 @@ bool load_cached(const SyntheticTensor& t, uint64_t seed, int32_t* out, CacheRea
   return ok;
 }
 
-void store_cached(const SyntheticTensor& t, uint64_t seed, const int32_t* words) {
-  const std::string dir = weights_cache_dir();
-  std::string head = header(t, seed);
-  if (dir.empty() || head.size() > kChecksumAt) return;
+namespace {
+
+// A new file beside `final_path` that no other writer uses (the pid and a count), opened for
+// writing; the file is renamed to `final_path` once whole.
+int open_part(const std::string& dir, const std::string& final_path, std::string& part, int mode) {
   std::error_code ec;
   fs::create_directories(dir, ec);
-  static std::atomic<unsigned> stored{0};  // with the pid: a name no other writer uses
-  const std::string final_path = dir + "/" + file_name(head);
-  const std::string part = final_path + "." + std::to_string(::getpid()) + "." + std::to_string(stored++) + ".tmp";
-  const int fd = ::open(part.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return;
+  static std::atomic<unsigned> parts{0};
+  part = final_path + "." + std::to_string(::getpid()) + "." + std::to_string(parts++) + ".tmp";
+  return ::open(part.c_str(), mode | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+}
+
+// The header, padded, with the words' checksum.
+std::string padded_header(std::string head, uint64_t sum) {
   head.resize(kHeaderBytes, '\0');
-  const uint64_t sum = checksum(words, 0, t.n);
   std::memcpy(&head[kChecksumAt], &sum, 8);
-  const bool written = write_all(fd, head.data(), head.size()) && write_all(fd, words, t.n * 4);
+  return head;
+}
+
+}  // namespace
+
+void store_cached(const SyntheticTensor& t, uint64_t seed, const int32_t* words) {
+  const std::string dir = weights_cache_dir(), head = header(t, seed);
+  if (dir.empty() || head.size() > kChecksumAt) return;
+  const std::string final_path = dir + "/" + file_name(head);
+  std::string part;
+  const int fd = open_part(dir, final_path, part, O_WRONLY);
+  if (fd < 0) return;
+  const std::string padded = padded_header(head, checksum(words, 0, t.n));
+  const bool written = write_all(fd, padded.data(), padded.size()) && write_all(fd, words, t.n * 4);
   if (::close(fd) != 0 || !written || ::rename(part.c_str(), final_path.c_str()) != 0) {
     ::unlink(part.c_str());  // a full disk, say: the next process draws the tensor again
     return;
   }
   evict(dir);
+}
+
+bool draw_into_cache(const SyntheticTensor& t, uint64_t seed, int32_t* out, const std::function<void(int32_t*)>& draw) {
+  const std::string dir = weights_cache_dir(), head = header(t, seed);
+  if (dir.empty() || head.size() > kChecksumAt || reinterpret_cast<uintptr_t>(out) % kPageBytes) return false;
+  const std::string final_path = dir + "/" + file_name(head);
+  std::string part;
+  const int fd = open_part(dir, final_path, part, O_RDWR);
+  if (fd < 0) return false;
+  const uint64_t bytes = kHeaderBytes + t.n * 4, whole = t.n * 4 / kPageBytes * kPageBytes;
+  void* file = MAP_FAILED;
+  // The file's blocks first: a page of a sparse file that the disk cannot hold would fault (SIGBUS).
+  if (::posix_fallocate(fd, 0, off_t(bytes)) == 0) file = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (file == MAP_FAILED) {
+    ::close(fd);
+    ::unlink(part.c_str());
+    return false;
+  }
+  auto* words = reinterpret_cast<int32_t*>(static_cast<char*>(file) + kHeaderBytes);
+  draw(words);
+  if (whole && ::mmap(out, whole, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, kHeaderBytes) == MAP_FAILED) {
+    remap_anonymous(out, whole);
+    std::memcpy(out, words, whole);
+  }
+  std::memcpy(reinterpret_cast<char*>(out) + whole, reinterpret_cast<const char*>(words) + whole, t.n * 4 - whole);
+  // Summed from `out`: its pages are faulted in here, not where the simulation first reads them.
+  const std::string padded = padded_header(head, checksum(out, 0, t.n));
+  std::memcpy(file, padded.data(), kHeaderBytes);
+  ::munmap(file, bytes);
+  if (::close(fd) != 0 || ::rename(part.c_str(), final_path.c_str()) != 0)
+    ::unlink(part.c_str());  // `out` holds the words all the same
+  else
+    evict(dir);
+  return true;
 }
 
 }  // namespace acc::bert

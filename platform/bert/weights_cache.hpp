@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace acc::bert {
@@ -37,6 +38,12 @@ enum class CacheRead {
 
 // Reads `t` drawn from `seed` into out[0..t.n) and returns true if the cache holds it.
 bool load_cached(const SyntheticTensor& t, uint64_t seed, int32_t* out, CacheRead how = CacheRead::Copy);
+
+// Draws `t` from `seed` with `draw` (which writes its n words where it is told) straight into a new
+// file of the cache, and maps it at `out` as CacheRead::Map does: the words are drawn once, into
+// the page cache, with no copy. `out` as for CacheRead::Map. False, with nothing drawn, if the
+// cache cannot take the file (off, or no room).
+bool draw_into_cache(const SyntheticTensor& t, uint64_t seed, int32_t* out, const std::function<void(int32_t*)>& draw);
 
 // Keeps `words`, `t` drawn from `seed`, for later processes. Written to a file of its own and
 // renamed into place: a reader never sees part of it, and processes storing the same tensor at

@@ -99,6 +99,25 @@ TEST_F(WeightsCache, MappedIntoPrivateMemoryTheFileIsReadAndNeverWritten) {
   ::munmap(memory, bytes);
 }
 
+TEST_F(WeightsCache, DrawnForPrivateMemoryATensorGoesStraightIntoTheCache) {
+  const size_t bytes = (kLarge.n * 4 + 4095) / 4096 * 4096;
+  void* memory = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(memory, MAP_FAILED);
+  auto* words = static_cast<int32_t*>(memory);
+  kLarge.draw(7, words, 2, CacheRead::Map);  // nothing cached: drawn into a new file, mapped here
+  const std::vector<int32_t> expected = fresh(kLarge, 7);
+  EXPECT_TRUE(std::equal(expected.begin(), expected.end(), words));
+  ASSERT_EQ(files().size(), 1u);
+  EXPECT_EQ(files()[0].extension(), ".words");
+  EXPECT_TRUE(loads(kLarge, 7));
+  for (uint64_t i = 0; i < kLarge.n; i += 997) words[i] = 0;  // copy-on-write: the file stays
+  EXPECT_TRUE(loads(kLarge, 7));
+  ::setenv("ACCELTRAN_VP_WEIGHTS_CACHE", "off", 1);  // no cache: drawn in place all the same
+  kLarge.draw(7, words, 1, CacheRead::Map);
+  EXPECT_TRUE(std::equal(expected.begin(), expected.end(), words));
+  ::munmap(memory, bytes);
+}
+
 TEST_F(WeightsCache, AnotherSeedRecipeOrFormatIsAnotherTensor) {
   drawn(kLarge, 7);
   EXPECT_FALSE(loads(kLarge, 8));
