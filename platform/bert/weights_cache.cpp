@@ -53,7 +53,8 @@ uint64_t megabytes_allowed() {
   return end && *end ? 4096 : mb;  // not a number: the default
 }
 
-// Each word xor its index, summed: a word changed or two words swapped change it. Vectorises.
+// Each word xor its index, summed: a changed word always changes it, words moved almost always.
+// Vectorises.
 uint64_t checksum(const int32_t* words, uint64_t first, uint64_t n) {
   uint64_t sum = 0;
   for (uint64_t i = 0; i < n; ++i) sum += uint32_t(words[i]) ^ uint32_t(first + i);
@@ -104,7 +105,7 @@ bool spot_check(const SyntheticTensor& t, uint64_t seed, int32_t* words) {
 
 // Removes the least recently used files until the directory holds at most the allowed size, and
 // files left half-written (by a process that died) an hour ago.
-void evict(const fs::path& dir) {
+void evict(const fs::path& dir) try {
   struct Entry {
     fs::path path;
     uint64_t bytes;
@@ -133,6 +134,8 @@ void evict(const fs::path& dir) {
     if (total <= allowed) break;
     if (fs::remove(f.path, ec)) total -= f.bytes;
   }
+} catch (const std::exception&) {
+  // A directory that changed under the listing, say: the next file kept tries again.
 }
 
 }  // namespace
