@@ -8,7 +8,10 @@
 #include <systemc>
 #include <tlm>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <filesystem>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -130,6 +133,28 @@ class TraceFile {
  private:
   std::ofstream file_;
 };
+
+// A file the run writes when it ends, checked before it starts (a bad path would waste the run and
+// lose its results): an existing file must be writable, a new one's directory must exist and be.
+void check_writable(const std::string& path, const char* flag) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path file(path);
+  const fs::file_status st = fs::status(file, ec);
+  std::string problem;
+  if (fs::is_directory(st)) {
+    problem = "it is a directory";
+  } else if (fs::exists(st)) {
+    if (::access(path.c_str(), W_OK) != 0) problem = std::strerror(errno);
+  } else {
+    const fs::path dir = file.has_parent_path() ? file.parent_path() : fs::path(".");
+    if (!fs::is_directory(dir, ec))
+      problem = "no directory '" + dir.string() + "'";
+    else if (::access(dir.c_str(), W_OK) != 0)
+      problem = "directory '" + dir.string() + "': " + std::strerror(errno);
+  }
+  if (!problem.empty()) throw UsageError(std::string(flag) + " '" + path + "': cannot write the file (" + problem + ")");
+}
 
 // Options that change only what a run writes or prints, not the point it simulates: the ones
 // --replay accepts, and the ones the provenance leaves out.
@@ -503,6 +528,8 @@ int run(const std::vector<std::string>& args, const std::vector<std::string>& co
     opt.mmio_trace_filter = mmio_filter.get();
   }
   if (vm.count("trace-insn")) opt.insn_trace = insn_trace.open(vm["trace-insn"].as<std::string>(), "--trace-insn");
+  if (vm.count("stats-out")) check_writable(vm["stats-out"].as<std::string>(), "--stats-out");
+  if (vm.count("outputs-out")) check_writable(vm["outputs-out"].as<std::string>(), "--outputs-out");
   opt.console = vm.count("quiet") ? nullptr : &std::cout;
   // The timeline's file is opened before the run, so that a bad path does not waste it.
   std::unique_ptr<acc::TraceRecorder> timeline;

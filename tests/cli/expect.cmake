@@ -1,5 +1,5 @@
 # Runs a command and checks its exit code and output:
-#   cmake -DCMD=prog "-DARGS=arg|arg|..." -DRC=2 "-DERR=regex" "-DOUT=regex" -P expect.cmake
+#   cmake -DCMD=prog "-DARGS=arg|arg|..." -DRC=2 "-DERR=regex" "-DOUT=regex" "-DNOT_OUT=regex" -P expect.cmake
 cmake_minimum_required(VERSION 3.22)
 string(REPLACE "|" ";" args "${ARGS}")
 execute_process(COMMAND ${CMD} ${args} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
@@ -11,4 +11,7 @@ if(DEFINED ERR AND NOT err MATCHES "${ERR}")
 endif()
 if(DEFINED OUT AND NOT out MATCHES "${OUT}")
   message(FATAL_ERROR "stdout does not match '${OUT}':\n${out}")
+endif()
+if(DEFINED NOT_OUT AND out MATCHES "${NOT_OUT}")
+  message(FATAL_ERROR "stdout matches '${NOT_OUT}':\n${out}")
 endif()
