@@ -10,15 +10,11 @@
 
 namespace acc {
 
-namespace {
-
 bool cpu_runs_avx512_kernels() {
   __builtin_cpu_init();  // the checks below include the OS's support (XCR0), not only CPUID's
   return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512bw") &&
          __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
 }
-
-}  // namespace
 
 std::string choose_blas_kernels() {
   const char* core = openblas_get_corename();

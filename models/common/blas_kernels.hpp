@@ -13,6 +13,10 @@ namespace acc {
 
 class ForkJoin;
 
+// Whether the CPU and the OS support the AVX-512 subsets (F, CD, BW, DQ, VL) that OpenBLAS's
+// SkylakeX kernels use, as do the simulator's own x86-64-v4 clones.
+bool cpu_runs_avx512_kernels();
+
 // Switches OpenBLAS to its SkylakeX kernels when it chose Haswell or Zen ones on a CPU with
 // AVX-512 (F, CD, BW, DQ, VL: what they use) and the library can re-select (a DYNAMIC_ARCH build).
 // A user's OPENBLAS_CORETYPE is left as it is. Call it before the first BLAS call, on one thread.
