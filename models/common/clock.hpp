@@ -12,11 +12,39 @@
 
 namespace acc {
 
+// Division by a divisor fixed at run time as a multiply, an add and shifts (Granlund and Montgomery,
+// "Division by Invariant Integers using Multiplication", PLDI 1994, figure 4.1): floor(n / d) for
+// every 64-bit n. Every bus transaction converts times between cycles and picoseconds several
+// times, and a 64-bit divide takes tens of cycles on some cores (most of MemoryTarget::b_transport's
+// time on a Zen 1).
+class InvariantDivisor {
+ public:
+  explicit InvariantDivisor(uint64_t d = 1) : one_(d == 1) {
+    if (d < 2) return;
+    shift_ = 64 - static_cast<unsigned>(__builtin_clzll(d - 1));  // ceil(log2 d), 1 to 64
+    const unsigned __int128 two_to_shift = static_cast<unsigned __int128>(1) << shift_;
+    magic_ = static_cast<uint64_t>(((two_to_shift - d) << 64) / d) + 1;  // floor(2^64 (2^shift - d) / d) + 1
+  }
+  uint64_t divide(uint64_t n) const {
+    if (one_) return n;
+    const uint64_t t = static_cast<uint64_t>((static_cast<unsigned __int128>(magic_) * n) >> 64);
+    return (t + ((n - t) >> 1)) >> (shift_ - 1);
+  }
+
+ private:
+  bool one_;
+  unsigned shift_ = 1;
+  uint64_t magic_ = 0;
+};
+
 class Clock {
  public:
   explicit Clock(double freq_hz = 700e6) : hz_(static_cast<uint64_t>(freq_hz + 0.5)) {
     const uint64_t g = std::gcd(kPsPerSecond, hz_);
     ps_per_g_ = kPsPerSecond / g, hz_per_g_ = hz_ / g, half_hz_per_g_ = hz_ / 2 / g, half_second_per_g_ = kPsPerSecond / 2 / g;
+    max_fast_cycles_ = (UINT64_MAX - half_hz_per_g_) / ps_per_g_;
+    max_fast_ps_ = hz_per_g_ ? (UINT64_MAX - half_second_per_g_) / hz_per_g_ : 0;
+    by_hz_per_g_ = InvariantDivisor(hz_per_g_ ? hz_per_g_ : 1), by_ps_per_g_ = InvariantDivisor(ps_per_g_);
   }
 
   uint64_t hz() const { return hz_; }
@@ -24,23 +52,25 @@ class Clock {
 
   // Both conversions divide numerator and divisor by their gcd first (floor((a g + b) / (c g)) =
   // floor((a + floor(b / g)) / c)): the same result in 64-bit arithmetic while it fits, instead of
-  // a 128-bit division, which every bus transaction paid twice.
+  // a 128-bit division, which every bus transaction paid twice. The divisions by the reduced
+  // fractions, and the bounds of the 64-bit paths, are computed once.
   sc_core::sc_time to_time(uint64_t cycles) const {
-    const uint64_t ps = cycles <= (UINT64_MAX - half_hz_per_g_) / ps_per_g_
-                            ? (cycles * ps_per_g_ + half_hz_per_g_) / hz_per_g_
+    const uint64_t ps = cycles <= max_fast_cycles_
+                            ? by_hz_per_g_.divide(cycles * ps_per_g_ + half_hz_per_g_)
                             : static_cast<uint64_t>((static_cast<unsigned __int128>(cycles) * kPsPerSecond + hz_ / 2) / hz_);
     return sc_core::sc_time::from_value(static_cast<sc_dt::uint64>(ps) * ps_to_value());
   }
 
   uint64_t to_cycles(const sc_core::sc_time& t) const {
-    const uint64_t ps = t.value() / ps_to_value();
-    if (hz_per_g_ && ps <= (UINT64_MAX - half_second_per_g_) / hz_per_g_) return (ps * hz_per_g_ + half_second_per_g_) / ps_per_g_;
+    const sc_dt::uint64 unit = ps_to_value();
+    const uint64_t ps = unit == 1 ? t.value() : t.value() / unit;  // 1: SystemC's default resolution
+    if (ps <= max_fast_ps_) return by_ps_per_g_.divide(ps * hz_per_g_ + half_second_per_g_);
     return static_cast<uint64_t>((static_cast<unsigned __int128>(ps) * hz_ + kPsPerSecond / 2) / kPsPerSecond);
   }
 
   uint64_t now() const { return to_cycles(sc_core::sc_time_stamp()); }
 
-  // The first clock edge at or after t (an event between edges takes effect at the next one).
+// The first clock edge at or after t (an event between edges takes effect at the next one).
   uint64_t cycle_at_or_after(const sc_core::sc_time& t) const {
     const uint64_t c = to_cycles(t);
     return to_time(c) < t ? c + 1 : c;
@@ -55,6 +85,8 @@ class Clock {
   }
   uint64_t hz_;
   uint64_t ps_per_g_, hz_per_g_, half_hz_per_g_, half_second_per_g_;  // the fractions above, reduced
+  uint64_t max_fast_cycles_, max_fast_ps_;                           // the 64-bit paths' largest inputs
+  InvariantDivisor by_hz_per_g_, by_ps_per_g_;
 };
 
 }  // namespace acc

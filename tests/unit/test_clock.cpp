@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <vector>
 
 #include "clock.hpp"
 
@@ -27,5 +28,19 @@ TEST(Clock, ConversionsAreThe128BitRoundingsAtEveryMagnitude) {
         ASSERT_EQ(clock.to_cycles(sc_core::sc_time::from_value(any_ps * sc_core::sc_time(1, sc_core::SC_PS).value())), expected)
             << hz << " " << any_ps;
       }
+  }
+}
+
+TEST(InvariantDivisor, IsTheQuotientForEveryDividendAndDivisor) {
+  std::mt19937_64 rng(11);
+  std::vector<uint64_t> divisors = {1, 2, 3, 5, 7, 10, 10000, 1000000000000ull, uint64_t{1} << 32, (uint64_t{1} << 32) + 1,
+                                    (uint64_t{1} << 63) - 1, uint64_t{1} << 63, (uint64_t{1} << 63) + 1, UINT64_MAX - 1, UINT64_MAX};
+  for (int i = 0; i < 200; ++i) divisors.push_back(rng() >> (rng() % 64) | 1), divisors.push_back(rng() >> (rng() % 64) & ~uint64_t{1});
+  for (const uint64_t d : divisors) {
+    if (d == 0) continue;
+    const acc::InvariantDivisor by(d);
+    std::vector<uint64_t> dividends = {0, 1, d - 1, d, d + 1, UINT64_MAX, UINT64_MAX - 1, UINT64_MAX / d * d, UINT64_MAX / d * d - 1};
+    for (int i = 0; i < 300; ++i) dividends.push_back(rng() >> (rng() % 64));
+    for (const uint64_t n : dividends) ASSERT_EQ(by.divide(n), n / d) << n << " / " << d;
   }
 }
