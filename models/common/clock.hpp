@@ -62,8 +62,7 @@ class Clock {
   }
 
   uint64_t to_cycles(const sc_core::sc_time& t) const {
-    const sc_dt::uint64 unit = ps_to_value();
-    const uint64_t ps = unit == 1 ? t.value() : t.value() / unit;  // 1: SystemC's default resolution
+    const uint64_t ps = values_per_ps().divide(t.value());
     if (ps <= max_fast_ps_) return by_ps_per_g_.divide(ps * hz_per_g_ + half_second_per_g_);
     return static_cast<uint64_t>((static_cast<unsigned __int128>(ps) * hz_ + kPsPerSecond / 2) / kPsPerSecond);
   }
@@ -82,6 +81,10 @@ class Clock {
   static sc_dt::uint64 ps_to_value() {
     static const sc_dt::uint64 v = sc_core::sc_time(1, sc_core::SC_PS).value();
     return v;
+  }
+  static const InvariantDivisor& values_per_ps() {  // 1 at SystemC's default resolution: no divide
+    static const InvariantDivisor d(ps_to_value());
+    return d;
   }
   uint64_t hz_;
   uint64_t ps_per_g_, hz_per_g_, half_hz_per_g_, half_second_per_g_;  // the fractions above, reduced
