@@ -69,7 +69,7 @@ class Clock {
 
   uint64_t now() const { return to_cycles(sc_core::sc_time_stamp()); }
 
-// The first clock edge at or after t (an event between edges takes effect at the next one).
+  // The first clock edge at or after t (an event between edges takes effect at the next one).
   uint64_t cycle_at_or_after(const sc_core::sc_time& t) const {
     const uint64_t c = to_cycles(t);
     return to_time(c) < t ? c + 1 : c;
