@@ -45,10 +45,10 @@ uint32_t put_tensor(Soc& soc, DramLayout& layout, const std::vector<int32_t>& t,
 uint32_t put_tensor(Soc& soc, DramLayout& layout, const bert::SyntheticTensor& t, uint64_t seed, const std::string& what) {
   const uint32_t pa = layout.alloc(t.n * 4, what);
   int32_t* words = soc.dram_as<int32_t>(pa, t.n);
-  if (soc.writes_dram_in_background())  // on the fill's one thread (a second would not share its priority)
-    soc.write_dram_later(pa, t.n * 4, [t, seed, words] { t.draw(seed, words, 1, bert::CacheRead::Map); });
-  else
-    t.draw(seed, words, 2, bert::CacheRead::Map);  // a large tensor on two threads
+  // On the fill's one thread (a second would not share its priority); drawn at once, a large
+  // tensor on two.
+  const unsigned threads = soc.writes_dram_in_background() ? 1 : 2;
+  soc.write_dram_later(pa, t.n * 4, [t, seed, words, threads] { t.draw(seed, words, threads, bert::CacheRead::Map); });
   return pa;
 }
 

@@ -46,6 +46,18 @@ std::string file_name(const std::string& head) {
   return name;
 }
 
+// Where `t` drawn from `seed` is kept: the cache's directory, the file's header and its path. False
+// when the cache is off (or the header is too long for its page).
+struct CacheFile {
+  std::string dir, head, path;
+};
+bool cache_file(const SyntheticTensor& t, uint64_t seed, CacheFile& f) {
+  f.dir = weights_cache_dir(), f.head = header(t, seed);
+  if (f.dir.empty() || f.head.size() > kChecksumAt) return false;
+  f.path = f.dir + "/" + file_name(f.head);
+  return true;
+}
+
 uint64_t megabytes_allowed() {
   const char* v = std::getenv("ACCELTRAN_VP_WEIGHTS_CACHE_MB");
   char* end = nullptr;
@@ -148,10 +160,10 @@ std::string weights_cache_dir() {
 }
 
 bool load_cached(const SyntheticTensor& t, uint64_t seed, int32_t* out, CacheRead how) {
-  const std::string dir = weights_cache_dir();
-  const std::string head = header(t, seed);
-  if (dir.empty() || head.size() > kChecksumAt) return false;
-  const int fd = ::open((dir + "/" + file_name(head)).c_str(), O_RDONLY | O_CLOEXEC);
+  CacheFile file;
+  if (!cache_file(t, seed, file)) return false;
+  const std::string& head = file.head;
+  const int fd = ::open(file.path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   struct stat st {};
   char found[kHeaderBytes];
@@ -205,38 +217,36 @@ std::string padded_header(std::string head, uint64_t sum) {
 }  // namespace
 
 void store_cached(const SyntheticTensor& t, uint64_t seed, const int32_t* words) {
-  const std::string dir = weights_cache_dir(), head = header(t, seed);
-  if (dir.empty() || head.size() > kChecksumAt) return;
-  const std::string final_path = dir + "/" + file_name(head);
+  CacheFile file;
+  if (!cache_file(t, seed, file)) return;
   std::string part;
-  const int fd = open_part(dir, final_path, part, O_WRONLY);
+  const int fd = open_part(file.dir, file.path, part, O_WRONLY);
   if (fd < 0) return;
-  const std::string padded = padded_header(head, checksum(words, 0, t.n));
+  const std::string padded = padded_header(file.head, checksum(words, 0, t.n));
   const bool written = write_all(fd, padded.data(), padded.size()) && write_all(fd, words, t.n * 4);
-  if (::close(fd) != 0 || !written || ::rename(part.c_str(), final_path.c_str()) != 0) {
+  if (::close(fd) != 0 || !written || ::rename(part.c_str(), file.path.c_str()) != 0) {
     ::unlink(part.c_str());  // a full disk, say: the next process draws the tensor again
     return;
   }
-  evict(dir);
+  evict(file.dir);
 }
 
 bool draw_into_cache(const SyntheticTensor& t, uint64_t seed, int32_t* out, const std::function<void(int32_t*)>& draw) {
-  const std::string dir = weights_cache_dir(), head = header(t, seed);
-  if (dir.empty() || head.size() > kChecksumAt || reinterpret_cast<uintptr_t>(out) % kPageBytes) return false;
-  const std::string final_path = dir + "/" + file_name(head);
+  CacheFile file;
+  if (reinterpret_cast<uintptr_t>(out) % kPageBytes || !cache_file(t, seed, file)) return false;
   std::string part;
-  const int fd = open_part(dir, final_path, part, O_RDWR);
+  const int fd = open_part(file.dir, file.path, part, O_RDWR);
   if (fd < 0) return false;
   const uint64_t bytes = kHeaderBytes + t.n * 4, whole = t.n * 4 / kPageBytes * kPageBytes;
-  void* file = MAP_FAILED;
+  void* shared = MAP_FAILED;
   // The file's blocks first: a page of a sparse file that the disk cannot hold would fault (SIGBUS).
-  if (::posix_fallocate(fd, 0, off_t(bytes)) == 0) file = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  if (file == MAP_FAILED) {
+  if (::posix_fallocate(fd, 0, off_t(bytes)) == 0) shared = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (shared == MAP_FAILED) {
     ::close(fd);
     ::unlink(part.c_str());
     return false;
   }
-  auto* words = reinterpret_cast<int32_t*>(static_cast<char*>(file) + kHeaderBytes);
+  auto* words = reinterpret_cast<int32_t*>(static_cast<char*>(shared) + kHeaderBytes);
   draw(words);
   if (whole && ::mmap(out, whole, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, kHeaderBytes) == MAP_FAILED) {
     remap_anonymous(out, whole);
@@ -244,13 +254,13 @@ bool draw_into_cache(const SyntheticTensor& t, uint64_t seed, int32_t* out, cons
   }
   std::memcpy(reinterpret_cast<char*>(out) + whole, reinterpret_cast<const char*>(words) + whole, t.n * 4 - whole);
   // Summed from `out`: its pages are faulted in here, not where the simulation first reads them.
-  const std::string padded = padded_header(head, checksum(out, 0, t.n));
-  std::memcpy(file, padded.data(), kHeaderBytes);
-  ::munmap(file, bytes);
-  if (::close(fd) != 0 || ::rename(part.c_str(), final_path.c_str()) != 0)
+  const std::string padded = padded_header(file.head, checksum(out, 0, t.n));
+  std::memcpy(shared, padded.data(), kHeaderBytes);
+  ::munmap(shared, bytes);
+  if (::close(fd) != 0 || ::rename(part.c_str(), file.path.c_str()) != 0)
     ::unlink(part.c_str());  // `out` holds the words all the same
   else
-    evict(dir);
+    evict(file.dir);
   return true;
 }
 
