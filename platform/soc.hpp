@@ -62,8 +62,6 @@ class Soc : public sc_core::sc_module {
   T* dram_as(uint64_t pa, uint64_t count = 1) {
     return reinterpret_cast<T*>(dram_ptr(pa, count * sizeof(T)));
   }
-  // [pa, pa+len) of DRAM will be written only in places (MemoryTarget::advise_sparse).
-  void dram_sparse(uint64_t pa, uint64_t len) { dram_.advise_sparse(pa - ACC_MAP_DRAM_BASE, len); }
   // Runs `write`, which writes DRAM [pa, pa+len) only, on a thread beside the loading and the
   // simulation (BackgroundFill): synthetic weights. At once with the riscv CPU, which maps all
   // of DRAM into its emulator.

@@ -19,9 +19,7 @@ uint64_t count_nonzero_words(const int32_t* p, uint64_t n) { return fx::format()
 
 MemoryTarget::MemoryTarget(sc_core::sc_module_name name, uint64_t size_bytes, const Clock& clock)
     : sc_module(name), socket("socket"), clock_(clock), size_(size_bytes) {
-  // Lazily backed, zero-filled pages: a 2 GiB DRAM costs only what the job touches. Transparent
-  // huge pages where the kernel offers them: a job writes its weights in one sweep, and one fault
-  // per 2 MiB instead of per 4 KiB halves the cost of loading BERT-Base.
+  // Lazily backed, zero-filled pages: a 2 GiB DRAM costs only what the job touches.
   mem_ = static_cast<uint8_t*>(map_anonymous(size_));
   socket.register_b_transport(this, &MemoryTarget::b_transport);
   socket.register_transport_dbg(this, &MemoryTarget::transport_dbg);
@@ -29,13 +27,6 @@ MemoryTarget::MemoryTarget(sc_core::sc_module_name name, uint64_t size_bytes, co
 }
 
 MemoryTarget::~MemoryTarget() { munmap(mem_, size_); }
-
-void MemoryTarget::advise_sparse(uint64_t offset, uint64_t len) {
-  constexpr uint64_t kPage = 4096;
-  if (offset >= size_) return;
-  const uint64_t begin = (offset + kPage - 1) / kPage * kPage, end = std::min(size_, offset + len) / kPage * kPage;
-  if (begin < end) madvise(mem_ + begin, end - begin, MADV_NOHUGEPAGE);  // advice only: on failure, huge pages stay
-}
 
 bool MemoryTarget::check(tlm::tlm_generic_payload& t) const {
   const uint64_t a = t.get_address(), n = t.get_data_length();

@@ -24,10 +24,6 @@ class MemoryTarget : public sc_core::sc_module {
 
   uint8_t* data() { return mem_; }
   uint64_t size() const { return size_; }
-  // Host memory advice: bytes [offset, offset + len) will be written only in places (a synthetic
-  // embedding table: the rows the inputs read), so they are backed by 4 KiB pages, not 2 MiB ones
-  // that the kernel clears whole for a row's first touch. The whole 4 KiB pages inside the range.
-  void advise_sparse(uint64_t offset, uint64_t len);
   // Contents still being written beside the simulation (offsets into this memory): transactions,
   // debug accesses and DMI grants wait for, or stop short of, what is not written yet.
   void set_background_fill(const BackgroundFill* fill) { fill_ = fill; }

@@ -1,8 +1,6 @@
 // Grow-only scratch memory for large temporaries (the MATMUL kernel's operands as doubles): mapped
-// anonymous memory with transparent huge pages where the kernel offers them, not a std::vector,
-// whose growth zero-fills every element and touches 4 KiB pages one fault at a time (BERT-Base's
-// kernel buffers took 7,000 page faults). The kernel's pages are zero; nothing else initialises
-// them: the caller writes every element it reads.
+// anonymous memory, not a std::vector, whose growth zero-fills every element. The kernel's pages
+// are zero; nothing else initialises them: the caller writes every element it reads.
 #pragma once
 
 #include <sys/mman.h>
@@ -12,12 +10,17 @@
 
 namespace acc {
 
-// `bytes` of zeroed, lazily backed memory advised for huge pages (only advice: without them the
-// pages are ordinary ones). Throws std::bad_alloc.
+// `bytes` of zeroed, lazily backed memory. Throws std::bad_alloc.
+//
+// In 4 KiB pages, not transparent huge pages: in a virtual machine whose balloon reports free
+// memory to the host (virtio-balloon free page reporting, common in clouds), the free 2 MiB blocks
+// a huge page takes are the ones handed back to the host, and clearing one made the host fault in
+// its memory again: on the 2-core machine of docs/validation.md, BERT-Base spent 20-25 % of its
+// time clearing the buffers' and DRAM's huge pages (0.3 GB/s), against 1 % in 4 KiB pages, which
+// come from memory the guest freed recently.
 inline void* map_anonymous(size_t bytes) {
   void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
-  madvise(p, bytes, MADV_HUGEPAGE);
   return p;
 }
 
@@ -32,8 +35,8 @@ class ScratchBuffer {
   T* reserve(size_t n) {
     if (n > capacity_) {
       release();
-      constexpr size_t kHuge = size_t{2} << 20;
-      bytes_ = (n * sizeof(T) + kHuge - 1) / kHuge * kHuge;
+      constexpr size_t kGrain = size_t{2} << 20;  // grows in steps of 2 MiB: few regrowths
+      bytes_ = (n * sizeof(T) + kGrain - 1) / kGrain * kGrain;
       data_ = static_cast<T*>(map_anonymous(bytes_));
       capacity_ = bytes_ / sizeof(T);
     }

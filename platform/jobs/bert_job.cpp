@@ -215,7 +215,6 @@ void BertJob::load(Soc& soc) {
       a.word_emb = layout.alloc(uint64_t{model_.vocab} * H * 4, "the word-embedding table");
       int32_t* table = soc.dram_as<int32_t>(a.word_emb, uint64_t{model_.vocab} * H);
       if (weights_.word.synthetic()) {
-        soc.dram_sparse(a.word_emb, uint64_t{model_.vocab} * H * 4);
         for (uint32_t id : inputs_.tokens) weights_.word.row(id, table + uint64_t{id} * H);
       } else {
         std::memcpy(table, weights_.word.table().data(), weights_.word.table().size() * 4);
