@@ -214,7 +214,9 @@ void direct_columns(const int32_t* a_words, const MatrixRef& b, const MatmulShap
 }
 
 // Every other shape: the words as doubles (exact: the sums stay below 2^53), one dgemm per part.
-// `ad` holds A's words (m x k); this part converts its columns of B into its own slice of `bd`.
+// `ad` holds A's words (m x k); this part converts its columns of B into its own slice of `bd`,
+// a loop that vectorises per clone (int32 to double).
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 void blas_columns(const double* ad, const MatrixRef& b, const MatmulShape& s, Columns cols, double* bd, double* cd,
                   uint64_t& b_nonzero, SparsityProfile* prof, uint32_t tile_cols) {
   const fx::Format f = fx::format();
@@ -298,7 +300,9 @@ MatmulOutcome scaled_epilogue(const MatrixRef& c, const MatmulShape& s, const Ma
   return out;
 }
 
-// Bias, narrowing with saturation, DynaTran, dynamic N:M, the activation, per output.
+// Bias, narrowing with saturation, DynaTran, dynamic N:M, the activation, per output. Cloned:
+// x86-64-v4 converts doubles to 64-bit integers and compares them eight at a time.
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 MatmulOutcome epilogue(const MatrixRef& c, const MatmulShape& s, const MatmulEpilogue& epi, const double* cd, MatmulOutcome out) {
   if (epi.scaled) return scaled_epilogue(c, s, epi, cd, out);
   const fx::Format f = fx::format();

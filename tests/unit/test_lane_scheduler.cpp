@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "lane_scheduler.hpp"
 
 using acc::LaneScheduler;
@@ -39,4 +42,25 @@ TEST(LaneScheduler, PicksThePeWithTheEarliestLaneLowestIndexOnTies) {
   s.run_on(2, 0, 0, lane);
   s.refresh(2);  // PE 2: lanes free at 98, 98
   EXPECT_EQ(s.earliest_pe(), 2u);  // tie at 98 between PEs 2 and 3: lowest index
+}
+
+// The lane chosen is the first of the PE's earliest-free lanes, for lane counts that fill whole
+// vectors and that leave a partial one (the AVX-512 search's masked tail), with many ties.
+TEST(LaneScheduler, ChoosesTheFirstEarliestLaneForAnyLaneCount) {
+  for (unsigned lanes : {1u, 3u, 8u, 13u, 32u, 37u}) {
+    LaneScheduler s(2, lanes);
+    std::vector<uint64_t> free(lanes, 0);  // the same schedule, kept by hand
+    uint64_t seed = 12345;
+    for (unsigned step = 0; step < 400; ++step) {
+      seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+      const uint64_t cycles = (seed >> 33) % 4, earliest = (seed >> 40) % 8 + step / 4;
+      unsigned expected = 0;
+      for (unsigned l = 1; l < lanes; ++l) expected = free[l] < free[expected] ? l : expected;
+      unsigned lane = lanes;
+      const uint64_t end = s.run_on(1, earliest, cycles, lane);
+      ASSERT_EQ(lane, expected) << lanes << " lanes, step " << step;
+      free[expected] = std::max(free[expected], earliest) + cycles;
+      ASSERT_EQ(end, free[expected]);
+    }
+  }
 }
