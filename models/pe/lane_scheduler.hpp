@@ -21,6 +21,17 @@ class LaneScheduler {
   uint64_t run_on(unsigned pe, uint64_t earliest, uint64_t cycles, unsigned& lane);
   void refresh(unsigned pe);
 
+  // What run_tiles did: the first start and last end of its tiles, and how many distinct lanes
+  // ran them.
+  struct TileRun {
+    uint64_t start = UINT64_MAX, end = 0;
+    unsigned lanes = 0;
+  };
+  // run_on for each of `n` tiles in order, tile i of cycles[i] starting no earlier than
+  // first + (handed + i) / batch + fill (a dispatcher handing out `batch` tiles per cycle); a
+  // tile of zero cycles is handed out but runs nowhere. Then refresh(pe).
+  TileRun run_tiles(unsigned pe, const uint64_t* cycles, size_t n, uint64_t first, uint64_t handed, uint64_t batch, uint64_t fill);
+
   unsigned pes() const { return pes_; }
   unsigned lanes_per_pe() const { return lanes_; }
 
@@ -30,6 +41,7 @@ class LaneScheduler {
   std::vector<uint64_t> free_;     // per lane, PE-major
   std::vector<uint64_t> pe_free_;  // per PE: min over its lanes
   std::vector<unsigned> tree_;     // segment tree of PE indices (argmin)
+  std::vector<uint64_t> used_;     // run_tiles: a bit per lane of the PE
 };
 
 }  // namespace acc

@@ -47,13 +47,10 @@ PeCluster::PeCluster(sc_core::sc_module_name name, const HwConfig& cfg, const Cl
       bus("bus"),
       cfg_(cfg),
       clock_(clock),
-      lanes_{LaneScheduler(cfg.pe, cfg.lanes_per_pe), std::vector<uint32_t>(cfg.total_lanes(), UINT32_MAX), TraceRecorder::Unit::Lanes},
-      softmax_units_{LaneScheduler(cfg.pe, cfg.softmax_per_pe), std::vector<uint32_t>(uint64_t{cfg.pe} * cfg.softmax_per_pe, UINT32_MAX),
-                     TraceRecorder::Unit::Softmax},
-      layernorm_units_{LaneScheduler(cfg.pe, cfg.layernorm_per_pe),
-                       std::vector<uint32_t>(uint64_t{cfg.pe} * cfg.layernorm_per_pe, UINT32_MAX), TraceRecorder::Unit::LayerNorm},
-      score_lanes_{LaneScheduler(cfg.pe, cfg.score_engine_lanes_per_pe),
-                   std::vector<uint32_t>(uint64_t{cfg.pe} * cfg.score_engine_lanes_per_pe, UINT32_MAX), TraceRecorder::Unit::ScoreEngine},
+      lanes_{LaneScheduler(cfg.pe, cfg.lanes_per_pe), TraceRecorder::Unit::Lanes},
+      softmax_units_{LaneScheduler(cfg.pe, cfg.softmax_per_pe), TraceRecorder::Unit::Softmax},
+      layernorm_units_{LaneScheduler(cfg.pe, cfg.layernorm_per_pe), TraceRecorder::Unit::LayerNorm},
+      score_lanes_{LaneScheduler(cfg.pe, cfg.score_engine_lanes_per_pe), TraceRecorder::Unit::ScoreEngine},
       pe_busy_until_(cfg.pe, 0) {
   cmd.register_b_transport(this, &PeCluster::b_transport);
   cmd.register_transport_dbg(this, &PeCluster::transport_dbg);
@@ -162,7 +159,6 @@ uint64_t PeCluster::run_blocks(Pool& pool, uint64_t issue, uint64_t fill, uint64
   const uint64_t first = std::max(issue, pool.dispatch_free);  // the dispatcher finishes older ops first
   dispatched = first;
   uint64_t done_all = first, handed_out = 0;
-  const unsigned per_pe = pool.sched.lanes_per_pe();
   // For the timeline: the span of the op on each group of PEs.
   std::vector<std::pair<uint64_t, uint64_t>> group_span(trace_ ? TraceRecorder::kPeGroups : 0, {UINT64_MAX, 0});
   for (size_t b = 0; b < blocks; ++b) {
@@ -170,22 +166,11 @@ uint64_t PeCluster::run_blocks(Pool& pool, uint64_t issue, uint64_t fill, uint64
     uint64_t tail = 0;
     costs(b, tiles, tail);
     const unsigned pe = pool.sched.earliest_pe();
-    const uint32_t id = next_block_id_++;
-    uint64_t start = UINT64_MAX, end = 0;
-    unsigned units = 0;
-    for (uint64_t cyc : tiles) {
-      const uint64_t dispatch = first + handed_out++ / cfg_.compute_dispatch_batch;
-      if (cyc == 0) continue;  // no effectual work: the pre-sparsity logic drops it
-      unsigned unit = 0;
-      const uint64_t e = pool.sched.run_on(pe, dispatch + fill, cyc, unit);
-      start = std::min(start, e - cyc);
-      end = std::max(end, e);
-      uint32_t& mark = pool.mark[uint64_t{pe} * per_pe + unit];
-      if (mark != id) mark = id, ++units;
-      pool.busy += cyc;
-    }
+    // A tile with no effectual work is handed out, and the pre-sparsity logic drops it.
+    const auto [start, end, units] = pool.sched.run_tiles(pe, tiles.data(), tiles.size(), first, handed_out, cfg_.compute_dispatch_batch, fill);
+    handed_out += tiles.size();
+    for (uint64_t cyc : tiles) pool.busy += cyc;
     if (units == 0) continue;  // nothing to compute (all masked or all zero)
-    pool.sched.refresh(pe);
     // Partial results of the units meet in a reduction tree; then the block's tail and drain.
     const uint64_t done = end + (reduce ? ceil_log2(units) : 0) + tail + drain;
     const uint64_t overlap_from = std::max(start, std::min(done, pe_busy_until_[pe]));

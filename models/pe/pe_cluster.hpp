@@ -78,7 +78,6 @@ class PeCluster : public sc_core::sc_module {
   // A kind of unit (MAC lanes, softmax units, layer-norm units) and its timelines.
   struct Pool {
     LaneScheduler sched;
-    std::vector<uint32_t> mark;  // block id that last used each unit (distinct units per block)
     TraceRecorder::Unit kind;
     uint64_t busy = 0;
     uint64_t dispatch_free = 0;  // cycle its dispatcher has handed out every tile of older ops
@@ -134,7 +133,6 @@ class PeCluster : public sc_core::sc_module {
   uint32_t op_index_ = 0, op_code_ = 0, op_tag_ = 0;  // the op being executed (for the trace)
   TokenValidity validity_;
   std::vector<uint64_t> pe_busy_until_;
-  uint32_t next_block_id_ = 0;
   std::map<uint32_t, TagStats> by_tag_;
   std::vector<std::pair<uint64_t, uint64_t>> op_spans_;  // [issue, done) of every compute op
 

@@ -45,7 +45,7 @@ TEST(LaneScheduler, PicksThePeWithTheEarliestLaneLowestIndexOnTies) {
 }
 
 // The lane chosen is the first of the PE's earliest-free lanes, for lane counts that fill whole
-// vectors and that leave a partial one (the AVX-512 search's masked tail), with many ties.
+// vectors and that leave a partial one, with many ties.
 TEST(LaneScheduler, ChoosesTheFirstEarliestLaneForAnyLaneCount) {
   for (unsigned lanes : {1u, 3u, 8u, 13u, 32u, 37u}) {
     LaneScheduler s(2, lanes);
@@ -62,5 +62,42 @@ TEST(LaneScheduler, ChoosesTheFirstEarliestLaneForAnyLaneCount) {
       free[expected] = std::max(free[expected], earliest) + cycles;
       ASSERT_EQ(end, free[expected]);
     }
+  }
+}
+
+// run_tiles (registers with AVX-512 up to 32 lanes, run_on beyond) does what run_on does tile by
+// tile: the same start, end, distinct lanes and lanes' state afterwards, with zero-cycle tiles
+// handed out but not run.
+TEST(LaneScheduler, RunTilesIsRunOnTileByTile) {
+  for (unsigned lanes : {1u, 3u, 8u, 13u, 16u, 32u, 37u}) {
+    LaneScheduler batched(3, lanes), single(3, lanes);
+    uint64_t seed = 99, first = 0, handed = 0;
+    for (unsigned block = 0; block < 60; ++block) {
+      std::vector<uint64_t> tiles(1 + block % 50);
+      for (uint64_t& t : tiles) seed = seed * 6364136223846793005ull + 1442695040888963407ull, t = (seed >> 33) % 5;
+      const uint64_t batch = 1 + block % 3, fill = block % 4;
+      const unsigned pe = batched.earliest_pe();
+      ASSERT_EQ(pe, single.earliest_pe());
+      const LaneScheduler::TileRun got = batched.run_tiles(pe, tiles.data(), tiles.size(), first, handed, batch, fill);
+      LaneScheduler::TileRun want;
+      std::vector<bool> used(lanes, false);
+      for (size_t i = 0; i < tiles.size(); ++i) {
+        if (tiles[i] == 0) continue;
+        unsigned lane = 0;
+        const uint64_t end = single.run_on(pe, first + (handed + i) / batch + fill, tiles[i], lane);
+        want.start = std::min(want.start, end - tiles[i]), want.end = std::max(want.end, end);
+        want.lanes += !used[lane];
+        used[lane] = true;
+      }
+      single.refresh(pe);
+      ASSERT_EQ(got.start, want.start) << lanes << " lanes, block " << block;
+      ASSERT_EQ(got.end, want.end) << lanes << " lanes, block " << block;
+      ASSERT_EQ(got.lanes, want.lanes) << lanes << " lanes, block " << block;
+      handed += tiles.size();
+      first += block % 2;
+    }
+    unsigned a = 0, b = 0;  // the lanes' state: the next tile on each PE lands alike
+    for (unsigned pe = 0; pe < 3; ++pe) ASSERT_EQ(batched.run_on(pe, 0, 1, a), single.run_on(pe, 0, 1, b)) << lanes;
+    ASSERT_EQ(a, b);
   }
 }
