@@ -300,8 +300,34 @@ MatmulOutcome scaled_epilogue(const MatrixRef& c, const MatmulShape& s, const Ma
   return out;
 }
 
-// Bias, narrowing with saturation, DynaTran, dynamic N:M, the activation, per output. Cloned:
-// x86-64-v4 converts doubles to 64-bit integers and compares them eight at a time.
+// One output row's exact sums narrowed to words: the bias, rounding, saturation and DynaTran,
+// with the counts of saturated and pruned outputs. Branch-free and specialised per option, so
+// that the clones vectorise it (x86-64-v4 converts doubles to 64-bit integers and compares them
+// eight at a time); with the options as branches in the loop, GCC left it scalar. Inlined into
+// each clone of its caller.
+template <bool kBias, bool kPrune>
+[[gnu::always_inline]] inline void narrow_row(const fx::Format& f, const double* src, const int32_t* bias, int32_t tau, int32_t* row, uint64_t n, MatmulOutcome& out) {
+  const int shift = f.frac_bits();
+  const int64_t one = f.one(), hi = f.max(), lo = f.min();
+  uint64_t saturated = 0, pruned = 0;
+  for (uint64_t j = 0; j < n; ++j) {
+    int64_t acc = static_cast<int64_t>(src[j]);
+    if (kBias) acc += int64_t{f.wrap(bias[j])} * one;
+    // fx::round_shift: the shift plus the first bit shifted out (none when shift is 0).
+    const int64_t narrowed = (acc >> shift) + static_cast<int64_t>((static_cast<uint64_t>(acc) << 1 >> shift) & 1);
+    saturated += (narrowed > hi) | (narrowed < lo);  // | and &, not || and &&: no branches
+    int32_t v = static_cast<int32_t>(narrowed > hi ? hi : (narrowed < lo ? lo : narrowed));
+    if (kPrune) {  // fx::dynatran: kept if above tau or below -tau
+      const bool drop = (int64_t{v} <= tau) & (int64_t{v} >= -int64_t{tau});
+      pruned += drop & (v != 0);
+      v = drop ? 0 : v;
+    }
+    row[j] = v;
+  }
+  out.saturated += saturated, out.pruned += pruned;
+}
+
+// Bias, narrowing with saturation, DynaTran, dynamic N:M, the activation, per output.
 __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 MatmulOutcome epilogue(const MatrixRef& c, const MatmulShape& s, const MatmulEpilogue& epi, const double* cd, MatmulOutcome out) {
   if (epi.scaled) return scaled_epilogue(c, s, epi, cd, out);
@@ -310,19 +336,14 @@ MatmulOutcome epilogue(const MatrixRef& c, const MatmulShape& s, const MatmulEpi
   for (uint64_t i = 0; i < m; ++i) {
     int32_t* row = c.base + i * c.stride;
     const double* src = &cd[i * n];
-    for (uint64_t j = 0; j < n; ++j) {
-      int64_t acc = static_cast<int64_t>(src[j]);
-      if (epi.bias) acc += int64_t{f.wrap(epi.bias[j])} * f.one();
-      const int64_t narrowed = fx::round_shift(acc, f.frac_bits());
-      out.saturated += f.saturates(narrowed);
-      int32_t v = f.saturate(narrowed);
-      if (epi.prune) {
-        const int32_t kept = fx::dynatran(v, epi.tau);
-        out.pruned += (v != 0 && kept == 0);
-        v = kept;
-      }
-      row[j] = v;
-    }
+    if (epi.bias && epi.prune)
+      narrow_row<true, true>(f, src, epi.bias, epi.tau, row, n, out);
+    else if (epi.bias)
+      narrow_row<true, false>(f, src, epi.bias, epi.tau, row, n, out);
+    else if (epi.prune)
+      narrow_row<false, true>(f, src, epi.bias, epi.tau, row, n, out);
+    else
+      narrow_row<false, false>(f, src, epi.bias, epi.tau, row, n, out);
     if (epi.nm_n) out.nm_pruned += nm::prune_row(row, static_cast<uint32_t>(n), epi.nm_n, epi.nm_m);
     activate_row(row, n, epi, out);
   }
