@@ -116,11 +116,16 @@ SoftmaxOutcome softmax_rows(const MatrixRef& in, const MatrixRef& out, const Sof
   return o;
 }
 
+// Cloned, with the format in a local copy and local counts: with the process's format read through
+// the output pointer's possible alias, GCC left every loop scalar.
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 LayerNormOutcome layernorm_rows(const MatrixRef& in, const MatrixRef& out, const int32_t* gamma, const int32_t* beta,
                                 const LayerNormSpec& s) {
+  const fx::Format f = fx::format();
   const uint32_t col_tiles = ceil_div(s.cols, s.tile_cols), row_tiles = ceil_div(s.rows, s.tile_rows);
   LayerNormOutcome o;
   o.tile_zeros.assign(uint64_t{row_tiles} * col_tiles, 0);
+  uint64_t saturated = 0;
   for (uint32_t i = 0; i < s.rows; ++i) {
     const int32_t* x = in.base + i * in.stride;
     int32_t* y = out.base + i * out.stride;
@@ -129,12 +134,14 @@ LayerNormOutcome layernorm_rows(const MatrixRef& in, const MatrixRef& out, const
     int64_t sum = 0;
     for (uint32_t t = 0; t < col_tiles; ++t) {
       int64_t partial = 0;
+      uint32_t zeros = 0;
       const uint32_t c0 = t * s.tile_cols, c1 = std::min(s.cols, c0 + s.tile_cols);
       for (uint32_t j = c0; j < c1; ++j) {
-        const int32_t v = fx::wrap(x[j]);
+        const int32_t v = f.wrap(x[j]);
         partial += v;
-        o.tile_zeros[(i / s.tile_rows) * col_tiles + t] += v == 0;
+        zeros += v == 0;
       }
+      o.tile_zeros[(i / s.tile_rows) * col_tiles + t] += zeros;
       sum += partial;
     }
     const int64_t mean = fx::div_round(sum, s.cols);
@@ -143,7 +150,7 @@ LayerNormOutcome layernorm_rows(const MatrixRef& in, const MatrixRef& out, const
       int64_t partial = 0;  // below 2^40 per word, 2^48 per tile
       const uint32_t c0 = t * s.tile_cols, c1 = std::min(s.cols, c0 + s.tile_cols);
       for (uint32_t j = c0; j < c1; ++j) {
-        const int64_t dev = fx::wrap(x[j]) - mean;
+        const int64_t dev = f.wrap(x[j]) - mean;
         partial += dev * dev;
       }
       squares += partial;
@@ -153,20 +160,27 @@ LayerNormOutcome layernorm_rows(const MatrixRef& in, const MatrixRef& out, const
       const int64_t inv16 = sd > 0 ? static_cast<int64_t>(((uint64_t{1} << 40) + sd / 2) / sd) : 0;
       const int shift = 16 + s.gamma_frac - s.out_frac;
       for (uint32_t j = 0; j < s.cols; ++j) {
-        const int64_t norm = fx::round_shift((fx::wrap(x[j]) - mean) * inv16, 24);
-        const int64_t wide = norm * fx::wrap(gamma[j]) + fx::align_up(fx::wrap(beta[j]), shift);
-        y[j] = fx::saturate_counted(fx::round_shift(wide, shift), o.saturated);
+        const int64_t norm = fx::round_shift((f.wrap(x[j]) - mean) * inv16, 24);
+        const int64_t wide = norm * f.wrap(gamma[j]) + fx::align_up(f.wrap(beta[j]), shift);
+        y[j] = fx::saturate_counted(fx::round_shift(wide, shift), saturated);
       }
       continue;
     }
     // 1/sd in units of 2^-24 (sd is in units of 2^-n): below 2^(n+24), and |x - mean| * inv below 2^62.
-    const int64_t inv = sd > 0 ? static_cast<int64_t>(((uint64_t{1} << (fx::frac_bits() + 24)) + sd / 2) / sd) : 0;
+    const int n = f.frac_bits();
+    const int64_t inv = sd > 0 ? static_cast<int64_t>(((uint64_t{1} << (n + 24)) + sd / 2) / sd) : 0;
+    const int64_t hi = f.max(), lo = f.min();
     // x may be y (in place): every input of the row has been read above.
     for (uint32_t j = 0; j < s.cols; ++j) {
-      const int64_t norm = fx::round_shift((fx::wrap(x[j]) - mean) * inv, 24);
-      y[j] = fx::saturate_counted(fx::round_shift(norm * fx::wrap(gamma[j]), fx::frac_bits()) + fx::wrap(beta[j]), o.saturated);
+      const int64_t norm = fx::round_shift((f.wrap(x[j]) - mean) * inv, 24);
+      const int64_t scaled = norm * f.wrap(gamma[j]);
+      // fx::round_shift by n without its branch for n = 0: the shift plus the first bit shifted out.
+      const int64_t v = (scaled >> n) + static_cast<int64_t>((static_cast<uint64_t>(scaled) << 1 >> n) & 1) + f.wrap(beta[j]);
+      saturated += (v > hi) | (v < lo);
+      y[j] = static_cast<int32_t>(v > hi ? hi : (v < lo ? lo : v));
     }
   }
+  o.saturated = saturated;
   return o;
 }
 
