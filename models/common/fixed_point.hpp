@@ -73,7 +73,7 @@ class Format {
     return nz;
   }
   int32_t saturate(int64_t v) const { return v > max_ ? max_ : (v < min_ ? min_ : static_cast<int32_t>(v)); }
-  bool saturates(int64_t v) const { return v > max_ || v < min_; }
+  bool saturates(int64_t v) const { return (v > max_) | (v < min_); }  // |, not ||: no branch in a vectorised loop
   bool operator==(const Format& o) const {
     return word_bits_ == o.word_bits_ && frac_bits_ == o.frac_bits_ && per_tensor_ == o.per_tensor_;
   }
@@ -120,9 +120,10 @@ inline int32_t saturate_counted(int64_t v, uint64_t& clipped) {
 
 // Narrows a wide value with `shift` (0..62) extra fraction bits: floor(v / 2^shift + 1/2), computed
 // as the arithmetic shift plus the first bit shifted out, which cannot overflow (v + 2^(shift-1)
-// could, for v near INT64_MAX).
+// could, for v near INT64_MAX). That bit is bit 0 of (v << 1) >> shift, none when shift is 0: no
+// branch, so that loops calling it vectorise.
 inline int64_t round_shift(int64_t v, int shift) {
-  return shift == 0 ? v : (v >> shift) + ((v >> (shift - 1)) & 1);
+  return (v >> shift) + static_cast<int64_t>((static_cast<uint64_t>(v) << 1 >> shift) & 1);
 }
 
 // A matmul accumulator holds products (2n fraction bits) summed; the output has n.

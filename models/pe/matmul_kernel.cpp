@@ -301,23 +301,20 @@ MatmulOutcome scaled_epilogue(const MatrixRef& c, const MatmulShape& s, const Ma
 }
 
 // One output row's exact sums narrowed to words: the bias, rounding, saturation and DynaTran,
-// with the counts of saturated and pruned outputs. Branch-free and specialised per option, so
-// that the clones vectorise it (x86-64-v4 converts doubles to 64-bit integers and compares them
-// eight at a time); with the options as branches in the loop, GCC left it scalar. Inlined into
-// each clone of its caller.
+// with the counts of saturated and pruned outputs. Specialised per option, and counted with & (no
+// branch), so that the clones vectorise it (x86-64-v4 converts doubles to 64-bit integers and
+// compares them eight at a time); with the options as branches in the loop, GCC left it scalar.
+// Inlined into each clone of its caller.
 template <bool kBias, bool kPrune>
-[[gnu::always_inline]] inline void narrow_row(const fx::Format& f, const double* src, const int32_t* bias, int32_t tau, int32_t* row, uint64_t n, MatmulOutcome& out) {
-  const int shift = f.frac_bits();
-  const int64_t one = f.one(), hi = f.max(), lo = f.min();
+[[gnu::always_inline]] inline void narrow_row(const fx::Format f, const double* src, const int32_t* bias, int32_t tau, int32_t* row, uint64_t n, MatmulOutcome& out) {
   uint64_t saturated = 0, pruned = 0;
   for (uint64_t j = 0; j < n; ++j) {
     int64_t acc = static_cast<int64_t>(src[j]);
-    if (kBias) acc += int64_t{f.wrap(bias[j])} * one;
-    // fx::round_shift: the shift plus the first bit shifted out (none when shift is 0).
-    const int64_t narrowed = (acc >> shift) + static_cast<int64_t>((static_cast<uint64_t>(acc) << 1 >> shift) & 1);
-    saturated += (narrowed > hi) | (narrowed < lo);  // | and &, not || and &&: no branches
-    int32_t v = static_cast<int32_t>(narrowed > hi ? hi : (narrowed < lo ? lo : narrowed));
-    if (kPrune) {  // fx::dynatran: kept if above tau or below -tau
+    if (kBias) acc += int64_t{f.wrap(bias[j])} * f.one();
+    const int64_t narrowed = fx::round_shift(acc, f.frac_bits());
+    saturated += f.saturates(narrowed);
+    int32_t v = f.saturate(narrowed);
+    if (kPrune) {  // fx::dynatran, with its test kept for the count
       const bool drop = (int64_t{v} <= tau) & (int64_t{v} >= -int64_t{tau});
       pruned += drop & (v != 0);
       v = drop ? 0 : v;

@@ -167,17 +167,13 @@ LayerNormOutcome layernorm_rows(const MatrixRef& in, const MatrixRef& out, const
       continue;
     }
     // 1/sd in units of 2^-24 (sd is in units of 2^-n): below 2^(n+24), and |x - mean| * inv below 2^62.
-    const int n = f.frac_bits();
-    const int64_t inv = sd > 0 ? static_cast<int64_t>(((uint64_t{1} << (n + 24)) + sd / 2) / sd) : 0;
-    const int64_t hi = f.max(), lo = f.min();
+    const int64_t inv = sd > 0 ? static_cast<int64_t>(((uint64_t{1} << (f.frac_bits() + 24)) + sd / 2) / sd) : 0;
     // x may be y (in place): every input of the row has been read above.
     for (uint32_t j = 0; j < s.cols; ++j) {
       const int64_t norm = fx::round_shift((f.wrap(x[j]) - mean) * inv, 24);
-      const int64_t scaled = norm * f.wrap(gamma[j]);
-      // fx::round_shift by n without its branch for n = 0: the shift plus the first bit shifted out.
-      const int64_t v = (scaled >> n) + static_cast<int64_t>((static_cast<uint64_t>(scaled) << 1 >> n) & 1) + f.wrap(beta[j]);
-      saturated += (v > hi) | (v < lo);
-      y[j] = static_cast<int32_t>(v > hi ? hi : (v < lo ? lo : v));
+      const int64_t v = fx::round_shift(norm * f.wrap(gamma[j]), f.frac_bits()) + f.wrap(beta[j]);
+      saturated += f.saturates(v);
+      y[j] = f.saturate(v);
     }
   }
   o.saturated = saturated;

@@ -62,6 +62,11 @@ TEST(FixedPoint, DefinedForEveryArgument) {
                     int64_t{123456789}, int64_t{-987654321}, int64_t{1} << 50})
     for (int shift : {1, 8, 16, 24})
       EXPECT_EQ(fx::round_shift(v, shift), (v + (int64_t{1} << (shift - 1))) >> shift) << v << " >> " << shift;
+  // A shift of 0 leaves the value (no bit is shifted out); 62, the widest, keeps its rounding bit.
+  for (int64_t v : {INT64_MIN, int64_t{-1}, int64_t{0}, int64_t{1}, INT64_MAX}) EXPECT_EQ(fx::round_shift(v, 0), v) << v;
+  EXPECT_EQ(fx::round_shift(int64_t{3} << 61, 62), 2);     // 1.5 rounds up
+  EXPECT_EQ(fx::round_shift(int64_t{1} << 60, 62), 0);     // 0.25 rounds down
+  EXPECT_EQ(fx::round_shift(-(int64_t{1} << 61), 62), 0);  // -0.5 rounds up
   EXPECT_EQ(fx::from_double(std::nan("")), 0);
   EXPECT_FALSE(fx::from_double_saturates(std::nan("")));
   EXPECT_FALSE(fx::from_double_saturates(7.99999));  // rounds to the largest word
