@@ -4,6 +4,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 
 #include "blas_kernels.hpp"
@@ -19,6 +20,10 @@ namespace {
 
 // Rows of A up to which the direct integer path runs.
 constexpr uint64_t kDirectRows = 4;
+
+// Runs of rows per part that a large GEMM's epilogue is cut into: the parts take them one at a
+// time, and the calling thread first runs the caller's work on the profile (profile_ready).
+constexpr unsigned kRowRunsPerPart = 8;
 
 // The sparsity profile is counted in the same pass over A and B as the values (null: not asked).
 void start_profile(SparsityProfile* p, const MatmulShape& s, uint32_t tile_rows, uint32_t tile_cols) {
@@ -350,7 +355,8 @@ MatmulOutcome epilogue(const MatrixRef& c, const MatmulShape& s, const MatmulEpi
 }  // namespace
 
 MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const MatrixRef& c, const MatmulShape& s,
-                            const MatmulEpilogue& epi, SparsityProfile* profile, uint32_t tile_rows, uint32_t tile_cols) {
+                            const MatmulEpilogue& epi, SparsityProfile* profile, uint32_t tile_rows, uint32_t tile_cols,
+                            const std::function<void()>& profile_ready) {
   // Grown, never shrunk, never zeroed: every element used is written below.
   thread_local ScratchBuffer<double> a_doubles, b_doubles, c_doubles;
   thread_local ScratchBuffer<int32_t> a_ints;
@@ -372,15 +378,22 @@ MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const Matrix
     pool.run(split.parts, [&](unsigned part) { blas_columns(ad, b, s, split[part], bd, cd, b_nonzero[part], profile, tile_cols); });
   }
   for (uint64_t count : b_nonzero) out.b_nonzero += count;
-  // The epilogue, row by row: in runs of rows, one per part, each with its own counts.
+  // The epilogue, row by row, in runs of rows that the parts take one at a time, each run with its
+  // own counts. The profile is complete: the calling thread first runs the caller's work on it,
+  // meanwhile the other parts take the runs.
   const unsigned row_parts = m * n < ColumnSplit::kMinOutputs ? 1u : static_cast<unsigned>(std::min<uint64_t>(pool.parts(), m));
-  MatmulOutcome parts[ForkJoin::kMaxParts];
+  const unsigned runs = static_cast<unsigned>(std::min<uint64_t>(row_parts * kRowRunsPerPart, m));
+  MatmulOutcome run_counts[ForkJoin::kMaxParts * kRowRunsPerPart];
+  std::atomic<unsigned> next_run{0};
   pool.run(row_parts, [&](unsigned part) {
-    const uint64_t i0 = m * part / row_parts, i1 = m * (part + 1) / row_parts;
-    const MatmulShape rows{static_cast<uint32_t>(i1 - i0), s.k, s.n, s.transpose_b};
-    parts[part] = epilogue({c.base + i0 * c.stride, c.stride}, rows, epi, cd + i0 * n, MatmulOutcome{});
+    if (part == 0 && profile_ready) profile_ready();
+    for (unsigned r; (r = next_run.fetch_add(1, std::memory_order_relaxed)) < runs;) {
+      const uint64_t i0 = m * r / runs, i1 = m * (r + 1) / runs;
+      const MatmulShape rows{static_cast<uint32_t>(i1 - i0), s.k, s.n, s.transpose_b};
+      run_counts[r] = epilogue({c.base + i0 * c.stride, c.stride}, rows, epi, cd + i0 * n, MatmulOutcome{});
+    }
   });
-  for (unsigned p = 0; p < row_parts; ++p) out += parts[p];
+  for (unsigned r = 0; r < runs; ++r) out += run_counts[r];
   return out;
 }
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace acc {
@@ -65,9 +66,12 @@ struct SparsityProfile {
 
 // Computes C. A, B and C must not overlap. With `profile`, also the sparsity profile of A and B
 // for tiles of tile_rows x tile_cols, counted in the same pass over them (equal to sparsity_profile's).
+// `profile_ready`, if given, is called once on the calling thread as soon as the profile is complete,
+// before C is: a large GEMM computes its products on the other cores meanwhile. It must not
+// write A or B, nor touch C.
 MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const MatrixRef& c, const MatmulShape& s,
                             const MatmulEpilogue& epi = {}, SparsityProfile* profile = nullptr, uint32_t tile_rows = 1,
-                            uint32_t tile_cols = 1);
+                            uint32_t tile_cols = 1, const std::function<void()>& profile_ready = {});
 
 // Effectual multiplies of every output tile's k-steps: entry [(rb * ksteps + kb) * col_blocks + cb]
 // is the sum over the k-step's rows p (kb * depth .. kb * depth + depth - 1, below k) of

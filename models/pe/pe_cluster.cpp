@@ -259,46 +259,48 @@ uint64_t PeCluster::matmul(const acc_desc_t& desc, uint64_t issue, DispatchExt& 
     nm::decompress(b.base, b.stride, d.k, d.n, N, M, dense_b);
     b = {dense_b.data(), d.n};
   }
+  // The tiles' timing needs only the sparsity profile: it runs while the host's other cores compute
+  // the products (matmul_values' profile_ready).
   SparsityProfile prof;
-  const MatmulOutcome out = matmul_values(a, b, c, shape, epi, &prof, R, C);
-
-  const uint32_t mt = prof.row_blocks, nt = prof.col_blocks, kt = static_cast<uint32_t>(ceil_div(b_rows, D));
-  // Effectual multiplies per (output tile, k-step). Dense: from the profile, D rows per k-step.
-  // N:M: each compressed word multiplies the activation its index selects; a k-step is D
-  // compressed rows (D*M/N dense rows).
-  std::vector<uint64_t> nm_eff;
-  if (nm_weights) {
-    nm_eff.assign(uint64_t{mt} * nt * kt, 0);
-    const int32_t* cb = view(d.b_buf).words + d.b_addr;
-    for (uint32_t r = 0; r < b_rows; ++r)
-      for (uint32_t j = 0; j < d.n; ++j) {
-        const int32_t w = cb[uint64_t{r} * d.b_stride + j];
-        const uint64_t p = uint64_t{r / N} * M + nm::index(w);
-        if (nm::value(w) == 0 || p >= d.k) continue;
-        for (uint32_t i = 0; i < mt; ++i) nm_eff[(uint64_t{i} * nt + j / C) * kt + r / D] += prof.a_col_nnz[uint64_t{i} * d.k + p];
-      }
-  }
-  const std::vector<uint64_t> dense_eff = nm_weights ? std::vector<uint64_t>{} : effectual_per_kstep(prof, D);
-  const bool i_outer = cfg_.outer_loop_order().find('i') < cfg_.outer_loop_order().find('j');
-  uint64_t eff_total = 0, lane_busy = 0, tile_ops = 0;
-  auto costs = [&](size_t o, std::vector<uint64_t>& tiles, uint64_t& tail) {
-    const uint32_t i = static_cast<uint32_t>(i_outer ? o / nt : o % mt);
-    const uint32_t j = static_cast<uint32_t>(i_outer ? o % nt : o / mt);
-    for (uint32_t kb = 0; kb < kt; ++kb) {
-      const uint32_t p_end = std::min<uint32_t>(b_rows, (kb + 1) * D);
-      const uint64_t eff = nm_weights ? nm_eff[(uint64_t{i} * nt + j) * kt + kb] : dense_eff[(uint64_t{i} * kt + kb) * nt + j];
-      const uint64_t dense = uint64_t{std::min(R, d.m - i * R)} * std::min(C, d.n - j * C) * (p_end - kb * D);
-      const uint64_t cyc = kstep_cycles(work(eff, dense));
-      tiles.push_back(cyc);
-      eff_total += eff;
-      lane_busy += cyc;
-    }
-    tail = epi.act != Activation::None ? 1 : 0;  // the non-linearity: one cycle per tile
-  };
-  const uint64_t fill = cfg_.buffer_latency_cycles + sparsity_stage();  // operand read + pre-sparsity
   const uint64_t drain = sparsity_stage();  // post-sparsity (the result write is a port access)
-  uint64_t start = 0;
-  const uint64_t computed = run_blocks(lanes_, issue, fill, drain, uint64_t{mt} * nt, costs, ts, tile_ops, start);
+  uint64_t eff_total = 0, lane_busy = 0, tile_ops = 0, start = 0, computed = 0;
+  auto schedule_tiles = [&] {
+    const uint32_t mt = prof.row_blocks, nt = prof.col_blocks, kt = static_cast<uint32_t>(ceil_div(b_rows, D));
+    // Effectual multiplies per (output tile, k-step). Dense: from the profile, D rows per k-step.
+    // N:M: each compressed word multiplies the activation its index selects; a k-step is D
+    // compressed rows (D*M/N dense rows).
+    std::vector<uint64_t> nm_eff;
+    if (nm_weights) {
+      nm_eff.assign(uint64_t{mt} * nt * kt, 0);
+      const int32_t* cb = view(d.b_buf).words + d.b_addr;
+      for (uint32_t r = 0; r < b_rows; ++r)
+        for (uint32_t j = 0; j < d.n; ++j) {
+          const int32_t w = cb[uint64_t{r} * d.b_stride + j];
+          const uint64_t p = uint64_t{r / N} * M + nm::index(w);
+          if (nm::value(w) == 0 || p >= d.k) continue;
+          for (uint32_t i = 0; i < mt; ++i) nm_eff[(uint64_t{i} * nt + j / C) * kt + r / D] += prof.a_col_nnz[uint64_t{i} * d.k + p];
+        }
+    }
+    const std::vector<uint64_t> dense_eff = nm_weights ? std::vector<uint64_t>{} : effectual_per_kstep(prof, D);
+    const bool i_outer = cfg_.outer_loop_order().find('i') < cfg_.outer_loop_order().find('j');
+    auto costs = [&](size_t o, std::vector<uint64_t>& tiles, uint64_t& tail) {
+      const uint32_t i = static_cast<uint32_t>(i_outer ? o / nt : o % mt);
+      const uint32_t j = static_cast<uint32_t>(i_outer ? o % nt : o / mt);
+      for (uint32_t kb = 0; kb < kt; ++kb) {
+        const uint32_t p_end = std::min<uint32_t>(b_rows, (kb + 1) * D);
+        const uint64_t eff = nm_weights ? nm_eff[(uint64_t{i} * nt + j) * kt + kb] : dense_eff[(uint64_t{i} * kt + kb) * nt + j];
+        const uint64_t dense = uint64_t{std::min(R, d.m - i * R)} * std::min(C, d.n - j * C) * (p_end - kb * D);
+        const uint64_t cyc = kstep_cycles(work(eff, dense));
+        tiles.push_back(cyc);
+        eff_total += eff;
+        lane_busy += cyc;
+      }
+      tail = epi.act != Activation::None ? 1 : 0;  // the non-linearity: one cycle per tile
+    };
+    const uint64_t fill = cfg_.buffer_latency_cycles + sparsity_stage();  // operand read + pre-sparsity
+    computed = run_blocks(lanes_, issue, fill, drain, uint64_t{mt} * nt, costs, ts, tile_ops, start);
+  };
+  const MatmulOutcome out = matmul_values(a, b, c, shape, epi, &prof, R, C, schedule_tiles);
   ext.start = start;
 
   // The PEs read A, B (and the bias) once and write C once through the buffers' ports; the last

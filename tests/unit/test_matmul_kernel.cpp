@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "test_data.hpp"
 
 #include "fixed_point.hpp"
@@ -139,8 +141,9 @@ TEST(MatmulKernel, TheProfileCountedWithTheValuesIsTheStandaloneProfile) {
 }
 
 TEST(MatmulKernel, AGemmSplitOverTheHostsCoresIsItsRowsComputedApart) {
-  // A large GEMM is split over the host's cores (ForkJoin::shared(): columns for the sums, rows for
-  // the epilogue); slices of a few rows are too small to split. Both must give the reference's
+  // A large GEMM is split over the host's cores (ForkJoin::shared(): columns for the sums, runs of
+  // rows for the epilogue, beside the caller's work on the profile); slices of a few rows are too
+  // small to split. Both must give the reference's
   // words, the same counts (saturation, DynaTran, N:M, activation) and the standalone profile.
   const uint32_t R = 16, C = 16;
   for (bool transpose : {false, true})
@@ -151,8 +154,14 @@ TEST(MatmulKernel, AGemmSplitOverTheHostsCoresIsItsRowsComputedApart) {
       MatmulEpilogue epi{bias.data(), true, fx::from_double(0.05), 2, 4, Activation::Gelu};
       const MatrixRef bm{const_cast<int32_t*>(b.data()), transpose ? k : n};
       std::vector<int32_t> whole(uint64_t{m} * n), sliced(uint64_t{m} * n);
-      SparsityProfile fused;
-      const MatmulOutcome big = matmul_values({const_cast<int32_t*>(a.data()), k}, bm, {whole.data(), n}, {m, k, n, transpose}, epi, &fused, R, C);
+      SparsityProfile fused, seen;
+      unsigned calls = 0;  // profile_ready: once, on this thread, with the profile complete
+      const std::thread::id caller = std::this_thread::get_id();
+      const MatmulOutcome big = matmul_values({const_cast<int32_t*>(a.data()), k}, bm, {whole.data(), n}, {m, k, n, transpose}, epi, &fused,
+                                              R, C, [&] {
+                                                ++calls, seen = fused;
+                                                EXPECT_EQ(std::this_thread::get_id(), caller);
+                                              });
       MatmulOutcome rows;
       uint64_t slices = 0;
       const uint32_t slice = m > 4 ? 4 : 1;
@@ -176,6 +185,9 @@ TEST(MatmulKernel, AGemmSplitOverTheHostsCoresIsItsRowsComputedApart) {
       const auto alone = sparsity_profile({const_cast<int32_t*>(a.data()), k}, bm, {m, k, n, transpose}, R, C);
       EXPECT_EQ(fused.a_col_nnz, alone.a_col_nnz) << shape;
       EXPECT_EQ(fused.b_row_nnz, alone.b_row_nnz) << shape;
+      EXPECT_EQ(calls, 1u) << shape;
+      EXPECT_EQ(seen.a_col_nnz, alone.a_col_nnz) << shape;
+      EXPECT_EQ(seen.b_row_nnz, alone.b_row_nnz) << shape;
     }
 }
 
