@@ -17,6 +17,7 @@
 # a sweep's points after its first do. "cold cmd" is that first run.
 #
 #   bench/run.sh                       # build/bin/acceltran-vp
+#   bench/run.sh BERT-Base             # only the jobs whose name contains BERT-Base
 #   VP=path/to/acceltran-vp REPEAT=9 bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -64,6 +65,7 @@ printf "%-38s %13s %12s %12s %12s %12s %10s %11s %9s %9s %14s %6s\n" "job" "targ
   "MACs" "fp64 GEMM" "sim/GEMM" "cmd/GEMM" "cycles/s" ""
 for job in "${jobs[@]}"; do
   IFS='|' read -r name target_sim target_cmd args <<<"$job"
+  [[ "$name" == *"${1:-}"* ]] || continue
   [[ "$args" == *--check* ]] || args="$args --check off"
   sims=() cmds=() rates=()
   for ((i = 0; i < REPEAT; i++)); do

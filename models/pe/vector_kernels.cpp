@@ -180,24 +180,37 @@ LayerNormOutcome layernorm_rows(const MatrixRef& in, const MatrixRef& out, const
   return o;
 }
 
+// Cloned, the format in a local copy, the counts local and the options out of the loops, so that
+// the plain (not per-tensor) sum vectorises: GCC had kept the loop scalar (the process's format
+// possibly aliased by the output, the scaling a branch per word).
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 AddOutcome add_tiles(const MatrixRef& a, const MatrixRef& b, const MatrixRef& c, uint32_t rows, uint32_t cols, uint32_t tile_rows,
                      uint32_t tile_cols, const AddScales& sc) {
+  const fx::Format f = fx::format();
   const int top = std::max({sc.a_frac, sc.b_frac, sc.c_frac});
   const uint32_t col_tiles = ceil_div(cols, tile_cols), row_tiles = ceil_div(rows, tile_rows);
   AddOutcome o;
   o.tile_active.assign(uint64_t{row_tiles} * col_tiles, 0);
+  uint64_t saturated = 0;
   for (uint32_t i = 0; i < rows; ++i) {
     const int32_t *x = a.base + i * a.stride, *y = b.base + i * b.stride;
     int32_t* z = c.base + i * c.stride;
     uint32_t* act = &o.tile_active[(i / tile_rows) * col_tiles];
-    for (uint32_t j = 0; j < cols; ++j) {
-      const int32_t u = fx::wrap(x[j]), v = fx::wrap(y[j]);
-      act[j / tile_cols] += (u | v) != 0;
-      z[j] = sc.scaled ? fx::saturate_counted(fx::round_shift(fx::align_up(u, top - sc.a_frac) + fx::align_up(v, top - sc.b_frac), top - sc.c_frac),
-                                              o.saturated)
-                       : fx::saturate_counted(int64_t{u} + v, o.saturated);
+    for (uint32_t j0 = 0, t = 0; j0 < cols; j0 += tile_cols, ++t) {
+      const uint32_t j1 = std::min(cols, j0 + tile_cols);
+      uint32_t active = 0;
+      for (uint32_t j = j0; j < j1; ++j) {
+        const int32_t u = f.wrap(x[j]), v = f.wrap(y[j]);
+        active += (u | v) != 0;
+        const int64_t sum = sc.scaled ? fx::round_shift(fx::align_up(u, top - sc.a_frac) + fx::align_up(v, top - sc.b_frac), top - sc.c_frac)
+                                      : int64_t{u} + v;
+        saturated += f.saturates(sum);
+        z[j] = f.saturate(sum);
+      }
+      act[t] += active;
     }
   }
+  o.saturated = saturated;
   return o;
 }
 
