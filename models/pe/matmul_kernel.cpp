@@ -162,15 +162,17 @@ struct Columns {
 };
 
 // A GEMM's columns cut into `parts` runs of whole column blocks, so that every part counts its own
-// entries of the sparsity profile. Large GEMMs only: a split costs a wake-up of the helpers.
+// entries of the sparsity profile. Large GEMMs only: a split costs a wake-up of the helpers. A few
+// rows' GEMM (the direct path) is bound by streaming B from memory, so its size is B's: a decode
+// step's 768 x 768 and 768 x 2,304 weights are split, though they have fewer MACs than kMinMacs.
 struct ColumnSplit {
-  static constexpr uint64_t kMinMacs = uint64_t{1} << 21, kMinOutputs = uint64_t{1} << 16;
+  static constexpr uint64_t kMinMacs = uint64_t{1} << 21, kMinOutputs = uint64_t{1} << 16, kMinDirectWords = uint64_t{1} << 18;
   unsigned parts;
   uint64_t n, block, blocks;
   ColumnSplit(const MatmulShape& s, uint32_t tile_cols, unsigned available)
       : n(s.n), block(tile_cols ? tile_cols : 1), blocks((s.n + block - 1) / block) {
-    const uint64_t macs = uint64_t{s.m} * s.k * s.n;
-    parts = macs < kMinMacs ? 1u : static_cast<unsigned>(std::min<uint64_t>(available, blocks));
+    const bool small = s.m <= kDirectRows ? uint64_t{s.k} * s.n < kMinDirectWords : uint64_t{s.m} * s.k * s.n < kMinMacs;
+    parts = small ? 1u : static_cast<unsigned>(std::min<uint64_t>(available, blocks));
   }
   Columns operator[](unsigned part) const {
     return {std::min(n, blocks * part / parts * block), std::min(n, blocks * (part + 1) / parts * block)};
