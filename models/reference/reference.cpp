@@ -6,6 +6,7 @@
 #include "acceltran_regs.h"
 #include "fixed_point.hpp"
 #include "fx_math.hpp"
+#include "row_products.hpp"
 
 namespace acc::ref {
 
@@ -97,18 +98,7 @@ Tensor exact_products(const Tensor& a_in, const Tensor& b_in, uint32_t m, uint32
       for (uint64_t j = 0; j < n; ++j) bk[p * n + j] = fx::wrap(transpose_b ? b_in[j * k + p] : b_in[p * n + j]);
     for (uint64_t i = 0; i < m; ++i) {
       std::fill(sums.begin(), sums.end(), 0.0);
-      uint64_t p = 0;
-      for (; p + 4 <= k; p += 4) {  // four rows of B per pass over the sums: a quarter of their loads and stores
-        const double x0 = fx::wrap(a_in[i * k + p]), x1 = fx::wrap(a_in[i * k + p + 1]), x2 = fx::wrap(a_in[i * k + p + 2]),
-                     x3 = fx::wrap(a_in[i * k + p + 3]);
-        const double *y0 = &bk[p * n], *y1 = y0 + n, *y2 = y1 + n, *y3 = y2 + n;
-        for (uint64_t j = 0; j < n; ++j) sums[j] += x0 * y0[j] + x1 * y1[j] + x2 * y2[j] + x3 * y3[j];  // exact: any order
-      }
-      for (; p < k; ++p) {
-        const double x = fx::wrap(a_in[i * k + p]);
-        const double* y = &bk[p * n];
-        for (uint64_t j = 0; j < n; ++j) sums[j] += x * y[j];
-      }
+      add_row_products(sums.data(), [&](uint64_t p) { return static_cast<double>(fx::wrap(a_in[i * k + p])); }, bk.data(), k, n);  // exact: any order
       for (uint64_t j = 0; j < n; ++j) c[i * n + j] = narrow_at(static_cast<int64_t>(sums[j]), j);
     }
   } else {

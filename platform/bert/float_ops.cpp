@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "fixed_point.hpp"
+#include "row_products.hpp"
 
 namespace acc::bert::float_ops {
 
@@ -52,24 +53,7 @@ Vec linear(const Vec& a, const Vec& b, uint64_t m, uint64_t k, uint64_t n, bool 
   for (uint64_t i = 0; i < m; ++i) {
     const double* x = &a[i * k];
     for (uint64_t j = 0; j < n; ++j) sums[j] = bias ? (*bias)[j] : 0.0;
-    uint64_t p = 0;
-    for (; p + 4 <= k; p += 4) {  // four rows of B per pass over the sums: a quarter of their loads and stores
-      const double x0 = x[p], x1 = x[p + 1], x2 = x[p + 2], x3 = x[p + 3];
-      const double *y0 = &bk[p * n], *y1 = y0 + n, *y2 = y1 + n, *y3 = y2 + n;
-      for (uint64_t j = 0; j < n; ++j) {
-        double s = sums[j];
-        s += x0 * y0[j];
-        s += x1 * y1[j];
-        s += x2 * y2[j];
-        s += x3 * y3[j];
-        sums[j] = s;
-      }
-    }
-    for (; p < k; ++p) {
-      const double xp = x[p];
-      const double* y = &bk[p * n];
-      for (uint64_t j = 0; j < n; ++j) sums[j] += xp * y[j];
-    }
+    add_row_products(sums.data(), [x](uint64_t p) { return x[p]; }, bk.data(), k, n);
     for (uint64_t j = 0; j < n; ++j) c[i * n + j] = prune(sums[j], pr, tau);
   }
   if (nm_n) nm_rows(c, m, n, nm_n, nm_m);
