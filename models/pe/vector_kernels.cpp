@@ -41,7 +41,11 @@ QuickSelect quick_select(std::vector<int32_t> cand, uint32_t k, uint32_t p) {
   }
 }
 
+// Cloned, the format in a local copy and the counts local, each pass branch-free, so that the passes
+// vectorise (the exponentials as table gathers: fx::exp_neg_row_at); GCC had kept them scalar.
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 SoftmaxOutcome softmax_rows(const MatrixRef& in, const MatrixRef& out, const SoftmaxSpec& s) {
+  const fx::Format f = fx::format();
   const uint32_t col_tiles = ceil_div(s.cols, s.tile_cols), row_tiles = ceil_div(s.rows, s.tile_rows);
   const uint32_t v_all = std::min(s.valid_cols, s.cols);
   SoftmaxOutcome o;
@@ -50,9 +54,10 @@ SoftmaxOutcome softmax_rows(const MatrixRef& in, const MatrixRef& out, const Sof
   std::vector<int64_t> x(s.cols);
   std::vector<int32_t> e(s.cols);
   // x's fraction bits (the format's, or Q.16 in a per-tensor format), the scores', the output's.
-  const int x_frac = s.scaled ? 16 : fx::frac_bits(), score_frac = s.scaled ? s.in_frac : fx::frac_bits();
-  const int out_frac = s.scaled ? s.out_frac : fx::frac_bits();
+  const int x_frac = s.scaled ? 16 : f.frac_bits(), score_frac = s.scaled ? s.in_frac : f.frac_bits();
+  const int out_frac = s.scaled ? s.out_frac : f.frac_bits();
   auto prune = [&](int32_t p) { return s.scaled ? fx::dynatran_scaled(p, s.tau, out_frac) : fx::dynatran(p, s.tau); };
+  uint64_t saturated = 0;
   for (uint32_t i = 0; i < s.rows; ++i) {
     const int32_t* src = in.base + i * in.stride;
     int32_t* dst = out.base + i * out.stride;
@@ -66,13 +71,11 @@ SoftmaxOutcome softmax_rows(const MatrixRef& in, const MatrixRef& out, const Sof
       int64_t tile_max = INT64_MIN;
       uint32_t live = 0;
       for (uint32_t j = c0; j < c1; ++j) {
-        if (src[j] == fx::kMaskMarker) {
-          x[j] = INT64_MIN;
-          continue;
-        }
-        x[j] = fx::round_shift(int64_t{fx::wrap(src[j])} * s.scale, score_frac);
-        tile_max = std::max(tile_max, x[j]);
-        ++live;
+        const bool masked = src[j] == fx::kMaskMarker;
+        const int64_t scaled = masked ? INT64_MIN : fx::round_shift(int64_t{f.wrap(src[j])} * s.scale, score_frac);
+        x[j] = scaled;
+        tile_max = std::max(tile_max, scaled);
+        live += !masked;
       }
       o.tile_unmasked[(i / s.tile_rows) * col_tiles + t] += live;
       row_max = std::max(row_max, tile_max);
@@ -81,16 +84,18 @@ SoftmaxOutcome softmax_rows(const MatrixRef& in, const MatrixRef& out, const Sof
     int64_t row_sum = 0;
     for (uint32_t t = 0; t < col_tiles; ++t) {
       const uint32_t c0 = t * s.tile_cols, c1 = std::min(v, c0 + s.tile_cols);
-      int64_t partial = 0;
-      for (uint32_t j = c0; j < c1; ++j) partial += e[j] = x[j] == INT64_MIN ? 0 : fx::exp_neg_at(x[j] - row_max, x_frac);
-      row_sum += partial;
+      if (c0 < c1) row_sum += fx::exp_neg_row_at(&x[c0], row_max, INT64_MIN, &e[c0], c1 - c0, x_frac);
     }
     // Pass 3: normalise with one reciprocal per row; masked columns are 0.
     // e (Q0.16) x recip (2^40 / sum) is the probability in units of 2^-40; the format keeps n bits.
     const int64_t recip = row_sum > 0 ? ((int64_t{1} << 40) + row_sum / 2) / row_sum : 0;
     const int out_shift = 40 - out_frac;
-    for (uint32_t j = 0; j < s.cols; ++j)
-      dst[j] = j < v ? fx::saturate_counted((int64_t{e[j]} * recip + (int64_t{1} << (out_shift - 1))) >> out_shift, o.saturated) : 0;
+    for (uint32_t j = 0; j < v; ++j) {
+      const int64_t p = (int64_t{e[j]} * recip + (int64_t{1} << (out_shift - 1))) >> out_shift;
+      saturated += f.saturates(p);
+      dst[j] = f.saturate(p);
+    }
+    for (uint32_t j = v; j < s.cols; ++j) dst[j] = 0;
     // Top-k on the probabilities, then DynaTran.
     if (s.topk > 0 && s.topk < v) {
       const QuickSelect q = quick_select(std::vector<int32_t>(dst, dst + v), s.topk, s.topk_parallelism);
@@ -113,6 +118,7 @@ SoftmaxOutcome softmax_rows(const MatrixRef& in, const MatrixRef& out, const Sof
         dst[j] = kept;
       }
   }
+  o.saturated = saturated;
   return o;
 }
 

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <vector>
 
 #include "fixed_point.hpp"
 #include "fx_math.hpp"
@@ -23,6 +24,32 @@ TEST(FxMath, ExpNegWithinOneLsb) {
     const double want = std::exp(double(d) / 65536.0) * 65536.0;
     EXPECT_NEAR(fx::exp_neg(d), want, 1.0) << d;
   }
+}
+
+TEST(FxMath, ARowsExponentialsAreExpNegAtEach) {
+  // The softmax's vectorised row against the scalar function, at Q.16 (the gathers) and at other
+  // fraction bits: every table interval's ends and insides, the table's end, masked entries, and a
+  // maximum far from zero; lengths that leave a partial vector.
+  constexpr int64_t kMasked = INT64_MIN;
+  for (int n : {16, 12, 18})
+    for (int64_t max : {int64_t{0}, int64_t{3} << 30, -(int64_t{5} << 20)}) {
+      std::vector<int64_t> x;
+      for (int64_t y = 0; y <= (int64_t{17} << n); y += (int64_t{1} << n) / 37 + 1) x.push_back(max - y);
+      for (int64_t y : {int64_t{0}, int64_t{1}, (int64_t{16} << n) - 1, int64_t{16} << n, (int64_t{16} << n) + 1}) x.push_back(max - y);
+      for (size_t i = 0; i < x.size(); i += 7) x[i] = kMasked;
+      for (size_t count : {x.size(), x.size() - 3, size_t{5}}) {
+        std::vector<int32_t> got(count, -1);
+        int64_t want_sum = 0;
+        const int64_t sum = fx::exp_neg_row_at(x.data(), max, kMasked, got.data(), count, n);
+        for (size_t j = 0; j < count; ++j) {
+          const int32_t want = x[j] == kMasked ? 0 : fx::exp_neg_at(x[j] - max, n);
+          EXPECT_EQ(got[j], want) << "n " << n << " max " << max << " y " << max - x[j];
+          want_sum += want;
+        }
+        EXPECT_EQ(sum, want_sum);
+        EXPECT_GT(sum, 0);
+      }
+    }
 }
 
 TEST(FxMath, GeluAndTanhWithinOneLsb) {
