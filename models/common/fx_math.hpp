@@ -32,7 +32,7 @@ int32_t tanh_at(int32_t x, int n, uint64_t& clipped);
 
 // out[j] = exp_neg_at(x[j] - max, n) for j < count, and 0 where x[j] is `masked`; returns the sum
 // of out. Every x[j] that is not masked is at most max. A softmax row's exponentials, vectorised
-// (table lookups as gathers) in the format's own Q.16 case.
+// (table lookups as gathers) at n = 16.
 int64_t exp_neg_row_at(const int64_t* x, int64_t max, int64_t masked, int32_t* out, uint64_t count, int n);
 
 // floor(sqrt(v)), for every v.

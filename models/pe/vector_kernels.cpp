@@ -41,8 +41,9 @@ QuickSelect quick_select(std::vector<int32_t> cand, uint32_t k, uint32_t p) {
   }
 }
 
-// Cloned, the format in a local copy and the counts local, each pass branch-free, so that the passes
-// vectorise (the exponentials as table gathers: fx::exp_neg_row_at); GCC had kept them scalar.
+// Cloned, with the format in a local copy and the counts local, so that the exponentials (table
+// gathers: fx::exp_neg_row_at) and the normalisation vectorise; GCC had kept them scalar. The
+// scaling pass stays scalar.
 __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 SoftmaxOutcome softmax_rows(const MatrixRef& in, const MatrixRef& out, const SoftmaxSpec& s) {
   const fx::Format f = fx::format();
@@ -186,9 +187,9 @@ LayerNormOutcome layernorm_rows(const MatrixRef& in, const MatrixRef& out, const
   return o;
 }
 
-// Cloned, the format in a local copy, the counts local and the options out of the loops, so that
-// the plain (not per-tensor) sum vectorises: GCC had kept the loop scalar (the process's format
-// possibly aliased by the output, the scaling a branch per word).
+// Cloned, the format in a local copy and the counts local, tile by tile, so that the sum vectorises
+// (GCC unswitches the scaling): it had kept the loop scalar, the process's format possibly aliased
+// by the output.
 __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 AddOutcome add_tiles(const MatrixRef& a, const MatrixRef& b, const MatrixRef& c, uint32_t rows, uint32_t cols, uint32_t tile_rows,
                      uint32_t tile_cols, const AddScales& sc) {
