@@ -78,6 +78,7 @@ LaneScheduler::TileRun run_tiles_avx512(uint64_t* lanes, unsigned n_lanes, const
     const __m512i ends = _mm512_set1_epi64(static_cast<long long>(end));
     for (int k = 0; k < NV; ++k) v[k] = _mm512_mask_mov_epi64(v[k], static_cast<__mmask8>(lane >> 3 == unsigned(k) ? 1u << (lane & 7) : 0), ends);
     used |= uint64_t{1} << lane;
+    r.cycles += cyc;
     r.start = start < r.start ? start : r.start;
     r.end = end > r.end ? end : r.end;
   }
@@ -107,6 +108,7 @@ LaneScheduler::TileRun LaneScheduler::run_tiles(unsigned pe, const uint64_t* cyc
       const uint64_t end = run_on(pe, first + handed / batch + fill, cycles[i], lane);
       r.start = std::min(r.start, end - cycles[i]);
       r.end = std::max(r.end, end);
+      r.cycles += cycles[i];
       uint64_t& bit = used_[lane / 64];
       r.lanes += (bit >> (lane % 64) & 1) == 0;
       bit |= uint64_t{1} << (lane % 64);

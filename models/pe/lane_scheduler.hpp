@@ -21,11 +21,12 @@ class LaneScheduler {
   uint64_t run_on(unsigned pe, uint64_t earliest, uint64_t cycles, unsigned& lane);
   void refresh(unsigned pe);
 
-  // What run_tiles did: the first start and last end of its tiles, and how many distinct lanes
-  // ran them.
+  // What run_tiles did: the first start and last end of its tiles, how many distinct lanes ran
+  // them, and the sum of their cycles.
   struct TileRun {
     uint64_t start = UINT64_MAX, end = 0;
     unsigned lanes = 0;
+    uint64_t cycles = 0;
   };
   // run_on for each of `n` tiles in order, tile i of cycles[i] starting no earlier than
   // first + (handed + i) / batch + fill (a dispatcher handing out `batch` tiles per cycle); a

@@ -167,9 +167,10 @@ uint64_t PeCluster::run_blocks(Pool& pool, uint64_t issue, uint64_t fill, uint64
     costs(b, tiles, tail);
     const unsigned pe = pool.sched.earliest_pe();
     // A tile with no effectual work is handed out, and the pre-sparsity logic drops it.
-    const auto [start, end, units] = pool.sched.run_tiles(pe, tiles.data(), tiles.size(), first, handed_out, cfg_.compute_dispatch_batch, fill);
+    const auto [start, end, units, cycles] =
+        pool.sched.run_tiles(pe, tiles.data(), tiles.size(), first, handed_out, cfg_.compute_dispatch_batch, fill);
     handed_out += tiles.size();
-    for (uint64_t cyc : tiles) pool.busy += cyc;
+    pool.busy += cycles;
     if (units == 0) continue;  // nothing to compute (all masked or all zero)
     // Partial results of the units meet in a reduction tree; then the block's tail and drain.
     const uint64_t done = end + (reduce ? ceil_log2(units) : 0) + tail + drain;

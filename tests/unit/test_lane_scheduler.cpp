@@ -66,7 +66,7 @@ TEST(LaneScheduler, ChoosesTheFirstEarliestLaneForAnyLaneCount) {
 }
 
 // run_tiles (registers with AVX-512 up to 32 lanes, run_on beyond) does what run_on does tile by
-// tile: the same start, end, distinct lanes and lanes' state afterwards, with zero-cycle tiles
+// tile: the same start, end, distinct lanes, cycles and lanes' state afterwards, with zero-cycle tiles
 // handed out but not run.
 TEST(LaneScheduler, RunTilesIsRunOnTileByTile) {
   for (unsigned lanes : {1u, 3u, 8u, 13u, 16u, 32u, 37u}) {
@@ -87,12 +87,14 @@ TEST(LaneScheduler, RunTilesIsRunOnTileByTile) {
         const uint64_t end = single.run_on(pe, first + (handed + i) / batch + fill, tiles[i], lane);
         want.start = std::min(want.start, end - tiles[i]), want.end = std::max(want.end, end);
         want.lanes += !used[lane];
+        want.cycles += tiles[i];
         used[lane] = true;
       }
       single.refresh(pe);
       ASSERT_EQ(got.start, want.start) << lanes << " lanes, block " << block;
       ASSERT_EQ(got.end, want.end) << lanes << " lanes, block " << block;
       ASSERT_EQ(got.lanes, want.lanes) << lanes << " lanes, block " << block;
+      ASSERT_EQ(got.cycles, want.cycles) << lanes << " lanes, block " << block;
       handed += tiles.size();
       first += block % 2;
     }
