@@ -220,7 +220,16 @@ void direct_columns(const int32_t* a_words, const MatrixRef& b, const MatmulShap
     for (uint64_t j = 0; j < w; ++j) cd[i * n + cols.j0 + j] = static_cast<double>(sums[i * w + j]);
 }
 
-// Every other shape: the words as doubles (exact: the sums stay below 2^53), one dgemm per part.
+// Rows of a non-transposed B that the BLAS path converts and multiplies at a time (the dgemm's
+// own depth blocking is of this order): converted, a panel is still in the core's cache when the
+// dgemm packs it. Converting the whole B first wrote it to memory and read it back (BERT-Base: 680
+// MB of doubles each way) into fresh pages. Each panel's dgemm adds to C, exactly (integer sums).
+constexpr uint64_t kBPanelRows = 256;
+
+// The doubles the BLAS path's B takes in `bd`: all of a transposed B, a panel of rows of another.
+uint64_t b_doubles_rows(const MatmulShape& s) { return s.transpose_b ? s.k : std::min<uint64_t>(s.k, kBPanelRows); }
+
+// Every other shape: the words as doubles (exact: the sums stay below 2^53), dgemms per part.
 // `ad` holds A's words (m x k); this part converts its columns of B into its own slice of `bd`,
 // a loop that vectorises per clone (int32 to double).
 __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
@@ -228,7 +237,7 @@ void blas_columns(const double* ad, const MatrixRef& b, const MatmulShape& s, Co
                   uint64_t& b_nonzero, SparsityProfile* prof, uint32_t tile_cols) {
   const fx::Format f = fx::format();
   const uint64_t m = s.m, k = s.k, n = s.n, w = cols.width();
-  double* part_b = bd + k * cols.j0;  // this part's B: w x k (transposed) or k x w, contiguous
+  double* part_b = bd + b_doubles_rows(s) * cols.j0;  // this part's B: w x k (transposed) or a panel x w, contiguous
   if (s.transpose_b) {  // B's rows as they are (n x k); the dgemm transposes
     b_nonzero += transposed_blocks(cols.j0, cols.j1, k, prof, tile_cols, [&](uint64_t j, uint32_t* counts) {
       const int32_t* row = b.base + j * b.stride;
@@ -241,19 +250,23 @@ void blas_columns(const double* ad, const MatrixRef& b, const MatmulShape& s, Co
       }
       return nonzero;
     });
-  } else {
-    const uint64_t first_block = cols.j0 / tile_cols;
-    for (uint64_t p = 0; p < k; ++p) {
+    // Any order of the exact sums gives the same doubles (every partial sum is an integer below 2^53).
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(m), static_cast<int>(w), static_cast<int>(k), 1.0, ad,
+                static_cast<int>(k), part_b, static_cast<int>(k), 0.0, cd + cols.j0, static_cast<int>(n));
+    return;
+  }
+  const uint64_t first_block = cols.j0 / tile_cols;
+  for (uint64_t p0 = 0; p0 < k; p0 += kBPanelRows) {
+    const uint64_t depth = std::min(kBPanelRows, k - p0);
+    for (uint64_t p = p0; p < p0 + depth; ++p) {
       const int32_t* row = b.base + p * b.stride + cols.j0;
-      double* dst = &part_b[p * w];
+      double* dst = &part_b[(p - p0) * w];
       for (uint64_t j = 0; j < w; ++j) dst[j] = f.wrap(row[j]);
       b_nonzero += count_b_row(f, row, w, tile_cols, prof ? &prof->b_row_nnz[p * prof->col_blocks + first_block] : nullptr);
     }
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(m), static_cast<int>(w), static_cast<int>(depth), 1.0,
+                ad + p0, static_cast<int>(k), part_b, static_cast<int>(w), p0 ? 1.0 : 0.0, cd + cols.j0, static_cast<int>(n));
   }
-  // Any order of the exact sums gives the same doubles (every partial sum is an integer below 2^53).
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, s.transpose_b ? CblasTrans : CblasNoTrans, static_cast<int>(m), static_cast<int>(w),
-              static_cast<int>(k), 1.0, ad, static_cast<int>(k), part_b, static_cast<int>(s.transpose_b ? k : w), 0.0, cd + cols.j0,
-              static_cast<int>(n));
 }
 
 // A's words, wrapped, into `out` (as int32 or double), with A's non-zero counts.
@@ -375,7 +388,7 @@ MatmulOutcome matmul_values(const MatrixRef& a, const MatrixRef& b, const Matrix
     pool.run(split.parts, [&](unsigned part) { direct_columns(aw, b, s, split[part], cd, b_nonzero[part], profile, tile_cols); });
   } else {
     double* ad = a_doubles.reserve(m * k);
-    double* bd = b_doubles.reserve(k * n);
+    double* bd = b_doubles.reserve(b_doubles_rows(s) * n);
     convert_a(a, s, ad, out, profile, tile_rows);
     pool.run(split.parts, [&](unsigned part) { blas_columns(ad, b, s, split[part], bd, cd, b_nonzero[part], profile, tile_cols); });
   }

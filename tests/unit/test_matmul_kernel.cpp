@@ -14,7 +14,8 @@ using acc::test::random_q;
 
 
 TEST(MatmulKernel, BitExactAgainstTheReferenceForRaggedShapes) {
-  for (auto [m, k, n] : {std::tuple{1u, 1u, 1u}, {17u, 33u, 5u}, {64u, 200u, 48u}, {3u, 1000u, 7u}}) {
+  // {9, 700, 33}: the BLAS path's B in panels of rows, the last one partial.
+  for (auto [m, k, n] : {std::tuple{1u, 1u, 1u}, {17u, 33u, 5u}, {64u, 200u, 48u}, {3u, 1000u, 7u}, {9u, 700u, 33u}}) {
     const auto a = random_q(uint64_t{m} * k, m * 7 + k, fx::one());
     const auto b = random_q(uint64_t{k} * n, n * 13 + k, fx::one());
     std::vector<int32_t> c(uint64_t{m} * n, 0x7777);
@@ -24,14 +25,17 @@ TEST(MatmulKernel, BitExactAgainstTheReferenceForRaggedShapes) {
 }
 
 TEST(MatmulKernel, FullRangeOperandsAtMaximumDepthStayExact) {
-  // |a|,|b| up to 2^19 and K = 16384: partial sums up to 2^52, still exact in a double.
-  const uint32_t m = 2, k = 16384, n = 3;
-  std::vector<int32_t> a(uint64_t{m} * k, fx::min_word()), b(uint64_t{k} * n, fx::min_word());
-  for (uint64_t i = 0; i < b.size(); i += 3) b[i] = fx::max_word();
-  std::vector<int32_t> c(uint64_t{m} * n);
-  const auto out = matmul_values({a.data(), k}, {b.data(), n}, {c.data(), n}, {m, k, n, false});
-  EXPECT_EQ(c, ref::matmul(a, b, m, k, n));
-  EXPECT_EQ(out.saturated, uint64_t{m} * n);
+  // |a|,|b| up to 2^19 and K = 16384: partial sums up to 2^52, still exact in a double, on the
+  // few-rows path (2 rows) and on the BLAS path (8 rows), whose dgemms add B's panels of rows to C.
+  for (uint32_t m : {2u, 8u}) {
+    const uint32_t k = 16384, n = 3;
+    std::vector<int32_t> a(uint64_t{m} * k, fx::min_word()), b(uint64_t{k} * n, fx::min_word());
+    for (uint64_t i = 0; i < b.size(); i += 3) b[i] = fx::max_word();
+    std::vector<int32_t> c(uint64_t{m} * n);
+    const auto out = matmul_values({a.data(), k}, {b.data(), n}, {c.data(), n}, {m, k, n, false});
+    EXPECT_EQ(c, ref::matmul(a, b, m, k, n)) << m;
+    EXPECT_EQ(out.saturated, uint64_t{m} * n) << m;
+  }
 }
 
 TEST(MatmulKernel, TransposedBAndStridesMatchTheReference) {
