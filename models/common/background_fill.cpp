@@ -21,6 +21,7 @@ void BackgroundFill::queue(uint64_t begin, uint64_t end, std::function<void()> w
   {
     std::lock_guard<std::mutex> lock(mutex_);
     regions_.push_back({begin, end, std::move(write)});
+    clear_ = {0, 0};
     pending_.store(true, std::memory_order_release);
   }
   changed_.notify_all();
@@ -58,11 +59,20 @@ bool BackgroundFill::overlaps_pending(uint64_t begin, uint64_t end) const {
 }
 
 void BackgroundFill::until_written(std::unique_lock<std::mutex>& lock, uint64_t begin, uint64_t end) const {
-  if (!overlaps_pending(begin, end)) return;
-  sched_param param{};
-  if (waiters_++ == 0) pthread_setschedparam(worker_id_, SCHED_OTHER, &param);  // at the waiters' priority while they wait
-  changed_.wait(lock, [&] { return !overlaps_pending(begin, end); });
-  if (--waiters_ == 0 && written_ < regions_.size()) pthread_setschedparam(worker_id_, SCHED_IDLE, &param);
+  if (begin >= clear_.first && end <= clear_.second) return;
+  if (overlaps_pending(begin, end)) {
+    sched_param param{};
+    if (waiters_++ == 0) pthread_setschedparam(worker_id_, SCHED_OTHER, &param);  // at the waiters' priority while they wait
+    changed_.wait(lock, [&] { return !overlaps_pending(begin, end); });
+    if (--waiters_ == 0 && written_ < regions_.size()) pthread_setschedparam(worker_id_, SCHED_IDLE, &param);
+  }
+  // The widest range around it with no region left to write: the next bursts of a tensor fall in it.
+  clear_ = {0, UINT64_MAX};
+  for (size_t i = written_; i < regions_.size(); ++i) {
+    const Region& r = regions_[i];
+    if (r.end <= begin) clear_.first = std::max(clear_.first, r.end);
+    if (r.begin >= end) clear_.second = std::min(clear_.second, r.begin);
+  }
 }
 
 void BackgroundFill::wait_slow(uint64_t begin, uint64_t end) const {
@@ -72,14 +82,9 @@ void BackgroundFill::wait_slow(uint64_t begin, uint64_t end) const {
 
 std::pair<uint64_t, uint64_t> BackgroundFill::written_around(uint64_t at) const {
   std::unique_lock<std::mutex> lock(mutex_);
+  clear_ = {0, 0};  // found anew: a range found earlier may have grown since
   until_written(lock, at, at + 1);
-  std::pair<uint64_t, uint64_t> range{0, UINT64_MAX};
-  for (size_t i = written_; i < regions_.size(); ++i) {
-    const Region& r = regions_[i];
-    if (r.end <= at) range.first = std::max(range.first, r.end);
-    if (r.begin > at) range.second = std::min(range.second, r.begin);
-  }
-  return range;
+  return clear_;
 }
 
 }  // namespace acc

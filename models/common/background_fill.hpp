@@ -42,7 +42,7 @@ class BackgroundFill {
   };
   void run();
   void wait_slow(uint64_t begin, uint64_t end) const;
-  // With the lock held: returns once no pending region overlaps [begin, end).
+  // With the lock held: returns once no pending region overlaps [begin, end), with clear_ around it.
   void until_written(std::unique_lock<std::mutex>& lock, uint64_t begin, uint64_t end) const;
   bool overlaps_pending(uint64_t begin, uint64_t end) const;  // with the lock held
 
@@ -50,6 +50,9 @@ class BackgroundFill {
   mutable std::condition_variable changed_;
   std::vector<Region> regions_;  // queued, in order
   size_t written_ = 0;           // regions_[0, written_) are written
+  // A range that no region left to write overlaps, found by the last wait (regions are only ever
+  // written, so it stays clear until another is queued): most waits fall in it and need no search.
+  mutable std::pair<uint64_t, uint64_t> clear_{0, 0};
   std::atomic<bool> pending_{false};
   bool stop_ = false;
   mutable unsigned waiters_ = 0;  // threads waiting for a region (the thread then runs at normal priority)

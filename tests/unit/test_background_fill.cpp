@@ -74,6 +74,26 @@ TEST(BackgroundFill, WrittenAroundIsTheGapBetweenPendingRegions) {
   EXPECT_EQ(fill.written_around(150), std::make_pair(uint64_t{0}, UINT64_MAX));
 }
 
+TEST(BackgroundFill, ARegionQueuedAfterAWaitIsWaitedFor) {
+  // A wait remembers the clear range it found ([200, end) here); a region queued later inside it
+  // must still be waited for.
+  std::vector<int> mem(600, 0);
+  Gate first, second;
+  BackgroundFill fill;
+  fill.queue(100, 200, first.write(mem, 100, 200, 1));
+  fill.wait(300, 310);
+  fill.queue(400, 500, second.write(mem, 400, 500, 2));
+  std::thread release([&] {
+    first.open.set_value();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    second.open.set_value();
+  });
+  fill.wait(450, 451);
+  EXPECT_TRUE(second.wrote);
+  EXPECT_EQ(mem[450], 2);
+  release.join();
+}
+
 TEST(BackgroundFill, DestroyingItAbandonsTheRegionsNotStarted) {
   std::vector<int> mem(400, 0);
   Gate first, second;
