@@ -74,6 +74,12 @@ class Format {
   }
   int32_t saturate(int64_t v) const { return v > max_ ? max_ : (v < min_ ? min_ : static_cast<int32_t>(v)); }
   bool saturates(int64_t v) const { return (v > max_) | (v < min_); }  // |, not ||: no branch in a vectorised loop
+  // Saturates, and counts the values that had to be clipped (the saturation.* statistics); with
+  // `clipped` a local of the caller, its loop still vectorises.
+  int32_t saturate_counted(int64_t v, uint64_t& clipped) const {
+    clipped += saturates(v);
+    return saturate(v);
+  }
   bool operator==(const Format& o) const {
     return word_bits_ == o.word_bits_ && frac_bits_ == o.frac_bits_ && per_tensor_ == o.per_tensor_;
   }
@@ -113,10 +119,7 @@ inline bool saturates(int64_t v) { return format().saturates(v); }
 inline int64_t saturate_int64(__int128 v) { return v > INT64_MAX ? INT64_MAX : v < INT64_MIN ? INT64_MIN : static_cast<int64_t>(v); }
 
 // Saturates, and counts the values that had to be clipped (the saturation.* statistics).
-inline int32_t saturate_counted(int64_t v, uint64_t& clipped) {
-  clipped += saturates(v);
-  return saturate(v);
-}
+inline int32_t saturate_counted(int64_t v, uint64_t& clipped) { return format().saturate_counted(v, clipped); }
 
 // Narrows a wide value with `shift` (0..62) extra fraction bits: floor(v / 2^shift + 1/2), computed
 // as the arithmetic shift plus the first bit shifted out, which cannot overflow (v + 2^(shift-1)

@@ -305,8 +305,7 @@ MatmulOutcome scaled_epilogue(const MatrixRef& c, const MatmulShape& s, const Ma
       int64_t acc = static_cast<int64_t>(cd[i * s.n + j]);
       if (epi.bias) acc += fx::align_up(f.wrap(epi.bias[j]), epi.bias_shift);
       const int64_t narrowed = fx::round_shift(acc, epi.out_shift);
-      out.saturated += f.saturates(narrowed);
-      int32_t v = f.saturate(narrowed);
+      int32_t v = f.saturate_counted(narrowed, out.saturated);
       if (epi.prune) {
         const int32_t kept = fx::dynatran_scaled(v, epi.tau, epi.out_frac);
         out.pruned += (v != 0 && kept == 0);
@@ -332,8 +331,7 @@ template <bool kBias, bool kPrune>
     int64_t acc = static_cast<int64_t>(src[j]);
     if (kBias) acc += int64_t{f.wrap(bias[j])} * f.one();
     const int64_t narrowed = fx::round_shift(acc, f.frac_bits());
-    saturated += f.saturates(narrowed);
-    int32_t v = f.saturate(narrowed);
+    int32_t v = f.saturate_counted(narrowed, saturated);
     if (kPrune) {  // fx::dynatran, with its test kept for the count
       const bool drop = (int64_t{v} <= tau) & (int64_t{v} >= -int64_t{tau});
       pruned += drop & (v != 0);

@@ -93,8 +93,7 @@ SoftmaxOutcome softmax_rows(const MatrixRef& in, const MatrixRef& out, const Sof
     const int out_shift = 40 - out_frac;
     for (uint32_t j = 0; j < v; ++j) {
       const int64_t p = (int64_t{e[j]} * recip + (int64_t{1} << (out_shift - 1))) >> out_shift;
-      saturated += f.saturates(p);
-      dst[j] = f.saturate(p);
+      dst[j] = f.saturate_counted(p, saturated);
     }
     for (uint32_t j = v; j < s.cols; ++j) dst[j] = 0;
     // Top-k on the probabilities, then DynaTran.
@@ -169,7 +168,7 @@ LayerNormOutcome layernorm_rows(const MatrixRef& in, const MatrixRef& out, const
       for (uint32_t j = 0; j < s.cols; ++j) {
         const int64_t norm = fx::round_shift((f.wrap(x[j]) - mean) * inv16, 24);
         const int64_t wide = norm * f.wrap(gamma[j]) + fx::align_up(f.wrap(beta[j]), shift);
-        y[j] = fx::saturate_counted(fx::round_shift(wide, shift), saturated);
+        y[j] = f.saturate_counted(fx::round_shift(wide, shift), saturated);
       }
       continue;
     }
@@ -179,8 +178,7 @@ LayerNormOutcome layernorm_rows(const MatrixRef& in, const MatrixRef& out, const
     for (uint32_t j = 0; j < s.cols; ++j) {
       const int64_t norm = fx::round_shift((f.wrap(x[j]) - mean) * inv, 24);
       const int64_t v = fx::round_shift(norm * f.wrap(gamma[j]), f.frac_bits()) + f.wrap(beta[j]);
-      saturated += f.saturates(v);
-      y[j] = f.saturate(v);
+      y[j] = f.saturate_counted(v, saturated);
     }
   }
   o.saturated = saturated;
@@ -211,8 +209,7 @@ AddOutcome add_tiles(const MatrixRef& a, const MatrixRef& b, const MatrixRef& c,
         active += (u | v) != 0;
         const int64_t sum = sc.scaled ? fx::round_shift(fx::align_up(u, top - sc.a_frac) + fx::align_up(v, top - sc.b_frac), top - sc.c_frac)
                                       : int64_t{u} + v;
-        saturated += f.saturates(sum);
-        z[j] = f.saturate(sum);
+        z[j] = f.saturate_counted(sum, saturated);
       }
       act[t] += active;
     }
